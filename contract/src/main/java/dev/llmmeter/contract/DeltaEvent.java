@@ -1,0 +1,55 @@
+package dev.llmmeter.contract;
+
+import java.util.Objects;
+
+/**
+ * One validated delta event.
+ *
+ * @param type              begin, output, reasoning or end
+ * @param streamId          the stream id (also the record key)
+ * @param ts                event time in epoch ms, or {@link #NO_TS} when the producer sent none
+ *                          (the record timestamp is used then)
+ * @param running           running count for output/reasoning; 0 otherwise
+ * @param finalOutputTokens for end; 0 otherwise
+ * @param inputTokens       for end (optional on the wire, default 0); 0 otherwise
+ */
+public record DeltaEvent(EventType type, String streamId, long ts, long running,
+                         long finalOutputTokens, long inputTokens) {
+
+    /** Marks an event that carried no {@code ts}. */
+    public static final long NO_TS = -1L;
+
+    public DeltaEvent {
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(streamId, "streamId");
+    }
+
+    public static DeltaEvent begin(String streamId, long ts) {
+        return new DeltaEvent(EventType.BEGIN, streamId, ts, 0, 0, 0);
+    }
+
+    public static DeltaEvent output(String streamId, long ts, long running) {
+        return new DeltaEvent(EventType.OUTPUT, streamId, ts, running, 0, 0);
+    }
+
+    public static DeltaEvent reasoning(String streamId, long ts, long running) {
+        return new DeltaEvent(EventType.REASONING, streamId, ts, running, 0, 0);
+    }
+
+    public static DeltaEvent end(String streamId, long ts, long finalOutputTokens, long inputTokens) {
+        return new DeltaEvent(EventType.END, streamId, ts, 0, finalOutputTokens, inputTokens);
+    }
+
+    public boolean hasTs() {
+        return ts != NO_TS;
+    }
+
+    /** @return the event time: its own {@code ts}, else the given record timestamp. */
+    public long eventTime(long recordTimestamp) {
+        return ts != NO_TS ? ts : recordTimestamp;
+    }
+
+    public boolean isDelta() {
+        return type == EventType.OUTPUT || type == EventType.REASONING;
+    }
+}

@@ -1,0 +1,120 @@
+package dev.llmmeter.topology;
+
+import dev.llmmeter.contract.Topics;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The metering settings (everything under {@code metering.}): topic names and the seed's windows.
+ * Defaults are the seed's. Built from a properties map with {@link #fromMap}, which rejects unknown
+ * {@code metering.*} keys and bad values with a message that names the setting.
+ *
+ * @param deltasTopic     input topic of delta events
+ * @param statsTopic      output topic of stats
+ * @param deadLetterTopic topic of dead-lettered input
+ * @param staleMs         a session whose last delta is older than this at a tick is pruned (seed: 60 s)
+ * @param hourWindowMs    readings older than this are dropped from high/low (seed: 3600 s)
+ * @param beginExpiryMs   a session with no delta this long after its begin is dropped (deviation; 600 s)
+ * @param partialTtlMs    the combiner forgets a session task that has not reported for this long
+ * @param combinerGraceMs how long after a whole second the combiner waits for late partials before it
+ *                        emits that tick with what it has
+ */
+public record MeteringConfig(String deltasTopic, String statsTopic, String deadLetterTopic,
+                             long staleMs, long hourWindowMs, long beginExpiryMs,
+                             long partialTtlMs, long combinerGraceMs) {
+
+    public static final String PREFIX = "metering.";
+    public static final String DELTAS_TOPIC = "metering.topic.deltas";
+    public static final String STATS_TOPIC = "metering.topic.stats";
+    public static final String DLQ_TOPIC = "metering.topic.dlq";
+    public static final String STALE_MS = "metering.stale.ms";
+    public static final String HOUR_WINDOW_MS = "metering.hour.window.ms";
+    public static final String BEGIN_EXPIRY_MS = "metering.begin.expiry.ms";
+    public static final String PARTIAL_TTL_MS = "metering.partial.ttl.ms";
+    public static final String COMBINER_GRACE_MS = "metering.combiner.grace.ms";
+
+    /** Every setting this record reads, with its default, in documentation order. */
+    public static final Map<String, String> DEFAULTS = defaultsInOrder();
+
+    public MeteringConfig {
+        requirePositive(STALE_MS, staleMs);
+        requirePositive(HOUR_WINDOW_MS, hourWindowMs);
+        requirePositive(BEGIN_EXPIRY_MS, beginExpiryMs);
+        requirePositive(PARTIAL_TTL_MS, partialTtlMs);
+        if (combinerGraceMs < 0 || combinerGraceMs >= Ticks.INTERVAL.toMillis()) {
+            throw new IllegalArgumentException(COMBINER_GRACE_MS + " must be between 0 and 999 ms, got " + combinerGraceMs);
+        }
+        for (String topic : List.of(deltasTopic, statsTopic, deadLetterTopic)) {
+            if (topic == null || topic.isBlank()) {
+                throw new IllegalArgumentException("topic names must not be empty");
+            }
+        }
+        if (deltasTopic.equals(statsTopic) || deltasTopic.equals(deadLetterTopic) || statsTopic.equals(deadLetterTopic)) {
+            throw new IllegalArgumentException("the deltas, stats and dead-letter topics must be three different topics, got "
+                    + deltasTopic + ", " + statsTopic + ", " + deadLetterTopic);
+        }
+    }
+
+    public static MeteringConfig defaults() {
+        return fromMap(Map.of());
+    }
+
+    /**
+     * Reads the {@code metering.*} entries of a properties map (other entries, such as Kafka client
+     * settings, are left alone).
+     *
+     * @throws IllegalArgumentException naming the setting, for an unknown {@code metering.*} key or a bad value
+     */
+    public static MeteringConfig fromMap(Map<?, ?> props) {
+        Map<String, String> merged = new TreeMap<>();
+        for (Map.Entry<?, ?> e : props.entrySet()) {
+            String key = String.valueOf(e.getKey());
+            if (key.startsWith(PREFIX)) {
+                if (!DEFAULTS.containsKey(key)) {
+                    throw new IllegalArgumentException("unknown setting " + key + "; known metering settings: "
+                            + String.join(", ", DEFAULTS.keySet()));
+                }
+                merged.put(key, String.valueOf(e.getValue()).trim());
+            }
+        }
+        return new MeteringConfig(
+                merged.getOrDefault(DELTAS_TOPIC, DEFAULTS.get(DELTAS_TOPIC)),
+                merged.getOrDefault(STATS_TOPIC, DEFAULTS.get(STATS_TOPIC)),
+                merged.getOrDefault(DLQ_TOPIC, DEFAULTS.get(DLQ_TOPIC)),
+                millis(merged, STALE_MS),
+                millis(merged, HOUR_WINDOW_MS),
+                millis(merged, BEGIN_EXPIRY_MS),
+                millis(merged, PARTIAL_TTL_MS),
+                millis(merged, COMBINER_GRACE_MS));
+    }
+
+    private static long millis(Map<String, String> merged, String key) {
+        String raw = merged.getOrDefault(key, DEFAULTS.get(key));
+        try {
+            return Long.parseLong(raw);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a whole number of milliseconds, got '" + raw + "'");
+        }
+    }
+
+    private static void requirePositive(String key, long value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(key + " must be a positive number of milliseconds, got " + value);
+        }
+    }
+
+    private static Map<String, String> defaultsInOrder() {
+        Map<String, String> d = new java.util.LinkedHashMap<>();
+        d.put(DELTAS_TOPIC, Topics.DELTAS);
+        d.put(STATS_TOPIC, Topics.STATS);
+        d.put(DLQ_TOPIC, Topics.DEAD_LETTERS);
+        d.put(STALE_MS, "60000");
+        d.put(HOUR_WINDOW_MS, "3600000");
+        d.put(BEGIN_EXPIRY_MS, "600000");
+        d.put(PARTIAL_TTL_MS, "30000");
+        d.put(COMBINER_GRACE_MS, "500");
+        return java.util.Collections.unmodifiableMap(d);
+    }
+}

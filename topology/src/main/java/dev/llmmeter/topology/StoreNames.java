@@ -1,0 +1,24 @@
+package dev.llmmeter.topology;
+
+/** State store and processor names: one place, so tests, queries and changelog topics agree. */
+public final class StoreNames {
+    /** stream id -> session, in each session task. Changelog: {@code <app-id>-sessions-changelog}. */
+    public static final String SESSIONS = "sessions";
+    /** tick -> global tps reading of the past hour, in the combiner. */
+    public static final String READINGS = "readings";
+    /** session task id -> latest partial it reported, in the combiner. */
+    public static final String PARTIALS = "partials";
+    /** The combiner's own progress: last emitted tick, and whether that tick was active. */
+    public static final String COMBINER_STATE = "combiner-state";
+
+    /** Name of the single-partition internal topic carrying partials (Streams adds prefix and suffix). */
+    public static final String PARTIALS_TOPIC = "partials";
+
+    public static final String SOURCE = "deltas-source";
+    public static final String SESSION_METER = "session-meter";
+    public static final String STATS_COMBINER = "stats-combiner";
+    public static final String STATS_SINK = "stats-sink";
+
+    private StoreNames() {
+    }
+}

@@ -1,0 +1,39 @@
+package dev.llmmeter.topology.processors;
+
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+
+import java.util.Map;
+
+/**
+ * The metering counters, registered through Kafka Streams' own metrics (so JMX and any metrics reporter
+ * see them): group {@code stream-metering-metrics}, tag {@code metering-id} = task id, names
+ * {@code <counter>-total} and {@code <counter>-rate}.
+ */
+public final class MeteringMetrics {
+    public static final String SCOPE = "metering";
+    public static final String GROUP = "stream-metering-metrics";
+    /** Deltas ignored because their running count went back or their time was before the last delta. */
+    public static final String OUT_OF_ORDER_DELTAS = "out-of-order-deltas";
+    /** Deltas ignored because their stream was never begun, has ended or was pruned (as in the seed). */
+    public static final String UNKNOWN_STREAM_DELTAS = "unknown-stream-deltas";
+    /** Sessions pruned because their last delta was older than the stale window. */
+    public static final String STALE_SESSIONS = "stale-sessions";
+    /** Sessions dropped because they got no delta within the begin expiry. */
+    public static final String EXPIRED_BEGINS = "expired-begins";
+
+    private MeteringMetrics() {
+    }
+
+    /** Sum of {@code <counter>-total} over all tasks in a metrics map (a KafkaStreams' or a test driver's). */
+    public static long total(Map<MetricName, ? extends Metric> metrics, String counter) {
+        double sum = 0;
+        for (Map.Entry<MetricName, ? extends Metric> e : metrics.entrySet()) {
+            MetricName n = e.getKey();
+            if (n.group().equals(GROUP) && n.name().equals(counter + "-total")) {
+                sum += ((Number) e.getValue().metricValue()).doubleValue();
+            }
+        }
+        return (long) sum;
+    }
+}

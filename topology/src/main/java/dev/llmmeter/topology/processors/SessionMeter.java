@@ -1,0 +1,195 @@
+package dev.llmmeter.topology.processors;
+
+import dev.llmmeter.contract.DeadLetterReason;
+import dev.llmmeter.contract.DeltaEvent;
+import dev.llmmeter.contract.InvalidDeltaException;
+import dev.llmmeter.topology.MeteringConfig;
+import dev.llmmeter.topology.StoreNames;
+import dev.llmmeter.topology.Ticks;
+import dev.llmmeter.topology.state.Partial;
+import dev.llmmeter.topology.state.Session;
+import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.streams.processor.Cancellable;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Keeps the sessions of one task's streams and, at every whole second, reports a {@link Partial} of
+ * them to the combiner.
+ *
+ * <p>The {@code sessions} store is the durable truth (changelogged); {@link #live} mirrors it in memory,
+ * rebuilt from the store in {@link #init} (which Kafka Streams calls after restoring the store), so a tick
+ * walks a map instead of a store iterator. Insertion order is kept like the seed's dict, so per-stream
+ * values are summed in the seed's order.
+ */
+public final class SessionMeter implements Processor<String, DeltaEvent, String, Partial> {
+    private final MeteringConfig config;
+    private final Map<String, Session> live = new LinkedHashMap<>();
+    private ProcessorContext<String, Partial> context;
+    private KeyValueStore<String, Session> store;
+    private Cancellable ticker;
+    private String taskId;
+    private MeterSensors sensors;
+
+    public SessionMeter(MeteringConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Partial> context) {
+        this.context = context;
+        this.store = context.getStateStore(StoreNames.SESSIONS);
+        this.taskId = context.taskId().toString();
+        this.sensors = MeterSensors.register(context.metrics(), taskId);
+        live.clear();
+        try (KeyValueIterator<String, Session> it = store.all()) {
+            it.forEachRemaining(kv -> live.put(kv.key, kv.value));
+        }
+        long now = context.currentSystemTimeMs();
+        ticker = context.schedule(Ticks.nextAnchor(now, 0), Ticks.INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::tick);
+    }
+
+    @Override
+    public void process(Record<String, DeltaEvent> record) {
+        DeltaEvent event = record.value();
+        requireKeyIsStreamId(record.key(), event);
+        String id = event.streamId();
+        long time = event.eventTime(record.timestamp());
+        switch (event.type()) {
+            case BEGIN -> begin(id, time);
+            case END -> end(id);
+            case OUTPUT, REASONING -> delta(id, event, time);
+        }
+    }
+
+    /** One stream's events must stay in one partition, so the key must be the stream id. */
+    static void requireKeyIsStreamId(String key, DeltaEvent event) {
+        if (key == null) {
+            throw new InvalidDeltaException(DeadLetterReason.MISSING_KEY,
+                    "record has no key; it must be the stream id \"" + event.streamId() + "\"");
+        }
+        if (!key.equals(event.streamId())) {
+            throw new InvalidDeltaException(DeadLetterReason.KEY_MISMATCH,
+                    "record key \"" + key + "\" differs from stream_id \"" + event.streamId() + "\"");
+        }
+    }
+
+    /** begin replaces any session of that id (keeping its place in the order, like the seed's dict). */
+    private void begin(String id, long time) {
+        Session s = Session.begun(time);
+        live.put(id, s);
+        store.put(id, s);
+    }
+
+    private void end(String id) {
+        if (live.remove(id) != null) {
+            store.delete(id);
+        }
+    }
+
+    /** Deltas for unknown streams are ignored, as in the seed; out-of-order ones are ignored and counted. */
+    private void delta(String id, DeltaEvent event, long time) {
+        Session s = live.get(id);
+        if (s == null) {
+            sensors.unknownStream.record();
+            return;
+        }
+        if (!s.applyDelta(event.type(), event.running(), time)) {
+            sensors.outOfOrder.record();
+            return;
+        }
+        store.put(id, s);
+    }
+
+    /** At each whole second: drop stale and expired sessions, then report this task's partial. */
+    void tick(long wallClockMs) {
+        long tick = Ticks.tickOf(wallClockMs);
+        double tpsSum = 0;
+        int tpsCount = 0;
+        boolean recent = false;
+        Iterator<Map.Entry<String, Session>> it = live.entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<String, Session> e = it.next();
+            Session s = e.getValue();
+            if (enforceTtl(e.getKey(), s, tick)) {
+                it.remove();
+                continue;
+            }
+            if (s.hasDelta()) {
+                recent = true;
+                double tps = s.tps();
+                if (tps > 0) { // false for NaN: no reading yet
+                    tpsSum += tps;
+                    tpsCount++;
+                }
+            }
+        }
+        context.forward(new Record<>(taskId, new Partial(tick, tpsSum, tpsCount, live.size(), recent), tick));
+    }
+
+    /** @return true when the session is past its time (stale, or begun and never fed) and was deleted */
+    private boolean enforceTtl(String id, Session s, long tick) {
+        if (s.isStale(tick, config.staleMs())) {
+            sensors.stale.record();
+        } else if (s.isBeginExpired(tick, config.beginExpiryMs())) {
+            sensors.beginExpired.record();
+        } else {
+            return false;
+        }
+        store.delete(id);
+        return true;
+    }
+
+    @Override
+    public void close() {
+        if (ticker != null) {
+            ticker.cancel();
+        }
+        if (sensors != null) {
+            sensors.remove(context.metrics());
+        }
+        live.clear();
+    }
+
+    /** The task-level counters this processor keeps (group {@code stream-metering-metrics}). */
+    static final class MeterSensors {
+        final Sensor outOfOrder;
+        final Sensor unknownStream;
+        final Sensor stale;
+        final Sensor beginExpired;
+
+        private MeterSensors(Sensor outOfOrder, Sensor unknownStream, Sensor stale, Sensor beginExpired) {
+            this.outOfOrder = outOfOrder;
+            this.unknownStream = unknownStream;
+            this.stale = stale;
+            this.beginExpired = beginExpired;
+        }
+
+        static MeterSensors register(org.apache.kafka.streams.StreamsMetrics metrics, String taskId) {
+            return new MeterSensors(
+                    sensor(metrics, taskId, MeteringMetrics.OUT_OF_ORDER_DELTAS),
+                    sensor(metrics, taskId, MeteringMetrics.UNKNOWN_STREAM_DELTAS),
+                    sensor(metrics, taskId, MeteringMetrics.STALE_SESSIONS),
+                    sensor(metrics, taskId, MeteringMetrics.EXPIRED_BEGINS));
+        }
+
+        private static Sensor sensor(org.apache.kafka.streams.StreamsMetrics metrics, String taskId, String op) {
+            return metrics.addRateTotalSensor(MeteringMetrics.SCOPE, taskId, op, Sensor.RecordingLevel.INFO);
+        }
+
+        void remove(org.apache.kafka.streams.StreamsMetrics metrics) {
+            metrics.removeSensor(outOfOrder);
+            metrics.removeSensor(unknownStream);
+            metrics.removeSensor(stale);
+            metrics.removeSensor(beginExpired);
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package dev.llmmeter.topology.processors;
+
+import dev.llmmeter.contract.Stats;
+import dev.llmmeter.contract.Topics;
+import dev.llmmeter.topology.MeteringConfig;
+import dev.llmmeter.topology.PythonRound;
+import dev.llmmeter.topology.StoreNames;
+import dev.llmmeter.topology.Ticks;
+import dev.llmmeter.topology.state.HourOfReadings;
+import dev.llmmeter.topology.state.Partial;
+import org.apache.kafka.streams.processor.Cancellable;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * The single global stage: combines the latest {@link Partial} of every session task into one
+ * {@link Stats} per tick, and owns the hour of readings.
+ *
+ * <p>A tick is emitted as soon as every known task has reported it, or at {@code grace} ms past the
+ * next whole second with what has arrived by then (a slow task counts with its previous partial). The
+ * last emitted tick is stored, so no tick is ever emitted twice, restarts included.
+ */
+public final class StatsCombiner implements Processor<String, Partial, String, Stats> {
+    static final String LAST_EMITTED_TICK = "last-emitted-tick";
+    static final String WAS_RECENT = "was-recent";
+
+    private final MeteringConfig config;
+    private final Map<String, Partial> latest = new HashMap<>();
+    private ProcessorContext<String, Stats> context;
+    private KeyValueStore<String, Partial> partials;
+    private KeyValueStore<String, Long> progress;
+    private HourOfReadings readings;
+    private Cancellable fallback;
+    private long lastEmittedTick;
+    private boolean wasRecent;
+
+    public StatsCombiner(MeteringConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Stats> context) {
+        this.context = context;
+        this.partials = context.getStateStore(StoreNames.PARTIALS);
+        this.progress = context.getStateStore(StoreNames.COMBINER_STATE);
+        KeyValueStore<Long, Double> readingStore = context.getStateStore(StoreNames.READINGS);
+        this.readings = new HourOfReadings(readingStore, config.hourWindowMs());
+        latest.clear();
+        try (KeyValueIterator<String, Partial> it = partials.all()) {
+            it.forEachRemaining(kv -> latest.put(kv.key, kv.value));
+        }
+        Long last = progress.get(LAST_EMITTED_TICK);
+        lastEmittedTick = last == null ? Long.MIN_VALUE : last;
+        Long recent = progress.get(WAS_RECENT);
+        wasRecent = recent != null && recent == 1L;
+        long now = context.currentSystemTimeMs();
+        fallback = context.schedule(Ticks.nextAnchor(now, config.combinerGraceMs()), Ticks.INTERVAL,
+                PunctuationType.WALL_CLOCK_TIME, this::emitLateTick);
+    }
+
+    @Override
+    public void process(Record<String, Partial> record) {
+        String task = record.key();
+        Partial p = record.value();
+        Partial previous = latest.get(task);
+        if (previous != null && previous.tick() > p.tick()) {
+            return; // a replay of an older report
+        }
+        latest.put(task, p);
+        partials.put(task, p);
+        if (p.tick() > lastEmittedTick && allTasksReported(p.tick())) {
+            emit(p.tick());
+        }
+    }
+
+    private boolean allTasksReported(long tick) {
+        long expiredAtOrBefore = tick - config.partialTtlMs();
+        for (Partial p : latest.values()) {
+            if (p.tick() > expiredAtOrBefore && p.tick() < tick) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Wall-clock fallback, {@code grace} ms after each whole second: emits the tick just passed if it is still due. */
+    void emitLateTick(long wallClockMs) {
+        long tick = Ticks.tickOf(wallClockMs - config.combinerGraceMs());
+        if (tick > lastEmittedTick) {
+            emit(tick);
+        }
+    }
+
+    private void emit(long tick) {
+        forgetSilentTasks(tick);
+        double tpsSum = 0;
+        long tpsCount = 0;
+        long active = 0;
+        boolean recent = false;
+        for (Partial p : latest.values()) {
+            tpsSum += p.tpsSum();
+            tpsCount += p.tpsCount();
+            active += p.active();
+            recent |= p.recent();
+        }
+        double globalTps = tpsCount > 0 ? tpsSum / tpsCount : Double.NaN;
+        readings.prune(tick);
+        if (globalTps > 0) {
+            readings.add(tick, globalTps);
+        }
+        if (recent || wasRecent) {
+            Stats stats = new Stats(rounded(globalTps), !Double.isNaN(globalTps), false,
+                    rounded(readings.high()), rounded(readings.low()), active, tick);
+            context.forward(new Record<>(Topics.STATS_KEY, stats, tick));
+        }
+        wasRecent = recent;
+        lastEmittedTick = tick;
+        progress.put(LAST_EMITTED_TICK, tick);
+        progress.put(WAS_RECENT, recent ? 1L : 0L);
+    }
+
+    /** A task that has not reported for the partial TTL has gone away (or is being moved): drop its share. */
+    private void forgetSilentTasks(long tick) {
+        long expiredAtOrBefore = tick - config.partialTtlMs();
+        Iterator<Map.Entry<String, Partial>> it = latest.entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<String, Partial> e = it.next();
+            if (e.getValue().tick() <= expiredAtOrBefore) {
+                partials.delete(e.getKey());
+                it.remove();
+            }
+        }
+    }
+
+    /** The seed's {@code round(x, 1) if x else None}, with NaN standing for None. */
+    private static Double rounded(double x) {
+        return Double.isNaN(x) ? null : PythonRound.oneDecimal(x);
+    }
+
+    @Override
+    public void close() {
+        if (fallback != null) {
+            fallback.cancel();
+        }
+        latest.clear();
+    }
+}

@@ -1,0 +1,139 @@
+package dev.llmmeter.topology;
+
+import dev.llmmeter.contract.DeltaEvent;
+import dev.llmmeter.contract.DeltaEventCodec;
+import dev.llmmeter.contract.MeteringSerdes;
+import dev.llmmeter.contract.Stats;
+import dev.llmmeter.topology.processors.MeteringMetrics;
+import dev.llmmeter.topology.state.Session;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.test.TestRecord;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * The production topology in a TopologyTestDriver, with the wall clock at a whole second, and small
+ * verbs for the tests: send events, tick, read stats and dead letters.
+ */
+final class MeteringDriver implements AutoCloseable {
+    static final long T0 = 1_790_000_000_000L;
+
+    final TopologyTestDriver driver;
+    private final TestInputTopic<byte[], byte[]> deltas;
+    private final TestOutputTopic<String, Stats> stats;
+    private final TestOutputTopic<byte[], byte[]> deadLetters;
+    private long wallClock;
+
+    MeteringDriver() {
+        this(MeteringConfig.defaults());
+    }
+
+    MeteringDriver(MeteringConfig config) {
+        Properties props = MeteringStreamsConfig.required(config);
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "metering-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        try {
+            props.put(StreamsConfig.STATE_DIR_CONFIG, java.nio.file.Files.createTempDirectory("metering-ttd").toString());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        wallClock = T0;
+        driver = new TopologyTestDriver(MeteringTopology.build(config), props, Instant.ofEpochMilli(T0));
+        deltas = driver.createInputTopic(config.deltasTopic(), new ByteArraySerializer(), new ByteArraySerializer());
+        stats = driver.createOutputTopic(config.statsTopic(), new StringDeserializer(), MeteringSerdes.stats().deserializer());
+        deadLetters = driver.createOutputTopic(config.deadLetterTopic(),
+                Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
+    }
+
+    /** Sends an event keyed by its stream id, with the record timestamp = its ts. */
+    MeteringDriver send(DeltaEvent e) {
+        return sendRaw(e.streamId(), DeltaEventCodec.encode(e), e.ts());
+    }
+
+    MeteringDriver begin(String id, long ts) {
+        return send(DeltaEvent.begin(id, ts));
+    }
+
+    MeteringDriver output(String id, long ts, long running) {
+        return send(DeltaEvent.output(id, ts, running));
+    }
+
+    MeteringDriver reasoning(String id, long ts, long running) {
+        return send(DeltaEvent.reasoning(id, ts, running));
+    }
+
+    MeteringDriver end(String id, long ts) {
+        return send(DeltaEvent.end(id, ts, 0, 0));
+    }
+
+    MeteringDriver sendRaw(String key, String json, long recordTs) {
+        return sendRaw(key, json == null ? null : json.getBytes(StandardCharsets.UTF_8), recordTs);
+    }
+
+    MeteringDriver sendRaw(String key, byte[] value, long recordTs) {
+        deltas.pipeInput(new TestRecord<>(key == null ? null : key.getBytes(StandardCharsets.UTF_8), value,
+                null, recordTs));
+        return this;
+    }
+
+    /** Advances the wall clock to {@code epochMs}, one second at a time, so every tick on the way happens. */
+    MeteringDriver tickTo(long epochMs) {
+        while (wallClock < epochMs) {
+            long step = Math.min(1000 - Math.floorMod(wallClock, 1000L), epochMs - wallClock);
+            driver.advanceWallClockTime(Duration.ofMillis(step));
+            wallClock += step;
+        }
+        return this;
+    }
+
+    /** Ticks through the next {@code seconds} whole seconds. */
+    MeteringDriver tickSeconds(int seconds) {
+        return tickTo(Ticks.tickOf(wallClock) + seconds * 1000L);
+    }
+
+    List<Stats> stats() {
+        return stats.readValuesToList();
+    }
+
+    List<TestRecord<String, Stats>> statsRecords() {
+        return stats.readRecordsToList();
+    }
+
+    List<TestRecord<byte[], byte[]>> deadLetters() {
+        return deadLetters.readRecordsToList();
+    }
+
+    static String header(TestRecord<byte[], byte[]> r, String name) {
+        Header h = r.headers().lastHeader(name);
+        return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    KeyValueStore<String, Session> sessions() {
+        return driver.getKeyValueStore(StoreNames.SESSIONS);
+    }
+
+    KeyValueStore<Long, Double> readings() {
+        return driver.getKeyValueStore(StoreNames.READINGS);
+    }
+
+    long counter(String name) {
+        return MeteringMetrics.total(driver.metrics(), name);
+    }
+
+    @Override
+    public void close() {
+        driver.close();
+    }
+}
