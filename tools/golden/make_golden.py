@@ -226,8 +226,8 @@ def trace_busy_mix() -> list[dict]:
     # b17 begins and never gets a delta: expires ~600 s later (deviation 2),
     # while the late streams below are active.
     b.begin('b17', at(17.4))
-    # b26 begins exactly on a tick boundary: not expired at T - begin == 600000
-    # (strictly greater is required), expired one tick later.
+    # b26 begins on a whole second, i.e. exactly on a tick: not expired at
+    # T - begin == 600000 (strictly greater is required), expired one tick later.
     b.begin('b26', W0 + 40_000)
     # b33 begins, never gets a delta, and ends normally (removed by the end).
     b.begin('b33', at(150.0))

@@ -124,6 +124,14 @@ final class MeteringDriver implements AutoCloseable {
         return driver.getKeyValueStore(StoreNames.SESSIONS);
     }
 
+    List<String> sessionIds() {
+        List<String> ids = new java.util.ArrayList<>();
+        try (var it = sessions().all()) {
+            it.forEachRemaining(kv -> ids.add(kv.key));
+        }
+        return ids;
+    }
+
     KeyValueStore<Long, Double> readings() {
         return driver.getKeyValueStore(StoreNames.READINGS);
     }

@@ -1,0 +1,41 @@
+package dev.llmmeter.cli;
+
+import dev.llmmeter.topology.MeteringConfig;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Properties;
+
+/** Reads Kafka-style properties files; a bad file or setting is a usage error that names it. */
+final class ConfigFiles {
+    private ConfigFiles() {
+    }
+
+    static Properties load(CommandLine cmd, Path file) {
+        Properties p = new Properties();
+        if (file == null) {
+            return p;
+        }
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            p.load(r);
+        } catch (NoSuchFileException e) {
+            throw new CommandLine.ParameterException(cmd, "config file not found: " + file);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cmd, "cannot read config file " + file + ": " + e.getMessage());
+        }
+        return p;
+    }
+
+    static MeteringConfig meteringConfig(CommandLine cmd, Path file) {
+        try {
+            return MeteringConfig.fromMap(load(cmd, file));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cmd, "bad setting in " + file + ": " + e.getMessage());
+        }
+    }
+}

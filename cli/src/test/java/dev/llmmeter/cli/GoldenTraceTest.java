@@ -1,0 +1,54 @@
+package dev.llmmeter.cli;
+
+import dev.llmmeter.topology.MeteringConfig;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+/**
+ * The replay of each golden trace must print, line for line and byte for byte, what the seed's own
+ * GlobalMeter produced for it (see tools/golden/README.md for how the expected files were made).
+ */
+class GoldenTraceTest {
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"three_streams", "busy_mix", "hour_window", "hour_partial", "rounding", "boundaries"})
+    @DisplayName("replay reproduces the seed's stats for the golden trace")
+    void replayReproducesTheSeed(String trace) throws IOException {
+        List<String> expected = lines(trace + ".expected.jsonl");
+        List<String> actual = new ArrayList<>();
+        List<String> deadLetters = new ArrayList<>();
+        try (BufferedReader in = reader(trace + ".jsonl")) {
+            new Replayer(MeteringConfig.defaults(), Duration.ofSeconds(65)).replay(in, actual::add, deadLetters::add);
+        }
+        assertEquals(List.of(), deadLetters);
+        assertEquals(expected.size(), actual.size(), "number of stats records");
+        for (int i = 0; i < expected.size(); i++) {
+            assertEquals(expected.get(i), actual.get(i), "stats record " + (i + 1));
+        }
+    }
+
+    private static List<String> lines(String resource) throws IOException {
+        try (BufferedReader r = reader(resource)) {
+            return r.lines().filter(l -> !l.isBlank()).toList();
+        }
+    }
+
+    private static BufferedReader reader(String resource) {
+        InputStream in = GoldenTraceTest.class.getResourceAsStream("/golden/" + resource);
+        assertNotNull(in, "missing test resource golden/" + resource);
+        return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+    }
+}
