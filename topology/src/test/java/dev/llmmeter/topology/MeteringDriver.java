@@ -88,6 +88,12 @@ final class MeteringDriver implements AutoCloseable {
         return this;
     }
 
+    MeteringDriver sendRawWithHeaders(String key, byte[] value, org.apache.kafka.common.header.Headers headers, long recordTs) {
+        deltas.pipeInput(new TestRecord<>(key == null ? null : key.getBytes(StandardCharsets.UTF_8), value,
+                headers, recordTs));
+        return this;
+    }
+
     /** Advances the wall clock to {@code epochMs}, one second at a time, so every tick on the way happens. */
     MeteringDriver tickTo(long epochMs) {
         while (wallClock < epochMs) {

@@ -1,0 +1,89 @@
+package dev.llmmeter.contract;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** What the codec accepts; what it rejects is covered end to end by the topology's DeadLetterTest. */
+class DeltaEventCodecTest {
+
+    private static DeltaEvent decode(String json) {
+        return DeltaEventCodec.decode(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void decodesTheFourWireExamples() {
+        assertEquals(DeltaEvent.begin("s1", 1790000000000L),
+                decode("{\"type\":\"begin\",     \"stream_id\":\"s1\", \"ts\":1790000000000}"));
+        assertEquals(DeltaEvent.output("s1", 1790000000250L, 1),
+                decode("{\"type\":\"output\",    \"stream_id\":\"s1\", \"ts\":1790000000250, \"running\":1}"));
+        assertEquals(DeltaEvent.reasoning("s1", 1790000000300L, 4),
+                decode("{\"type\":\"reasoning\", \"stream_id\":\"s1\", \"ts\":1790000000300, \"running\":4}"));
+        assertEquals(DeltaEvent.end("s1", 1790000009000L, 420, 1200),
+                decode("{\"type\":\"end\",       \"stream_id\":\"s1\", \"ts\":1790000009000, \"final_output_tokens\":420, \"input_tokens\":1200}"));
+    }
+
+    @Test
+    void tsIsOptionalAndNullMeansAbsent() {
+        assertEquals(DeltaEvent.begin("s1", DeltaEvent.NO_TS), decode("{\"type\":\"begin\",\"stream_id\":\"s1\"}"));
+        assertEquals(DeltaEvent.begin("s1", DeltaEvent.NO_TS), decode("{\"type\":\"begin\",\"stream_id\":\"s1\",\"ts\":null}"));
+        assertEquals(1234L, DeltaEvent.begin("s1", DeltaEvent.NO_TS).eventTime(1234L));
+        assertEquals(99L, DeltaEvent.begin("s1", 99L).eventTime(1234L));
+    }
+
+    @Test
+    void inputTokensDefaultToZeroOnEnd() {
+        assertEquals(DeltaEvent.end("s1", 5, 420, 0), decode("{\"type\":\"end\",\"stream_id\":\"s1\",\"ts\":5,\"final_output_tokens\":420}"));
+    }
+
+    @Test
+    void integralNumbersWrittenWithAFractionOrExponentAreAccepted() {
+        assertEquals(DeltaEvent.output("s1", 2000, 40), decode("{\"type\":\"output\",\"stream_id\":\"s1\",\"ts\":2e3,\"running\":40.0}"));
+    }
+
+    @Test
+    void fieldOrderDoesNotMatterAndUnknownFieldsAreSkipped() {
+        assertEquals(DeltaEvent.reasoning("s1", 7, 3),
+                decode("{\"x\":[{\"type\":\"end\"}],\"running\":3,\"ts\":7,\"stream_id\":\"s1\",\"type\":\"reasoning\",\"y\":{\"z\":1}}"));
+    }
+
+    @Test
+    void countsOfOtherTypesAreNotRequired() {
+        // begin carries no count; a stray one is ignored rather than validated
+        assertEquals(DeltaEvent.begin("s1", 1), decode("{\"type\":\"begin\",\"stream_id\":\"s1\",\"ts\":1,\"running\":-5}"));
+    }
+
+    @Test
+    void streamIdLengthCountsCharactersNotBytesOrUtf16Units() {
+        String emoji256 = "\uD83D\uDE00".repeat(256); // 256 characters, 512 UTF-16 units
+        assertEquals(emoji256, decode("{\"type\":\"begin\",\"stream_id\":\"" + emoji256 + "\"}").streamId());
+        InvalidDeltaException e = assertThrows(InvalidDeltaException.class,
+                () -> decode("{\"type\":\"begin\",\"stream_id\":\"" + emoji256 + "x\"}"));
+        assertEquals(DeadLetterReason.INVALID_STREAM_ID, e.reason());
+    }
+
+    @Test
+    void encodeIsTheCanonicalWireFormAndRoundTrips() {
+        DeltaEvent[] events = {
+            DeltaEvent.begin("s1", 1790000000000L),
+            DeltaEvent.output("s1", 1790000000250L, 1),
+            DeltaEvent.reasoning("s1", 1790000000300L, 4),
+            DeltaEvent.end("s1", 1790000009000L, 420, 1200),
+            DeltaEvent.begin("s2", DeltaEvent.NO_TS)
+        };
+        String[] wire = {
+            "{\"type\":\"begin\",\"stream_id\":\"s1\",\"ts\":1790000000000}",
+            "{\"type\":\"output\",\"stream_id\":\"s1\",\"ts\":1790000000250,\"running\":1}",
+            "{\"type\":\"reasoning\",\"stream_id\":\"s1\",\"ts\":1790000000300,\"running\":4}",
+            "{\"type\":\"end\",\"stream_id\":\"s1\",\"ts\":1790000009000,\"final_output_tokens\":420,\"input_tokens\":1200}",
+            "{\"type\":\"begin\",\"stream_id\":\"s2\"}"
+        };
+        for (int i = 0; i < events.length; i++) {
+            assertEquals(wire[i], new String(DeltaEventCodec.encode(events[i]), StandardCharsets.UTF_8));
+            assertEquals(events[i], DeltaEventCodec.decode(DeltaEventCodec.encode(events[i])));
+        }
+    }
+}

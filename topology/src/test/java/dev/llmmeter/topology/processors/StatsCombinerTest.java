@@ -1,0 +1,141 @@
+package dev.llmmeter.topology.processors;
+
+import dev.llmmeter.contract.Stats;
+import dev.llmmeter.topology.MeteringConfig;
+import dev.llmmeter.topology.StoreNames;
+import dev.llmmeter.topology.state.Partial;
+import dev.llmmeter.topology.state.PartialSerde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The combiner seen from several session tasks at once (a TopologyTestDriver runs a single task):
+ * the stats are global, each tick is emitted once, slow or vanished tasks do not stall it.
+ */
+class StatsCombinerTest {
+    private static final long T = 1_790_000_000_000L;
+
+    private MockProcessorContext<String, Stats> context;
+    private StatsCombiner combiner;
+
+    @BeforeEach
+    void setUp() {
+        context = new MockProcessorContext<>();
+        addStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.PARTIALS), Serdes.String(), new PartialSerde()));
+        addStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.READINGS), Serdes.Long(), Serdes.Double()));
+        addStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.COMBINER_STATE), Serdes.String(), Serdes.Long()));
+        context.setCurrentSystemTimeMs(T);
+        combiner = new StatsCombiner(MeteringConfig.defaults());
+        combiner.init(context);
+        // Both session tasks are known from an idle tick: the combiner cannot wait for a task it has never heard of.
+        report("0_0", T, 0, 0, 0, false);
+        report("0_1", T, 0, 0, 0, false);
+    }
+
+    private <S extends KeyValueStore<?, ?>> void addStore(StoreBuilder<S> builder) {
+        S store = builder.withLoggingDisabled().build();
+        store.init(context.getStateStoreContext(), store);
+        context.addStateStore(store);
+    }
+
+    private void report(String task, long tick, double sum, int count, long active, boolean recent) {
+        combiner.process(new Record<>(task, new Partial(tick, sum, count, active, recent), tick));
+    }
+
+    private List<Stats> emitted() {
+        List<Stats> out = context.forwarded().stream().<Stats>map(f -> f.record().value()).toList();
+        context.resetForwards();
+        return out;
+    }
+
+    @Test
+    void globalTpsIsTheMeanOverAllStreamsNotTheMeanOfTaskMeans() {
+        report("0_0", T + 1000, 30.0, 1, 1, true);          // one stream at 30/s
+        report("0_1", T + 1000, 10.0 + 20.0, 2, 3, true);   // two streams at 10 and 20/s, plus one waiting
+        // (30 + 10 + 20) / 3 = 20.0, where a mean of task means would say 22.5
+        assertEquals(List.of(new Stats(20.0, true, false, 20.0, 20.0, 4, T + 1000)), emitted());
+    }
+
+    @Test
+    void aTickIsEmittedOnceEveryKnownTaskHasReportedIt() {
+        report("0_0", T + 1000, 10.0, 1, 1, true);
+        report("0_1", T + 1000, 20.0, 1, 1, true);
+        emitted();
+        report("0_0", T + 2000, 10.0, 1, 1, true);
+        assertEquals(List.of(), emitted()); // 0_1 has not reported T+2000 yet
+        report("0_1", T + 2000, 30.0, 1, 1, true);
+        assertEquals(List.of(new Stats(20.0, true, false, 20.0, 15.0, 2, T + 2000)), emitted());
+    }
+
+    @Test
+    void aSlowTaskCountsWithItsPreviousReportAtTheGraceDeadline() {
+        report("0_0", T + 1000, 10.0, 1, 1, true);
+        report("0_1", T + 1000, 20.0, 1, 1, true);
+        emitted();
+        report("0_0", T + 2000, 12.0, 1, 1, true);
+        context.scheduledPunctuators().get(0).getPunctuator().punctuate(T + 2500); // grace is 500 ms
+        assertEquals(List.of(new Stats(16.0, true, false, 16.0, 15.0, 2, T + 2000)), emitted());
+        report("0_1", T + 2000, 22.0, 1, 1, true); // late: T+2000 is done and never emitted twice
+        assertEquals(List.of(), emitted());
+    }
+
+    @Test
+    void noTickIsEmittedTwice() {
+        report("0_0", T + 1000, 10.0, 1, 1, true);
+        report("0_1", T + 1000, 10.0, 1, 1, true);
+        context.scheduledPunctuators().get(0).getPunctuator().punctuate(T + 1500);
+        report("0_0", T + 1000, 10.0, 1, 1, true); // a redelivered report
+        assertEquals(1, emitted().size());
+    }
+
+    @Test
+    void aTaskSilentForThePartialTtlIsForgotten() {
+        report("0_0", T + 1000, 10.0, 1, 1, true);
+        report("0_1", T + 1000, 20.0, 1, 5, true);
+        emitted();
+        for (long tick = T + 2000; tick <= T + 31_000; tick += 1000) {
+            report("0_0", tick, 10.0, 1, 1, true);
+            context.scheduledPunctuators().get(0).getPunctuator().punctuate(tick + 500);
+        }
+        List<Stats> out = emitted();
+        // 0_1 last reported T+1000: still counted at T+30000, forgotten at T+31000 (30 s TTL)
+        assertEquals(new Stats(15.0, true, false, 15.0, 15.0, 6, T + 30_000), out.get(out.size() - 2));
+        assertEquals(new Stats(10.0, true, false, 15.0, 10.0, 1, T + 31_000), out.get(out.size() - 1));
+    }
+
+    @Test
+    void firstReportOfANeverSeenTaskJoinsFromItsFirstTick() {
+        report("0_0", T + 1000, 10.0, 1, 1, true);
+        report("0_1", T + 1000, 20.0, 1, 1, true);
+        emitted();
+        report("0_0", T + 2000, 10.0, 1, 1, true);
+        report("0_1", T + 2000, 20.0, 1, 1, true);
+        report("0_2", T + 2000, 60.0, 1, 1, true); // a task added by scale-out, after T+2000 was complete
+        assertEquals(List.of(new Stats(15.0, true, false, 15.0, 15.0, 2, T + 2000)), emitted());
+        report("0_0", T + 3000, 10.0, 1, 1, true);
+        report("0_1", T + 3000, 20.0, 1, 1, true);
+        assertEquals(List.of(), emitted()); // now waits for 0_2 too
+        report("0_2", T + 3000, 60.0, 1, 1, true);
+        assertEquals(List.of(new Stats(30.0, true, false, 30.0, 15.0, 3, T + 3000)), emitted());
+    }
+
+    @Test
+    void statsStayIdleUntilSomeTaskHasRecentDeltas() {
+        report("0_0", T + 1000, 0, 0, 2, false);
+        report("0_1", T + 1000, 0, 0, 0, false);
+        assertEquals(List.of(), emitted());
+        report("0_0", T + 2000, 0, 0, 2, true);
+        report("0_1", T + 2000, 0, 0, 0, false);
+        assertEquals(List.of(new Stats(null, false, false, null, null, 2, T + 2000)), emitted());
+    }
+}
