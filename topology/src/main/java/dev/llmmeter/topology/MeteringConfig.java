@@ -34,6 +34,10 @@ public record MeteringConfig(String deltasTopic, String statsTopic, String deadL
     public static final String BEGIN_EXPIRY_MS = "metering.begin.expiry.ms";
     public static final String PARTIAL_TTL_MS = "metering.partial.ttl.ms";
     public static final String COMBINER_GRACE_MS = "metering.combiner.grace.ms";
+    /** Read by the process bootstrap (topic creation), not by the topology; listed here so all metering.* keys are known. */
+    public static final String DELTAS_PARTITIONS = "metering.topic.deltas.partitions";
+    public static final String TOPIC_REPLICATION = "metering.topic.replication.factor";
+    public static final String CREATE_TOPICS = "metering.topic.create";
 
     /** Every setting this record reads, with its default, in documentation order. */
     public static final Map<String, String> DEFAULTS = defaultsInOrder();
@@ -115,6 +119,9 @@ public record MeteringConfig(String deltasTopic, String statsTopic, String deadL
         d.put(BEGIN_EXPIRY_MS, "600000");
         d.put(PARTIAL_TTL_MS, "30000");
         d.put(COMBINER_GRACE_MS, "500");
+        d.put(DELTAS_PARTITIONS, "4");
+        d.put(TOPIC_REPLICATION, "-1");
+        d.put(CREATE_TOPICS, "true");
         return java.util.Collections.unmodifiableMap(d);
     }
 }

@@ -29,7 +29,8 @@ class MeteringConfigTest {
                 () -> MeteringConfig.fromMap(Map.of("metering.stale.msec", "1")));
         assertEquals("unknown setting metering.stale.msec; known metering settings: metering.topic.deltas, "
                 + "metering.topic.stats, metering.topic.dlq, metering.stale.ms, metering.hour.window.ms, "
-                + "metering.begin.expiry.ms, metering.partial.ttl.ms, metering.combiner.grace.ms", e.getMessage());
+                + "metering.begin.expiry.ms, metering.partial.ttl.ms, metering.combiner.grace.ms, "
+                + "metering.topic.deltas.partitions, metering.topic.replication.factor, metering.topic.create", e.getMessage());
     }
 
     @Test

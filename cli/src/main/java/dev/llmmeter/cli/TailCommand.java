@@ -1,0 +1,95 @@
+package dev.llmmeter.cli;
+
+import dev.llmmeter.cli.app.Settings;
+import dev.llmmeter.cli.app.StartupException;
+import dev.llmmeter.cli.app.StatsTail;
+import dev.llmmeter.contract.StatsCodec;
+import dev.llmmeter.topology.MeteringConfig;
+import org.apache.kafka.clients.CommonClientConfigs;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+
+@Command(name = "tail",
+        mixinStandardHelpOptions = true,
+        usageHelpAutoWidth = true,
+        header = "Show the live stats: a terminal view updated in place, or JSON lines.",
+        description = {
+            "A downstream consumer of metering.stats (read_committed, no consumer group). The view shows the tick time, TPS, high, low, active streams and a sparkline of the last minute's TPS, redrawn in place each second. With --json, each stats record is printed as it arrives, one JSON line each, and nothing else goes to stdout.",
+            "",
+            "Settings (security included) come from --config and METERING_* environment variables, as for 'topology'."
+        })
+final class TailCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]", description = "Kafka cluster to connect to.")
+    private String bootstrapServers;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Kafka-style properties file (client and security settings, metering.topic.stats).")
+    private Path config;
+
+    @Option(names = "--json", description = "Print each stats record as a JSON line instead of the live view.")
+    private boolean json;
+
+    @Option(names = "--history", defaultValue = "60", paramLabel = "N", description = "Start this many records before the end (default: ${DEFAULT-VALUE}).")
+    private int history;
+
+    @Option(names = "--max-records", defaultValue = "0", paramLabel = "N", description = "Exit after N records (default: run until Ctrl-C).")
+    private long maxRecords;
+
+    @Override
+    public Integer call() {
+        if (history < 0 || maxRecords < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--history and --max-records must not be negative");
+        }
+        Properties settings = Settings.layered(ConfigFiles.load(spec.commandLine(), config), Settings.fromEnvironment(System.getenv()));
+        if (bootstrapServers != null) {
+            settings.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        }
+        if (settings.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "").isBlank()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "no bootstrap servers: pass --bootstrap-servers or set METERING_BOOTSTRAP_SERVERS");
+        }
+        MeteringConfig meteringConfig = ConfigFiles.meteringConfig(spec.commandLine(), config);
+        try (StatsTail tail = new StatsTail(settings, meteringConfig.statsTopic())) {
+            Thread main = Thread.currentThread();
+            Thread hook = new Thread(() -> {
+                tail.wakeup();
+                try {
+                    main.join(5000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "metering-tail-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            tail.seekToLast(json ? 0 : history, Duration.ofSeconds(30));
+            PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+            printTo(tail, out, json, maxRecords);
+            return 0;
+        } catch (StartupException e) {
+            System.err.println("metering tail: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    /** Used by 'run' as well: JSON lines, or the in-place view. */
+    static long printTo(StatsTail tail, PrintStream out, boolean json, long maxRecords) {
+        if (json) {
+            return tail.run(v -> out.println(new String(v, StandardCharsets.UTF_8)), maxRecords);
+        }
+        StatsView view = new StatsView();
+        long n = tail.run(v -> {
+            out.print("\r\u001b[2K" + view.render(StatsCodec.decode(v)));
+            out.flush();
+        }, maxRecords);
+        out.println();
+        return n;
+    }
+}

@@ -1,0 +1,79 @@
+package dev.llmmeter.cli;
+
+import dev.llmmeter.cli.app.MeteringApp;
+import dev.llmmeter.cli.app.Settings;
+import dev.llmmeter.cli.app.StartupException;
+import org.apache.kafka.streams.StreamsConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+
+@Command(name = "topology",
+        mixinStandardHelpOptions = true,
+        usageHelpAutoWidth = true,
+        header = "Run the metering Kafka Streams app against a Kafka cluster.",
+        description = {
+            "Reads delta events from metering.deltas, publishes global stats to metering.stats once a second and dead-letters invalid input to metering.deltas.dlq, creating those topics when missing. Runs until SIGTERM or Ctrl-C, then closes cleanly.",
+            "",
+            "Settings, lowest precedence first: built-in defaults (exactly_once_v2, application id llm-metering), the --config properties file, METERING_* environment variables (METERING_SASL_JAAS_CONFIG sets sasl.jaas.config; METERING_STALE_MS sets metering.stale.ms), then these flags. Any Kafka client or Streams setting passes through, security included.",
+            "",
+            "Run more instances with the same application id to scale out; the input topic's partition count bounds how many are useful."
+        },
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:stopped cleanly", "1:failed (unreachable cluster, missing permission, fatal processing error)", "2:bad usage or settings"})
+final class TopologyCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]", description = "Kafka cluster to connect to.")
+    private String bootstrapServers;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Kafka-style properties file: Kafka client, Streams and metering.* settings.")
+    private Path config;
+
+    @Option(names = "--application-id", paramLabel = "ID", description = "Kafka Streams application id (consumer group, internal topic prefix); default llm-metering.")
+    private String applicationId;
+
+    @Option(names = "--state-dir", paramLabel = "DIR", description = "Local state directory; default ~/.metering/state.")
+    private Path stateDir;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        Properties flags = new Properties();
+        if (bootstrapServers != null) {
+            flags.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        }
+        if (applicationId != null) {
+            flags.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        }
+        if (stateDir != null) {
+            flags.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        }
+        Properties settings = Settings.layered(ConfigFiles.load(spec.commandLine(), config),
+                Settings.fromEnvironment(System.getenv()), flags);
+        MeteringApp app;
+        try {
+            app = new MeteringApp(settings);
+        } catch (StartupException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        Thread hook = new Thread(app::close, "metering-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            app.start();
+            System.err.println("metering: running (application id "
+                    + app.streamsProperties().getProperty(StreamsConfig.APPLICATION_ID_CONFIG) + "); Ctrl-C to stop");
+            boolean failed = app.awaitStop();
+            return failed ? 1 : 0;
+        } catch (StartupException e) {
+            System.err.println("metering: " + e.getMessage());
+            return 1;
+        } finally {
+            app.close();
+        }
+    }
+}

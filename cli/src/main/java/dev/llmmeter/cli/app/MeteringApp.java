@@ -1,0 +1,151 @@
+package dev.llmmeter.cli.app;
+
+import dev.llmmeter.topology.MeteringConfig;
+import dev.llmmeter.topology.MeteringTopology;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The live metering app: checks the cluster, creates missing topics, runs the topology in
+ * {@link KafkaStreams} until closed or failed. Bootstrap only; the topology itself comes from
+ * {@link MeteringTopology#build}.
+ */
+public final class MeteringApp implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MeteringApp.class);
+    public static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
+    public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+    private final MeteringConfig config;
+    private final Properties settings;
+    private final Properties streamsProperties;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile Throwable failure;
+    private KafkaStreams streams;
+
+    /**
+     * @param settings all settings: Kafka client and Streams ones, and {@code metering.*}
+     * @throws StartupException for a bad setting, naming it
+     */
+    public MeteringApp(Properties settings) {
+        this.settings = settings;
+        try {
+            this.config = MeteringConfig.fromMap(settings);
+        } catch (IllegalArgumentException e) {
+            throw new StartupException(e.getMessage(), null);
+        }
+        this.streamsProperties = StreamsSettings.forApp(settings, config);
+        if (streamsProperties.getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "").isBlank()) {
+            throw new StartupException("no bootstrap servers: pass --bootstrap-servers, or set bootstrap.servers "
+                    + "in the config file or METERING_BOOTSTRAP_SERVERS", null);
+        }
+    }
+
+    public MeteringConfig config() {
+        return config;
+    }
+
+    public Properties streamsProperties() {
+        return streamsProperties;
+    }
+
+    /** Checks the cluster answers, creates missing topics, starts the streams. Returns once started. */
+    public void start() {
+        StreamsConfig streamsConfig;
+        try {
+            streamsConfig = new StreamsConfig(streamsProperties);
+        } catch (ConfigException e) {
+            throw new StartupException("bad Kafka Streams setting: " + e.getMessage(), e);
+        }
+        String bootstrap = streamsProperties.getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG);
+        try (Admin admin = Admin.create(streamsConfig.getAdminConfigs("metering-setup"))) {
+            awaitCluster(admin, bootstrap);
+            List<String> created = TopicSetup.ensure(admin, config, settings, STARTUP_TIMEOUT.toMillis());
+            if (!created.isEmpty()) {
+                LOG.info("created topics {}", created);
+            }
+        } catch (KafkaException e) {
+            throw new StartupException("cannot set up the Kafka admin client: " + rootMessage(e), e);
+        }
+        try {
+            streams = new KafkaStreams(MeteringTopology.build(config), streamsConfig);
+        } catch (KafkaException e) {
+            throw new StartupException("cannot create the Kafka Streams client: " + rootMessage(e), e);
+        }
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("metering stopped on an unrecoverable error", e);
+            failure = e;
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        streams.setStateListener((now, before) -> {
+            LOG.info("state {} -> {}", before, now);
+            if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
+                stopped.countDown();
+            }
+        });
+        streams.start();
+    }
+
+    private static void awaitCluster(Admin admin, String bootstrap) {
+        try {
+            String clusterId = admin.describeCluster().clusterId().get(STARTUP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            LOG.info("connected to Kafka cluster {} at {}", clusterId, bootstrap);
+        } catch (ExecutionException e) {
+            throw new StartupException("cannot reach Kafka at " + bootstrap + ": " + rootMessage(e.getCause()), e.getCause());
+        } catch (TimeoutException e) {
+            throw new StartupException("cannot reach Kafka at " + bootstrap + " within "
+                    + STARTUP_TIMEOUT.toSeconds() + " s: is the broker up and the address right?", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StartupException("interrupted while connecting to Kafka", e);
+        }
+    }
+
+    static String rootMessage(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String m = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        return root == t || t.getMessage() == null || t.getMessage().contains(m) ? m : t.getMessage() + " (" + m + ")";
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    /** Blocks until the app stops; returns true when it stopped by failure. */
+    public boolean awaitStop() throws InterruptedException {
+        stopped.await();
+        return failure != null || (streams != null && streams.state() == KafkaStreams.State.ERROR);
+    }
+
+    public boolean awaitStop(Duration timeout) throws InterruptedException {
+        return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public Throwable failure() {
+        return failure;
+    }
+
+    @Override
+    public void close() {
+        if (streams != null) {
+            streams.close(CLOSE_TIMEOUT);
+        }
+        stopped.countDown();
+    }
+}
