@@ -6,6 +6,7 @@ import dev.llmmeter.topology.processors.StatsCombiner;
 import dev.llmmeter.topology.state.Partial;
 import dev.llmmeter.topology.state.PartialSerde;
 import dev.llmmeter.topology.state.SessionSerde;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
@@ -14,6 +15,8 @@ import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.processor.UsePartitionTimeOnInvalidTimestamp;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
@@ -33,16 +36,29 @@ public final class MeteringTopology {
     private MeteringTopology() {
     }
 
+    /** Where the state lives. */
+    public enum Durability {
+        /** RocksDB stores with changelog topics: what the live app runs. A restart or a moved task loses nothing. */
+        DURABLE,
+        /**
+         * In-memory stores without changelogs, for the offline replay: same processors and wiring, no
+         * durability to pay for. (The test driver commits after every record, which makes changelog and
+         * cache upkeep dominate a replay.)
+         */
+        EPHEMERAL
+    }
+
+    /** The production topology. */
     public static Topology build(MeteringConfig config) {
+        return build(config, Durability.DURABLE);
+    }
+
+    public static Topology build(MeteringConfig config, Durability durability) {
         StreamsBuilder builder = new StreamsBuilder();
-        builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(StoreNames.SESSIONS), Serdes.String(), new SessionSerde()).withCachingEnabled());
-        builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(StoreNames.PARTIALS), Serdes.String(), new PartialSerde()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(StoreNames.READINGS), Serdes.Long(), Serdes.Double()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(StoreNames.COMBINER_STATE), Serdes.String(), Serdes.Long()));
+        builder.addStateStore(store(durability, StoreNames.SESSIONS, Serdes.String(), new SessionSerde(), true));
+        builder.addStateStore(store(durability, StoreNames.PARTIALS, Serdes.String(), new PartialSerde(), false));
+        builder.addStateStore(store(durability, StoreNames.READINGS, Serdes.Long(), Serdes.Double(), false));
+        builder.addStateStore(store(durability, StoreNames.COMBINER_STATE, Serdes.String(), Serdes.Long(), false));
 
         builder.stream(config.deltasTopic(), Consumed.with(Serdes.String(), MeteringSerdes.deltaEvent())
                         .withTimestampExtractor(new UsePartitionTimeOnInvalidTimestamp())
@@ -56,6 +72,21 @@ public final class MeteringTopology {
                         StoreNames.PARTIALS, StoreNames.READINGS, StoreNames.COMBINER_STATE)
                 .to(config.statsTopic(), Produced.with(Serdes.String(), MeteringSerdes.stats()).withName(StoreNames.STATS_SINK));
         return builder.build();
+    }
+
+    /**
+     * @param cached whether to put a record cache in front (for a store written on every event: it
+     *               coalesces a stream's updates between commits into one changelog record)
+     */
+    private static <K, V> StoreBuilder<KeyValueStore<K, V>> store(Durability durability, String name,
+                                                                 Serde<K> keySerde, Serde<V> valueSerde, boolean cached) {
+        if (durability == Durability.EPHEMERAL) {
+            return Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), keySerde, valueSerde)
+                    .withLoggingDisabled()
+                    .withCachingDisabled();
+        }
+        StoreBuilder<KeyValueStore<K, V>> b = Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), keySerde, valueSerde);
+        return cached ? b.withCachingEnabled() : b;
     }
 
 }
