@@ -9,6 +9,7 @@ import dev.llmmeter.topology.Ticks;
 import dev.llmmeter.topology.state.Partial;
 import dev.llmmeter.topology.state.Session;
 import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.streams.StreamsMetrics;
 import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -173,7 +174,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             this.beginExpired = beginExpired;
         }
 
-        static MeterSensors register(org.apache.kafka.streams.StreamsMetrics metrics, String taskId) {
+        static MeterSensors register(StreamsMetrics metrics, String taskId) {
             return new MeterSensors(
                     sensor(metrics, taskId, MeteringMetrics.OUT_OF_ORDER_DELTAS),
                     sensor(metrics, taskId, MeteringMetrics.UNKNOWN_STREAM_DELTAS),
@@ -181,11 +182,11 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
                     sensor(metrics, taskId, MeteringMetrics.EXPIRED_BEGINS));
         }
 
-        private static Sensor sensor(org.apache.kafka.streams.StreamsMetrics metrics, String taskId, String op) {
+        private static Sensor sensor(StreamsMetrics metrics, String taskId, String op) {
             return metrics.addRateTotalSensor(MeteringMetrics.SCOPE, taskId, op, Sensor.RecordingLevel.INFO);
         }
 
-        void remove(org.apache.kafka.streams.StreamsMetrics metrics) {
+        void remove(StreamsMetrics metrics) {
             metrics.removeSensor(outOfOrder);
             metrics.removeSensor(unknownStream);
             metrics.removeSensor(stale);

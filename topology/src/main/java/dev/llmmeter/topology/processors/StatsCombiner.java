@@ -82,13 +82,17 @@ public final class StatsCombiner implements Processor<String, Partial, String, S
     }
 
     private boolean allTasksReported(long tick) {
-        long expiredAtOrBefore = tick - config.partialTtlMs();
         for (Partial p : latest.values()) {
-            if (p.tick() > expiredAtOrBefore && p.tick() < tick) {
+            if (p.tick() < tick && !isSilent(p, tick)) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** A task that has not reported for the partial TTL has gone away (or is being moved). */
+    private boolean isSilent(Partial p, long tick) {
+        return p.tick() <= tick - config.partialTtlMs();
     }
 
     /** Wall-clock fallback, {@code grace} ms after each whole second: emits the tick just passed if it is still due. */
@@ -127,13 +131,12 @@ public final class StatsCombiner implements Processor<String, Partial, String, S
         progress.put(WAS_RECENT, recent ? 1L : 0L);
     }
 
-    /** A task that has not reported for the partial TTL has gone away (or is being moved): drop its share. */
+    /** Drops the share of tasks that went silent. */
     private void forgetSilentTasks(long tick) {
-        long expiredAtOrBefore = tick - config.partialTtlMs();
         Iterator<Map.Entry<String, Partial>> it = latest.entrySet().iterator();
         while (it.hasNext()) {
             Map.Entry<String, Partial> e = it.next();
-            if (e.getValue().tick() <= expiredAtOrBefore) {
+            if (isSilent(e.getValue(), tick)) {
                 partials.delete(e.getKey());
                 it.remove();
             }
