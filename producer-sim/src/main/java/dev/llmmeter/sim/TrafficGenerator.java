@@ -70,8 +70,9 @@ public final class TrafficGenerator implements Iterator<DeltaEvent> {
     public static final int MAX_INPUT_TOKENS = 8_000;
 
     private static final double LN_INPUT_RANGE = StrictMath.log((double) MAX_INPUT_TOKENS / MIN_INPUT_TOKENS);
-    private static final Comparator<Stream> ORDER =
-            Comparator.<Stream>comparingLong(s -> s.nextTs).thenComparingLong(s -> s.seq);
+    /** Time order; ties in insertion order (seq is unique). */
+    private static final Comparator<Stream> ORDER = (a, b) -> a.nextTs != b.nextTs
+            ? Long.compare(a.nextTs, b.nextTs) : Long.compare(a.seq, b.seq);
 
     private final SimulationConfig config;
     private final double jitter;
