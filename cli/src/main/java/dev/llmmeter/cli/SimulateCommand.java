@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
         usageHelpAutoWidth = true,
         header = "Simulate LLM streaming traffic: to Kafka in real time, or to a trace file.",
         description = {
-            "Simulates N concurrent LLM streams for S seconds. Each stream sends begin, then after 0.2-2 s its deltas (about 30%% of streams first send reasoning deltas, then all send 50-800 output deltas) at a rate drawn within R +-50%%, with random gaps, then end with its token counts. As a stream finishes another begins, so N are live until the duration ends; then no stream begins and the live ones finish. About 3%% of streams are abandoned without an end and 2%% never get a delta, as real clients do. Stream ids are sim-<seed>-<n>; the same options, seed and start time give the same events.",
+            "Simulates N concurrent LLM streams for S seconds. Each stream sends begin, then after 0.2-2 s its deltas (about 30%% of streams first send reasoning deltas, then all send 50-800 output deltas) at a rate drawn within R +-50%%, with random gaps, then end with its token counts. As a stream finishes another begins, so N are live until the duration ends; then the live ones end at once. About 3%% of streams are abandoned without an end and 2%% never get a delta, as real clients do. Stream ids are sim-<seed>-<n>; the same options, seed and start time give the same events.",
             "",
             "With --bootstrap-servers, each event goes to the topic keyed by its stream id (idempotent producer, acks=all) when the wall clock reaches its ts, or as fast as possible with --no-pacing. With --output, the trace is written as fast as possible, one wire-JSON event per line: valid input for 'metering replay'. Exactly one of the two is required. Progress goes to stderr; Ctrl-C stops, flushes and exits."
         },
@@ -59,7 +59,7 @@ final class SimulateCommand implements Callable<Integer> {
     private double rate;
 
     @Option(names = "--duration", defaultValue = "60", paramLabel = "SECONDS",
-            description = "Streams begin during this many seconds (default: ${DEFAULT-VALUE}); the live ones then run to their end.")
+            description = "Length of the simulation (default: ${DEFAULT-VALUE}): streams begin during it; at its end the live ones end.")
     private long duration;
 
     @Option(names = "--seed", defaultValue = "1", paramLabel = "K",

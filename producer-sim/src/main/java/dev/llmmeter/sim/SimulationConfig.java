@@ -5,7 +5,8 @@ package dev.llmmeter.sim;
  *
  * @param streams           N: how many streams are live at once while the simulation runs
  * @param ratePerSecond     R: the mean delta rate of one stream, deltas per second
- * @param durationSeconds   S: new streams start only during the first S seconds; the live ones then finish
+ * @param durationSeconds   S: streams begin during the first S seconds; at S the live ones end (see
+ *                          {@link TrafficGenerator}), so no event is later than start + S
  * @param seed              K: the random seed; also part of every stream id ({@code sim-<seed>-<n>})
  * @param startEpochMs      the simulation's time zero, epoch ms: every {@code ts} is at or after it
  * @param jitter            0..1. At 0 every stream delivers exactly R deltas/s, one every 1000/R ms
@@ -92,7 +93,7 @@ public record SimulationConfig(int streams, double ratePerSecond, long durationS
         return withAbandonedFraction(0).withNeverFedFraction(0);
     }
 
-    /** The time after which no new stream begins, epoch ms (exclusive). */
+    /** The end of the simulation, epoch ms: streams begin before it; the live ones end at it. */
     public long endEpochMs() {
         return startEpochMs + durationSeconds * 1000;
     }

@@ -18,8 +18,10 @@ import java.util.SplittableRandom;
  * stream begins in the same millisecond, as long as that is before {@link SimulationConfig#endEpochMs()};
  * so exactly N streams are live from the end of the initial stagger until the duration ends. A slot's
  * first stream begins at start + a uniform draw within [0, min(S s, {@value #MAX_STAGGER_MS} ms)), so the
- * streams do not all start at once. After the duration no stream begins; the live ones run to their
- * natural finish. Each stream, numbered n = 1, 2, ... in the order it is created, with id
+ * streams do not all start at once. No stream begins at or after the end; there, every live stream
+ * is cut: it sends {@code end} with ts = the end time and its output count so far, unless it was to be
+ * abandoned (it just stops) or never fed (it stays so). So the last event is at the end time at the
+ * latest. Each stream, numbered n = 1, 2, ... in the order it is created, with id
  * {@code sim-<seed>-<n>}:
  * <ol>
  *   <li>{@code begin};</li>
@@ -148,6 +150,13 @@ public final class TrafficGenerator implements Iterator<DeltaEvent> {
         Stream s;
         while ((s = queue.poll()) != null) {
             long t = s.nextTs;
+            if (t >= endMs && s.step != Step.BEGIN && s.step != Step.GIVE_UP) {
+                DeltaEvent cut = cut(s);
+                if (cut != null) {
+                    return cut;
+                }
+                continue;
+            }
             switch (s.step) {
                 case BEGIN -> {
                     live++;
@@ -183,6 +192,24 @@ public final class TrafficGenerator implements Iterator<DeltaEvent> {
             }
         }
         return null;
+    }
+
+    /**
+     * The duration is over and {@code s} is still live: it ends now, at the end time (an abandoned-to-be
+     * stream just stops). Every event before has ts &lt; the end time, so the order holds.
+     */
+    private DeltaEvent cut(Stream s) {
+        live--;
+        if (s.kind == Kind.ABANDONED) {
+            if (s.reasoning + s.output == 0) {
+                neverFed++;
+            } else {
+                abandoned++;
+            }
+            return null;
+        }
+        ended++;
+        return DeltaEvent.end(s.id, endMs, s.output, s.inputTokens);
     }
 
     /** Schedules what follows the delta just sent at {@code t}. */

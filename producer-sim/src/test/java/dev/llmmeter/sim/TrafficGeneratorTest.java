@@ -68,8 +68,8 @@ class TrafficGeneratorTest {
 
     @Test
     void everyStreamBeginsCountsUpByOneAndEndsLastWithItsOutputCount() {
-        List<DeltaEvent> events = all(SimulationConfig.of(100, 30, 60, 5, START));
-        Map<String, List<DeltaEvent>> streams = byStream(events);
+        SimulationConfig c = SimulationConfig.of(100, 30, 60, 5, START);
+        Map<String, List<DeltaEvent>> streams = byStream(all(c));
         int n = 0;
         for (Map.Entry<String, List<DeltaEvent>> entry : streams.entrySet()) {
             n++;
@@ -92,6 +92,9 @@ class TrafficGeneratorTest {
                         assertEquals(output, e.finalOutputTokens(), id + " final_output_tokens");
                         assertTrue(e.inputTokens() >= TrafficGenerator.MIN_INPUT_TOKENS
                                 && e.inputTokens() <= TrafficGenerator.MAX_INPUT_TOKENS, id + " input " + e.inputTokens());
+                        if (e.ts() == c.endEpochMs()) {
+                            continue; // cut short at the end of the duration
+                        }
                         assertTrue(output >= TrafficGenerator.MIN_OUTPUT_DELTAS
                                 && output <= TrafficGenerator.MAX_OUTPUT_DELTAS, id + " output " + output);
                         assertTrue(reasoning == 0 || reasoning >= TrafficGenerator.MIN_REASONING_DELTAS
@@ -99,7 +102,7 @@ class TrafficGeneratorTest {
                     }
                 }
             }
-            if (es.size() > 1) {
+            if (es.size() > 1 && es.get(1).isDelta()) {
                 long firstDelta = es.get(1).ts() - es.get(0).ts();
                 assertTrue(firstDelta >= TrafficGenerator.MIN_FIRST_DELTA_MS
                         && firstDelta <= TrafficGenerator.MAX_FIRST_DELTA_MS, id + " time to first delta " + firstDelta);
@@ -126,10 +129,11 @@ class TrafficGeneratorTest {
         long ended = streams.values().stream().filter(s -> s[1] == 1).count();
         long neverFed = streams.values().stream().filter(s -> s[0] == 1).count();
         long abandoned = streams.values().stream().filter(s -> s[0] > 1 && s[1] == 0).count();
-        // Each stream is abandoned with probability 3% and never fed with 2%, independently.
+        // Each stream is to be abandoned with probability 3% and never fed with 2%, independently; one
+        // stream to be abandoned is still waiting for its first delta at the end, so it is never fed.
         assertEquals(5362, ended + abandoned + neverFed, "streams");
-        assertEquals(168, abandoned, "abandoned streams (3% of 5362 is 160.9)");
-        assertEquals(91, neverFed, "never-fed streams (2% of 5362 is 107.2)");
+        assertEquals(167, abandoned, "abandoned streams (3% of 5362 is 160.9)");
+        assertEquals(92, neverFed, "never-fed streams (2% of 5362 is 107.2)");
         assertEquals(5362, g.streamsBegun());
         assertEquals(ended, g.streamsEnded());
         assertEquals(abandoned, g.streamsAbandoned());
@@ -204,6 +208,27 @@ class TrafficGeneratorTest {
     }
 
     @Test
+    void atTheEndOfTheDurationEveryLiveStreamEndsAtOnce() {
+        int n = 100;
+        SimulationConfig c = SimulationConfig.of(n, 30, 60, 37, START).withoutFailures();
+        List<DeltaEvent> events = all(c);
+        assertEquals(c.endEpochMs(), events.get(events.size() - 1).ts(), "the last event is at the end");
+        List<DeltaEvent> atEnd = events.stream().filter(e -> e.ts() == c.endEpochMs()).toList();
+        assertEquals(n, atEnd.size(), "all N live streams end at the end");
+        assertTrue(atEnd.stream().allMatch(e -> e.type() == EventType.END));
+        assertEquals(n, atEnd.stream().map(DeltaEvent::streamId).distinct().count());
+        assertTrue(events.stream().allMatch(e -> e.ts() <= c.endEpochMs()));
+    }
+
+    @Test
+    void atTheEndStreamsDueToBeAbandonedJustStop() {
+        SimulationConfig c = SimulationConfig.of(100, 30, 60, 37, START).withNeverFedFraction(0).withAbandonedFraction(1);
+        List<DeltaEvent> events = all(c);
+        assertTrue(events.stream().noneMatch(e -> e.type() == EventType.END));
+        assertTrue(events.stream().allMatch(e -> e.ts() < c.endEpochMs()));
+    }
+
+    @Test
     void theFirstStreamsBeginStaggeredOverTheFirstFiveSeconds() {
         int n = 1000;
         Map<String, List<DeltaEvent>> streams = byStream(all(SimulationConfig.of(n, 30, 10, 17, START)));
@@ -266,7 +291,11 @@ class TrafficGeneratorTest {
         double min = Double.MAX_VALUE;
         double max = 0;
         int streams = 0;
-        for (List<DeltaEvent> es : byStream(all(SimulationConfig.of(100, rate, 120, 29, START).withoutFailures())).values()) {
+        SimulationConfig c = SimulationConfig.of(100, rate, 120, 29, START).withoutFailures();
+        for (List<DeltaEvent> es : byStream(all(c)).values()) {
+            if (es.get(es.size() - 1).ts() == c.endEpochMs()) {
+                continue; // cut short at the end
+            }
             List<DeltaEvent> outputs = es.stream().filter(e -> e.type() == EventType.OUTPUT).toList();
             double r = (outputs.size() - 1) * 1000.0 / (outputs.get(outputs.size() - 1).ts() - outputs.get(0).ts());
             sum += r;
