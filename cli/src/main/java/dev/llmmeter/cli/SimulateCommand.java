@@ -71,7 +71,7 @@ final class SimulateCommand implements Callable<Integer> {
     private Long start;
 
     @Option(names = "--no-pacing",
-            description = "Send as fast as possible instead of in real time (to load a benchmark topic).")
+            description = "Send as fast as possible instead of in real time (to load a benchmark topic). Record timestamps are the events' ts, and brokers reject records more than log.message.timestamp.after.max.ms (default 1 h) ahead: keep --duration under 3600 or set --start in the past.")
     private boolean noPacing;
 
     @Option(names = "--topic", defaultValue = Topics.DELTAS, paramLabel = "TOPIC",

@@ -40,11 +40,16 @@ public final class KafkaSink implements EventSink {
     private final AtomicLong acked = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicReference<Exception> firstFailure = new AtomicReference<>();
+    /** The first failure that says more than "part of a batch which had invalid records". */
+    private final AtomicReference<Exception> firstSpecificFailure = new AtomicReference<>();
     private final Callback callback = (metadata, exception) -> {
         if (exception == null) {
             acked.incrementAndGet();
         } else {
             firstFailure.compareAndSet(null, exception);
+            if (exception.getClass() != KafkaException.class) {
+                firstSpecificFailure.compareAndSet(null, exception);
+            }
             failed.incrementAndGet();
         }
     };
@@ -116,7 +121,15 @@ public final class KafkaSink implements EventSink {
 
     @Override
     public void send(DeltaEvent event) {
-        throwIfFailed();
+        if (failed.get() > 0) {
+            // Let the records in flight complete, so the report counts them all and can say why.
+            try {
+                producer.flush();
+            } catch (KafkaException e) {
+                // reported below, with the failures
+            }
+            throwIfFailed();
+        }
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, null,
                 event.hasTs() ? event.ts() : null, event.streamId(), DeltaEventCodec.encode(event));
         try {
@@ -160,7 +173,7 @@ public final class KafkaSink implements EventSink {
     private void throwIfFailed() {
         long n = failed.get();
         if (n > 0) {
-            Exception first = firstFailure.get();
+            Exception first = firstSpecificFailure.get() != null ? firstSpecificFailure.get() : firstFailure.get();
             throw new SinkException(n + " of " + sent + " events could not be delivered to topic " + topic
                     + " at " + where + "; first error: " + message(first), first);
         }

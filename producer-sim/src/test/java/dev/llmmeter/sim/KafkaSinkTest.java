@@ -4,6 +4,8 @@ import dev.llmmeter.contract.DeltaEvent;
 import dev.llmmeter.contract.DeltaEventCodec;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.InvalidTimestampException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -62,12 +64,27 @@ class KafkaSinkTest {
     }
 
     @Test
-    void theSendAfterAFailedDeliveryFails() {
+    void theReportedErrorIsTheFirstOneThatSaysWhy() {
         sink.send(DeltaEvent.begin("a", 1));
+        sink.send(DeltaEvent.begin("b", 2));
+        producer.errorNext(new KafkaException("Failed to append record because it was part of a batch which had one more more invalid records"));
+        producer.errorNext(new InvalidTimestampException("Timestamp 1 of message with offset 0 is out of range."));
+        SinkException e = assertThrows(SinkException.class, sink::flush);
+        assertEquals("2 of 2 events could not be delivered to topic metering.deltas at broker:9092; first error: "
+                + "InvalidTimestampException: Timestamp 1 of message with offset 0 is out of range.", e.getMessage());
+    }
+
+    @Test
+    void theSendAfterAFailedDeliveryFailsOnceTheRecordsInFlightComplete() {
+        sink.send(DeltaEvent.begin("a", 1));
+        sink.send(DeltaEvent.begin("b", 2));
+        sink.send(DeltaEvent.begin("c", 3));
         producer.errorNext(new TimeoutException("boom"));
-        SinkException e = assertThrows(SinkException.class, () -> sink.send(DeltaEvent.begin("b", 2)));
-        assertTrue(e.getMessage().startsWith("1 of 1 events could not be delivered"), e.getMessage());
-        assertEquals(1, producer.history().size(), "nothing more was sent");
+        SinkException e = assertThrows(SinkException.class, () -> sink.send(DeltaEvent.begin("d", 4)));
+        assertEquals("1 of 3 events could not be delivered to topic metering.deltas at broker:9092; first error: "
+                + "TimeoutException: boom", e.getMessage());
+        assertEquals(3, producer.history().size(), "d was not sent");
+        assertEquals(2, sink.acknowledged(), "b and c completed before the report");
     }
 
     @Test
