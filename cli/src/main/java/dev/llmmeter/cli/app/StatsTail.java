@@ -25,8 +25,11 @@ public final class StatsTail implements AutoCloseable {
 
     public StatsTail(Properties clientSettings, String topic) {
         Properties p = new Properties();
-        p.putAll(clientSettings);
-        p.keySet().removeIf(k -> k.toString().startsWith("metering."));
+        clientSettings.forEach((k, v) -> {
+            if (ConsumerConfig.configNames().contains(k.toString())) { // drop Streams/metering-only settings
+                p.put(k, v);
+            }
+        });
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.remove(ConsumerConfig.GROUP_ID_CONFIG);
