@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
             "",
             "Run 'metering <command> --help' for a command's options."
         },
-        subcommands = {ReplayCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ReplayCommand.class, BrokerCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
