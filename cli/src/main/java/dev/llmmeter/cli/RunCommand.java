@@ -1,0 +1,228 @@
+package dev.llmmeter.cli;
+
+import dev.llmmeter.cli.app.MeteringApp;
+import dev.llmmeter.cli.app.Settings;
+import dev.llmmeter.cli.app.StartupException;
+import dev.llmmeter.cli.app.StatsTail;
+import dev.llmmeter.cli.broker.EmbeddedKafka;
+import dev.llmmeter.sim.KafkaSink;
+import dev.llmmeter.sim.Pacer;
+import dev.llmmeter.sim.Progress;
+import dev.llmmeter.sim.SimulationConfig;
+import dev.llmmeter.sim.Simulator;
+import dev.llmmeter.sim.SinkException;
+import dev.llmmeter.sim.TrafficGenerator;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+@Command(name = "run",
+        mixinStandardHelpOptions = true,
+        usageHelpAutoWidth = true,
+        header = "The whole stack in one command: broker, topology, simulated streams and the live stats view.",
+        description = {
+            "Without --bootstrap-servers, starts a real single-node Kafka broker in a temporary directory; then the metering topology, the producer simulator (N concurrent LLM streams at about R deltas/s each) and the live stats view, until Ctrl-C or the end of --duration. Then it stops everything and deletes what it created on disk.",
+            "",
+            "With --json, stdout carries the stats records as JSON lines and nothing else; progress goes to stderr."
+        },
+        footer = {"", "Examples:", "  metering run", "  metering run --streams 100 --rate 40 --duration 30 --json > stats.jsonl"})
+final class RunCommand implements Callable<Integer> {
+    /** After the simulation ends, time for the last ticks to be emitted, committed and read. */
+    static final Duration DRAIN = Duration.ofMillis(1500);
+    static final String APPLICATION_ID = "llm-metering-run";
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--streams", defaultValue = "20", paramLabel = "N", description = "Concurrent streams (default: ${DEFAULT-VALUE}).")
+    private int streams;
+
+    @Option(names = "--rate", defaultValue = "30", paramLabel = "R", description = "Mean deltas per second per stream (default: ${DEFAULT-VALUE}).")
+    private double rate;
+
+    @Option(names = "--duration", defaultValue = "0", paramLabel = "S", description = "Stop after S seconds (default: run until Ctrl-C).")
+    private long duration;
+
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "K", description = "Simulator random seed (default: ${DEFAULT-VALUE}).")
+    private long seed;
+
+    @Option(names = "--json", description = "Print stats as JSON lines on stdout instead of the live view.")
+    private boolean json;
+
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]",
+            description = "Use this Kafka cluster instead of starting one (the run's application id is " + APPLICATION_ID + ").")
+    private String bootstrapServers;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Properties file for an existing cluster (security, metering.*).")
+    private Path config;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        validate();
+        AtomicBoolean stop = new AtomicBoolean();
+        CountDownLatch done = new CountDownLatch(1);
+        Thread main = Thread.currentThread();
+        Thread hook = new Thread(() -> {
+            stop.set(true);
+            main.interrupt();
+            try {
+                done.await(60, TimeUnit.SECONDS); // let the main thread stop everything and clean up
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "metering-run-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        Path workDir = Files.createTempDirectory("metering-run");
+        try (Stack stack = new Stack(workDir)) {
+            return stack.run(stop);
+        } catch (StartupException | EmbeddedKafka.BrokerStartException e) {
+            System.err.println("metering run: " + e.getMessage());
+            return 1;
+        } finally {
+            Utils.delete(workDir.toFile());
+            done.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // the JVM is already shutting down (a signal): the hook is waiting for us, and now returns
+            }
+        }
+    }
+
+    private void validate() {
+        CommandLine cmd = spec.commandLine();
+        if (streams <= 0) {
+            throw new CommandLine.ParameterException(cmd, "--streams must be positive, got " + streams);
+        }
+        if (!(rate >= SimulationConfig.MIN_RATE) || Double.isInfinite(rate)) {
+            throw new CommandLine.ParameterException(cmd, "--rate must be a number of at least " + SimulationConfig.MIN_RATE + ", got " + rate);
+        }
+        if (duration < 0) {
+            throw new CommandLine.ParameterException(cmd, "--duration must not be negative, got " + duration);
+        }
+    }
+
+    /** Everything the run starts, closed in reverse order. */
+    private final class Stack implements AutoCloseable {
+        private final Path workDir;
+        private EmbeddedKafka broker;
+        private MeteringApp app;
+        private StatsTail tail;
+        private Thread tailThread;
+
+        Stack(Path workDir) {
+            this.workDir = workDir;
+        }
+
+        int run(AtomicBoolean stop) throws InterruptedException {
+            String bootstrap = bootstrapServers;
+            if (bootstrap == null) {
+                System.err.println("metering run: starting a Kafka broker...");
+                broker = EmbeddedKafka.builder().dataDir(workDir.resolve("kafka")).build().start();
+                bootstrap = broker.bootstrapServers();
+                System.err.println("metering run: broker at " + bootstrap);
+            }
+            Properties settings = Settings.layered(ConfigFiles.load(spec.commandLine(), config),
+                    Settings.fromEnvironment(System.getenv()));
+            settings.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            settings.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
+            settings.put(StreamsConfig.STATE_DIR_CONFIG, workDir.resolve("state").toString());
+            app = new MeteringApp(settings);
+            app.start();
+            awaitRunning(stop);
+            System.err.println("metering run: topology running; simulating " + streams + " streams at ~" + rate
+                    + " deltas/s" + (duration > 0 ? " for " + duration + " s" : " until Ctrl-C"));
+
+            tail = new StatsTail(settings, app.config().statsTopic());
+            tail.seekToLast(0, MeteringApp.STARTUP_TIMEOUT);
+            PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+            tailThread = new Thread(() -> TailCommand.printTo(tail, out, json, 0), "metering-run-tail");
+            tailThread.start();
+
+            Properties producer = new Properties();
+            settings.forEach((k, v) -> {
+                if (ProducerConfig.configNames().contains(k.toString())) {
+                    producer.put(k, v);
+                }
+            });
+            AtomicReference<RuntimeException> simFailure = new AtomicReference<>();
+            Thread sim = new Thread(() -> simulate(bootstrap, producer, stop, simFailure), "metering-run-simulator");
+            sim.start();
+            try {
+                sim.join();
+                if (!stop.get() && simFailure.get() == null) {
+                    Thread.sleep(DRAIN.toMillis());
+                }
+            } catch (InterruptedException e) {
+                stop.set(true); // Ctrl-C
+                sim.join(10_000);
+            }
+            if (simFailure.get() != null) {
+                System.err.println("metering run: " + simFailure.get().getMessage());
+                return 1;
+            }
+            if (app.failure() != null) {
+                return 1;
+            }
+            return 0;
+        }
+
+        private void simulate(String bootstrap, Properties producer, AtomicBoolean stop, AtomicReference<RuntimeException> failure) {
+            long seconds = duration > 0 ? duration : Duration.ofDays(365).toSeconds();
+            try (KafkaSink sink = new KafkaSink(bootstrap, app.config().deltasTopic(), producer)) {
+                sink.awaitTopic();
+                Pacer pacer = Pacer.realTime();
+                TrafficGenerator generator = new TrafficGenerator(SimulationConfig.of(streams, rate, seconds, seed, pacer.nowMs()));
+                new Simulator(pacer, Progress.silent(), stop::get).run(generator, sink);
+            } catch (SinkException | IOException e) {
+                failure.set(new IllegalStateException("simulator: " + e.getMessage(), e));
+            }
+        }
+
+        private void awaitRunning(AtomicBoolean stop) throws InterruptedException {
+            long deadline = System.nanoTime() + MeteringApp.STARTUP_TIMEOUT.toNanos() * 2;
+            while (app.streams().state() != KafkaStreams.State.RUNNING) {
+                if (app.streams().state() == KafkaStreams.State.ERROR || app.streams().state() == KafkaStreams.State.NOT_RUNNING) {
+                    throw new StartupException("the topology stopped while starting (see the log above)", app.failure());
+                }
+                if (stop.get() || System.nanoTime() > deadline) {
+                    throw new StartupException(stop.get() ? "stopped while starting" : "the topology did not reach RUNNING within "
+                            + MeteringApp.STARTUP_TIMEOUT.toSeconds() * 2 + " s", null);
+                }
+                Thread.sleep(100);
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            if (tail != null) {
+                tail.wakeup();
+                tailThread.join(5_000);
+                tail.close();
+            }
+            if (app != null) {
+                app.close();
+            }
+            if (broker != null) {
+                broker.close();
+            }
+        }
+    }
+}

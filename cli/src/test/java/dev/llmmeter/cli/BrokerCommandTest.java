@@ -1,0 +1,83 @@
+package dev.llmmeter.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code metering broker} refuses bad arguments with one readable line, before any broker starts. */
+class BrokerCommandTest {
+    @TempDir
+    Path tmp;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine cmd = Main.commandLine();
+        cmd.setOut(new PrintWriter(out, true));
+        cmd.setErr(new PrintWriter(err, true));
+        // A bug here would start a broker and block until a signal: bound the wait.
+        return assertTimeoutPreemptively(Duration.ofSeconds(30), () -> cmd.execute(args));
+    }
+
+    @Test
+    void aPortOutOfRangeIsAUsageError() {
+        assertEquals(2, run("broker", "--port", "70000"));
+        assertTrue(err.toString().startsWith("--port must be between 0 and 65535, got 70000" + System.lineSeparator()), err.toString());
+        assertEquals("", out.toString());
+    }
+
+    @Test
+    void aPortInUseIsOneLineOnStderrAndExitCode1() throws IOException {
+        Path dataDir = tmp.resolve("data");
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+            int port = taken.getLocalPort();
+            assertEquals(1, run("broker", "--port", String.valueOf(port), "--data-dir", dataDir.toString()));
+            assertEquals("broker: port " + port + " on 127.0.0.1 is already in use", lastLine(err));
+        }
+        assertEquals("", out.toString());
+        assertFalse(Files.exists(dataDir), "nothing formatted when the port is taken");
+    }
+
+    @Test
+    void aDataDirThatIsAFileIsOneLineOnStderrAndExitCode1() throws IOException {
+        Path file = Files.writeString(tmp.resolve("not-a-dir"), "x");
+        assertEquals(1, run("broker", "--port", "0", "--data-dir", file.toString()));
+        assertEquals("broker: data dir " + file + " is not a directory", lastLine(err));
+        assertEquals("", out.toString());
+    }
+
+    @Test
+    void aNonEmptyDirThatIsNotAKafkaDataDirIsRefusedAndLeftAlone() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("photos"));
+        Files.writeString(dir.resolve("holiday.jpg"), "x");
+        assertEquals(1, run("broker", "--port", "0", "--data-dir", dir.toString()));
+        assertEquals("broker: data dir " + dir + " is not empty and is not a Kafka data dir (no meta.properties):"
+                + " use an empty or new directory", lastLine(err));
+        try (var entries = Files.list(dir)) {
+            assertEquals(1, entries.count());
+        }
+    }
+
+    private static String lastLine(StringWriter w) {
+        String[] lines = w.toString().split("\\R");
+        assertEquals(2, lines.length, "a progress line, then the error: " + w);
+        return lines[lines.length - 1];
+    }
+}
