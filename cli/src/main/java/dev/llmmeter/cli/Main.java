@@ -13,8 +13,8 @@ import picocli.CommandLine.Command;
             "",
             "Run 'metering <command> --help' for a command's options."
         },
-        subcommands = {ReplayCommand.class, TopologyCommand.class, SimulateCommand.class, TailCommand.class,
-            BrokerCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, ReplayCommand.class, TopologyCommand.class, SimulateCommand.class,
+            TailCommand.class, BrokerCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;

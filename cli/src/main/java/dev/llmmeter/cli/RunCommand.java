@@ -163,7 +163,8 @@ final class RunCommand implements Callable<Integer> {
                 }
             });
             AtomicReference<RuntimeException> simFailure = new AtomicReference<>();
-            Thread sim = new Thread(() -> simulate(bootstrap, producer, stop, simFailure), "metering-run-simulator");
+            String target = bootstrap;
+            Thread sim = new Thread(() -> simulate(target, producer, stop, simFailure), "metering-run-simulator");
             sim.start();
             try {
                 sim.join();

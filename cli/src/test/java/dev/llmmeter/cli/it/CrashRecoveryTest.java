@@ -1,0 +1,83 @@
+package dev.llmmeter.cli.it;
+
+import dev.llmmeter.contract.Stats;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * `metering topology` as a child process, killed with SIGKILL mid-load and started again on the same
+ * state directory: sessions and the hour of readings come back from the changelogs.
+ */
+class CrashRecoveryTest {
+    @RegisterExtension
+    static KafkaBrokerExtension kafka = new KafkaBrokerExtension();
+
+    /** Static membership: the restarted instance takes its old place at once instead of waiting out the session. */
+    static final int SESSION_TIMEOUT_MS = 15_000;
+
+    @Test
+    void killedInstanceResumesWithItsSessionsAndReadings(@TempDir Path work) throws Exception {
+        Path state = work.resolve("state");
+        Path config = work.resolve("app.properties");
+        Files.writeString(config, "group.instance.id=crash-test\nsession.timeout.ms=" + SESSION_TIMEOUT_MS + "\n"
+                + "metering.topic.deltas.partitions=2\n");
+        Properties client = new Properties();
+        client.putAll(kafka.clientConfig());
+        Process child = startTopology(state, config, work.resolve("run-1.log"));
+        try (StatsCollector collector = new StatsCollector(kafka.bootstrapServers(), kafka.clientConfig());
+             ConstantRateStreams load = new ConstantRateStreams(kafka.bootstrapServers(), client, "crash", 10, 20, 25, 40, 50, 10, 20, 25, 40, 50)) {
+            Stats before = collector.await(s -> s.ts() >= load.start() + 6_000, Duration.ofSeconds(90), "6 s into the load");
+            child.destroyForcibly().waitFor(); // SIGKILL: no clean shutdown, no final commit
+            long killedAt = System.currentTimeMillis();
+            Stats lastBefore = last(collector.stats());
+
+            child = startTopology(state, config, work.resolve("run-2.log"));
+            Stats after = collector.await(s -> s.ts() > killedAt + 1000, Duration.ofSeconds(60), "after the restart");
+            assertTrue(after.ts() - killedAt < SESSION_TIMEOUT_MS + 5_000,
+                    "resumed " + (after.ts() - killedAt) + " ms after the kill; see " + work.resolve("run-2.log"));
+            collector.await(s -> s.ts() >= after.ts() + 3_000, Duration.ofSeconds(30), "3 s after resuming");
+
+            List<Stats> resumed = collector.stats().stream().filter(s -> s.ts() >= after.ts()).toList();
+            for (Stats s : resumed) {
+                assertEquals(10, s.active(), "sessions came back from the changelog: " + s);
+                assertTrue(Math.abs(s.tps() - load.meanTpsAt(s.ts())) <= 0.5, "rates continue: " + s + " vs " + load.meanTpsAt(s.ts()));
+                // The hour of readings came back: the high of the past hour is still the early one.
+                assertEquals(before.high(), s.high(), "high not reset: " + s);
+            }
+            assertTrue(lastBefore.high().equals(before.high()));
+            Set<Long> ticks = new HashSet<>();
+            for (Stats s : collector.stats()) {
+                assertTrue(ticks.add(s.ts()), "tick " + s.ts() + " has two stats records");
+            }
+        } finally {
+            child.destroyForcibly().waitFor();
+        }
+    }
+
+    private static Stats last(List<Stats> stats) {
+        return stats.get(stats.size() - 1);
+    }
+
+    private static Process startTopology(Path state, Path config, Path log) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.llmmeter.cli.Main",
+                "topology", "--bootstrap-servers", kafka.bootstrapServers(), "--application-id", "crash",
+                "--state-dir", state.toString(), "--config", config.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+    }
+}

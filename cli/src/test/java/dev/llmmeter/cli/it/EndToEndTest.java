@@ -1,0 +1,53 @@
+package dev.llmmeter.cli.it;
+
+import dev.llmmeter.cli.app.MeteringApp;
+import dev.llmmeter.contract.Stats;
+import dev.llmmeter.contract.Topics;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The live stack on a real broker: known constant-rate streams in, one stats record per second out. */
+class EndToEndTest {
+    @RegisterExtension
+    static KafkaBrokerExtension kafka = new KafkaBrokerExtension();
+
+    @Test
+    void constantRateStreamsGiveTheirRateOneRecordPerSecond(@TempDir Path state) throws Exception {
+        try (MeteringApp app = LiveApps.startRunning(LiveApps.settings(kafka.bootstrapServers(), kafka.clientConfig(), "e2e", state, 2));
+             StatsCollector collector = new StatsCollector(kafka.bootstrapServers(), kafka.clientConfig())) {
+            ConstantRateStreams load = new ConstantRateStreams(kafka.bootstrapServers(), props(), "e2e", 10, 20, 25, 40, 50);
+            long settled = dev.llmmeter.topology.Ticks.tickOf(load.start() + 8_000) + 1000; // fencepost n/(n-1) < 1.5% by then
+            try (load) {
+                collector.await(s -> s.ts() >= settled + 5_000, Duration.ofSeconds(40), "5 s after settling");
+            }
+            List<Stats> stats = collector.stats();
+            for (int i = 1; i < stats.size(); i++) {
+                assertEquals(1000, stats.get(i).ts() - stats.get(i - 1).ts(), "ticks 1000 ms apart: " + stats);
+            }
+            assertTrue(collector.keys().stream().allMatch(Topics.STATS_KEY::equals));
+            double given = (10 + 20 + 25 + 40 + 50) / 5.0;
+            List<Stats> steady = stats.stream().filter(s -> s.ts() >= settled && s.ts() <= settled + 5_000).toList();
+            assertEquals(6, steady.size());
+            for (Stats s : steady) {
+                assertEquals(5, s.active(), s.toString());
+                assertTrue(Math.abs(s.tps() - given) / given <= 0.02, "tps " + s.tps() + " within 2% of " + given);
+                assertTrue(Math.abs(s.tps() - load.meanTpsAt(s.ts())) <= 0.35, "tps " + s.tps() + " vs seed's " + load.meanTpsAt(s.ts()));
+                assertEquals(false, s.estimated());
+            }
+        }
+    }
+
+    private static java.util.Properties props() {
+        java.util.Properties p = new java.util.Properties();
+        p.putAll(kafka.clientConfig());
+        return p;
+    }
+}

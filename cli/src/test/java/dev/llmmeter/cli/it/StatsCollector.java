@@ -1,0 +1,87 @@
+package dev.llmmeter.cli.it;
+
+import dev.llmmeter.contract.Stats;
+import dev.llmmeter.contract.StatsCodec;
+import dev.llmmeter.contract.Topics;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.Predicate;
+
+/** A downstream consumer of the stats topic, as a dashboard would be: read_committed, from the beginning. */
+final class StatsCollector implements AutoCloseable {
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final List<Stats> stats = new ArrayList<>();
+    private final List<String> keys = new ArrayList<>();
+    private final Thread poller;
+
+    StatsCollector(String bootstrap, Map<String, Object> client) {
+        Properties p = new Properties();
+        p.putAll(client);
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+        consumer.assign(List.of(new TopicPartition(Topics.STATS, 0)));
+        consumer.seekToBeginning(consumer.assignment());
+        poller = new Thread(this::poll, "stats-collector");
+        poller.start();
+    }
+
+    private void poll() {
+        try {
+            while (true) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    Stats s = StatsCodec.decode(r.value());
+                    synchronized (this) {
+                        stats.add(s);
+                        keys.add(r.key());
+                        if (r.timestamp() != s.ts()) {
+                            throw new AssertionError("record timestamp " + r.timestamp() + " differs from stats ts " + s.ts());
+                        }
+                    }
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        }
+    }
+
+    synchronized List<Stats> stats() {
+        return List.copyOf(stats);
+    }
+
+    synchronized List<String> keys() {
+        return List.copyOf(keys);
+    }
+
+    /** Waits until some record matches, or fails after the timeout. */
+    Stats await(Predicate<Stats> p, Duration timeout, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (Stats s : stats()) {
+                if (p.test(s)) {
+                    return s;
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no stats record " + what + " within " + timeout.toSeconds() + " s; got " + stats());
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        consumer.wakeup();
+        poller.join(5_000);
+        consumer.close();
+    }
+}
