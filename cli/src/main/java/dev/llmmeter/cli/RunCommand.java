@@ -89,7 +89,9 @@ final class RunCommand implements Callable<Integer> {
             }
         }, "metering-run-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        Path workDir = Files.createTempDirectory("metering-run");
+        // Not under /tmp, which the OS may clean under a running broker; deleted at the end all the same.
+        Path home = Files.createDirectories(Path.of(System.getProperty("user.home"), ".metering"));
+        Path workDir = Files.createTempDirectory(home, "run-");
         try (Stack stack = new Stack(workDir)) {
             return stack.run(stop);
         } catch (StartupException | EmbeddedKafka.BrokerStartException e) {
