@@ -21,7 +21,7 @@ final class StatsView {
         if (lastMinute.size() == SPARK_WIDTH) {
             lastMinute.removeFirst();
         }
-        lastMinute.addLast(s.tps());
+        lastMinute.addLast(s.tps() == null ? Double.NaN : s.tps()); // ArrayDeque holds no nulls: NaN is "no TPS"
         return String.format(Locale.ROOT, "%s  TPS %7s  high %7s  low %7s  active %5d  %s",
                 TIME.format(Instant.ofEpochMilli(s.ts())), number(s.tps()), number(s.high()), number(s.low()),
                 s.active(), sparkline());
@@ -34,14 +34,14 @@ final class StatsView {
     /** One character per record of the last minute, scaled to the highest TPS in it; blank where there was none. */
     String sparkline() {
         double max = 0;
-        for (Double v : lastMinute) {
-            if (v != null) {
+        for (double v : lastMinute) {
+            if (!Double.isNaN(v)) {
                 max = Math.max(max, v);
             }
         }
         StringBuilder b = new StringBuilder(lastMinute.size());
-        for (Double v : lastMinute) {
-            if (v == null) {
+        for (double v : lastMinute) {
+            if (Double.isNaN(v)) {
                 b.append(' ');
             } else {
                 int i = max <= 0 ? 0 : (int) Math.round(v / max * (BARS.length - 1));

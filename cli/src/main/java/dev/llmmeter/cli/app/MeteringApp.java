@@ -3,11 +3,14 @@ package dev.llmmeter.cli.app;
 import dev.llmmeter.topology.MeteringConfig;
 import dev.llmmeter.topology.MeteringTopology;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.MissingSourceTopicException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.common.errors.RetriableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,12 +31,18 @@ public final class MeteringApp implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MeteringApp.class);
     public static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    /** Client id of the admin client that checks the cluster and creates topics (log4j2.xml quiets its reconnect warnings). */
+    static final String SETUP_CLIENT_ID = "metering-setup";
 
     private final MeteringConfig config;
     private final Properties settings;
     private final Properties streamsProperties;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile Throwable failure;
+    static final int MAX_REPLACEMENTS = 10;
+    static final Duration REPLACEMENT_WINDOW = Duration.ofMinutes(5);
+    private long replacementWindowStart = System.nanoTime();
+    private int replacements;
     private KafkaStreams streams;
 
     /**
@@ -71,25 +80,27 @@ public final class MeteringApp implements AutoCloseable {
             throw new StartupException("bad Kafka Streams setting: " + e.getMessage(), e);
         }
         String bootstrap = streamsProperties.getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG);
-        try (Admin admin = Admin.create(streamsConfig.getAdminConfigs("metering-setup"))) {
+        Admin admin;
+        try {
+            admin = Admin.create(streamsConfig.getAdminConfigs(SETUP_CLIENT_ID));
+        } catch (KafkaException e) {
+            throw new StartupException("cannot set up the Kafka admin client: " + rootMessage(e), e);
+        }
+        try {
             awaitCluster(admin, bootstrap);
             List<String> created = TopicSetup.ensure(admin, config, settings, STARTUP_TIMEOUT.toMillis());
             if (!created.isEmpty()) {
                 LOG.info("created topics {}", created);
             }
-        } catch (KafkaException e) {
-            throw new StartupException("cannot set up the Kafka admin client: " + rootMessage(e), e);
+        } finally {
+            admin.close(Duration.ofSeconds(5)); // do not wait out calls still retrying against a dead address
         }
         try {
             streams = new KafkaStreams(MeteringTopology.build(config), streamsConfig);
         } catch (KafkaException e) {
             throw new StartupException("cannot create the Kafka Streams client: " + rootMessage(e), e);
         }
-        streams.setUncaughtExceptionHandler(e -> {
-            LOG.error("metering stopped on an unrecoverable error", e);
-            failure = e;
-            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-        });
+        streams.setUncaughtExceptionHandler(this::onStreamThreadFailure);
         streams.setStateListener((now, before) -> {
             LOG.info("state {} -> {}", before, now);
             if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
@@ -99,11 +110,48 @@ public final class MeteringApp implements AutoCloseable {
         streams.start();
     }
 
+    /**
+     * A transient cluster condition (a broker restarting: its metadata briefly lacks the input topic, or a
+     * retriable error outlived the client's retries) gets a fresh stream thread, a bounded number of times;
+     * anything else, or too many in a row, stops the app with a non-zero exit so an operator or
+     * orchestrator sees it. Replaying a bug forever would help nobody.
+     */
+    private StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse onStreamThreadFailure(Throwable e) {
+        long now = System.nanoTime();
+        if (now - replacementWindowStart > REPLACEMENT_WINDOW.toNanos()) {
+            replacementWindowStart = now;
+            replacements = 0;
+        }
+        if (isTransient(e) && replacements < MAX_REPLACEMENTS) {
+            replacements++;
+            LOG.warn("stream thread failed on a transient condition; replacing it ({} of {} in {} s): {}",
+                    replacements, MAX_REPLACEMENTS, REPLACEMENT_WINDOW.toSeconds(), rootMessage(e));
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        }
+        LOG.error("metering stopped on an unrecoverable error", e);
+        failure = e;
+        return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+    }
+
+    static boolean isTransient(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof MissingSourceTopicException || t instanceof RetriableException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static void awaitCluster(Admin admin, String bootstrap) {
         try {
-            String clusterId = admin.describeCluster().clusterId().get(STARTUP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            String clusterId = admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) STARTUP_TIMEOUT.toMillis()))
+                    .clusterId().get(STARTUP_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
             LOG.info("connected to Kafka cluster {} at {}", clusterId, bootstrap);
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
+                throw new StartupException("cannot reach Kafka at " + bootstrap + " within "
+                        + STARTUP_TIMEOUT.toSeconds() + " s: is the broker up and the address right?", e.getCause());
+            }
             throw new StartupException("cannot reach Kafka at " + bootstrap + ": " + rootMessage(e.getCause()), e.getCause());
         } catch (TimeoutException e) {
             throw new StartupException("cannot reach Kafka at " + bootstrap + " within "

@@ -25,8 +25,10 @@ class EndToEndTest {
              StatsCollector collector = new StatsCollector(kafka.bootstrapServers(), kafka.clientConfig())) {
             ConstantRateStreams load = new ConstantRateStreams(kafka.bootstrapServers(), props(), "e2e", 10, 20, 25, 40, 50);
             long settled = dev.llmmeter.topology.Ticks.tickOf(load.start() + 8_000) + 1000; // fencepost n/(n-1) < 1.5% by then
+            String tailed;
             try (load) {
                 collector.await(s -> s.ts() >= settled + 5_000, Duration.ofSeconds(40), "5 s after settling");
+                tailed = tail("--json", "--max-records", "3");
             }
             List<Stats> stats = collector.stats();
             for (int i = 1; i < stats.size(); i++) {
@@ -42,7 +44,33 @@ class EndToEndTest {
                 assertTrue(Math.abs(s.tps() - load.meanTpsAt(s.ts())) <= 0.35, "tps " + s.tps() + " vs seed's " + load.meanTpsAt(s.ts()));
                 assertEquals(false, s.estimated());
             }
+            // `metering tail --json`: the next three records, as JSON lines and nothing else
+            List<String> lines = tailed.lines().toList();
+            assertEquals(3, lines.size(), tailed);
+            for (String line : lines) {
+                Stats s = dev.llmmeter.contract.StatsCodec.decode(line.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                assertEquals(5, s.active(), line);
+                assertTrue(stats.contains(s) || s.ts() > stats.get(stats.size() - 1).ts(), line);
+            }
         }
+    }
+
+    /** Runs `metering tail` in-process and returns what it printed on stdout. */
+    private static String tail(String... options) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream original = System.out;
+        System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            String[] args = new String[options.length + 3];
+            args[0] = "tail";
+            args[1] = "--bootstrap-servers";
+            args[2] = kafka.bootstrapServers();
+            System.arraycopy(options, 0, args, 3, options.length);
+            assertEquals(0, dev.llmmeter.cli.MainAccess.execute(args));
+        } finally {
+            System.setOut(original);
+        }
+        return out.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private static java.util.Properties props() {
