@@ -38,7 +38,8 @@ class BrokerCommandTest {
     @Test
     void aPortOutOfRangeIsAUsageError() {
         assertEquals(2, run("broker", "--port", "70000"));
-        assertTrue(err.toString().startsWith("--port must be between 0 and 65535, got 70000" + System.lineSeparator()), err.toString());
+        assertEquals("metering broker: --port must be between 0 and 65535, got 70000" + System.lineSeparator()
+                + "Run 'metering broker --help' for usage." + System.lineSeparator(), err.toString());
         assertEquals("", out.toString());
     }
 

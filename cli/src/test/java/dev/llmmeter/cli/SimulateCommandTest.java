@@ -109,16 +109,16 @@ class SimulateCommandTest {
     void aDestinationIsRequired() {
         Run run = metering("simulate", "--streams", "5");
         assertEquals(2, run.exit());
-        assertTrue(run.err().startsWith("specify where the events go: --bootstrap-servers (a Kafka cluster) "
+        assertTrue(run.err().startsWith("metering simulate: specify where the events go: --bootstrap-servers (a Kafka cluster) "
                 + "or --output (a trace file)"), run.err());
-        assertTrue(run.err().contains("Usage: metering simulate"), run.err());
+        assertTrue(run.err().contains("Run 'metering simulate --help' for usage."), run.err());
     }
 
     @Test
     void kafkaAndAFileAreMutuallyExclusive() {
         Run run = metering("simulate", "--bootstrap-servers", "localhost:9092", "--output", dir.resolve("t").toString());
         assertEquals(2, run.exit());
-        assertTrue(run.err().startsWith("--bootstrap-servers and --output are mutually exclusive"), run.err());
+        assertTrue(run.err().startsWith("metering simulate: --bootstrap-servers and --output are mutually exclusive"), run.err());
     }
 
     @Test
@@ -192,7 +192,7 @@ class SimulateCommandTest {
     private static void assertUsageError(String message, String... args) {
         Run run = metering(args);
         assertEquals(2, run.exit(), String.join(" ", args) + ": " + run.err());
-        assertTrue(run.err().startsWith(message), "expected '" + message + "', got: " + run.err());
+        assertTrue(run.err().startsWith("metering simulate: " + message), "expected '" + message + "', got: " + run.err());
         assertEquals("", run.out());
     }
 }
