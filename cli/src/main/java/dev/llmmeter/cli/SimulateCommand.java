@@ -1,6 +1,8 @@
 package dev.llmmeter.cli;
 
+import dev.llmmeter.cli.app.ClusterCheck;
 import dev.llmmeter.cli.app.Settings;
+import dev.llmmeter.cli.app.StartupException;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
@@ -20,6 +22,7 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -191,6 +194,18 @@ final class SimulateCommand implements Callable<Integer> {
                 extra.put(k, v);
             }
         });
+        ClusterCheck.missingCredentials(extra).ifPresent(problem -> {
+            throw new CommandLine.ParameterException(cmd, problem);
+        });
+        try {
+            // Fails fast, before the producer waits out max.block.ms, on bad or missing credentials.
+            java.util.Properties check = Settings.layered(extra);
+            check.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+            ClusterCheck.await(check, Duration.ofMillis(maxBlockMs(extra)));
+        } catch (StartupException e) {
+            err.println("simulate: " + e.getMessage());
+            return 1;
+        }
         try (KafkaSink sink = new KafkaSink(bootstrapServers, topic, extra)) {
             int partitions = sink.awaitTopic();
             Pacer pacer = noPacing ? Pacer.none() : Pacer.realTime();
@@ -209,6 +224,15 @@ final class SimulateCommand implements Callable<Integer> {
         } catch (IOException e) { // the Kafka sink throws SinkException only
             err.println("simulate: " + describe(e));
             return 1;
+        }
+    }
+
+    /** The producer's wait for metadata: the user's max.block.ms, else the sink's default. */
+    private static long maxBlockMs(java.util.Properties producer) {
+        try {
+            return Long.parseLong(producer.getProperty(ProducerConfig.MAX_BLOCK_MS_CONFIG, "").trim());
+        } catch (NumberFormatException e) {
+            return KafkaSink.DEFAULT_MAX_BLOCK_MS; // unset (or invalid: the producer itself will say so)
         }
     }
 
