@@ -36,7 +36,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
         description = {
             "Simulates N concurrent LLM streams for S seconds. Each stream sends begin, then after 0.2-2 s its deltas (about 30%% of streams first send reasoning deltas, then all send 50-800 output deltas) at a rate drawn within R +-50%%, with random gaps, then end with its token counts. As a stream finishes another begins, so N are live until the duration ends; then the live ones end at once. About 3%% of streams are abandoned without an end and 2%% never get a delta, as real clients do. Stream ids are sim-<seed>-<n>; the same options, seed and start time give the same events.",
             "",
-            "With --bootstrap-servers, each event goes to the topic keyed by its stream id (idempotent producer, acks=all) when the wall clock reaches its ts, or as fast as possible with --no-pacing. With --output, the trace is written as fast as possible, one wire-JSON event per line: valid input for 'metering replay'. Exactly one of the two is required (METERING_BOOTSTRAP_SERVERS stands in for --bootstrap-servers; METERING_* variables and --config carry producer settings, security included). Progress goes to stderr; Ctrl-C stops, flushes and exits."
+            "With --bootstrap-servers, each event goes to the topic keyed by its stream id (idempotent producer, acks=all) when the wall clock reaches its ts, or as fast as possible with --no-pacing. With --output, the trace is written as fast as possible, one wire-JSON event per line: valid input for 'metering replay'. Exactly one of the two is required (METERING_BOOTSTRAP_SERVERS, or bootstrap.servers in the --config file, stands in for --bootstrap-servers; METERING_* variables and --config carry producer settings, security included). Progress goes to stderr; Ctrl-C stops, flushes and exits."
         },
         footer = {"", "Examples:",
             "  metering simulate --bootstrap-servers localhost:9092 --streams 50",
@@ -119,8 +119,9 @@ final class SimulateCommand implements Callable<Integer> {
     }
 
     private SimulationConfig validate(CommandLine cmd) {
-        if (bootstrapServers == null && output == null) {
-            bootstrapServers = Settings.fromEnvironment(System.getenv()).getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
+        if (bootstrapServers == null && output == null) { // as for the other commands: the environment over the file
+            bootstrapServers = Settings.layered(ConfigFiles.load(cmd, config), Settings.fromEnvironment(System.getenv()))
+                    .getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
         }
         if (bootstrapServers == null && output == null) {
             throw new CommandLine.ParameterException(cmd,

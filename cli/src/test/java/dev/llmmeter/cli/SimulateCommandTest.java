@@ -175,6 +175,15 @@ class SimulateCommandTest {
     }
 
     @Test
+    void bootstrapServersInTheConfigFileStandInForTheOption() throws IOException {
+        Path props = dir.resolve("cluster.properties");
+        Files.writeString(props, "bootstrap.servers=127.0.0.1:1\nmax.block.ms=500\n");
+        Run run = metering("simulate", "--config", props.toString(), "--duration", "1");
+        assertEquals(1, run.exit(), run.err());
+        assertTrue(run.err().startsWith("simulate: cannot reach Kafka at 127.0.0.1:1 within 0.5 s"), run.err());
+    }
+
+    @Test
     void helpHasAHeaderADescriptionAndEveryOption() {
         Run run = metering("simulate", "--help");
         assertEquals(0, run.exit());
