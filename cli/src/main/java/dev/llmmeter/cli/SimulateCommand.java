@@ -1,6 +1,8 @@
 package dev.llmmeter.cli;
 
+import dev.llmmeter.cli.app.ClusterCheck;
 import dev.llmmeter.cli.app.Settings;
+import dev.llmmeter.cli.app.StartupException;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
@@ -20,6 +22,7 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -33,7 +36,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
         description = {
             "Simulates N concurrent LLM streams for S seconds. Each stream sends begin, then after 0.2-2 s its deltas (about 30%% of streams first send reasoning deltas, then all send 50-800 output deltas) at a rate drawn within R +-50%%, with random gaps, then end with its token counts. As a stream finishes another begins, so N are live until the duration ends; then the live ones end at once. About 3%% of streams are abandoned without an end and 2%% never get a delta, as real clients do. Stream ids are sim-<seed>-<n>; the same options, seed and start time give the same events.",
             "",
-            "With --bootstrap-servers, each event goes to the topic keyed by its stream id (idempotent producer, acks=all) when the wall clock reaches its ts, or as fast as possible with --no-pacing. With --output, the trace is written as fast as possible, one wire-JSON event per line: valid input for 'metering replay'. Exactly one of the two is required (METERING_BOOTSTRAP_SERVERS stands in for --bootstrap-servers; METERING_* variables and --config carry producer settings, security included). Progress goes to stderr; Ctrl-C stops, flushes and exits."
+            "With --bootstrap-servers, each event goes to the topic keyed by its stream id (idempotent producer, acks=all) when the wall clock reaches its ts, or as fast as possible with --no-pacing. With --output, the trace is written as fast as possible, one wire-JSON event per line: valid input for 'metering replay'. Exactly one of the two is required (METERING_BOOTSTRAP_SERVERS, or bootstrap.servers in the --config file, stands in for --bootstrap-servers; METERING_* variables and --config carry producer settings, security included). Progress goes to stderr; Ctrl-C stops, flushes and exits."
         },
         footer = {"", "Examples:",
             "  metering simulate --bootstrap-servers localhost:9092 --streams 50",
@@ -116,8 +119,9 @@ final class SimulateCommand implements Callable<Integer> {
     }
 
     private SimulationConfig validate(CommandLine cmd) {
-        if (bootstrapServers == null && output == null) {
-            bootstrapServers = Settings.fromEnvironment(System.getenv()).getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
+        if (bootstrapServers == null && output == null) { // as for the other commands: the environment over the file
+            bootstrapServers = Settings.layered(ConfigFiles.load(cmd, config), Settings.fromEnvironment(System.getenv()))
+                    .getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
         }
         if (bootstrapServers == null && output == null) {
             throw new CommandLine.ParameterException(cmd,
@@ -191,6 +195,18 @@ final class SimulateCommand implements Callable<Integer> {
                 extra.put(k, v);
             }
         });
+        ClusterCheck.missingCredentials(extra).ifPresent(problem -> {
+            throw new CommandLine.ParameterException(cmd, problem);
+        });
+        try {
+            // Fails fast, before the producer waits out max.block.ms, on bad or missing credentials.
+            java.util.Properties check = Settings.layered(extra);
+            check.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+            ClusterCheck.await(check, Duration.ofMillis(maxBlockMs(extra)));
+        } catch (StartupException e) {
+            err.println("simulate: " + e.getMessage());
+            return 1;
+        }
         try (KafkaSink sink = new KafkaSink(bootstrapServers, topic, extra)) {
             int partitions = sink.awaitTopic();
             Pacer pacer = noPacing ? Pacer.none() : Pacer.realTime();
@@ -209,6 +225,15 @@ final class SimulateCommand implements Callable<Integer> {
         } catch (IOException e) { // the Kafka sink throws SinkException only
             err.println("simulate: " + describe(e));
             return 1;
+        }
+    }
+
+    /** The producer's wait for metadata: the user's max.block.ms, else the sink's default. */
+    private static long maxBlockMs(java.util.Properties producer) {
+        try {
+            return Long.parseLong(producer.getProperty(ProducerConfig.MAX_BLOCK_MS_CONFIG, "").trim());
+        } catch (NumberFormatException e) {
+            return KafkaSink.DEFAULT_MAX_BLOCK_MS; // unset (or invalid: the producer itself will say so)
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.llmmeter.cli;
 
+import dev.llmmeter.cli.app.ClusterCheck;
 import dev.llmmeter.cli.app.Settings;
 import dev.llmmeter.cli.app.StartupException;
 import dev.llmmeter.cli.app.StatsTail;
@@ -27,6 +28,8 @@ import java.util.concurrent.Callable;
             "Settings (security included) come from --config and METERING_* environment variables, as for 'topology'."
         })
 final class TailCommand implements Callable<Integer> {
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
+
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
@@ -57,10 +60,20 @@ final class TailCommand implements Callable<Integer> {
         if (settings.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "").isBlank()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "no bootstrap servers: pass --bootstrap-servers or set METERING_BOOTSTRAP_SERVERS");
         }
+        ClusterCheck.missingCredentials(settings).ifPresent(problem -> {
+            throw new CommandLine.ParameterException(spec.commandLine(), problem);
+        });
         MeteringConfig meteringConfig = ConfigFiles.meteringConfig(spec.commandLine(), config);
+        try {
+            ClusterCheck.await(settings, CONNECT_TIMEOUT);
+        } catch (StartupException e) {
+            System.err.println("metering tail: " + e.getMessage());
+            return 1;
+        }
+        Thread hook = null;
         try (StatsTail tail = new StatsTail(settings, meteringConfig.statsTopic())) {
             Thread main = Thread.currentThread();
-            Thread hook = new Thread(() -> {
+            hook = new Thread(() -> {
                 tail.wakeup();
                 try {
                     main.join(5000);
@@ -69,13 +82,21 @@ final class TailCommand implements Callable<Integer> {
                 }
             }, "metering-tail-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
-            tail.seekToLast(json ? 0 : history, Duration.ofSeconds(30));
+            tail.seekToLast(json ? 0 : history, CONNECT_TIMEOUT);
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             printTo(tail, out, json, maxRecords);
             return 0;
         } catch (StartupException e) {
             System.err.println("metering tail: " + e.getMessage());
             return 1;
+        } finally {
+            if (hook != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException e) {
+                    // shutting down (signal): the hook is running and waits for this thread
+                }
+            }
         }
     }
 

@@ -169,9 +169,18 @@ class SimulateCommandTest {
         Files.writeString(props, "max.block.ms=500\n");
         Run run = metering("simulate", "--bootstrap-servers", "127.0.0.1:1", "--config", props.toString(), "--duration", "1");
         assertEquals(1, run.exit(), run.err());
-        assertTrue(run.err().startsWith("simulate: no metadata for topic metering.deltas from 127.0.0.1:1 in time: "
-                + "is the cluster reachable and does the topic exist?"), run.err());
+        assertTrue(run.err().startsWith("simulate: cannot reach Kafka at 127.0.0.1:1 within 0.5 s: "
+                + "is the broker up and the address right?"), run.err());
         assertEquals(1, run.err().lines().count(), run.err());
+    }
+
+    @Test
+    void bootstrapServersInTheConfigFileStandInForTheOption() throws IOException {
+        Path props = dir.resolve("cluster.properties");
+        Files.writeString(props, "bootstrap.servers=127.0.0.1:1\nmax.block.ms=500\n");
+        Run run = metering("simulate", "--config", props.toString(), "--duration", "1");
+        assertEquals(1, run.exit(), run.err());
+        assertTrue(run.err().startsWith("simulate: cannot reach Kafka at 127.0.0.1:1 within 0.5 s"), run.err());
     }
 
     @Test

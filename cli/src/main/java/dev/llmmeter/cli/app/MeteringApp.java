@@ -18,9 +18,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The live metering app: checks the cluster, creates missing topics, runs the topology in
@@ -61,6 +59,9 @@ public final class MeteringApp implements AutoCloseable {
             throw new StartupException("no bootstrap servers: pass --bootstrap-servers, or set bootstrap.servers "
                     + "in the config file or METERING_BOOTSTRAP_SERVERS", null);
         }
+        ClusterCheck.missingCredentials(streamsProperties).ifPresent(problem -> {
+            throw new StartupException(problem, null);
+        });
     }
 
     public MeteringConfig config() {
@@ -79,7 +80,6 @@ public final class MeteringApp implements AutoCloseable {
         } catch (ConfigException e) {
             throw new StartupException("bad Kafka Streams setting: " + e.getMessage(), e);
         }
-        String bootstrap = streamsProperties.getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG);
         Admin admin;
         try {
             admin = Admin.create(streamsConfig.getAdminConfigs(SETUP_CLIENT_ID));
@@ -87,13 +87,16 @@ public final class MeteringApp implements AutoCloseable {
             throw new StartupException("cannot set up the Kafka admin client: " + rootMessage(e), e);
         }
         try {
-            awaitCluster(admin, bootstrap);
+            String clusterId = ClusterCheck.await(admin, streamsProperties, STARTUP_TIMEOUT);
+            LOG.info("connected to Kafka cluster {} at {}", clusterId, streamsProperties.getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
             List<String> created = TopicSetup.ensure(admin, config, settings, STARTUP_TIMEOUT.toMillis());
             if (!created.isEmpty()) {
                 LOG.info("created topics {}", created);
             }
+        } catch (KafkaException e) {
+            throw new StartupException("cannot set up the Kafka admin client: " + rootMessage(e), e);
         } finally {
-            admin.close(Duration.ofSeconds(5)); // do not wait out calls still retrying against a dead address
+            admin.close(Duration.ZERO); // nothing is pending unless setup failed, and then it is abandoned
         }
         try {
             streams = new KafkaStreams(MeteringTopology.build(config), streamsConfig);
@@ -140,26 +143,6 @@ public final class MeteringApp implements AutoCloseable {
             }
         }
         return false;
-    }
-
-    private static void awaitCluster(Admin admin, String bootstrap) {
-        try {
-            String clusterId = admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) STARTUP_TIMEOUT.toMillis()))
-                    .clusterId().get(STARTUP_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
-            LOG.info("connected to Kafka cluster {} at {}", clusterId, bootstrap);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
-                throw new StartupException("cannot reach Kafka at " + bootstrap + " within "
-                        + STARTUP_TIMEOUT.toSeconds() + " s: is the broker up and the address right?", e.getCause());
-            }
-            throw new StartupException("cannot reach Kafka at " + bootstrap + ": " + rootMessage(e.getCause()), e.getCause());
-        } catch (TimeoutException e) {
-            throw new StartupException("cannot reach Kafka at " + bootstrap + " within "
-                    + STARTUP_TIMEOUT.toSeconds() + " s: is the broker up and the address right?", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StartupException("interrupted while connecting to Kafka", e);
-        }
     }
 
     static String rootMessage(Throwable t) {

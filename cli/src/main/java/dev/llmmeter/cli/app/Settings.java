@@ -21,7 +21,7 @@ import java.util.Set;
 public final class Settings {
     public static final String ENV_PREFIX = "METERING_";
     /** Read by the launcher and the log configuration, not settings. */
-    static final Set<String> NOT_SETTINGS = Set.of("METERING_JAVA_OPTS", "METERING_LOG_LEVEL");
+    public static final Set<String> NOT_SETTINGS = Set.of("METERING_JAVA_OPTS", "METERING_LOG_LEVEL");
 
     private Settings() {
     }

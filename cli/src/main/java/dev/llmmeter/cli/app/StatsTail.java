@@ -33,7 +33,11 @@ public final class StatsTail implements AutoCloseable {
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        this.consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        try {
+            this.consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        } catch (org.apache.kafka.common.KafkaException e) {
+            throw new StartupException("invalid Kafka consumer settings: " + MeteringApp.rootMessage(e), e);
+        }
         this.topic = topic;
     }
 
