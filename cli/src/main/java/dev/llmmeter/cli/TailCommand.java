@@ -63,7 +63,12 @@ final class TailCommand implements Callable<Integer> {
         ClusterCheck.missingCredentials(settings).ifPresent(problem -> {
             throw new CommandLine.ParameterException(spec.commandLine(), problem);
         });
-        MeteringConfig meteringConfig = ConfigFiles.meteringConfig(spec.commandLine(), config);
+        MeteringConfig meteringConfig;
+        try {
+            meteringConfig = MeteringConfig.fromMap(settings); // file and METERING_* environment, as for topology
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
         try {
             ClusterCheck.await(settings, CONNECT_TIMEOUT);
         } catch (StartupException e) {
