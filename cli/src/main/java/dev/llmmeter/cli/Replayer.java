@@ -124,7 +124,7 @@ public final class Replayer {
             props.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
             props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "replay.invalid:9092");
             props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-            this.driver = new TopologyTestDriver(MeteringTopology.build(config, MeteringTopology.Durability.EPHEMERAL), props, Instant.ofEpochMilli(startClock));
+            this.driver = new TopologyTestDriver(MeteringTopology.build(config.withSessionTasks(1), MeteringTopology.Durability.EPHEMERAL), props, Instant.ofEpochMilli(startClock));
             this.input = driver.createInputTopic(config.deltasTopic(), new ByteArraySerializer(), new ByteArraySerializer());
             this.statsTopic = driver.createOutputTopic(config.statsTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
             this.dlqTopic = driver.createOutputTopic(config.deadLetterTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());

@@ -20,10 +20,12 @@ import java.util.TreeMap;
  * @param partialTtlMs    the combiner forgets a session task that has not reported for this long
  * @param combinerGraceMs how long after a whole second the combiner waits for late partials before it
  *                        emits that tick with what it has
+ * @param sessionTasks    how many session tasks there are (the input topic's partition count), when the
+ *                        process bootstrap knows it; 0 when unknown. Not a user setting: see {@link #withSessionTasks}.
  */
 public record MeteringConfig(String deltasTopic, String statsTopic, String deadLetterTopic,
                              long staleMs, long hourWindowMs, long beginExpiryMs,
-                             long partialTtlMs, long combinerGraceMs) {
+                             long partialTtlMs, long combinerGraceMs, int sessionTasks) {
 
     public static final String PREFIX = "metering.";
     public static final String DELTAS_TOPIC = "metering.topic.deltas";
@@ -47,6 +49,9 @@ public record MeteringConfig(String deltasTopic, String statsTopic, String deadL
         requirePositive(HOUR_WINDOW_MS, hourWindowMs);
         requirePositive(BEGIN_EXPIRY_MS, beginExpiryMs);
         requirePositive(PARTIAL_TTL_MS, partialTtlMs);
+        if (sessionTasks < 0) {
+            throw new IllegalArgumentException("sessionTasks must not be negative, got " + sessionTasks);
+        }
         if (combinerGraceMs < 0 || combinerGraceMs >= Ticks.INTERVAL.toMillis()) {
             throw new IllegalArgumentException(COMBINER_GRACE_MS + " must be between 0 and 999 ms, got " + combinerGraceMs);
         }
@@ -59,6 +64,15 @@ public record MeteringConfig(String deltasTopic, String statsTopic, String deadL
             throw new IllegalArgumentException("the deltas, stats and dead-letter topics must be three different topics, got "
                     + deltasTopic + ", " + statsTopic + ", " + deadLetterTopic);
         }
+    }
+
+    /**
+     * The same settings, knowing there are {@code n} session tasks (one per input partition), so that on a
+     * cold start the combiner waits for all of them instead of publishing the share of the first to report.
+     */
+    public MeteringConfig withSessionTasks(int n) {
+        return new MeteringConfig(deltasTopic, statsTopic, deadLetterTopic, staleMs, hourWindowMs, beginExpiryMs,
+                partialTtlMs, combinerGraceMs, n);
     }
 
     public static MeteringConfig defaults() {
@@ -91,7 +105,8 @@ public record MeteringConfig(String deltasTopic, String statsTopic, String deadL
                 millis(merged, HOUR_WINDOW_MS),
                 millis(merged, BEGIN_EXPIRY_MS),
                 millis(merged, PARTIAL_TTL_MS),
-                millis(merged, COMBINER_GRACE_MS));
+                millis(merged, COMBINER_GRACE_MS),
+                0);
     }
 
     private static long millis(Map<String, String> merged, String key) {

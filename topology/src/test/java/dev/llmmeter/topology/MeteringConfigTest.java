@@ -12,7 +12,7 @@ class MeteringConfigTest {
     void defaultsAreTheSeeds() {
         MeteringConfig c = MeteringConfig.defaults();
         assertEquals(new MeteringConfig("metering.deltas", "metering.stats", "metering.deltas.dlq",
-                60_000, 3_600_000, 600_000, 30_000, 500), c);
+                60_000, 3_600_000, 600_000, 30_000, 500, 0), c);
     }
 
     @Test

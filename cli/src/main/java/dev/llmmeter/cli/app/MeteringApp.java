@@ -31,7 +31,7 @@ public final class MeteringApp implements AutoCloseable {
     /** Client id of the admin client that checks the cluster and creates topics (log4j2.xml quiets its reconnect warnings). */
     static final String SETUP_CLIENT_ID = "metering-setup";
 
-    private final MeteringConfig config;
+    private MeteringConfig config; // learns the session-task count at start
     private final Properties settings;
     private final Properties streamsProperties;
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -92,6 +92,8 @@ public final class MeteringApp implements AutoCloseable {
             if (!created.isEmpty()) {
                 LOG.info("created topics {}", created);
             }
+            // One session task per input partition: the combiner waits for all of them on a cold start.
+            config = config.withSessionTasks(TopicSetup.partitionCount(admin, config.deltasTopic(), STARTUP_TIMEOUT.toMillis()));
         } catch (KafkaException e) {
             throw new StartupException("cannot set up the Kafka admin client: " + rootMessage(e), e);
         } finally {

@@ -75,6 +75,33 @@ public final class TopicSetup {
         return created;
     }
 
+    /** @return the topic's partition count (retried briefly: right after creation metadata may lag) */
+    public static int partitionCount(Admin admin, String topic, long timeoutMs) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (true) {
+            try {
+                return admin.describeTopics(List.of(topic)).allTopicNames().get(timeoutMs, TimeUnit.MILLISECONDS)
+                        .get(topic).partitions().size();
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)
+                        || System.nanoTime() > deadline) {
+                    throw new StartupException("cannot describe topic " + topic + ": " + e.getCause().getMessage(), e.getCause());
+                }
+            } catch (TimeoutException e) {
+                throw new StartupException("cannot describe topic " + topic + " within " + timeoutMs + " ms", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StartupException("interrupted while describing topics", e);
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StartupException("interrupted while describing topics", null);
+            }
+        }
+    }
+
     private static int intSetting(java.util.Properties settings, String key) {
         String raw = settings.getProperty(key, MeteringConfig.DEFAULTS.get(key)).trim();
         try {

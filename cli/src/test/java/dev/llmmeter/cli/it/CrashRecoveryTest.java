@@ -52,10 +52,10 @@ class CrashRecoveryTest {
 
             List<Stats> resumed = collector.stats().stream().filter(s -> s.ts() >= after.ts()).toList();
             for (Stats s : resumed) {
-                assertEquals(10, s.active(), "sessions came back from the changelog: " + s);
+                assertEquals(10, s.active(), "sessions came back from the changelog: " + s + "; all: " + collector.stats());
                 assertTrue(Math.abs(s.tps() - load.meanTpsAt(s.ts())) <= 0.5, "rates continue: " + s + " vs " + load.meanTpsAt(s.ts()));
                 // The hour of readings came back: the high of the past hour is still the early one.
-                assertEquals(before.high(), s.high(), "high not reset: " + s);
+                assertEquals(before.high(), s.high(), "high not reset: " + s + "; all: " + collector.stats());
             }
             assertTrue(lastBefore.high().equals(before.high()));
             Set<Long> ticks = new HashSet<>();
@@ -64,6 +64,17 @@ class CrashRecoveryTest {
             }
         } finally {
             child.destroyForcibly().waitFor();
+            keepLogs(work); // for a post-mortem: target/crash-recovery-logs/
+        }
+    }
+
+    private static void keepLogs(Path work) throws IOException {
+        Path kept = Path.of("target", "crash-recovery-logs");
+        Files.createDirectories(kept);
+        for (String log : new String[] {"run-1.log", "run-2.log"}) {
+            if (Files.exists(work.resolve(log))) {
+                Files.copy(work.resolve(log), kept.resolve(log), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
         }
     }
 

@@ -152,13 +152,13 @@ class SaslClusterTest {
             assertEquals(exit, run.exit(), what);
             assertTrue(run.millis() < FAST_MS, "fast, not a timeout: " + what);
             String first = run.err().lines().findFirst().orElse("");
-            String expected = exit == 2 ? message : commands.get(command).apply(message);
+            String expected = exit == 2 ? "metering " + command + ": " + message : commands.get(command).apply(message);
             assertTrue(first.startsWith(expected), "expected '" + expected + "': " + what);
             assertTrue(first.toLowerCase(java.util.Locale.ROOT).contains("authentication"), what);
             if (exit == 1) {
                 assertEquals(1, run.err().lines().count(), "one line: " + what);
             } else {
-                assertTrue(run.err().contains("Usage: metering " + command), "a usage error: " + what);
+                assertTrue(run.err().contains("Run 'metering " + command + " --help' for usage."), "a usage error: " + what);
             }
             assertEquals("", run.out(), what);
         }

@@ -40,6 +40,7 @@ public final class StatsCombiner implements Processor<String, Partial, String, S
     private HourOfReadings readings;
     private Cancellable fallback;
     private long lastEmittedTick;
+    private long coldStartTick = Long.MIN_VALUE;
     private boolean wasRecent;
 
     public StatsCombiner(MeteringConfig config) {
@@ -54,6 +55,7 @@ public final class StatsCombiner implements Processor<String, Partial, String, S
         KeyValueStore<Long, Double> readingStore = context.getStateStore(StoreNames.READINGS);
         this.readings = new HourOfReadings(readingStore, config.hourWindowMs());
         latest.clear();
+        coldStartTick = Long.MIN_VALUE;
         try (KeyValueIterator<String, Partial> it = partials.all()) {
             it.forEachRemaining(kv -> latest.put(kv.key, kv.value));
         }
@@ -82,6 +84,9 @@ public final class StatsCombiner implements Processor<String, Partial, String, S
     }
 
     private boolean allTasksReported(long tick) {
+        if (latest.size() < config.sessionTasks()) {
+            return false; // a task has never reported: wait for it (or for the grace deadline)
+        }
         for (Partial p : latest.values()) {
             if (p.tick() < tick && !isSilent(p, tick)) {
                 return false;
@@ -98,9 +103,24 @@ public final class StatsCombiner implements Processor<String, Partial, String, S
     /** Wall-clock fallback, {@code grace} ms after each whole second: emits the tick just passed if it is still due. */
     void emitLateTick(long wallClockMs) {
         long tick = Ticks.tickOf(wallClockMs - config.combinerGraceMs());
-        if (tick > lastEmittedTick) {
+        if (tick > lastEmittedTick && !warmingUp(tick)) {
             emit(tick);
         }
+    }
+
+    /**
+     * On a cold start (nothing emitted yet) with fewer tasks heard from than there are, the stats would be
+     * one task's share, and its readings would stay in high/low for an hour: hold them back until every
+     * task has reported, or for at most the partial TTL (a task may really be down).
+     */
+    private boolean warmingUp(long tick) {
+        if (lastEmittedTick != Long.MIN_VALUE || latest.size() >= config.sessionTasks()) {
+            return false;
+        }
+        if (coldStartTick == Long.MIN_VALUE) {
+            coldStartTick = tick;
+        }
+        return tick - coldStartTick < config.partialTtlMs();
     }
 
     private void emit(long tick) {

@@ -30,16 +30,25 @@ class StatsCombinerTest {
 
     @BeforeEach
     void setUp() {
+        coldStart();
+        // Both session tasks are known from an idle tick: the combiner cannot wait for a task it has never heard of.
+        report("0_0", T, 0, 0, 0, false);
+        report("0_1", T, 0, 0, 0, false);
+    }
+
+    /** A combiner with empty stores, expecting two session tasks, as on a first start. */
+    private void coldStart() {
         context = new MockProcessorContext<>();
         addStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.PARTIALS), Serdes.String(), new PartialSerde()));
         addStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.READINGS), Serdes.Long(), Serdes.Double()));
         addStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.COMBINER_STATE), Serdes.String(), Serdes.Long()));
         context.setCurrentSystemTimeMs(T);
-        combiner = new StatsCombiner(MeteringConfig.defaults());
+        combiner = new StatsCombiner(MeteringConfig.defaults().withSessionTasks(2));
         combiner.init(context);
-        // Both session tasks are known from an idle tick: the combiner cannot wait for a task it has never heard of.
-        report("0_0", T, 0, 0, 0, false);
-        report("0_1", T, 0, 0, 0, false);
+    }
+
+    private void punctuate(long wallClock) {
+        context.scheduledPunctuators().get(0).getPunctuator().punctuate(wallClock);
     }
 
     private <S extends KeyValueStore<?, ?>> void addStore(StoreBuilder<S> builder) {
@@ -83,7 +92,7 @@ class StatsCombinerTest {
         report("0_1", T + 1000, 20.0, 1, 1, true);
         emitted();
         report("0_0", T + 2000, 12.0, 1, 1, true);
-        context.scheduledPunctuators().get(0).getPunctuator().punctuate(T + 2500); // grace is 500 ms
+        punctuate(T + 2500); // grace is 500 ms
         assertEquals(List.of(new Stats(16.0, true, false, 16.0, 15.0, 2, T + 2000)), emitted());
         report("0_1", T + 2000, 22.0, 1, 1, true); // late: T+2000 is done and never emitted twice
         assertEquals(List.of(), emitted());
@@ -93,7 +102,7 @@ class StatsCombinerTest {
     void noTickIsEmittedTwice() {
         report("0_0", T + 1000, 10.0, 1, 1, true);
         report("0_1", T + 1000, 10.0, 1, 1, true);
-        context.scheduledPunctuators().get(0).getPunctuator().punctuate(T + 1500);
+        punctuate(T + 1500);
         report("0_0", T + 1000, 10.0, 1, 1, true); // a redelivered report
         assertEquals(1, emitted().size());
     }
@@ -105,7 +114,7 @@ class StatsCombinerTest {
         emitted();
         for (long tick = T + 2000; tick <= T + 31_000; tick += 1000) {
             report("0_0", tick, 10.0, 1, 1, true);
-            context.scheduledPunctuators().get(0).getPunctuator().punctuate(tick + 500);
+            punctuate(tick + 500);
         }
         List<Stats> out = emitted();
         // 0_1 last reported T+1000: still counted at T+30000, forgotten at T+31000 (30 s TTL)
@@ -127,6 +136,28 @@ class StatsCombinerTest {
         assertEquals(List.of(), emitted()); // now waits for 0_2 too
         report("0_2", T + 3000, 60.0, 1, 1, true);
         assertEquals(List.of(new Stats(30.0, true, false, 30.0, 15.0, 3, T + 3000)), emitted());
+    }
+
+    @Test
+    void onAColdStartTheShareOfTheFirstTaskToReportIsNotPublished() {
+        coldStart();
+        report("0_0", T + 1000, 10.0, 1, 1, true);
+        punctuate(T + 1500); // grace passed, and 0_1 never heard of
+        assertEquals(List.of(), emitted());
+        report("0_0", T + 2000, 10.0, 1, 1, true);
+        report("0_1", T + 2000, 30.0, 1, 1, true);
+        assertEquals(List.of(new Stats(20.0, true, false, 20.0, 20.0, 2, T + 2000)), emitted());
+    }
+
+    @Test
+    void aTaskThatNeverReportsDelaysTheColdStartByAtMostThePartialTtl() {
+        coldStart();
+        for (long tick = T + 1000; tick <= T + 31_000; tick += 1000) {
+            report("0_0", tick, 10.0, 1, 1, true);
+            punctuate(tick + 500);
+        }
+        // held back for 30 s (T+1000 .. T+30000), then published with what there is
+        assertEquals(List.of(new Stats(10.0, true, false, 10.0, 10.0, 1, T + 31_000)), emitted());
     }
 
     @Test
