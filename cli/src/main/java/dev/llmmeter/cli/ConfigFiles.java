@@ -31,6 +31,12 @@ final class ConfigFiles {
         return p;
     }
 
+    /** A command's settings before its flags: the properties file, then {@code METERING_*} environment variables over it. */
+    static Properties fileAndEnvironment(CommandLine cmd, Path file) {
+        return dev.llmmeter.cli.app.Settings.layered(load(cmd, file),
+                dev.llmmeter.cli.app.Settings.fromEnvironment(System.getenv()));
+    }
+
     static MeteringConfig meteringConfig(CommandLine cmd, Path file) {
         try {
             return MeteringConfig.fromMap(load(cmd, file));

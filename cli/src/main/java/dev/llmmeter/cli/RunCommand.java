@@ -141,8 +141,7 @@ final class RunCommand implements Callable<Integer> {
                 bootstrap = broker.bootstrapServers();
                 System.err.println("metering run: broker at " + bootstrap);
             }
-            Properties settings = Settings.layered(ConfigFiles.load(spec.commandLine(), config),
-                    Settings.fromEnvironment(System.getenv()));
+            Properties settings = ConfigFiles.fileAndEnvironment(spec.commandLine(), config);
             settings.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
             settings.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
             settings.put(StreamsConfig.STATE_DIR_CONFIG, workDir.resolve("state").toString());

@@ -120,7 +120,7 @@ final class SimulateCommand implements Callable<Integer> {
 
     private SimulationConfig validate(CommandLine cmd) {
         if (bootstrapServers == null && output == null) { // as for the other commands: the environment over the file
-            bootstrapServers = Settings.layered(ConfigFiles.load(cmd, config), Settings.fromEnvironment(System.getenv()))
+            bootstrapServers = ConfigFiles.fileAndEnvironment(cmd, config)
                     .getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
         }
         if (bootstrapServers == null && output == null) {
@@ -190,7 +190,7 @@ final class SimulateCommand implements Callable<Integer> {
     private int toKafka(CommandLine cmd, SimulationConfig base, PrintWriter err, AtomicBoolean stop) {
         java.util.Properties extra = new java.util.Properties();
         // File, then METERING_* environment, as for the other commands; only producer settings pass.
-        Settings.layered(ConfigFiles.load(cmd, config), Settings.fromEnvironment(System.getenv())).forEach((k, v) -> {
+        ConfigFiles.fileAndEnvironment(cmd, config).forEach((k, v) -> {
             if (ProducerConfig.configNames().contains(k.toString())) {
                 extra.put(k, v);
             }

@@ -53,7 +53,7 @@ final class TailCommand implements Callable<Integer> {
         if (history < 0 || maxRecords < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--history and --max-records must not be negative");
         }
-        Properties settings = Settings.layered(ConfigFiles.load(spec.commandLine(), config), Settings.fromEnvironment(System.getenv()));
+        Properties settings = ConfigFiles.fileAndEnvironment(spec.commandLine(), config);
         if (bootstrapServers != null) {
             settings.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         }

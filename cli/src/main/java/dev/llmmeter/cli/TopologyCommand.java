@@ -53,8 +53,7 @@ final class TopologyCommand implements Callable<Integer> {
         if (stateDir != null) {
             flags.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         }
-        Properties settings = Settings.layered(ConfigFiles.load(spec.commandLine(), config),
-                Settings.fromEnvironment(System.getenv()), flags);
+        Properties settings = Settings.layered(ConfigFiles.fileAndEnvironment(spec.commandLine(), config), flags);
         MeteringApp app;
         try {
             app = new MeteringApp(settings);
