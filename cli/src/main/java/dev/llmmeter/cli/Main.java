@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
             "",
             "Run 'metering <command> --help' for a command's options."
         },
-        subcommands = {RunCommand.class, ReplayCommand.class, TopologyCommand.class, SimulateCommand.class,
+        subcommands = {RunCommand.class, ReplayCommand.class, TopologyCommand.class, SimulateCommand.class, BenchCommand.class,
             TailCommand.class, BrokerCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -21,6 +21,14 @@ public final class MeteringMetrics {
     public static final String STALE_SESSIONS = "stale-sessions";
     /** Sessions dropped because they got no delta within the begin expiry. */
     public static final String EXPIRED_BEGINS = "expired-begins";
+    /**
+     * The session task's tick (its punctuation): {@code tick-latency-avg}, {@code -max}, {@code -p50},
+     * {@code -p99} in ms, over the metrics window ({@code metrics.sample.window.ms} x
+     * {@code metrics.num.samples}, 30 s x 2 by default), and {@code tick-rate}, {@code tick-total}.
+     */
+    public static final String TICK = "tick";
+    public static final String TICK_LATENCY_P50 = "tick-latency-p50";
+    public static final String TICK_LATENCY_P99 = "tick-latency-p99";
 
     private MeteringMetrics() {
     }

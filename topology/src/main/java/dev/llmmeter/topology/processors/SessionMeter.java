@@ -8,7 +8,10 @@ import dev.llmmeter.topology.StoreNames;
 import dev.llmmeter.topology.Ticks;
 import dev.llmmeter.topology.state.Partial;
 import dev.llmmeter.topology.state.Session;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.common.metrics.stats.Percentile;
+import org.apache.kafka.common.metrics.stats.Percentiles;
 import org.apache.kafka.streams.StreamsMetrics;
 import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -112,6 +115,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
 
     /** At each whole second: drop stale and expired sessions, then report this task's partial. */
     void tick(long wallClockMs) {
+        long started = System.nanoTime();
         long tick = Ticks.tickOf(wallClockMs);
         double tpsSum = 0;
         int tpsCount = 0;
@@ -134,6 +138,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             }
         }
         context.forward(new Record<>(taskId, new Partial(tick, tpsSum, tpsCount, live.size(), recent), tick));
+        sensors.tick.record((System.nanoTime() - started) / 1e6);
     }
 
     /** @return true when the session is past its time (stale, or begun and never fed) and was deleted */
@@ -166,12 +171,15 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         final Sensor unknownStream;
         final Sensor stale;
         final Sensor beginExpired;
+        /** Tick duration in ms: avg, max, p50, p99 (once a second: costs nothing on the per-event path). */
+        final Sensor tick;
 
-        private MeterSensors(Sensor outOfOrder, Sensor unknownStream, Sensor stale, Sensor beginExpired) {
+        private MeterSensors(Sensor outOfOrder, Sensor unknownStream, Sensor stale, Sensor beginExpired, Sensor tick) {
             this.outOfOrder = outOfOrder;
             this.unknownStream = unknownStream;
             this.stale = stale;
             this.beginExpired = beginExpired;
+            this.tick = tick;
         }
 
         static MeterSensors register(StreamsMetrics metrics, String taskId) {
@@ -179,11 +187,37 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
                     sensor(metrics, taskId, MeteringMetrics.OUT_OF_ORDER_DELTAS),
                     sensor(metrics, taskId, MeteringMetrics.UNKNOWN_STREAM_DELTAS),
                     sensor(metrics, taskId, MeteringMetrics.STALE_SESSIONS),
-                    sensor(metrics, taskId, MeteringMetrics.EXPIRED_BEGINS));
+                    sensor(metrics, taskId, MeteringMetrics.EXPIRED_BEGINS),
+                    tickSensor(metrics, taskId));
         }
 
         private static Sensor sensor(StreamsMetrics metrics, String taskId, String op) {
             return metrics.addRateTotalSensor(MeteringMetrics.SCOPE, taskId, op, Sensor.RecordingLevel.INFO);
+        }
+
+        /**
+         * {@code tick-latency-avg/-max} and {@code tick-rate/-total} the Streams way, plus p50 and p99 from a
+         * histogram whose bins widen linearly up to 1 s (about 0.05 ms wide at 1 ms, 0.14 ms at 5 ms).
+         */
+        private static Sensor tickSensor(StreamsMetrics metrics, String taskId) {
+            Sensor s = metrics.addLatencyRateTotalSensor(MeteringMetrics.SCOPE, taskId, MeteringMetrics.TICK,
+                    Sensor.RecordingLevel.INFO);
+            Map<String, String> tags = null;
+            for (MetricName n : metrics.metrics().keySet()) {
+                if (n.group().equals(MeteringMetrics.GROUP) && n.name().equals(MeteringMetrics.TICK + "-latency-avg")
+                        && taskId.equals(n.tags().get(MeteringMetrics.SCOPE + "-id"))) {
+                    tags = n.tags();
+                    break;
+                }
+            }
+            if (tags != null) {
+                s.add(new Percentiles(4 * 1000, 1000.0, Percentiles.BucketSizing.LINEAR,
+                        new Percentile(new MetricName(MeteringMetrics.TICK_LATENCY_P50, MeteringMetrics.GROUP,
+                                "The median tick duration in ms", tags), 50),
+                        new Percentile(new MetricName(MeteringMetrics.TICK_LATENCY_P99, MeteringMetrics.GROUP,
+                                "The 99th percentile of the tick duration in ms", tags), 99)));
+            }
+            return s;
         }
 
         void remove(StreamsMetrics metrics) {
@@ -191,6 +225,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             metrics.removeSensor(unknownStream);
             metrics.removeSensor(stale);
             metrics.removeSensor(beginExpired);
+            metrics.removeSensor(tick);
         }
     }
 }

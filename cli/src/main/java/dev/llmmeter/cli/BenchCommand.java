@@ -1,0 +1,279 @@
+package dev.llmmeter.cli;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.llmmeter.cli.bench.BrokerBench;
+import dev.llmmeter.cli.bench.BrokerBench.App;
+import dev.llmmeter.cli.bench.BrokerBench.Guarantee;
+import dev.llmmeter.cli.bench.Machine;
+import dev.llmmeter.cli.bench.Stats;
+import dev.llmmeter.cli.bench.TickBench;
+import dev.llmmeter.cli.broker.EmbeddedKafka;
+import org.apache.kafka.common.utils.Utils;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+@Command(name = "bench",
+        mixinStandardHelpOptions = true,
+        usageHelpAutoWidth = true,
+        header = "Benchmark the metering app against a pass-through Kafka Streams app, on a real broker.",
+        description = {
+            "Starts a single-node Kafka broker in this process, loads N simulated delta events (about --streams concurrent LLM streams, begins and ends included, unpaced) into a topic with P partitions, then times, reading all of it from the beginning: a pass-through Kafka Streams app (byte arrays, source to sink) and the metering app (the real topology and settings of 'metering topology'), with at_least_once and then exactly_once_v2, --repetitions times each. A run's clock starts when its app is RUNNING and stops when Kafka Streams' own counters show every event processed.",
+            "",
+            "Prints events/s (medians), the ratio metering / pass-through per guarantee, the metering app's tick (punctuation) latency p50/p99, peak heap and process RSS, and the machine. The broker and the apps share this process and its cores. The metering runs set metering.stale.ms and metering.begin.expiry.ms to a day, because the loaded events are minutes old by the time they are read.",
+            "",
+            "With --sessions N, instead: the cost of one tick with N live sessions in a single task (no broker), p50/p99 over many ticks, and the bytes of store value per session.",
+            "",
+            "Progress goes to stderr; with --json, stdout carries one JSON object and nothing else."
+        },
+        footer = {"", "Examples:", "  metering bench", "  metering bench --events 500000 --repetitions 1 --json",
+            "  metering bench --sessions 100000"})
+final class BenchCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--events", defaultValue = "2000000", paramLabel = "N",
+            description = "Delta events to load and read (default: ${DEFAULT-VALUE}).")
+    private long events;
+
+    @Option(names = "--partitions", defaultValue = "4", paramLabel = "P",
+            description = "Partitions of the input topic (default: ${DEFAULT-VALUE}).")
+    private int partitions;
+
+    @Option(names = "--streams", defaultValue = "10000", paramLabel = "S",
+            description = "Concurrent simulated LLM streams (default: ${DEFAULT-VALUE}).")
+    private int streams;
+
+    @Option(names = "--repetitions", defaultValue = "3", paramLabel = "R",
+            description = "Timed runs of each app under each guarantee; figures are medians (default: ${DEFAULT-VALUE}).")
+    private int repetitions;
+
+    @Option(names = "--stream-threads", defaultValue = "1", paramLabel = "T",
+            description = "num.stream.threads of both apps (default: ${DEFAULT-VALUE}, Kafka Streams' default).")
+    private int streamThreads;
+
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "K", description = "Simulator seed (default: ${DEFAULT-VALUE}).")
+    private long seed;
+
+    @Option(names = "--sessions", paramLabel = "N",
+            description = "Instead of the broker benchmark: time one tick with N live sessions in one task.")
+    private Integer sessions;
+
+    @Option(names = "--ticks", defaultValue = "1000", paramLabel = "T",
+            description = "With --sessions: timed ticks (default: ${DEFAULT-VALUE}; 100 more run first, untimed).")
+    private int ticks;
+
+    @Option(names = "--json", description = "Print the results as one JSON object on stdout.")
+    private boolean json;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        validate();
+        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter out = spec.commandLine().getOut();
+        Path home = Files.createDirectories(Path.of(System.getProperty("user.home"), ".metering"));
+        Path workDir = Files.createTempDirectory(home, "bench-");
+        try {
+            if (sessions != null) {
+                TickBench.Result r = new TickBench(new TickBench.Options(sessions, ticks, Math.max(1_000, sessions / 10)),
+                        workDir, err).run();
+                out.print(json ? ticksJson(r) + "\n" : ticksTable(r));
+            } else {
+                BrokerBench.Result r = new BrokerBench(new BrokerBench.Options(events, partitions, streams, repetitions,
+                        streamThreads, seed), workDir, err).run();
+                out.print(json ? brokerJson(r) + "\n" : brokerTable(r));
+            }
+            out.flush();
+            return 0;
+        } catch (EmbeddedKafka.BrokerStartException | IllegalStateException e) {
+            err.println("bench: " + e.getMessage());
+            return 1;
+        } finally {
+            Utils.delete(workDir.toFile());
+        }
+    }
+
+    private void validate() {
+        CommandLine cmd = spec.commandLine();
+        if (sessions != null) {
+            if (sessions <= 0) {
+                throw new CommandLine.ParameterException(cmd, "--sessions must be positive, got " + sessions);
+            }
+            if (ticks <= 0) {
+                throw new CommandLine.ParameterException(cmd, "--ticks must be positive, got " + ticks);
+            }
+            return;
+        }
+        if (events <= 0) {
+            throw new CommandLine.ParameterException(cmd, "--events must be positive, got " + events);
+        }
+        if (partitions <= 0) {
+            throw new CommandLine.ParameterException(cmd, "--partitions must be positive, got " + partitions);
+        }
+        if (streams <= 0) {
+            throw new CommandLine.ParameterException(cmd, "--streams must be positive, got " + streams);
+        }
+        if (repetitions <= 0) {
+            throw new CommandLine.ParameterException(cmd, "--repetitions must be positive, got " + repetitions);
+        }
+        if (streamThreads <= 0) {
+            throw new CommandLine.ParameterException(cmd, "--stream-threads must be positive, got " + streamThreads);
+        }
+    }
+
+    private static String brokerTable(BrokerBench.Result r) {
+        BrokerBench.Options o = r.options();
+        StringBuilder s = new StringBuilder();
+        s.append(String.format(Locale.ROOT, "metering bench: %,d events, %,d concurrent streams, %d partitions, %d stream thread%s; "
+                        + "medians of %d repetition%s%n", r.load().events(), o.streams(), o.partitions(), o.streamThreads(),
+                o.streamThreads() == 1 ? "" : "s", o.repetitions(), o.repetitions() == 1 ? "" : "s"));
+        s.append("machine: ").append(Machine.describe()).append("; broker and apps in one process\n\n");
+        s.append(String.format(Locale.ROOT, "%-16s %14s %14s %10s   %s%n", "guarantee", "pass-through", "metering", "ratio",
+                "per repetition (pass-through / metering, events/s)"));
+        for (Guarantee g : Guarantee.values()) {
+            double pt = r.medianEps(App.PASSTHROUGH, g);
+            double m = r.medianEps(App.METERING, g);
+            StringBuilder reps = new StringBuilder();
+            List<BrokerBench.Run> pts = r.runs(App.PASSTHROUGH, g);
+            List<BrokerBench.Run> ms = r.runs(App.METERING, g);
+            for (int i = 0; i < pts.size(); i++) {
+                reps.append(String.format(Locale.ROOT, "%s%,.0f / %,.0f", i == 0 ? "" : ";  ", pts.get(i).eventsPerSecond(),
+                        ms.get(i).eventsPerSecond()));
+            }
+            s.append(String.format(Locale.ROOT, "%-16s %,14.0f %,14.0f %10.2f   %s%n", g.config, pt, m, m / pt, reps));
+        }
+        s.append(String.format(Locale.ROOT, "%nmetering tick (punctuation) latency: p50 %.2f ms, p99 %.2f ms "
+                        + "(median over runs; per run: median of the session tasks' p50, max of their p99)%n",
+                tickP50(r), tickP99(r)));
+        s.append(String.format(Locale.ROOT, "peak heap in use: %,d MB (pass-through runs), %,d MB (metering runs); "
+                        + "peak process RSS %,d MB (broker + apps)%n",
+                peakHeap(r, App.PASSTHROUGH) >> 20, peakHeap(r, App.METERING) >> 20, Machine.peakRss() >> 20));
+        s.append(String.format(Locale.ROOT, "load: %,.0f events/s; whole benchmark %.0f s%n", r.load().eventsPerSecond(),
+                r.totalSeconds()));
+        return s.toString();
+    }
+
+    private static double tickP50(BrokerBench.Result r) {
+        return Stats.median(r.runs().stream().filter(x -> x.app() == App.METERING).map(BrokerBench.Run::tickP50Ms).toList());
+    }
+
+    private static double tickP99(BrokerBench.Result r) {
+        return Stats.median(r.runs().stream().filter(x -> x.app() == App.METERING).map(BrokerBench.Run::tickP99Ms).toList());
+    }
+
+    private static long peakHeap(BrokerBench.Result r, App app) {
+        return r.runs().stream().filter(x -> x.app() == app).mapToLong(BrokerBench.Run::peakHeapBytes).max().orElse(0);
+    }
+
+    private static String brokerJson(BrokerBench.Result r) {
+        return json(g -> {
+            BrokerBench.Options o = r.options();
+            g.writeNumberField("events", r.load().events());
+            g.writeNumberField("partitions", o.partitions());
+            g.writeNumberField("streams", o.streams());
+            g.writeNumberField("repetitions", o.repetitions());
+            g.writeNumberField("stream_threads", o.streamThreads());
+            for (Guarantee q : Guarantee.values()) {
+                double pt = r.medianEps(App.PASSTHROUGH, q);
+                double m = r.medianEps(App.METERING, q);
+                g.writeNumberField("passthrough_" + q.shortName + "_eps", Math.round(pt));
+                g.writeNumberField("metering_" + q.shortName + "_eps", Math.round(m));
+                number(g, "ratio_" + q.shortName, round(m / pt, 3));
+            }
+            number(g, "punctuate_p50_ms", round(tickP50(r), 3));
+            number(g, "punctuate_p99_ms", round(tickP99(r), 3));
+            g.writeNumberField("peak_heap_mb", Math.max(peakHeap(r, App.PASSTHROUGH), peakHeap(r, App.METERING)) >> 20);
+            g.writeNumberField("peak_rss_mb", Machine.peakRss() >> 20);
+            g.writeNumberField("cores", Machine.cores());
+            g.writeStringField("machine", Machine.describe());
+            g.writeNumberField("load_eps", Math.round(r.load().eventsPerSecond()));
+            number(g, "total_seconds", round(r.totalSeconds(), 1));
+            g.writeArrayFieldStart("runs");
+            for (BrokerBench.Run run : r.runs()) {
+                g.writeStartObject();
+                g.writeStringField("app", run.app().label);
+                g.writeStringField("guarantee", run.guarantee().config);
+                g.writeNumberField("repetition", run.repetition());
+                g.writeNumberField("eps", Math.round(run.eventsPerSecond()));
+                number(g, "seconds", round(run.seconds(), 3));
+                number(g, "startup_seconds", round(run.startupSeconds(), 2));
+                g.writeNumberField("peak_heap_mb", run.peakHeapBytes() >> 20);
+                g.writeNumberField("peak_rss_mb", run.peakRssBytes() >> 20);
+                if (run.app() == App.METERING) {
+                    number(g, "tick_p50_ms", round(run.tickP50Ms(), 3));
+                    number(g, "tick_p99_ms", round(run.tickP99Ms(), 3));
+                    g.writeNumberField("ticks", run.ticks());
+                }
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+        });
+    }
+
+    private static String ticksTable(TickBench.Result r) {
+        return String.format(Locale.ROOT, "metering bench --sessions: one task, %,d live sessions, %,d timed ticks (%,d deltas between two ticks)%n"
+                        + "machine: %s%n%n"
+                        + "tick: p50 %.2f ms, p99 %.2f ms, max %.2f ms%n"
+                        + "store value: %d bytes per session; heap: %.0f bytes per live session (in-memory mirror, after GC)%n",
+                r.options().sessions(), r.options().ticks(), r.options().deltasPerTick(), Machine.describe(),
+                r.quantile(0.50), r.quantile(0.99), r.quantile(1.0), r.storeValueBytes(), r.heapBytesPerSession());
+    }
+
+    private static String ticksJson(TickBench.Result r) {
+        return json(g -> {
+            g.writeNumberField("sessions", r.options().sessions());
+            g.writeNumberField("ticks", r.options().ticks());
+            number(g, "tick_p50_ms", round(r.quantile(0.50), 3));
+            number(g, "tick_p99_ms", round(r.quantile(0.99), 3));
+            number(g, "tick_max_ms", round(r.quantile(1.0), 3));
+            g.writeNumberField("store_value_bytes_per_session", r.storeValueBytes());
+            g.writeNumberField("heap_bytes_per_session", Math.round(r.heapBytesPerSession()));
+            g.writeNumberField("cores", Machine.cores());
+            g.writeStringField("machine", Machine.describe());
+        });
+    }
+
+    private interface Fields {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    private static String json(Fields fields) {
+        StringWriter w = new StringWriter();
+        try (JsonGenerator g = new JsonFactory().createGenerator(w)) {
+            g.writeStartObject();
+            fields.write(g);
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return w.toString();
+    }
+
+    /** A number, or null where there is none (NaN): JSON has no NaN. */
+    private static void number(JsonGenerator g, String name, double x) throws IOException {
+        if (Double.isNaN(x) || Double.isInfinite(x)) {
+            g.writeNullField(name);
+        } else {
+            g.writeNumberField(name, x);
+        }
+    }
+
+    private static double round(double x, int decimals) {
+        if (Double.isNaN(x) || Double.isInfinite(x)) {
+            return x;
+        }
+        double f = Math.pow(10, decimals);
+        return Math.round(x * f) / f;
+    }
+}
