@@ -1,0 +1,133 @@
+package dev.llmmeter.bench;
+
+import dev.llmmeter.contract.DeltaEvent;
+import dev.llmmeter.contract.DeltaEventCodec;
+import dev.llmmeter.topology.MeteringConfig;
+import dev.llmmeter.topology.StoreNames;
+import dev.llmmeter.topology.processors.SessionMeter;
+import dev.llmmeter.topology.state.Partial;
+import dev.llmmeter.topology.state.Session;
+import dev.llmmeter.topology.state.SessionSerde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.processor.TaskId;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The per-event hot path of the metering app without a broker, on one thread: what a session task does
+ * with each input record once Kafka has fetched it.
+ *
+ * <ul>
+ *   <li>{@code decode}: the value's JSON decoded and validated ({@link DeltaEventCodec#decode}).</li>
+ *   <li>{@code hotPath}: the key deserialized (Kafka's {@link StringDeserializer}), the value decoded and
+ *       validated, then the real {@link SessionMeter} applying it: key check, session lookup, update and
+ *       its write to the {@code sessions} store.</li>
+ * </ul>
+ * Each invocation replays the first {@value #EVENTS} events of the simulator's traffic (10,000 concurrent
+ * streams) from a fresh processor and store, so every event takes its real path (begin, delta, end) rather
+ * than the out-of-order one a second pass would take. Scores are events per second.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 4, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Threads(1)
+@State(Scope.Thread)
+public class HotPathBenchmark {
+    static final int EVENTS = 500_000;
+    static final int STREAMS = 10_000;
+
+    private Trace trace;
+    private final StringDeserializer keys = new StringDeserializer();
+
+    @Setup(Level.Trial)
+    public void loadTrace() {
+        trace = new Trace(EVENTS, STREAMS);
+    }
+
+    /** One session task: the processor and its store, fresh for each invocation (not timed). */
+    @State(Scope.Thread)
+    public static class Task {
+        Path stateDir;
+        MockProcessorContext<String, Partial> context;
+        KeyValueStore<String, Session> store;
+        SessionMeter meter;
+
+        @Setup(Level.Trial)
+        public void stateDir() throws IOException {
+            stateDir = Files.createTempDirectory("metering-jmh");
+        }
+
+        @Setup(Level.Invocation)
+        public void fresh() {
+            Properties props = new Properties();
+            props.put(StreamsConfig.APPLICATION_ID_CONFIG, "metering-jmh");
+            props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+            context = new MockProcessorContext<>(props, new TaskId(0, 0), stateDir.toFile());
+            context.setCurrentSystemTimeMs(Trace.START);
+            store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.SESSIONS), Serdes.String(), new SessionSerde())
+                    .withLoggingDisabled().withCachingDisabled().build();
+            store.init(context.getStateStoreContext(), store);
+            context.addStateStore(store);
+            meter = new SessionMeter(MeteringConfig.defaults());
+            meter.init(context);
+        }
+
+        @TearDown(Level.Invocation)
+        public void close() {
+            meter.close();
+            store.close();
+        }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(EVENTS)
+    public long decode() {
+        long sum = 0;
+        byte[][] values = trace.values;
+        for (byte[] value : values) {
+            sum += DeltaEventCodec.decode(value).running();
+        }
+        return sum;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(EVENTS)
+    public int hotPath(Task task) {
+        SessionMeter meter = task.meter;
+        byte[][] k = trace.keys;
+        byte[][] v = trace.values;
+        long[] ts = trace.timestamps;
+        for (int i = 0; i < k.length; i++) {
+            String key = keys.deserialize("metering.deltas", k[i]);
+            DeltaEvent event = DeltaEventCodec.decode(v[i]);
+            meter.process(new Record<>(key, event, ts[i]));
+        }
+        return task.context.forwarded().size();
+    }
+}
