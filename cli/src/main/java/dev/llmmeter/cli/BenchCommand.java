@@ -224,10 +224,12 @@ final class BenchCommand implements Callable<Integer> {
     private static String ticksTable(TickBench.Result r) {
         return String.format(Locale.ROOT, "metering bench --sessions: one task, %,d live sessions, %,d timed ticks (%,d deltas between two ticks)%n"
                         + "machine: %s%n%n"
-                        + "tick: p50 %.2f ms, p99 %.2f ms, max %.2f ms%n"
+                        + "tick: p50 %.2f ms, p99 %.2f ms, max %.2f ms (wall clock)%n"
+                        + "      p50 %.2f ms, p99 %.2f ms, max %.2f ms (CPU time of the tick's thread: without preemption by other processes)%n"
                         + "store value: %d bytes per session; heap: %.0f bytes per live session (in-memory mirror, after GC)%n",
                 r.options().sessions(), r.options().ticks(), r.options().deltasPerTick(), Machine.describe(),
-                r.quantile(0.50), r.quantile(0.99), r.quantile(1.0), r.storeValueBytes(), r.heapBytesPerSession());
+                r.quantile(0.50), r.quantile(0.99), r.quantile(1.0), r.cpuQuantile(0.50), r.cpuQuantile(0.99),
+                r.cpuQuantile(1.0), r.storeValueBytes(), r.heapBytesPerSession());
     }
 
     private static String ticksJson(TickBench.Result r) {
@@ -237,6 +239,8 @@ final class BenchCommand implements Callable<Integer> {
             number(g, "tick_p50_ms", round(r.quantile(0.50), 3));
             number(g, "tick_p99_ms", round(r.quantile(0.99), 3));
             number(g, "tick_max_ms", round(r.quantile(1.0), 3));
+            number(g, "tick_cpu_p50_ms", round(r.cpuQuantile(0.50), 3));
+            number(g, "tick_cpu_p99_ms", round(r.cpuQuantile(0.99), 3));
             g.writeNumberField("store_value_bytes_per_session", r.storeValueBytes());
             g.writeNumberField("heap_bytes_per_session", Math.round(r.heapBytesPerSession()));
             g.writeNumberField("cores", Machine.cores());

@@ -17,6 +17,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Properties;
@@ -44,10 +46,16 @@ public final class TickBench {
      * @param storeValueBytes  bytes of one session's value in the {@code sessions} store (and its changelog)
      * @param heapBytesPerSession heap held per live session (the in-memory mirror: map entry, key, session), after GC
      */
-    public record Result(Options options, double[] tickMs, int storeValueBytes, double heapBytesPerSession,
-                         double seconds) {
+    public record Result(Options options, double[] tickMs, double[] tickCpuMs, int storeValueBytes,
+                         double heapBytesPerSession, double seconds) {
+        /** Of the ticks' wall-clock durations. */
         public double quantile(double q) {
             return Stats.quantile(Stats.sorted(tickMs), q);
+        }
+
+        /** Of the CPU time the ticks' thread spent in them (NaN where the JVM cannot tell). */
+        public double cpuQuantile(double q) {
+            return tickCpuMs == null ? Double.NaN : Stats.quantile(Stats.sorted(tickCpuMs), q);
         }
     }
 
@@ -97,6 +105,9 @@ public final class TickBench {
 
         int total = WARMUP_TICKS + options.ticks();
         double[] timed = new double[options.ticks()];
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        boolean cpu = threads.isCurrentThreadCpuTimeSupported();
+        double[] timedCpu = cpu ? new double[options.ticks()] : null;
         int next = 0;
         for (int k = 1; k <= total; k++) {
             long tickTime = now + k * 1000L;
@@ -108,11 +119,16 @@ public final class TickBench {
                 process(meter, DeltaEvent.output(ids[i], ts, ++running[i]));
             }
             context.setCurrentSystemTimeMs(tickTime);
+            long c0 = cpu ? threads.getCurrentThreadCpuTime() : 0;
             long t0 = System.nanoTime();
             tick.punctuate(tickTime);
             long dt = System.nanoTime() - t0;
+            long dc = cpu ? threads.getCurrentThreadCpuTime() - c0 : 0;
             if (k > WARMUP_TICKS) {
                 timed[k - WARMUP_TICKS - 1] = dt / 1e6;
+                if (cpu) {
+                    timedCpu[k - WARMUP_TICKS - 1] = dc / 1e6;
+                }
             }
             context.resetForwards();
             if (log != null && k % 100 == 0) {
@@ -129,7 +145,7 @@ public final class TickBench {
         }
         meter.close();
         store.close();
-        return new Result(options, timed, valueBytes, heapPerSession, (System.nanoTime() - started) / 1e9);
+        return new Result(options, timed, timedCpu, valueBytes, heapPerSession, (System.nanoTime() - started) / 1e9);
     }
 
     private static Partial lastPartialCheck(SessionMeter meter, MockProcessorContext<String, Partial> context, long time) {
