@@ -157,12 +157,7 @@ final class RunCommand implements Callable<Integer> {
             tailThread = new Thread(() -> TailCommand.printTo(tail, out, json, 0), "metering-run-tail");
             tailThread.start();
 
-            Properties producer = new Properties();
-            settings.forEach((k, v) -> {
-                if (ProducerConfig.configNames().contains(k.toString())) {
-                    producer.put(k, v);
-                }
-            });
+            Properties producer = Settings.only(settings, ProducerConfig.configNames());
             AtomicReference<RuntimeException> simFailure = new AtomicReference<>();
             String target = bootstrap;
             Thread sim = new Thread(() -> simulate(target, producer, stop, simFailure), "metering-run-simulator");

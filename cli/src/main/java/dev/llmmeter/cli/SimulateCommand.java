@@ -188,13 +188,8 @@ final class SimulateCommand implements Callable<Integer> {
     }
 
     private int toKafka(CommandLine cmd, SimulationConfig base, PrintWriter err, AtomicBoolean stop) {
-        java.util.Properties extra = new java.util.Properties();
         // File, then METERING_* environment, as for the other commands; only producer settings pass.
-        ConfigFiles.fileAndEnvironment(cmd, config).forEach((k, v) -> {
-            if (ProducerConfig.configNames().contains(k.toString())) {
-                extra.put(k, v);
-            }
-        });
+        java.util.Properties extra = Settings.only(ConfigFiles.fileAndEnvironment(cmd, config), ProducerConfig.configNames());
         ClusterCheck.missingCredentials(extra).ifPresent(problem -> {
             throw new CommandLine.ParameterException(cmd, problem);
         });

@@ -1,7 +1,6 @@
 package dev.llmmeter.cli;
 
 import dev.llmmeter.cli.app.ClusterCheck;
-import dev.llmmeter.cli.app.Settings;
 import dev.llmmeter.cli.app.StartupException;
 import dev.llmmeter.cli.app.StatsTail;
 import dev.llmmeter.contract.StatsCodec;

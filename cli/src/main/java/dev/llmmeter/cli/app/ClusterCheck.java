@@ -59,12 +59,7 @@ public final class ClusterCheck {
      * @throws StartupException saying why the cluster does not answer
      */
     public static String await(Properties settings, Duration timeout) {
-        Properties admin = new Properties();
-        settings.forEach((k, v) -> {
-            if (AdminClientConfig.configNames().contains(k.toString())) {
-                admin.put(k, v);
-            }
-        });
+        Properties admin = Settings.only(settings, AdminClientConfig.configNames());
         Admin client;
         try {
             client = Admin.create(admin);

@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The live metering app: checks the cluster, creates missing topics, runs the topology in
@@ -165,9 +164,6 @@ public final class MeteringApp implements AutoCloseable {
         return failure != null || (streams != null && streams.state() == KafkaStreams.State.ERROR);
     }
 
-    public boolean awaitStop(Duration timeout) throws InterruptedException {
-        return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    }
 
     public Throwable failure() {
         return failure;

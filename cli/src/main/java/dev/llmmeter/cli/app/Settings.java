@@ -48,6 +48,20 @@ public final class Settings {
         return MeteringConfig.PREFIX + key;
     }
 
+    /**
+     * The settings one Kafka client knows (e.g. {@code ProducerConfig.configNames()}): handing a client the
+     * Streams and metering.* ones as well only earns "supplied but not used" warnings.
+     */
+    public static Properties only(Properties settings, Set<String> clientConfigNames) {
+        Properties p = new Properties();
+        settings.forEach((k, v) -> {
+            if (clientConfigNames.contains(k.toString())) {
+                p.put(k, v);
+            }
+        });
+        return p;
+    }
+
     /** Layers: each later one overrides the earlier. */
     public static Properties layered(Properties... layers) {
         Properties merged = new Properties();

@@ -24,12 +24,7 @@ public final class StatsTail implements AutoCloseable {
     private final String topic;
 
     public StatsTail(Properties clientSettings, String topic) {
-        Properties p = new Properties();
-        clientSettings.forEach((k, v) -> {
-            if (ConsumerConfig.configNames().contains(k.toString())) { // drop Streams/metering-only settings
-                p.put(k, v);
-            }
-        });
+        Properties p = Settings.only(clientSettings, ConsumerConfig.configNames());
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.remove(ConsumerConfig.GROUP_ID_CONFIG);

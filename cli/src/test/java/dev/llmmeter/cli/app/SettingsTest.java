@@ -26,6 +26,17 @@ class SettingsTest {
     }
 
     @Test
+    void aClientGetsOnlyTheSettingsItKnows() {
+        Properties all = new Properties();
+        all.put("bootstrap.servers", "b:9092");
+        all.put("sasl.mechanism", "PLAIN");
+        all.put("state.dir", "/var/lib/metering");
+        all.put("metering.stale.ms", "5000");
+        assertEquals(Map.of("bootstrap.servers", "b:9092", "sasl.mechanism", "PLAIN"),
+                Map.copyOf(Settings.only(all, org.apache.kafka.clients.producer.ProducerConfig.configNames())));
+    }
+
+    @Test
     void laterLayersWin() {
         Properties file = new Properties();
         file.put("bootstrap.servers", "file:1");

@@ -66,7 +66,4 @@ public final class HourOfReadings {
         return low;
     }
 
-    public int size() {
-        return readings.size();
-    }
 }
