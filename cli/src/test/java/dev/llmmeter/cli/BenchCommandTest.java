@@ -19,7 +19,7 @@ class BenchCommandTest {
     @Test
     void brokerBenchmarkRunsBothAppsUnderBothGuarantees() throws IOException {
         SimulateCommandTest.Run run = SimulateCommandTest.metering("bench", "--events", "20000", "--streams", "500",
-                "--repetitions", "1", "--json");
+                "--repetitions", "1", "--warmup", "0", "--json");
         assertEquals(0, run.exit(), run.err());
         JsonNode r = JSON.readTree(run.out());
         assertEquals(20000, r.get("events").asLong());
