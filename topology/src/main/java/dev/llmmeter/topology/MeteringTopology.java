@@ -5,7 +5,7 @@ import dev.llmmeter.topology.processors.SessionMeter;
 import dev.llmmeter.topology.processors.StatsCombiner;
 import dev.llmmeter.topology.state.Partial;
 import dev.llmmeter.topology.state.PartialSerde;
-import dev.llmmeter.topology.state.SessionSerde;
+import dev.llmmeter.topology.state.SessionsStore;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -55,10 +55,11 @@ public final class MeteringTopology {
 
     public static Topology build(MeteringConfig config, Durability durability) {
         StreamsBuilder builder = new StreamsBuilder();
-        builder.addStateStore(store(durability, StoreNames.SESSIONS, Serdes.String(), new SessionSerde(), true));
-        builder.addStateStore(store(durability, StoreNames.PARTIALS, Serdes.String(), new PartialSerde(), false));
-        builder.addStateStore(store(durability, StoreNames.READINGS, Serdes.Long(), Serdes.Double(), false));
-        builder.addStateStore(store(durability, StoreNames.COMBINER_STATE, Serdes.String(), Serdes.Long(), false));
+        // Written on every event: a write-behind layer (SessionsStore) instead of Kafka's record cache.
+        builder.addStateStore(SessionsStore.builder(StoreNames.SESSIONS, durability == Durability.DURABLE));
+        builder.addStateStore(store(durability, StoreNames.PARTIALS, Serdes.String(), new PartialSerde()));
+        builder.addStateStore(store(durability, StoreNames.READINGS, Serdes.Long(), Serdes.Double()));
+        builder.addStateStore(store(durability, StoreNames.COMBINER_STATE, Serdes.String(), Serdes.Long()));
 
         builder.stream(config.deltasTopic(), Consumed.with(Serdes.String(), MeteringSerdes.deltaEvent())
                         .withTimestampExtractor(new UsePartitionTimeOnInvalidTimestamp())
@@ -74,19 +75,15 @@ public final class MeteringTopology {
         return builder.build();
     }
 
-    /**
-     * @param cached whether to put a record cache in front (for a store written on every event: it
-     *               coalesces a stream's updates between commits into one changelog record)
-     */
+    /** A store written about once a second: RocksDB with a changelog, uncached; or in memory without a changelog. */
     private static <K, V> StoreBuilder<KeyValueStore<K, V>> store(Durability durability, String name,
-                                                                 Serde<K> keySerde, Serde<V> valueSerde, boolean cached) {
+                                                                 Serde<K> keySerde, Serde<V> valueSerde) {
         if (durability == Durability.EPHEMERAL) {
             return Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(name), keySerde, valueSerde)
                     .withLoggingDisabled()
                     .withCachingDisabled();
         }
-        StoreBuilder<KeyValueStore<K, V>> b = Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), keySerde, valueSerde);
-        return cached ? b.withCachingEnabled() : b;
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), keySerde, valueSerde);
     }
 
 }
