@@ -214,7 +214,7 @@ public final class BrokerBench {
         String appId = "bench-passthrough-" + g.shortName + "-" + rep;
         String sink = "bench.passthrough." + g.shortName + "." + rep;
         createTopic(admin, sink, options.partitions());
-        Properties p = Settings.layered(StreamsSettings.defaults(), common(appId, g, false));
+        Properties p = StreamsSettings.withDefaults(common(appId, g, false));
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
         p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());

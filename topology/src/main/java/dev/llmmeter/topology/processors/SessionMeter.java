@@ -4,6 +4,7 @@ import dev.llmmeter.contract.DeadLetterReason;
 import dev.llmmeter.contract.DeltaEvent;
 import dev.llmmeter.contract.InvalidDeltaException;
 import dev.llmmeter.topology.MeteringConfig;
+import dev.llmmeter.topology.MeteringStreamsConfig;
 import dev.llmmeter.topology.StoreNames;
 import dev.llmmeter.topology.Ticks;
 import dev.llmmeter.topology.state.Partial;
@@ -42,6 +43,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
     private Cancellable ticker;
     private String taskId;
     private MeterSensors sensors;
+    private boolean commitEachTick;
 
     public SessionMeter(MeteringConfig config) {
         this.config = config;
@@ -53,6 +55,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         this.store = context.getStateStore(StoreNames.SESSIONS);
         this.taskId = context.taskId().toString();
         this.sensors = MeterSensors.register(context.metrics(), taskId);
+        this.commitEachTick = MeteringStreamsConfig.exactlyOnce(context.appConfigs());
         live.clear();
         try (KeyValueIterator<String, Session> it = store.all()) {
             it.forEachRemaining(kv -> live.put(kv.key, kv.value));
@@ -138,6 +141,9 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             }
         }
         context.forward(new Record<>(taskId, new Partial(tick, tpsSum, tpsCount, live.size(), recent), tick));
+        if (commitEachTick) {
+            context.commit(); // exactly-once: the combiner reads committed partials only; let it have this one now
+        }
         sensors.tick.record((System.nanoTime() - started) / 1e6);
     }
 
