@@ -20,6 +20,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -58,7 +59,9 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Thread)
 public class HotPathBenchmark {
     static final int EVENTS = 500_000;
-    static final int STREAMS = 10_000;
+    /** Concurrent streams in the trace (and so live sessions in the task): the bench command's default. */
+    @Param("10000")
+    public int streams;
     /** Events between two commits, which flush the sessions store: about a second's worth at the live app's rate. */
     static final int FLUSH_EVERY = 250_000;
 
@@ -67,7 +70,7 @@ public class HotPathBenchmark {
 
     @Setup(Level.Trial)
     public void loadTrace() {
-        trace = new Trace(EVENTS, STREAMS);
+        trace = new Trace(EVENTS, streams);
     }
 
     /** One session task: the processor and its store, fresh for each invocation (not timed). */

@@ -9,6 +9,7 @@ import dev.llmmeter.topology.StoreNames;
 import dev.llmmeter.topology.Ticks;
 import dev.llmmeter.topology.state.Partial;
 import dev.llmmeter.topology.state.Session;
+import dev.llmmeter.topology.state.SessionTable;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.metrics.stats.Percentile;
@@ -22,9 +23,6 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * Keeps the sessions of one task's streams and, at every whole second, reports a {@link Partial} of
@@ -32,12 +30,13 @@ import java.util.Map;
  *
  * <p>The {@code sessions} store is the durable truth (changelogged); {@link #live} mirrors it in memory,
  * rebuilt from the store in {@link #init} (which Kafka Streams calls after restoring the store), so a tick
- * walks a map instead of a store iterator. Insertion order is kept like the seed's dict, so per-stream
- * values are summed in the seed's order.
+ * walks a table instead of a store iterator ({@link SessionTable}: one object per session). Insertion order
+ * is kept like the seed's dict, so per-stream values are summed in the seed's order. The store is written
+ * behind ({@code SessionsStore}): a put marks a session changed, the changes are written before each commit.
  */
 public final class SessionMeter implements Processor<String, DeltaEvent, String, Partial> {
     private final MeteringConfig config;
-    private final Map<String, Session> live = new LinkedHashMap<>();
+    private final SessionTable live = new SessionTable();
     private ProcessorContext<String, Partial> context;
     private KeyValueStore<String, Session> store;
     private Cancellable ticker;
@@ -123,12 +122,10 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         double tpsSum = 0;
         int tpsCount = 0;
         boolean recent = false;
-        Iterator<Map.Entry<String, Session>> it = live.entrySet().iterator();
-        while (it.hasNext()) {
-            Map.Entry<String, Session> e = it.next();
-            Session s = e.getValue();
-            if (enforceTtl(e.getKey(), s, tick)) {
-                it.remove();
+        for (Session s = live.first(); s != null; ) {
+            Session next = live.next(s);
+            if (enforceTtl(s, tick)) {
+                s = next;
                 continue;
             }
             if (s.hasDelta()) {
@@ -139,6 +136,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
                     tpsCount++;
                 }
             }
+            s = next;
         }
         context.forward(new Record<>(taskId, new Partial(tick, tpsSum, tpsCount, live.size(), recent), tick));
         if (commitEachTick) {
@@ -148,7 +146,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
     }
 
     /** @return true when the session is past its time (stale, or begun and never fed) and was deleted */
-    private boolean enforceTtl(String id, Session s, long tick) {
+    private boolean enforceTtl(Session s, long tick) {
         if (s.isStale(tick, config.staleMs())) {
             sensors.stale.record();
         } else if (s.isBeginExpired(tick, config.beginExpiryMs())) {
@@ -156,6 +154,8 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         } else {
             return false;
         }
+        String id = s.streamId();
+        live.remove(s);
         store.delete(id);
         return true;
     }
@@ -208,7 +208,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         private static Sensor tickSensor(StreamsMetrics metrics, String taskId) {
             Sensor s = metrics.addLatencyRateTotalSensor(MeteringMetrics.SCOPE, taskId, MeteringMetrics.TICK,
                     Sensor.RecordingLevel.INFO);
-            Map<String, String> tags = null;
+            java.util.Map<String, String> tags = null;
             for (MetricName n : metrics.metrics().keySet()) {
                 if (n.group().equals(MeteringMetrics.GROUP) && n.name().equals(MeteringMetrics.TICK + "-latency-avg")
                         && taskId.equals(n.tags().get(MeteringMetrics.SCOPE + "-id"))) {
