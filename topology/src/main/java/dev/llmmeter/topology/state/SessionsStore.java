@@ -43,13 +43,26 @@ import java.util.Map;
  * must keep that true; {@code SessionsStoreTest} checks that each commit leaves the changelog up to date.
  */
 public final class SessionsStore implements KeyValueStore<String, Session>, CachedStateStore<String, Session> {
+    /**
+     * Without a changelog there is nothing a commit must find written (the replay's in-memory store is thrown
+     * away at the end, and the test driver commits after every record): changes are then written in batches
+     * of this many, or when read.
+     */
+    static final int EPHEMERAL_BATCH = 1 << 16;
+
     private final KeyValueStore<String, Session> durable;
+    private final boolean writeAtCommit;
     /** Writes since the last flush, in order: a session (its state at flush time), or null for a delete. */
     private final List<String> pendingKeys = new ArrayList<>();
     private final List<Session> pendingValues = new ArrayList<>();
 
-    SessionsStore(KeyValueStore<String, Session> durable) {
+    /**
+     * @param writeAtCommit whether every commit must find the changes written (a changelog or a persistent
+     *                      store); otherwise they are written in batches
+     */
+    SessionsStore(KeyValueStore<String, Session> durable, boolean writeAtCommit) {
         this.durable = durable;
+        this.writeAtCommit = writeAtCommit;
     }
 
     /**
@@ -104,9 +117,18 @@ public final class SessionsStore implements KeyValueStore<String, Session>, Cach
         }
     }
 
-    /** Writes every pending change to the durable store (and its changelog), in one batch. */
+    /**
+     * Before a commit: writes every pending change to the durable store (and its changelog), in one batch.
+     * (Without a changelog, only once a batch has built up: see {@link #EPHEMERAL_BATCH}.)
+     */
     @Override
     public void flushCache() {
+        if (writeAtCommit || pendingKeys.size() >= EPHEMERAL_BATCH) {
+            writePending();
+        }
+    }
+
+    private void writePending() {
         int n = pendingKeys.size();
         if (n == 0) {
             return;
@@ -150,49 +172,49 @@ public final class SessionsStore implements KeyValueStore<String, Session>, Cach
 
     @Override
     public Session get(String id) {
-        flushCache();
+        writePending();
         return durable.get(id);
     }
 
     @Override
     public KeyValueIterator<String, Session> range(String from, String to) {
-        flushCache();
+        writePending();
         return durable.range(from, to);
     }
 
     @Override
     public KeyValueIterator<String, Session> reverseRange(String from, String to) {
-        flushCache();
+        writePending();
         return durable.reverseRange(from, to);
     }
 
     @Override
     public KeyValueIterator<String, Session> all() {
-        flushCache();
+        writePending();
         return durable.all();
     }
 
     @Override
     public KeyValueIterator<String, Session> reverseAll() {
-        flushCache();
+        writePending();
         return durable.reverseAll();
     }
 
     @Override
     public <PS extends Serializer<P>, P> KeyValueIterator<String, Session> prefixScan(P prefix, PS prefixKeySerializer) {
-        flushCache();
+        writePending();
         return durable.prefixScan(prefix, prefixKeySerializer);
     }
 
     @Override
     public long approximateNumEntries() {
-        flushCache();
+        writePending();
         return durable.approximateNumEntries();
     }
 
     @Override
     public <R> QueryResult<R> query(Query<R> query, PositionBound positionBound, QueryConfig config) {
-        flushCache();
+        writePending();
         return durable.query(query, positionBound, config);
     }
 
@@ -288,7 +310,8 @@ public final class SessionsStore implements KeyValueStore<String, Session>, Cach
 
         @Override
         public SessionsStore build() {
-            return new SessionsStore(inner.build());
+            KeyValueStore<String, Session> store = inner.build();
+            return new SessionsStore(store, inner.loggingEnabled() || store.persistent());
         }
 
         @Override

@@ -8,12 +8,14 @@ import dev.llmmeter.topology.MeteringStreamsConfig;
 import dev.llmmeter.topology.MeteringTopology;
 import dev.llmmeter.topology.StoreNames;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,9 +41,30 @@ class SessionsStoreTest {
 
     @BeforeEach
     void setUp() {
+        store = init(new SessionsStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.SESSIONS),
+                Serdes.String(), new SessionSerde()).withLoggingDisabled().build(), true));
+    }
+
+    private static SessionsStore init(SessionsStore s) {
         MockProcessorContext<Object, Object> context = new MockProcessorContext<>();
-        store = SessionsStore.builder(StoreNames.SESSIONS, false).build();
-        store.init(context.getStateStoreContext(), store);
+        s.init(context.getStateStoreContext(), s);
+        return s;
+    }
+
+    /** The replay's store (in memory, no changelog): commits need not find the changes written; reads do. */
+    @Test
+    void withoutAChangelogChangesAreWrittenInBatchesOrWhenRead() {
+        SessionsStore ephemeral = init(SessionsStore.builder(StoreNames.SESSIONS, false).build());
+        ephemeral.put("s1", Session.begun(T0));
+        ephemeral.flushCache();
+        assertEquals(1, ephemeral.pending(), "a commit alone does not write");
+        assertEquals(T0, ephemeral.get("s1").beginTs(), "a read does");
+        assertEquals(0, ephemeral.pending());
+        for (int i = 0; i < SessionsStore.EPHEMERAL_BATCH; i++) {
+            ephemeral.put("s" + i, Session.begun(T0 + i));
+        }
+        ephemeral.flushCache();
+        assertEquals(0, ephemeral.pending(), "a full batch is written at the next commit");
     }
 
     @Test
