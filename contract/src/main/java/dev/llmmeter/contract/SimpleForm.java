@@ -32,6 +32,14 @@ final class SimpleForm {
     /** Marks a count not (yet) seen; counts are never negative. */
     private static final long ABSENT = -1;
     private static final int MAX_DIGITS = 18;
+    /** Bytes a simple string may hold as they are: printable ASCII but the quote and the backslash. */
+    private static final boolean[] PLAIN = new boolean[256];
+
+    static {
+        for (int c = 0x20; c < 0x7f; c++) {
+            PLAIN[c] = c != '"' && c != '\\';
+        }
+    }
 
     private SimpleForm() {
     }
@@ -73,7 +81,7 @@ final class SimpleForm {
                     return null;
                 }
                 int start = ++i;
-                while (i < n && b[i] >= 0x20 && b[i] < 0x7f && b[i] != '"' && b[i] != '\\') {
+                while (i < n && PLAIN[b[i] & 0xff]) {
                     i++;
                 }
                 if (i >= n || b[i] != '"') {

@@ -51,6 +51,8 @@ public final class SessionsStore implements KeyValueStore<String, Session>, Cach
     static final int EPHEMERAL_BATCH = 1 << 16;
 
     private final KeyValueStore<String, Session> durable;
+    /** Asked for at every commit (for a log line): the durable store answers through several wrappers. */
+    private final String name;
     private final boolean writeAtCommit;
     /** Writes since the last flush, in order: a session (its state at flush time), or null for a delete. */
     private final List<String> pendingKeys = new ArrayList<>();
@@ -62,6 +64,7 @@ public final class SessionsStore implements KeyValueStore<String, Session>, Cach
      */
     SessionsStore(KeyValueStore<String, Session> durable, boolean writeAtCommit) {
         this.durable = durable;
+        this.name = durable.name();
         this.writeAtCommit = writeAtCommit;
     }
 
@@ -222,7 +225,7 @@ public final class SessionsStore implements KeyValueStore<String, Session>, Cach
 
     @Override
     public String name() {
-        return durable.name();
+        return name;
     }
 
     /** The durable store registers this layer as the root, so that Kafka Streams flushes it before commits. */
