@@ -23,7 +23,6 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
-
 /**
  * Keeps the sessions of one task's streams and, at every whole second, reports a {@link Partial} of
  * them to the combiner.

@@ -234,7 +234,9 @@ public final class SessionsStore implements KeyValueStore<String, Session>, Cach
         durable.init(context, root);
     }
 
+    /** Deprecated in Kafka 4.4 in favour of {@link #commit}; delegated all the same, for whoever still calls it. */
     @Override
+    @SuppressWarnings("deprecation")
     public void flush() {
         durable.flush();
     }
@@ -250,6 +252,7 @@ public final class SessionsStore implements KeyValueStore<String, Session>, Cach
     }
 
     @Override
+    @SuppressWarnings("deprecation")
     public boolean managesOffsets() {
         return durable.managesOffsets();
     }
