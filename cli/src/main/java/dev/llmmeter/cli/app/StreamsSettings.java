@@ -6,6 +6,8 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Properties;
 
 /** The Kafka Streams configuration of the live app: our defaults, then the user's settings, then what the topology requires. */
@@ -55,8 +57,8 @@ public final class StreamsSettings {
         return p;
     }
 
-    private static java.util.Map<String, Object> toMap(Properties p) {
-        java.util.Map<String, Object> m = new java.util.HashMap<>();
+    private static Map<String, Object> toMap(Properties p) {
+        Map<String, Object> m = new HashMap<>();
         p.forEach((k, v) -> m.put(k.toString(), v));
         return m;
     }

@@ -23,6 +23,8 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
+import java.util.Map;
+
 /**
  * Keeps the sessions of one task's streams and, at every whole second, reports a {@link Partial} of
  * them to the combiner.
@@ -207,7 +209,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         private static Sensor tickSensor(StreamsMetrics metrics, String taskId) {
             Sensor s = metrics.addLatencyRateTotalSensor(MeteringMetrics.SCOPE, taskId, MeteringMetrics.TICK,
                     Sensor.RecordingLevel.INFO);
-            java.util.Map<String, String> tags = null;
+            Map<String, String> tags = null;
             for (MetricName n : metrics.metrics().keySet()) {
                 if (n.group().equals(MeteringMetrics.GROUP) && n.name().equals(MeteringMetrics.TICK + "-latency-avg")
                         && taskId.equals(n.tags().get(MeteringMetrics.SCOPE + "-id"))) {
