@@ -9,7 +9,6 @@ import dev.llmmeter.topology.StoreNames;
 import dev.llmmeter.topology.Ticks;
 import dev.llmmeter.topology.state.Partial;
 import dev.llmmeter.topology.state.Session;
-import dev.llmmeter.topology.state.SessionTable;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.metrics.stats.Percentile;
@@ -23,6 +22,8 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -31,13 +32,13 @@ import java.util.Map;
  *
  * <p>The {@code sessions} store is the durable truth (changelogged); {@link #live} mirrors it in memory,
  * rebuilt from the store in {@link #init} (which Kafka Streams calls after restoring the store), so a tick
- * walks a table instead of a store iterator ({@link SessionTable}: one object per session). Insertion order
- * is kept like the seed's dict, so per-stream values are summed in the seed's order. The store is written
- * behind ({@code SessionsStore}): a put marks a session changed, the changes are written before each commit.
+ * walks a map instead of a store iterator. Insertion order is kept like the seed's dict, so per-stream
+ * values are summed in the seed's order. The store is written behind ({@code SessionsStore}): a put marks
+ * a session changed, and the changes are written just before each commit.
  */
 public final class SessionMeter implements Processor<String, DeltaEvent, String, Partial> {
     private final MeteringConfig config;
-    private final SessionTable live = new SessionTable();
+    private final Map<String, Session> live = new LinkedHashMap<>();
     private ProcessorContext<String, Partial> context;
     private KeyValueStore<String, Session> store;
     private Cancellable ticker;
@@ -123,10 +124,12 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         double tpsSum = 0;
         int tpsCount = 0;
         boolean recent = false;
-        for (Session s = live.first(); s != null; ) {
-            Session next = live.next(s);
-            if (enforceTtl(s, tick)) {
-                s = next;
+        Iterator<Map.Entry<String, Session>> it = live.entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<String, Session> e = it.next();
+            Session s = e.getValue();
+            if (enforceTtl(e.getKey(), s, tick)) {
+                it.remove();
                 continue;
             }
             if (s.hasDelta()) {
@@ -137,7 +140,6 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
                     tpsCount++;
                 }
             }
-            s = next;
         }
         context.forward(new Record<>(taskId, new Partial(tick, tpsSum, tpsCount, live.size(), recent), tick));
         if (commitEachTick) {
@@ -147,7 +149,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
     }
 
     /** @return true when the session is past its time (stale, or begun and never fed) and was deleted */
-    private boolean enforceTtl(Session s, long tick) {
+    private boolean enforceTtl(String id, Session s, long tick) {
         if (s.isStale(tick, config.staleMs())) {
             sensors.stale.record();
         } else if (s.isBeginExpired(tick, config.beginExpiryMs())) {
@@ -155,8 +157,6 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         } else {
             return false;
         }
-        String id = s.streamId();
-        live.remove(s);
         store.delete(id);
         return true;
     }

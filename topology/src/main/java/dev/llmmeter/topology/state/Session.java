@@ -17,12 +17,6 @@ public final class Session {
     private long lastDeltaTs;
     /** Set while a {@link SessionsStore} holds this session for its next flush. */
     boolean pendingWrite;
-    // Entry fields of the SessionTable holding this session (null / 0 when in none).
-    String streamId;
-    int hash;
-    Session nextInBucket;
-    Session before;
-    Session after;
 
     Session(long beginTs, long outputTokens, long reasoningTokens, long firstDeltaTs, long lastDeltaTs) {
         this.beginTs = beginTs;
@@ -88,11 +82,6 @@ public final class Session {
      */
     public boolean isBeginExpired(long now, long expiryMs) {
         return !hasDelta() && now - beginTs > expiryMs;
-    }
-
-    /** The stream id this session is filed under in its {@link SessionTable}; null when in none. */
-    public String streamId() {
-        return streamId;
     }
 
     public long beginTs() {
