@@ -32,10 +32,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.Properties;
 import java.util.function.Consumer;
 
@@ -74,120 +70,38 @@ public final class Replayer {
      * @throws IllegalArgumentException when no line of the trace carries a {@code ts}
      */
     public Summary replay(BufferedReader trace, Consumer<String> stats, Consumer<String> deadLetter) throws IOException {
-        try (LineReader lines = new LineReader(trace)) {
-            ArrayDeque<TraceLine> head = new ArrayDeque<>();
-            TraceLine firstTimed = null;
-            TraceLine t;
-            while (firstTimed == null && (t = lines.next()) != null) {
-                head.add(t);
-                if (t.ts != null) {
-                    firstTimed = t;
-                }
+        ArrayDeque<TraceLine> head = new ArrayDeque<>();
+        TraceLine firstTimed = null;
+        String line;
+        while (firstTimed == null && (line = trace.readLine()) != null) {
+            if (line.isBlank()) {
+                continue;
             }
-            if (firstTimed == null) {
-                if (head.isEmpty()) {
-                    return new Summary(0, 0, 0, 0, 0, 0);
-                }
-                throw new IllegalArgumentException("no line of the trace has a \"ts\": the replay clock needs at least one");
-            }
-            Path stateDir = Files.createTempDirectory("metering-replay");
-            try (Run run = new Run(Ticks.tickOf(firstTimed.ts), stateDir, stats, deadLetter)) {
-                for (TraceLine h : head) {
-                    run.apply(h);
-                }
-                while ((t = lines.next()) != null) {
-                    run.apply(t);
-                }
-                return run.finish();
-            } finally {
-                Utils.delete(stateDir.toFile());
+            TraceLine t = TraceLine.of(line);
+            head.add(t);
+            if (t.ts != null) {
+                firstTimed = t;
             }
         }
-    }
-
-    /**
-     * The trace's non-blank lines, read and pre-parsed ({@link TraceLine#of}) on a second thread, in order, a
-     * batch at a time: the driver's thread, which is the bottleneck (the test driver commits after every
-     * record), only replays. A read error reaches the caller of {@link #next} once the lines before it are
-     * consumed.
-     */
-    private static final class LineReader implements AutoCloseable {
-        private static final int BATCH = 1024;
-        private static final Object END = new Object();
-        private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(64);
-        private final Thread thread;
-        private List<TraceLine> batch = List.of();
-        private int next;
-        private boolean ended;
-
-        LineReader(BufferedReader in) {
-            thread = new Thread(() -> read(in), "metering-replay-reader");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        private void read(BufferedReader in) {
-            try {
-                try {
-                    List<TraceLine> b = new ArrayList<>(BATCH);
-                    String line;
-                    while ((line = in.readLine()) != null) {
-                        if (!line.isBlank()) {
-                            b.add(TraceLine.of(line));
-                            if (b.size() == BATCH) {
-                                queue.put(b);
-                                b = new ArrayList<>(BATCH);
-                            }
-                        }
-                    }
-                    if (!b.isEmpty()) {
-                        queue.put(b);
-                    }
-                    queue.put(END);
-                } catch (IOException | RuntimeException | Error e) {
-                    queue.put(e);
-                }
-            } catch (InterruptedException e) {
-                // closed before the end: the replay failed or stopped
+        if (firstTimed == null) {
+            if (head.isEmpty()) {
+                return new Summary(0, 0, 0, 0, 0, 0);
             }
+            throw new IllegalArgumentException("no line of the trace has a \"ts\": the replay clock needs at least one");
         }
-
-        /** @return the next line, or null at the end of the trace */
-        @SuppressWarnings("unchecked")
-        TraceLine next() throws IOException {
-            while (next == batch.size()) {
-                if (ended) {
-                    return null;
-                }
-                Object o;
-                try {
-                    o = queue.take();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new java.io.InterruptedIOException("interrupted while reading the trace");
-                }
-                if (o == END) {
-                    ended = true;
-                    return null;
-                }
-                if (o instanceof IOException e) {
-                    throw e;
-                }
-                if (o instanceof RuntimeException e) {
-                    throw e;
-                }
-                if (o instanceof Error e) {
-                    throw e;
-                }
-                batch = (List<TraceLine>) o;
-                next = 0;
+        Path stateDir = Files.createTempDirectory("metering-replay");
+        try (Run run = new Run(Ticks.tickOf(firstTimed.ts), stateDir, stats, deadLetter)) {
+            for (TraceLine t : head) {
+                run.apply(t);
             }
-            return batch.get(next++);
-        }
-
-        @Override
-        public void close() {
-            thread.interrupt();
+            while ((line = trace.readLine()) != null) {
+                if (!line.isBlank()) {
+                    run.apply(TraceLine.of(line));
+                }
+            }
+            return run.finish();
+        } finally {
+            Utils.delete(stateDir.toFile());
         }
     }
 
