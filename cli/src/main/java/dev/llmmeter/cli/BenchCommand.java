@@ -63,8 +63,8 @@ final class BenchCommand implements Callable<Integer> {
             description = "num.stream.threads of both apps (default: ${DEFAULT-VALUE}, Kafka Streams' default).")
     private int streamThreads;
 
-    @Option(names = "--warmup", defaultValue = "500000", paramLabel = "N",
-            description = "Events each app reads once under each guarantee before the timed runs, untimed, so that the first timed runs do not pay for JIT compilation (default: ${DEFAULT-VALUE}; 0: none).")
+    @Option(names = "--warmup", defaultValue = "2000000", paramLabel = "N",
+            description = "Events each app reads once under each guarantee before the timed runs, untimed (at most the events loaded), so that the first timed runs do not pay for JIT compilation, in the apps and in the broker's produce path, which the pass-through alone exercises (default: ${DEFAULT-VALUE}; 0: none).")
     private long warmup;
 
     @Option(names = "--seed", defaultValue = "1", paramLabel = "K", description = "Simulator seed (default: ${DEFAULT-VALUE}).")
