@@ -126,9 +126,8 @@ public final class Replayer {
             props.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
             props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "replay.invalid:9092");
             props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-            // The driver runs both subtopologies in one task, whose partials partition is nearly always empty;
-            // with idling on (the default, 0 ms) Kafka Streams formats a "not all partitions have data" message for
-            // every record it processes anyway. Nothing ever arrives late here: idling is pointless, and off.
+            // Nothing ever arrives late in a replay: task idling (for a task with several input partitions, one of
+            // them empty) has nothing to wait for, and is off.
             props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, String.valueOf(StreamsConfig.MAX_TASK_IDLE_MS_DISABLED));
             this.driver = new TopologyTestDriver(MeteringTopology.build(config.withSessionTasks(1), MeteringTopology.Durability.EPHEMERAL), props, Instant.ofEpochMilli(startClock));
             this.input = driver.createInputTopic(config.deltasTopic(), new ByteArraySerializer(), new ByteArraySerializer());
