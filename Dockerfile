@@ -4,7 +4,7 @@
 # Settings come from METERING_* environment variables (README, "Configuration"), e.g.
 #   docker run --rm -e METERING_BOOTSTRAP_SERVERS=kafka1:9092 llm-metering topology
 
-# --- build: the packaging bin/metering runs (./mvnw -q -B -DskipTests package), with the repo's own Maven ---
+# --- build: the packaging bin/metering runs (./mvnw -q -B -DskipTests -pl cli -am package), with the repo's own Maven ---
 FROM eclipse-temurin:17-jdk AS build
 WORKDIR /src
 # The wrapper and the POMs first: the dependency layer is reused until one of them changes.
@@ -15,12 +15,14 @@ COPY contract/pom.xml contract/
 COPY topology/pom.xml topology/
 COPY producer-sim/pom.xml producer-sim/
 COPY cli/pom.xml cli/
+# The JMH module is in the reactor, so its POM must be here; it is not built below, nor in the image.
+COPY bench/pom.xml bench/
 RUN ./mvnw -q -B -ntp dependency:go-offline
 COPY contract/src contract/src
 COPY topology/src topology/src
 COPY producer-sim/src producer-sim/src
 COPY cli/src cli/src
-RUN ./mvnw -q -B -ntp -DskipTests package
+RUN ./mvnw -q -B -ntp -DskipTests -pl cli -am package
 
 # --- runtime: a JRE, the classes and their jars (cli/target/classes + cli/target/lib, as bin/metering runs them) ---
 FROM eclipse-temurin:17-jre

@@ -6,16 +6,12 @@ import dev.llmmeter.topology.MeteringConfig;
 import dev.llmmeter.topology.StoreNames;
 import dev.llmmeter.topology.processors.SessionMeter;
 import dev.llmmeter.topology.state.Partial;
-import dev.llmmeter.topology.state.Session;
-import dev.llmmeter.topology.state.SessionSerde;
-import org.apache.kafka.common.serialization.Serdes;
+import dev.llmmeter.topology.state.SessionsStore;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.Stores;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -24,6 +20,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -45,7 +42,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code decode}: the value's JSON decoded and validated ({@link DeltaEventCodec#decode}).</li>
  *   <li>{@code hotPath}: the key deserialized (Kafka's {@link StringDeserializer}), the value decoded and
  *       validated, then the real {@link SessionMeter} applying it: key check, session lookup, update and
- *       its write to the {@code sessions} store.</li>
+ *       its write to the {@code sessions} store ({@link SessionsStore} over RocksDB, as in the live app), and
+ *       every {@value #FLUSH_EVERY} events the store's flush that precedes a commit (the changed sessions
+ *       written to RocksDB in one batch).</li>
  * </ul>
  * Each invocation replays the first {@value #EVENTS} events of the simulator's traffic (10,000 concurrent
  * streams) from a fresh processor and store, so every event takes its real path (begin, delta, end) rather
@@ -60,14 +59,18 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Thread)
 public class HotPathBenchmark {
     static final int EVENTS = 500_000;
-    static final int STREAMS = 10_000;
+    /** Concurrent streams in the trace (and so live sessions in the task): the bench command's default. */
+    @Param("10000")
+    public int streams;
+    /** Events between two commits, which flush the sessions store: about a second's worth at the live app's rate. */
+    static final int FLUSH_EVERY = 250_000;
 
     private Trace trace;
     private final StringDeserializer keys = new StringDeserializer();
 
     @Setup(Level.Trial)
     public void loadTrace() {
-        trace = new Trace(EVENTS, STREAMS);
+        trace = new Trace(EVENTS, streams);
     }
 
     /** One session task: the processor and its store, fresh for each invocation (not timed). */
@@ -75,7 +78,7 @@ public class HotPathBenchmark {
     public static class Task {
         Path stateDir;
         MockProcessorContext<String, Partial> context;
-        KeyValueStore<String, Session> store;
+        SessionsStore store;
         SessionMeter meter;
 
         @Setup(Level.Trial)
@@ -90,8 +93,8 @@ public class HotPathBenchmark {
             props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
             context = new MockProcessorContext<>(props, new TaskId(0, 0), stateDir.toFile());
             context.setCurrentSystemTimeMs(Trace.START);
-            store = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.SESSIONS), Serdes.String(), new SessionSerde())
-                    .withLoggingDisabled().withCachingDisabled().build();
+            // The live app's store: the write-behind layer over RocksDB (no changelog: the mock context has no producer)
+            store = SessionsStore.builder(StoreNames.SESSIONS, true).withLoggingDisabled().build();
             store.init(context.getStateStoreContext(), store);
             context.addStateStore(store);
             meter = new SessionMeter(MeteringConfig.defaults());
@@ -127,6 +130,9 @@ public class HotPathBenchmark {
             String key = keys.deserialize("metering.deltas", k[i]);
             DeltaEvent event = DeltaEventCodec.decode(v[i]);
             meter.process(new Record<>(key, event, ts[i]));
+            if (i % FLUSH_EVERY == FLUSH_EVERY - 1) {
+                task.store.flushCache(); // what a commit does first
+            }
         }
         return task.context.forwarded().size();
     }

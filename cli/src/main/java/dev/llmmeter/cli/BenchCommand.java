@@ -29,7 +29,7 @@ import java.util.concurrent.Callable;
         usageHelpAutoWidth = true,
         header = "Benchmark the metering app against a pass-through Kafka Streams app, on a real broker.",
         description = {
-            "Starts a single-node Kafka broker in this process, loads N simulated delta events (about --streams concurrent LLM streams, begins and ends included, unpaced) into a topic with P partitions, then times, reading all of it from the beginning: a pass-through Kafka Streams app (byte arrays, source to sink) and the metering app (the real topology and settings of 'metering topology'), with at_least_once and then exactly_once_v2, --repetitions times each. A run's clock starts when its app is RUNNING and stops when Kafka Streams' own counters show every event processed.",
+            "Starts a single-node Kafka broker in this process, loads N simulated delta events (about --streams concurrent LLM streams, begins and ends included, unpaced) into a topic with P partitions, then times, reading all of it from the beginning: a pass-through Kafka Streams app (byte arrays, source to sink) and the metering app (the real topology, as 'metering topology' runs it), with at_least_once and then exactly_once_v2, --repetitions times each. Both apps get the metering app's Kafka Streams defaults (exactly-once: commit.interval.ms=1000; see README, Performance), one stream thread each. A run's clock starts when its app is RUNNING and stops when Kafka Streams' own counters show every event processed.",
             "",
             "Prints events/s (medians), the ratio metering / pass-through per guarantee, the metering app's tick (punctuation) latency p50/p99, peak heap and process RSS, and the machine. The broker and the apps share this process and its cores. The metering runs set metering.stale.ms and metering.begin.expiry.ms to a day, because the loaded events are minutes old by the time they are read.",
             "",
@@ -63,6 +63,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "num.stream.threads of both apps (default: ${DEFAULT-VALUE}, Kafka Streams' default).")
     private int streamThreads;
 
+    @Option(names = "--warmup", defaultValue = "2000000", paramLabel = "N",
+            description = "Events each app reads once under each guarantee before the timed runs, untimed (at most the events loaded), so that the first timed runs do not pay for JIT compilation, in the apps and in the broker's produce path, which the pass-through alone exercises (default: ${DEFAULT-VALUE}; 0: none).")
+    private long warmup;
+
     @Option(names = "--seed", defaultValue = "1", paramLabel = "K", description = "Simulator seed (default: ${DEFAULT-VALUE}).")
     private long seed;
 
@@ -73,6 +77,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--ticks", defaultValue = "1000", paramLabel = "T",
             description = "With --sessions: timed ticks (default: ${DEFAULT-VALUE}; 100 more run first, untimed).")
     private int ticks;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Kafka Streams and client settings for both apps over their defaults (and metering.* settings for the metering app), to try other settings.")
+    private Path config;
 
     @Option(names = "--json", description = "Print the results as one JSON object on stdout.")
     private boolean json;
@@ -91,7 +99,7 @@ final class BenchCommand implements Callable<Integer> {
                 out.print(json ? ticksJson(r) + "\n" : ticksTable(r));
             } else {
                 BrokerBench.Result r = new BrokerBench(new BrokerBench.Options(events, partitions, streams, repetitions,
-                        streamThreads, seed), workDir, err).run();
+                        streamThreads, seed, warmup, ConfigFiles.load(spec.commandLine(), config)), workDir, err).run();
                 out.print(json ? brokerJson(r) + "\n" : brokerTable(r));
             }
             out.flush();
@@ -127,6 +135,9 @@ final class BenchCommand implements Callable<Integer> {
         if (repetitions <= 0) {
             throw new CommandLine.ParameterException(cmd, "--repetitions must be positive, got " + repetitions);
         }
+        if (warmup < 0) {
+            throw new CommandLine.ParameterException(cmd, "--warmup must not be negative, got " + warmup);
+        }
         if (streamThreads <= 0) {
             throw new CommandLine.ParameterException(cmd, "--stream-threads must be positive, got " + streamThreads);
         }
@@ -136,8 +147,10 @@ final class BenchCommand implements Callable<Integer> {
         BrokerBench.Options o = r.options();
         StringBuilder s = new StringBuilder();
         s.append(String.format(Locale.ROOT, "metering bench: %,d events, %,d concurrent streams, %d partitions, %d stream thread%s; "
-                        + "medians of %d repetition%s%n", r.load().events(), o.streams(), o.partitions(), o.streamThreads(),
-                o.streamThreads() == 1 ? "" : "s", o.repetitions(), o.repetitions() == 1 ? "" : "s"));
+                        + "medians of %d repetition%s%s%n", r.load().events(), o.streams(), o.partitions(), o.streamThreads(),
+                o.streamThreads() == 1 ? "" : "s", o.repetitions(), o.repetitions() == 1 ? "" : "s",
+                o.warmupEvents() > 0 ? String.format(Locale.ROOT, " after an untimed warm-up (%,d events per app and guarantee)",
+                        Math.min(o.warmupEvents(), r.load().events())) : ""));
         s.append("machine: ").append(Machine.describe()).append("; broker and apps in one process\n\n");
         s.append(String.format(Locale.ROOT, "%-16s %14s %14s %10s   %s%n", "guarantee", "pass-through", "metering", "ratio",
                 "per repetition (pass-through / metering, events/s)"));
@@ -184,6 +197,7 @@ final class BenchCommand implements Callable<Integer> {
             g.writeNumberField("streams", o.streams());
             g.writeNumberField("repetitions", o.repetitions());
             g.writeNumberField("stream_threads", o.streamThreads());
+            g.writeNumberField("warmup_events", Math.min(o.warmupEvents(), r.load().events()));
             for (Guarantee q : Guarantee.values()) {
                 double pt = r.medianEps(App.PASSTHROUGH, q);
                 double m = r.medianEps(App.METERING, q);

@@ -210,6 +210,23 @@ class ComposeFileTest {
         assertEquals(launcher, build, "Dockerfile build vs bin/metering");
     }
 
+    /** Maven reads every module's POM before anything else: the build stage must copy them all before the first ./mvnw. */
+    @Test
+    void theDockerfileCopiesThePomOfEveryReactorModuleBeforeMavenRuns() throws IOException {
+        Matcher module = Pattern.compile("<module>([^<]+)</module>").matcher(Files.readString(ROOT.resolve("pom.xml")));
+        List<String> modules = new ArrayList<>();
+        while (module.find()) {
+            modules.add(module.group(1).trim());
+        }
+        assertEquals(List.of("contract", "topology", "producer-sim", "cli", "bench"), modules);
+        int firstMaven = dockerfile.indexOf(dockerfile.stream().filter(i -> i.startsWith("RUN ./mvnw")).findFirst()
+                .orElseGet(() -> fail("no RUN ./mvnw")));
+        List<String> beforeMaven = dockerfile.subList(0, firstMaven);
+        for (String m : modules) {
+            assertTrue(beforeMaven.contains("COPY " + m + "/pom.xml " + m + "/"), m + "/pom.xml is copied before the first ./mvnw");
+        }
+    }
+
     /** The arguments of {@code ./mvnw ... package}, without -ntp (download progress only) and redirections. */
     private static List<String> mavenPackage(List<String> lines) {
         for (String line : lines) {

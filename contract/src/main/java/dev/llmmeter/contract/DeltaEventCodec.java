@@ -40,8 +40,36 @@ public final class DeltaEventCodec {
     private DeltaEventCodec() {
     }
 
-    /** @throws InvalidDeltaException when the value breaks the wire contract */
+    /**
+     * Decodes and validates one value. Values in the simple form producers write (the canonical encoding,
+     * or any plain-ASCII object of the known fields with unescaped strings and integer counts) take a
+     * hand-written single pass ({@link SimpleForm}); everything else, valid or not, takes the full Jackson
+     * pass, which alone decides what is rejected and why. Both give the same event for every value the
+     * simple pass accepts.
+     *
+     * @throws InvalidDeltaException when the value breaks the wire contract
+     */
     public static DeltaEvent decode(byte[] value) {
+        if (value != null) {
+            DeltaEvent simple = SimpleForm.decode(value);
+            if (simple != null) {
+                return simple;
+            }
+        }
+        return decodeFully(value);
+    }
+
+    /**
+     * The fast path alone: the event when the value is in the simple form (then {@link #decode} gives the
+     * same), else null, whether the value is valid or not. For readers that only need a value's fields
+     * cheaply, such as the replay's trace reader.
+     */
+    public static DeltaEvent decodeIfSimple(byte[] value) {
+        return value == null ? null : SimpleForm.decode(value);
+    }
+
+    /** The full decoder: any JSON, every check, the reason for each rejection. */
+    static DeltaEvent decodeFully(byte[] value) {
         if (value == null) {
             throw new InvalidDeltaException(MALFORMED_JSON, "record value is null (a tombstone), expected a JSON object");
         }

@@ -4,6 +4,7 @@ import dev.llmmeter.topology.errors.InvalidDeltaDeserializationHandler;
 import dev.llmmeter.topology.errors.InvalidDeltaProcessingHandler;
 import org.apache.kafka.streams.StreamsConfig;
 
+import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -22,5 +23,16 @@ public final class MeteringStreamsConfig {
         // No global stores here; opting in now is the Kafka 5.0 default and silences a startup warning.
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
         return p;
+    }
+
+    /**
+     * Whether the app runs exactly-once ({@code exactly_once_v2}, or the old {@code exactly_once}): then its
+     * processors ask for a commit as soon as they have produced their once-a-second output, so that
+     * read_committed consumers (the combiner reading the partials, dashboards reading the stats) see it at
+     * once rather than at the next {@code commit.interval.ms}.
+     */
+    public static boolean exactlyOnce(Map<String, Object> appConfigs) {
+        Object g = appConfigs.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG);
+        return g != null && g.toString().trim().toLowerCase(java.util.Locale.ROOT).startsWith("exactly_once");
     }
 }

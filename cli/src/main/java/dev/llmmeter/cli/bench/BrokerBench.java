@@ -97,8 +97,12 @@ public final class BrokerBench {
      * @param repetitions   timed runs of each app under each guarantee
      * @param streamThreads {@code num.stream.threads} of both apps
      * @param seed          the simulator's seed
+     * @param warmupEvents  events each app reads once under each guarantee before the timed runs (JIT, broker
+     *                      caches), untimed; 0 for none
+     * @param extra         Kafka settings for both apps (and metering.* ones for the metering app), over the app's defaults
      */
-    public record Options(long events, int partitions, int streams, int repetitions, int streamThreads, long seed) {
+    public record Options(long events, int partitions, int streams, int repetitions, int streamThreads, long seed,
+                          long warmupEvents, Properties extra) {
     }
 
     /** One timed run of one app. */
@@ -148,6 +152,13 @@ public final class BrokerBench {
             try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", bootstrap))) {
                 createTopic(admin, INPUT_TOPIC, options.partitions());
                 Load load = load(bootstrap);
+                long warmup = Math.min(options.warmupEvents(), load.events());
+                if (warmup > 0) {
+                    for (Guarantee g : Guarantee.values()) {
+                        passThrough(admin, bootstrap, g, 0, warmup);
+                        metering(bootstrap, g, 0, warmup);
+                    }
+                }
                 List<Run> runs = new ArrayList<>();
                 for (int rep = 1; rep <= options.repetitions(); rep++) {
                     for (Guarantee g : Guarantee.values()) {
@@ -184,8 +195,13 @@ public final class BrokerBench {
         return load;
     }
 
-    private Properties common(String appId, Guarantee g) {
+    private Properties common(String appId, Guarantee g, boolean metering) {
         Properties p = new Properties();
+        options.extra().forEach((k, v) -> {
+            if (metering || !k.toString().startsWith(MeteringConfig.PREFIX)) {
+                p.put(k, v);
+            }
+        });
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unset");
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
         p.put(StreamsConfig.STATE_DIR_CONFIG, workDir.resolve("state").resolve(appId).toString());
@@ -198,7 +214,7 @@ public final class BrokerBench {
         String appId = "bench-passthrough-" + g.shortName + "-" + rep;
         String sink = "bench.passthrough." + g.shortName + "." + rep;
         createTopic(admin, sink, options.partitions());
-        Properties p = Settings.layered(StreamsSettings.defaults(), common(appId, g));
+        Properties p = StreamsSettings.withDefaults(common(appId, g, false));
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
         p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
@@ -224,7 +240,7 @@ public final class BrokerBench {
 
     private Run metering(String bootstrap, Guarantee g, int rep, long events) throws InterruptedException {
         String appId = "bench-metering-" + g.shortName + "-" + rep;
-        Properties s = common(appId, g);
+        Properties s = common(appId, g, true);
         s.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         s.put(MeteringConfig.DELTAS_TOPIC, INPUT_TOPIC);
         s.put(MeteringConfig.STATS_TOPIC, STATS_TOPIC);
@@ -282,8 +298,8 @@ public final class BrokerBench {
         double[] tick = app == App.METERING ? tickLatency(streams) : new double[] {Double.NaN, Double.NaN, 0};
         Run r = new Run(app, g, rep, events, (end - clockStart) / 1e9, (clockStart - startedNanos) / 1e9,
                 peakHeap, peakRss, tick[0], tick[1], (long) tick[2]);
-        log.printf(Locale.ROOT, "bench: %d/%d %-15s %-12s %,d events in %.2f s = %,.0f events/s (startup %.1f s)%s%n",
-                rep, options.repetitions(), g.config, app.label, events, r.seconds(), r.eventsPerSecond(), r.startupSeconds(),
+        log.printf(Locale.ROOT, "bench: %-7s %-15s %-12s %,d events in %.2f s = %,.0f events/s (startup %.1f s)%s%n",
+                rep == 0 ? "warm-up" : rep + "/" + options.repetitions(), g.config, app.label, events, r.seconds(), r.eventsPerSecond(), r.startupSeconds(),
                 app == App.METERING ? String.format(Locale.ROOT, "; tick p50 %.2f ms, p99 %.2f ms over %d ticks",
                         r.tickP50Ms(), r.tickP99Ms(), r.ticks()) : "");
         log.flush();
@@ -310,7 +326,8 @@ public final class BrokerBench {
                 }
             }
         }
-        double max99 = p99.values().stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+        double max99 = p99.values().stream().mapToDouble(Double::doubleValue).filter(x -> !Double.isNaN(x))
+                .max().orElse(Double.NaN); // NaN: a task that has not ticked yet
         return new double[] {Stats.median(p50.values()), max99, ticks};
     }
 

@@ -4,6 +4,7 @@ import dev.llmmeter.contract.DeadLetterReason;
 import dev.llmmeter.contract.DeltaEvent;
 import dev.llmmeter.contract.InvalidDeltaException;
 import dev.llmmeter.topology.MeteringConfig;
+import dev.llmmeter.topology.MeteringStreamsConfig;
 import dev.llmmeter.topology.StoreNames;
 import dev.llmmeter.topology.Ticks;
 import dev.llmmeter.topology.state.Partial;
@@ -32,7 +33,8 @@ import java.util.Map;
  * <p>The {@code sessions} store is the durable truth (changelogged); {@link #live} mirrors it in memory,
  * rebuilt from the store in {@link #init} (which Kafka Streams calls after restoring the store), so a tick
  * walks a map instead of a store iterator. Insertion order is kept like the seed's dict, so per-stream
- * values are summed in the seed's order.
+ * values are summed in the seed's order. The store is written behind ({@code SessionsStore}): a put marks
+ * a session changed, and the changes are written just before each commit.
  */
 public final class SessionMeter implements Processor<String, DeltaEvent, String, Partial> {
     private final MeteringConfig config;
@@ -42,6 +44,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
     private Cancellable ticker;
     private String taskId;
     private MeterSensors sensors;
+    private boolean commitEachTick;
 
     public SessionMeter(MeteringConfig config) {
         this.config = config;
@@ -53,6 +56,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         this.store = context.getStateStore(StoreNames.SESSIONS);
         this.taskId = context.taskId().toString();
         this.sensors = MeterSensors.register(context.metrics(), taskId);
+        this.commitEachTick = MeteringStreamsConfig.exactlyOnce(context.appConfigs());
         live.clear();
         try (KeyValueIterator<String, Session> it = store.all()) {
             it.forEachRemaining(kv -> live.put(kv.key, kv.value));
@@ -138,6 +142,9 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             }
         }
         context.forward(new Record<>(taskId, new Partial(tick, tpsSum, tpsCount, live.size(), recent), tick));
+        if (commitEachTick) {
+            context.commit(); // exactly-once: the combiner reads committed partials only; let it have this one now
+        }
         sensors.tick.record((System.nanoTime() - started) / 1e6);
     }
 

@@ -3,6 +3,7 @@ package dev.llmmeter.topology.processors;
 import dev.llmmeter.contract.Stats;
 import dev.llmmeter.contract.Topics;
 import dev.llmmeter.topology.MeteringConfig;
+import dev.llmmeter.topology.MeteringStreamsConfig;
 import dev.llmmeter.topology.PythonRound;
 import dev.llmmeter.topology.StoreNames;
 import dev.llmmeter.topology.Ticks;
@@ -42,6 +43,7 @@ public final class StatsCombiner implements Processor<String, Partial, String, S
     private long lastEmittedTick;
     private long coldStartTick = Long.MIN_VALUE;
     private boolean wasRecent;
+    private boolean commitEachTick;
 
     public StatsCombiner(MeteringConfig config) {
         this.config = config;
@@ -52,6 +54,7 @@ public final class StatsCombiner implements Processor<String, Partial, String, S
         this.context = context;
         this.partials = context.getStateStore(StoreNames.PARTIALS);
         this.progress = context.getStateStore(StoreNames.COMBINER_STATE);
+        this.commitEachTick = MeteringStreamsConfig.exactlyOnce(context.appConfigs());
         KeyValueStore<Long, Double> readingStore = context.getStateStore(StoreNames.READINGS);
         this.readings = new HourOfReadings(readingStore, config.hourWindowMs());
         latest.clear();
@@ -149,6 +152,9 @@ public final class StatsCombiner implements Processor<String, Partial, String, S
         lastEmittedTick = tick;
         progress.put(LAST_EMITTED_TICK, tick);
         progress.put(WAS_RECENT, recent ? 1L : 0L);
+        if (commitEachTick) {
+            context.commit(); // exactly-once: read_committed consumers see the stats record now
+        }
     }
 
     /** Drops the share of tasks that went silent. */

@@ -15,6 +15,8 @@ public final class Session {
     private long reasoningTokens;
     private long firstDeltaTs;
     private long lastDeltaTs;
+    /** Set while a {@link SessionsStore} holds this session for its next flush. */
+    boolean pendingWrite;
 
     Session(long beginTs, long outputTokens, long reasoningTokens, long firstDeltaTs, long lastDeltaTs) {
         this.beginTs = beginTs;

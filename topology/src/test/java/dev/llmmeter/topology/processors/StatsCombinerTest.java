@@ -6,6 +6,7 @@ import dev.llmmeter.topology.StoreNames;
 import dev.llmmeter.topology.state.Partial;
 import dev.llmmeter.topology.state.PartialSerde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -15,8 +16,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The combiner seen from several session tasks at once (a TopologyTestDriver runs a single task):
@@ -38,7 +42,11 @@ class StatsCombinerTest {
 
     /** A combiner with empty stores, expecting two session tasks, as on a first start. */
     private void coldStart() {
-        context = new MockProcessorContext<>();
+        coldStart(new MockProcessorContext<>());
+    }
+
+    private void coldStart(MockProcessorContext<String, Stats> fresh) {
+        context = fresh;
         addStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.PARTIALS), Serdes.String(), new PartialSerde()));
         addStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.READINGS), Serdes.Long(), Serdes.Double()));
         addStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.COMBINER_STATE), Serdes.String(), Serdes.Long()));
@@ -73,6 +81,28 @@ class StatsCombinerTest {
         report("0_1", T + 1000, 10.0 + 20.0, 2, 3, true);   // two streams at 10 and 20/s, plus one waiting
         // (30 + 10 + 20) / 3 = 20.0, where a mean of task means would say 22.5
         assertEquals(List.of(new Stats(20.0, true, false, 20.0, 20.0, 4, T + 1000)), emitted());
+    }
+
+    @Test
+    void underExactlyOnceTheStatsAreCommittedRightAfterTheyAreEmitted() {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "stats-combiner-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        coldStart(new MockProcessorContext<>(props));
+        report("0_0", T + 1000, 10.0, 1, 1, true);
+        assertFalse(context.committed(), "nothing emitted yet: 0_1 has not reported");
+        report("0_1", T + 1000, 20.0, 1, 1, true);
+        assertEquals(List.of(new Stats(15.0, true, false, 15.0, 15.0, 2, T + 1000)), emitted());
+        assertTrue(context.committed(), "read_committed consumers see the record now, not at the next commit interval");
+    }
+
+    @Test
+    void underAtLeastOnceEmittingStatsDoesNotAskForACommit() {
+        report("0_0", T + 1000, 10.0, 1, 1, true);
+        report("0_1", T + 1000, 20.0, 1, 1, true);
+        assertEquals(1, emitted().size());
+        assertFalse(context.committed());
     }
 
     @Test

@@ -1,0 +1,50 @@
+package dev.llmmeter.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Smoke runs of {@code metering bench} with tiny inputs: it completes and prints its JSON. The figures of
+ * such runs mean nothing (the real benchmark is not part of the tests: see README, Performance).
+ */
+class BenchCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void brokerBenchmarkRunsBothAppsUnderBothGuarantees() throws IOException {
+        SimulateCommandTest.Run run = SimulateCommandTest.metering("bench", "--events", "20000", "--streams", "500",
+                "--repetitions", "1", "--warmup", "0", "--json");
+        assertEquals(0, run.exit(), run.err());
+        JsonNode r = JSON.readTree(run.out());
+        assertEquals(20000, r.get("events").asLong());
+        for (String key : new String[] {"passthrough_alos_eps", "metering_alos_eps", "ratio_alos",
+            "passthrough_eos_eps", "metering_eos_eps", "ratio_eos"}) {
+            assertTrue(r.get(key).asDouble() > 0, key + " in " + run.out());
+        }
+        assertTrue(r.has("punctuate_p99_ms"));
+        assertEquals(Runtime.getRuntime().availableProcessors(), r.get("cores").asInt());
+        assertEquals(4, r.get("runs").size(), "pass-through and metering, at least once and exactly once");
+    }
+
+    @Test
+    void sessionsBenchmarkTimesTicks() throws IOException {
+        SimulateCommandTest.Run run = SimulateCommandTest.metering("bench", "--sessions", "2000", "--ticks", "20", "--json");
+        assertEquals(0, run.exit(), run.err());
+        JsonNode r = JSON.readTree(run.out());
+        assertEquals(2000, r.get("sessions").asInt());
+        assertTrue(r.get("tick_p99_ms").asDouble() > 0);
+        assertEquals(41, r.get("store_value_bytes_per_session").asInt());
+    }
+
+    @Test
+    void badOptionsAreUsageErrors() {
+        assertEquals(2, SimulateCommandTest.metering("bench", "--events", "0").exit());
+        assertEquals(2, SimulateCommandTest.metering("bench", "--sessions", "-1").exit());
+    }
+}
