@@ -34,7 +34,9 @@ import java.util.Map;
  * alike, and a stream's 30 deltas in a second cost one store write and one changelog record instead of 30
  * (Kafka's record cache would coalesce the changelog records too, but serializes and indexes every put).
  *
- * <p>Reads ({@link #get}, {@link #all}, ...) flush first, so they see every write. Values are taken by
+ * <p>Reads ({@link #get}, {@link #all}, ...) flush first, so they see every write. Like the session
+ * processor it serves, the layer belongs to the stream thread: it is not synchronized for interactive
+ * queries from other threads (the app serves none). Values are taken by
  * reference: a session put here must not be changed afterwards unless it is put again (or stays the same
  * object under the same key, as the session processor's are).
  *
