@@ -13,7 +13,6 @@ import dev.llmmeter.sim.TrafficGenerator;
 import dev.llmmeter.topology.MeteringConfig;
 import dev.llmmeter.topology.processors.MeteringMetrics;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.serialization.Serdes;
@@ -34,9 +33,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -150,19 +147,19 @@ public final class BrokerBench {
         try (EmbeddedKafka broker = EmbeddedKafka.builder().dataDir(workDir.resolve("kafka")).build().start()) {
             String bootstrap = broker.bootstrapServers();
             try (Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", bootstrap))) {
-                createTopic(admin, INPUT_TOPIC, options.partitions());
+                broker.createTopic(INPUT_TOPIC, options.partitions());
                 Load load = load(bootstrap);
                 long warmup = Math.min(options.warmupEvents(), load.events());
                 if (warmup > 0) {
                     for (Guarantee g : Guarantee.values()) {
-                        passThrough(admin, bootstrap, g, 0, warmup);
+                        passThrough(broker, admin, g, 0, warmup);
                         metering(bootstrap, g, 0, warmup);
                     }
                 }
                 List<Run> runs = new ArrayList<>();
                 for (int rep = 1; rep <= options.repetitions(); rep++) {
                     for (Guarantee g : Guarantee.values()) {
-                        runs.add(passThrough(admin, bootstrap, g, rep, load.events()));
+                        runs.add(passThrough(broker, admin, g, rep, load.events()));
                         runs.add(metering(bootstrap, g, rep, load.events()));
                     }
                 }
@@ -210,10 +207,11 @@ public final class BrokerBench {
         return p;
     }
 
-    private Run passThrough(Admin admin, String bootstrap, Guarantee g, int rep, long events) throws InterruptedException {
+    private Run passThrough(EmbeddedKafka broker, Admin admin, Guarantee g, int rep, long events) throws InterruptedException {
+        String bootstrap = broker.bootstrapServers();
         String appId = "bench-passthrough-" + g.shortName + "-" + rep;
         String sink = "bench.passthrough." + g.shortName + "." + rep;
-        createTopic(admin, sink, options.partitions());
+        broker.createTopic(sink, options.partitions());
         Properties p = StreamsSettings.withDefaults(common(appId, g, false));
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
@@ -373,17 +371,6 @@ public final class BrokerBench {
                 s += ((Number) m.metricValue()).doubleValue();
             }
             return s;
-        }
-    }
-
-    private static void createTopic(Admin admin, String name, int partitions) {
-        try {
-            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot create topic " + name + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while creating topic " + name, e);
         }
     }
 

@@ -1,18 +1,12 @@
 package dev.llmmeter.cli.it;
 
 import dev.llmmeter.cli.broker.EmbeddedKafka;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -97,14 +91,7 @@ public final class KafkaBrokerExtension implements BeforeAllCallback, BeforeEach
 
     /** Creates a topic with one replica and waits until it exists. */
     public void createTopic(String name, int partitions) {
-        try (Admin admin = Admin.create(clientConfig())) {
-            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot create topic " + name + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while creating topic " + name, e);
-        }
+        broker().createTopic(name, partitions);
     }
 
     public EmbeddedKafka broker() {
