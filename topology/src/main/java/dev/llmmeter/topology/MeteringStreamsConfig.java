@@ -26,13 +26,14 @@ public final class MeteringStreamsConfig {
     }
 
     /**
-     * Whether the app runs exactly-once ({@code exactly_once_v2}, or the old {@code exactly_once}): then its
+     * Whether {@code configs} (a processor's app configs, or a {@link Properties}) run exactly-once: then the
      * processors ask for a commit as soon as they have produced their once-a-second output, so that
      * read_committed consumers (the combiner reading the partials, dashboards reading the stats) see it at
-     * once rather than at the next {@code commit.interval.ms}.
+     * once rather than at the next {@code commit.interval.ms}. Kafka 4 knows one exactly-once value,
+     * {@code exactly_once_v2}, and trims what it is given.
      */
-    public static boolean exactlyOnce(Map<String, Object> appConfigs) {
-        Object g = appConfigs.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG);
-        return g != null && g.toString().trim().toLowerCase(java.util.Locale.ROOT).startsWith("exactly_once");
+    public static boolean exactlyOnce(Map<?, ?> configs) {
+        Object g = configs.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG);
+        return g != null && StreamsConfig.EXACTLY_ONCE_V2.equals(g.toString().trim());
     }
 }

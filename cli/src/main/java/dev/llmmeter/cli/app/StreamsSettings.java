@@ -6,8 +6,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Properties;
 
 /** The Kafka Streams configuration of the live app: our defaults, then the user's settings, then what the topology requires. */
@@ -44,7 +42,7 @@ public final class StreamsSettings {
     public static Properties withDefaults(Properties user) {
         Properties p = Settings.layered(defaults(), user);
         if (!p.containsKey(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)
-                && MeteringStreamsConfig.exactlyOnce(toMap(p))) {
+                && MeteringStreamsConfig.exactlyOnce(p)) {
             p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, String.valueOf(EXACTLY_ONCE_COMMIT_INTERVAL_MS));
         }
         return p;
@@ -55,11 +53,5 @@ public final class StreamsSettings {
         Properties p = Settings.layered(withDefaults(user), MeteringStreamsConfig.required(config));
         p.keySet().removeIf(k -> k.toString().startsWith(MeteringConfig.PREFIX));
         return p;
-    }
-
-    private static Map<String, Object> toMap(Properties p) {
-        Map<String, Object> m = new HashMap<>();
-        p.forEach((k, v) -> m.put(k.toString(), v));
-        return m;
     }
 }
