@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import dev.llmmeter.contract.DeadLetterHeaders;
 import dev.llmmeter.contract.DeltaEvent;
 import dev.llmmeter.contract.DeltaEventCodec;
+import dev.llmmeter.contract.InvalidDeltaException;
 import dev.llmmeter.topology.MeteringConfig;
 import dev.llmmeter.topology.MeteringStreamsConfig;
 import dev.llmmeter.topology.MeteringTopology;
@@ -219,10 +220,11 @@ public final class Replayer {
     private record TraceLine(byte[] key, byte[] value, Long ts) {
         static TraceLine of(String line) {
             byte[] value = line.getBytes(StandardCharsets.UTF_8);
-            DeltaEvent simple = DeltaEventCodec.decodeIfSimple(value); // most lines: no parser needed
-            if (simple != null) {
-                return new TraceLine(simple.streamId().getBytes(StandardCharsets.UTF_8), value,
-                        simple.hasTs() ? simple.ts() : null);
+            try { // a valid line (nearly all): the codec's own decoder, on its fast path for the usual form
+                DeltaEvent e = DeltaEventCodec.decode(value);
+                return new TraceLine(e.streamId().getBytes(StandardCharsets.UTF_8), value, e.hasTs() ? e.ts() : null);
+            } catch (InvalidDeltaException invalid) {
+                // the topology dead-letters it; its key and ts are still read below, where it has them
             }
             String streamId = null;
             Long ts = null;

@@ -59,15 +59,6 @@ public final class DeltaEventCodec {
         return decodeFully(value);
     }
 
-    /**
-     * The fast path alone: the event when the value is in the simple form (then {@link #decode} gives the
-     * same), else null, whether the value is valid or not. For readers that only need a value's fields
-     * cheaply, such as the replay's trace reader.
-     */
-    public static DeltaEvent decodeIfSimple(byte[] value) {
-        return value == null ? null : SimpleForm.decode(value);
-    }
-
     /** The full decoder: any JSON, every check, the reason for each rejection. */
     static DeltaEvent decodeFully(byte[] value) {
         if (value == null) {
