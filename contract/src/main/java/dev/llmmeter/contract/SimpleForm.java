@@ -15,7 +15,7 @@ package dev.llmmeter.contract;
  *       {@code final_output_tokens} for end).</li>
  * </ul>
  * Each such value is valid JSON, valid UTF-8 and within the contract, and the full decoder gives the same
- * event for it (counts a type does not use are ignored by both); {@code DeltaEventCodecTest} checks the
+ * event for it (counts a type does not use are ignored by both); {@code SimpleFormTest} checks the
  * two against each other on many variations.
  */
 final class SimpleForm {
