@@ -114,7 +114,8 @@ public final class Replayer {
         private final TestOutputTopic<byte[], byte[]> dlqTopic;
         private final Consumer<String> stats;
         private final Consumer<String> deadLetter;
-        private long clock;      // the driver's wall clock: the last tick done
+        private long clock;      // the last tick done
+        private long wallClock;  // the driver's wall clock
         private long eventTime;  // time of the last event, for lines without ts
         private long lastTs = Long.MIN_VALUE;
         private long events;
@@ -137,6 +138,7 @@ public final class Replayer {
             this.stats = stats;
             this.deadLetter = deadLetter;
             this.clock = startClock;
+            this.wallClock = startClock;
             this.eventTime = startClock;
         }
 
@@ -146,6 +148,7 @@ public final class Replayer {
                 lastTs = Math.max(lastTs, line.ts);
             }
             tickBefore(eventTime);
+            arriveAt(eventTime);
             input.pipeInput(new TestRecord<>(line.key, line.value, null, eventTime));
             events++;
             drainDeadLetters();
@@ -158,9 +161,21 @@ public final class Replayer {
             }
         }
 
+        /** The wall clock moves on to the event's time (arrival = the trace's time), never back, running no tick. */
+        private void arriveAt(long time) {
+            if (time > wallClock) {
+                driver.advanceWallClockTime(Duration.ofMillis(time - wallClock));
+                wallClock = time;
+            }
+        }
+
         private void tick() {
-            driver.advanceWallClockTime(Ticks.INTERVAL);
             clock += Ticks.INTERVAL.toMillis();
+            long fire = Ticks.fireTime(clock);
+            if (fire > wallClock) {
+                driver.advanceWallClockTime(Duration.ofMillis(fire - wallClock));
+                wallClock = fire;
+            }
             ticks++;
             while (!statsTopic.isEmpty()) {
                 stats.accept(new String(statsTopic.readValue(), StandardCharsets.UTF_8));

@@ -57,9 +57,25 @@ final class MeteringDriver implements AutoCloseable {
                 Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
     }
 
-    /** Sends an event keyed by its stream id, with the record timestamp = its ts. */
+    /**
+     * Sends an event keyed by its stream id, with the record timestamp = its ts, arriving at its own ts: the
+     * wall clock first moves on to the event's ts (never back), running the ticks before it, as a producer with
+     * a true clock and no lag would have it (and as the replay does).
+     */
     MeteringDriver send(DeltaEvent e) {
+        arriveAt(e.ts());
+        return deliver(e);
+    }
+
+    /** Sends an event at the current wall clock, whatever its ts says: a producer's skewed clock, or a backlog. */
+    MeteringDriver deliver(DeltaEvent e) {
         return sendRaw(e.streamId(), DeltaEventCodec.encode(e), e.ts());
+    }
+
+    /** Moves the wall clock to {@code epochMs} (never back), running every tick before it; the tick at it stays to come. */
+    MeteringDriver arriveAt(long epochMs) {
+        advanceTo(epochMs);
+        return this;
     }
 
     MeteringDriver begin(String id, long ts) {
@@ -94,14 +110,24 @@ final class MeteringDriver implements AutoCloseable {
         return this;
     }
 
-    /** Advances the wall clock to {@code epochMs}, one second at a time, so every tick on the way happens. */
+    /** Runs every tick up to and including {@code epochMs}: the wall clock moves one tick at a time to just past it. */
     MeteringDriver tickTo(long epochMs) {
+        advanceTo(Ticks.fireTime(Ticks.tickOf(epochMs)));
+        return this;
+    }
+
+    /** Advances the wall clock to {@code epochMs}, stopping at each tick's fire time on the way so each one runs. */
+    private void advanceTo(long epochMs) {
         while (wallClock < epochMs) {
-            long step = Math.min(1000 - Math.floorMod(wallClock, 1000L), epochMs - wallClock);
+            long nextFire = Ticks.fireTime(Ticks.tickOf(wallClock - Ticks.FIRE_DELAY_MS) + 1000);
+            long step = Math.min(nextFire - wallClock, epochMs - wallClock);
             driver.advanceWallClockTime(Duration.ofMillis(step));
             wallClock += step;
         }
-        return this;
+    }
+
+    long wallClock() {
+        return wallClock;
     }
 
     /** Ticks through the next {@code seconds} whole seconds. */

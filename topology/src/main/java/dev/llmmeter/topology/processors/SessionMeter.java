@@ -120,7 +120,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
     /** At each whole second: drop stale and expired sessions, then report this task's partial. */
     void tick(long wallClockMs) {
         long started = System.nanoTime();
-        long tick = Ticks.tickOf(wallClockMs);
+        long tick = Ticks.tickFiredAt(wallClockMs);
         double tpsSum = 0;
         int tpsCount = 0;
         boolean recent = false;

@@ -105,7 +105,7 @@ public final class StatsCombiner implements Processor<String, Partial, String, S
 
     /** Wall-clock fallback, {@code grace} ms after each whole second: emits the tick just passed if it is still due. */
     void emitLateTick(long wallClockMs) {
-        long tick = Ticks.tickOf(wallClockMs - config.combinerGraceMs());
+        long tick = Ticks.tickFiredAt(wallClockMs - config.combinerGraceMs());
         if (tick > lastEmittedTick && !warmingUp(tick)) {
             emit(tick);
         }

@@ -3,6 +3,7 @@ package dev.llmmeter.topology.processors;
 import dev.llmmeter.contract.DeltaEvent;
 import dev.llmmeter.topology.MeteringConfig;
 import dev.llmmeter.topology.StoreNames;
+import dev.llmmeter.topology.Ticks;
 import dev.llmmeter.topology.state.Partial;
 import dev.llmmeter.topology.state.SessionsStore;
 import org.apache.kafka.streams.StreamsConfig;
@@ -52,8 +53,11 @@ class SessionMeterTest {
         store.close();
     }
 
-    private void tick(long wallClock) {
-        context.scheduledPunctuators().get(0).getPunctuator().punctuate(wallClock);
+    /** Runs the tick of the whole second {@code tick}, at its fire time. */
+    private void tick(long tick) {
+        long firedAt = Ticks.fireTime(tick);
+        context.setCurrentSystemTimeMs(firedAt);
+        context.scheduledPunctuators().get(0).getPunctuator().punctuate(firedAt);
     }
 
     @Test

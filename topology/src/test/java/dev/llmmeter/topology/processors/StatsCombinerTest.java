@@ -3,6 +3,7 @@ package dev.llmmeter.topology.processors;
 import dev.llmmeter.contract.Stats;
 import dev.llmmeter.topology.MeteringConfig;
 import dev.llmmeter.topology.StoreNames;
+import dev.llmmeter.topology.Ticks;
 import dev.llmmeter.topology.state.Partial;
 import dev.llmmeter.topology.state.PartialSerde;
 import org.apache.kafka.common.serialization.Serdes;
@@ -55,8 +56,11 @@ class StatsCombinerTest {
         combiner.init(context);
     }
 
+    /** The fallback punctuation, {@code wallClock} being its time counted from the whole second (ticks fire just after it). */
     private void punctuate(long wallClock) {
-        context.scheduledPunctuators().get(0).getPunctuator().punctuate(wallClock);
+        long firedAt = wallClock + Ticks.FIRE_DELAY_MS;
+        context.setCurrentSystemTimeMs(firedAt);
+        context.scheduledPunctuators().get(0).getPunctuator().punctuate(firedAt);
     }
 
     private <S extends KeyValueStore<?, ?>> void addStore(StoreBuilder<S> builder) {
