@@ -18,6 +18,11 @@ public enum DeadLetterReason {
     KEY_MISMATCH("key_mismatch"),
     /** {@code ts} is present but not a non-negative integer within 64 bits. */
     INVALID_TS("invalid_ts"),
+    /**
+     * The event's time ({@code ts}, else its record timestamp) is further ahead of the meter's wall clock than
+     * {@code metering.max.future.ms} allows: a producer's clock is wrong, and such an event would pin its session.
+     */
+    FUTURE_TS("future_ts"),
     /** A count the type requires ({@code running}, {@code final_output_tokens}) is absent or null. */
     MISSING_COUNT("missing_count"),
     /** A count is negative, fractional, not a number, or beyond a signed 64-bit integer. */

@@ -18,14 +18,19 @@ import java.util.TreeMap;
  * @param hourWindowMs    readings older than this are dropped from high/low (seed: 3600 s)
  * @param beginExpiryMs   a session with no delta this long after its begin is dropped (deviation; 600 s)
  * @param partialTtlMs    the combiner forgets a session task that has not reported for this long
- * @param combinerGraceMs how long after a whole second the combiner waits for late partials before it
+ * @param combinerGraceMs how long after a tick fires the combiner waits for late partials before it
  *                        emits that tick with what it has
+ * @param maxFutureMs     an event whose time is more than this ahead of the meter's wall clock is dead-lettered
+ *                        ({@code future_ts}): one event dated 2100 would otherwise pin its session for good
+ * @param maxSessionsPerTask the most sessions one session task keeps; a begin beyond it evicts a session
+ *                        (begin-only ones first, oldest first) and counts it in {@code evicted-sessions}
  * @param sessionTasks    how many session tasks there are (the input topic's partition count), when the
  *                        process bootstrap knows it; 0 when unknown. Not a user setting: see {@link #withSessionTasks}.
  */
 public record MeteringConfig(String deltasTopic, String statsTopic, String deadLetterTopic,
                              long staleMs, long hourWindowMs, long beginExpiryMs,
-                             long partialTtlMs, long combinerGraceMs, int sessionTasks) {
+                             long partialTtlMs, long combinerGraceMs, long maxFutureMs, int maxSessionsPerTask,
+                             int sessionTasks) {
 
     public static final String PREFIX = "metering.";
     public static final String DELTAS_TOPIC = "metering.topic.deltas";
@@ -36,6 +41,8 @@ public record MeteringConfig(String deltasTopic, String statsTopic, String deadL
     public static final String BEGIN_EXPIRY_MS = "metering.begin.expiry.ms";
     public static final String PARTIAL_TTL_MS = "metering.partial.ttl.ms";
     public static final String COMBINER_GRACE_MS = "metering.combiner.grace.ms";
+    public static final String MAX_FUTURE_MS = "metering.max.future.ms";
+    public static final String MAX_SESSIONS_PER_TASK = "metering.max.sessions.per.task";
     /** Read by the process bootstrap (topic creation), not by the topology; listed here so all metering.* keys are known. */
     public static final String DELTAS_PARTITIONS = "metering.topic.deltas.partitions";
     public static final String TOPIC_REPLICATION = "metering.topic.replication.factor";
@@ -49,6 +56,10 @@ public record MeteringConfig(String deltasTopic, String statsTopic, String deadL
         requirePositive(HOUR_WINDOW_MS, hourWindowMs);
         requirePositive(BEGIN_EXPIRY_MS, beginExpiryMs);
         requirePositive(PARTIAL_TTL_MS, partialTtlMs);
+        requirePositive(MAX_FUTURE_MS, maxFutureMs);
+        if (maxSessionsPerTask <= 0) {
+            throw new IllegalArgumentException(MAX_SESSIONS_PER_TASK + " must be a positive number of sessions, got " + maxSessionsPerTask);
+        }
         if (sessionTasks < 0) {
             throw new IllegalArgumentException("sessionTasks must not be negative, got " + sessionTasks);
         }
@@ -72,7 +83,7 @@ public record MeteringConfig(String deltasTopic, String statsTopic, String deadL
      */
     public MeteringConfig withSessionTasks(int n) {
         return new MeteringConfig(deltasTopic, statsTopic, deadLetterTopic, staleMs, hourWindowMs, beginExpiryMs,
-                partialTtlMs, combinerGraceMs, n);
+                partialTtlMs, combinerGraceMs, maxFutureMs, maxSessionsPerTask, n);
     }
 
     public static MeteringConfig defaults() {
@@ -106,6 +117,8 @@ public record MeteringConfig(String deltasTopic, String statsTopic, String deadL
                 millis(merged, BEGIN_EXPIRY_MS),
                 millis(merged, PARTIAL_TTL_MS),
                 millis(merged, COMBINER_GRACE_MS),
+                millis(merged, MAX_FUTURE_MS),
+                count(merged, MAX_SESSIONS_PER_TASK),
                 0);
     }
 
@@ -115,6 +128,15 @@ public record MeteringConfig(String deltasTopic, String statsTopic, String deadL
             return Long.parseLong(raw);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(key + " must be a whole number of milliseconds, got '" + raw + "'");
+        }
+    }
+
+    private static int count(Map<String, String> merged, String key) {
+        String raw = merged.getOrDefault(key, DEFAULTS.get(key));
+        try {
+            return Integer.parseInt(raw);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a whole number up to " + Integer.MAX_VALUE + ", got '" + raw + "'");
         }
     }
 
@@ -134,6 +156,8 @@ public record MeteringConfig(String deltasTopic, String statsTopic, String deadL
         d.put(BEGIN_EXPIRY_MS, "600000");
         d.put(PARTIAL_TTL_MS, "30000");
         d.put(COMBINER_GRACE_MS, "500");
+        d.put(MAX_FUTURE_MS, "300000");
+        d.put(MAX_SESSIONS_PER_TASK, "200000");
         d.put(DELTAS_PARTITIONS, "4");
         d.put(TOPIC_REPLICATION, "-1");
         d.put(CREATE_TOPICS, "true");

@@ -12,7 +12,7 @@ class MeteringConfigTest {
     void defaultsAreTheSeeds() {
         MeteringConfig c = MeteringConfig.defaults();
         assertEquals(new MeteringConfig("metering.deltas", "metering.stats", "metering.deltas.dlq",
-                60_000, 3_600_000, 600_000, 30_000, 500, 0), c);
+                60_000, 3_600_000, 600_000, 30_000, 500, 300_000, 200_000, 0), c);
     }
 
     @Test
@@ -30,6 +30,7 @@ class MeteringConfigTest {
         assertEquals("unknown setting metering.stale.msec; known metering settings: metering.topic.deltas, "
                 + "metering.topic.stats, metering.topic.dlq, metering.stale.ms, metering.hour.window.ms, "
                 + "metering.begin.expiry.ms, metering.partial.ttl.ms, metering.combiner.grace.ms, "
+                + "metering.max.future.ms, metering.max.sessions.per.task, "
                 + "metering.topic.deltas.partitions, metering.topic.replication.factor, metering.topic.create", e.getMessage());
     }
 
@@ -41,6 +42,10 @@ class MeteringConfigTest {
                 assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of("metering.hour.window.ms", "0"))).getMessage());
         assertEquals("metering.combiner.grace.ms must be between 0 and 999 ms, got 1000",
                 assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of("metering.combiner.grace.ms", "1000"))).getMessage());
+        assertEquals("metering.max.sessions.per.task must be a positive number of sessions, got 0",
+                assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of("metering.max.sessions.per.task", "0"))).getMessage());
+        assertEquals("metering.max.future.ms must be a whole number of milliseconds, got '5m'",
+                assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of("metering.max.future.ms", "5m"))).getMessage());
         assertEquals("the deltas, stats and dead-letter topics must be three different topics, got a, a, metering.deltas.dlq",
                 assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(
                         Map.of("metering.topic.deltas", "a", "metering.topic.stats", "a"))).getMessage());

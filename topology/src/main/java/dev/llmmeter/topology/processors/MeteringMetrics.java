@@ -21,6 +21,14 @@ public final class MeteringMetrics {
     public static final String STALE_SESSIONS = "stale-sessions";
     /** Sessions dropped because they got no delta within the begin expiry. */
     public static final String EXPIRED_BEGINS = "expired-begins";
+    /** Begins ignored because they are not after their live session's own begin: redeliveries and retries. */
+    public static final String DUPLICATE_BEGINS = "duplicate-begins";
+    /** Sessions dropped to keep a task within {@code metering.max.sessions.per.task}. */
+    public static final String EVICTED_SESSIONS = "evicted-sessions";
+    /** Records whose key the Java client's default partitioner would put in another partition (processed all the same). */
+    public static final String MISROUTED_RECORDS = "misrouted-records";
+    /** Partials dated more than a second ahead of the combiner's clock (their tick is taken as the combiner's own). */
+    public static final String FUTURE_PARTIALS = "future-partials";
     /**
      * The session task's tick (its punctuation): {@code tick-latency-avg}, {@code -max}, {@code -p50},
      * {@code -p99} in ms, over the metrics window ({@code metrics.sample.window.ms} x

@@ -13,6 +13,7 @@ import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.metrics.stats.Percentile;
 import org.apache.kafka.common.metrics.stats.Percentiles;
+import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.StreamsMetrics;
 import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -21,10 +22,16 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Keeps the sessions of one task's streams and, at every whole second, reports a {@link Partial} of
@@ -37,14 +44,19 @@ import java.util.Map;
  * a session changed, and the changes are written just before each commit.
  */
 public final class SessionMeter implements Processor<String, DeltaEvent, String, Partial> {
+    private static final Logger LOG = LoggerFactory.getLogger(SessionMeter.class);
+
     private final MeteringConfig config;
     private final Map<String, Session> live = new LinkedHashMap<>();
+    /** The live sessions still waiting for their first delta, oldest begin first: evicted first at the cap. */
+    private final Set<String> waiting = new LinkedHashSet<>();
     private ProcessorContext<String, Partial> context;
     private KeyValueStore<String, Session> store;
     private Cancellable ticker;
     private String taskId;
     private MeterSensors sensors;
     private boolean commitEachTick;
+    private boolean misroutedLogged;
 
     public SessionMeter(MeteringConfig config) {
         this.config = config;
@@ -57,11 +69,18 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         this.taskId = context.taskId().toString();
         this.sensors = MeterSensors.register(context.metrics(), taskId);
         this.commitEachTick = MeteringStreamsConfig.exactlyOnce(context.appConfigs());
-        live.clear();
-        try (KeyValueIterator<String, Session> it = store.all()) {
-            it.forEachRemaining(kv -> live.put(kv.key, kv.value));
-        }
         long now = context.currentSystemTimeMs();
+        live.clear();
+        waiting.clear();
+        try (KeyValueIterator<String, Session> it = store.all()) {
+            it.forEachRemaining(kv -> {
+                kv.value.seenAt(now); // restored: seen now, so a backlog's newer deltas find it alive
+                live.put(kv.key, kv.value);
+                if (!kv.value.hasDelta()) {
+                    waiting.add(kv.key);
+                }
+            });
+        }
         ticker = context.schedule(Ticks.nextAnchor(now, 0), Ticks.INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::tick);
     }
 
@@ -69,12 +88,14 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
     public void process(Record<String, DeltaEvent> record) {
         DeltaEvent event = record.value();
         requireKeyIsStreamId(record.key(), event);
-        String id = event.streamId();
         long time = event.eventTime(record.timestamp());
+        long now = context.currentSystemTimeMs();
+        requireNotFromTheFuture(event, time, now);
+        String id = event.streamId();
         switch (event.type()) {
-            case BEGIN -> begin(id, time);
+            case BEGIN -> begin(id, time, now);
             case END -> end(id);
-            case OUTPUT, REASONING -> delta(id, event, time);
+            case OUTPUT, REASONING -> delta(id, event, time, now);
         }
     }
 
@@ -90,31 +111,109 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         }
     }
 
-    /** begin replaces any session of that id (keeping its place in the order, like the seed's dict). */
-    private void begin(String id, long time) {
-        Session s = Session.begun(time);
+    /**
+     * An event dated further ahead of the meter's clock than {@code metering.max.future.ms} comes from a producer
+     * whose clock is wrong: applied, it would pin its session (never stale, every later delta out of order) and
+     * survive restarts in the changelog. It is dead-lettered before it touches any state.
+     */
+    private void requireNotFromTheFuture(DeltaEvent event, long time, long now) {
+        if (time - now > config.maxFutureMs()) {
+            throw new InvalidDeltaException(DeadLetterReason.FUTURE_TS, (event.hasTs() ? "ts " : "record timestamp (no ts) ")
+                    + time + " (" + Instant.ofEpochMilli(time) + ") is " + (time - now) + " ms ahead of the meter's clock ("
+                    + Instant.ofEpochMilli(now) + "); at most " + config.maxFutureMs() + " ms ahead is accepted ("
+                    + MeteringConfig.MAX_FUTURE_MS + ")");
+        }
+    }
+
+    /**
+     * begin replaces any session of that id (keeping its place in the order, like the seed's dict), unless it is
+     * not after that session's own begin: then it is a redelivery or a producer's retry, ignored and counted, so
+     * that a duplicate cannot reset a running stream.
+     */
+    private void begin(String id, long time, long now) {
+        Session current = live.get(id);
+        if (current != null && time <= current.beginTs()) {
+            sensors.duplicateBegin.record();
+            return;
+        }
+        checkPartition(id);
+        if (current == null && live.size() >= config.maxSessionsPerTask()) {
+            evictOne();
+        }
+        Session s = Session.begun(time, now);
         live.put(id, s);
+        waiting.remove(id);
+        waiting.add(id);
         store.put(id, s);
+    }
+
+    /**
+     * At the cap, a begin makes room: the oldest session still waiting for its first delta goes first (a
+     * producer that floods begins hurts itself, not the streams with output), else the oldest session.
+     */
+    private void evictOne() {
+        Iterator<String> it = (waiting.isEmpty() ? live.keySet() : waiting).iterator();
+        String victim = it.next();
+        it.remove();
+        live.remove(victim);
+        waiting.remove(victim);
+        store.delete(victim);
+        sensors.evicted.record();
     }
 
     private void end(String id) {
         if (live.remove(id) != null) {
+            waiting.remove(id);
             store.delete(id);
+        } else {
+            checkPartition(id);
         }
     }
 
     /** Deltas for unknown streams are ignored, as in the seed; out-of-order ones are ignored and counted. */
-    private void delta(String id, DeltaEvent event, long time) {
+    private void delta(String id, DeltaEvent event, long time, long now) {
         Session s = live.get(id);
         if (s == null) {
             sensors.unknownStream.record();
+            checkPartition(id);
             return;
         }
-        if (!s.applyDelta(event.type(), event.running(), time)) {
+        boolean first = !s.hasDelta();
+        if (!s.applyDelta(event.type(), event.running(), time, now)) {
             sensors.outOfOrder.record();
             return;
         }
+        if (first) {
+            waiting.remove(id);
+        }
         store.put(id, s);
+    }
+
+    /**
+     * A record whose key the Java client's default partitioner (murmur2) would not put in the partition it came
+     * from: a producer hashing keys another way (librdkafka's default, crc32) splits a stream across tasks. It is
+     * processed all the same, counted, and logged once per task. Checked where it matters and is cheap: on begins,
+     * and on events for streams this task does not know (where a split stream shows up), never on the delta path.
+     */
+    private void checkPartition(String id) {
+        int partitions = config.sessionTasks();
+        if (partitions <= 0) {
+            return; // not known (replay, tests)
+        }
+        context.recordMetadata().ifPresent(m -> {
+            int expected = Utils.toPositive(Utils.murmur2(id.getBytes(StandardCharsets.UTF_8))) % partitions;
+            if (expected != m.partition()) {
+                sensors.misrouted.record();
+                if (!misroutedLogged) {
+                    misroutedLogged = true;
+                    LOG.warn("stream \"{}\" came in on {}-{} but its key belongs to partition {} of {} (murmur2, the Java "
+                                    + "client's default): a producer partitions keys differently, so a stream's events can split "
+                                    + "across tasks. Set partitioner=murmur2_random on librdkafka-based producers. Counted in "
+                                    + "{}; logged once per task.", id, m.topic(), m.partition(), expected, partitions,
+                            MeteringMetrics.MISROUTED_RECORDS);
+                }
+            }
+        });
     }
 
     /** At each whole second: drop stale and expired sessions, then report this task's partial. */
@@ -148,12 +247,17 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         sensors.tick.record((System.nanoTime() - started) / 1e6);
     }
 
-    /** @return true when the session is past its time (stale, or begun and never fed) and was deleted */
+    /**
+     * Judged on the meter's clock (when each session was last received), never on the producers' clocks.
+     *
+     * @return true when the session is past its time (stale, or begun and never fed) and was deleted
+     */
     private boolean enforceTtl(String id, Session s, long tick) {
         if (s.isStale(tick, config.staleMs())) {
             sensors.stale.record();
         } else if (s.isBeginExpired(tick, config.beginExpiryMs())) {
             sensors.beginExpired.record();
+            waiting.remove(id);
         } else {
             return false;
         }
@@ -170,6 +274,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             sensors.remove(context.metrics());
         }
         live.clear();
+        waiting.clear();
     }
 
     /** The task-level counters this processor keeps (group {@code stream-metering-metrics}). */
@@ -178,14 +283,21 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         final Sensor unknownStream;
         final Sensor stale;
         final Sensor beginExpired;
+        final Sensor duplicateBegin;
+        final Sensor evicted;
+        final Sensor misrouted;
         /** Tick duration in ms: avg, max, p50, p99 (once a second: costs nothing on the per-event path). */
         final Sensor tick;
 
-        private MeterSensors(Sensor outOfOrder, Sensor unknownStream, Sensor stale, Sensor beginExpired, Sensor tick) {
+        private MeterSensors(Sensor outOfOrder, Sensor unknownStream, Sensor stale, Sensor beginExpired,
+                             Sensor duplicateBegin, Sensor evicted, Sensor misrouted, Sensor tick) {
             this.outOfOrder = outOfOrder;
             this.unknownStream = unknownStream;
             this.stale = stale;
             this.beginExpired = beginExpired;
+            this.duplicateBegin = duplicateBegin;
+            this.evicted = evicted;
+            this.misrouted = misrouted;
             this.tick = tick;
         }
 
@@ -195,6 +307,9 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
                     sensor(metrics, taskId, MeteringMetrics.UNKNOWN_STREAM_DELTAS),
                     sensor(metrics, taskId, MeteringMetrics.STALE_SESSIONS),
                     sensor(metrics, taskId, MeteringMetrics.EXPIRED_BEGINS),
+                    sensor(metrics, taskId, MeteringMetrics.DUPLICATE_BEGINS),
+                    sensor(metrics, taskId, MeteringMetrics.EVICTED_SESSIONS),
+                    sensor(metrics, taskId, MeteringMetrics.MISROUTED_RECORDS),
                     tickSensor(metrics, taskId));
         }
 
@@ -232,6 +347,9 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             metrics.removeSensor(unknownStream);
             metrics.removeSensor(stale);
             metrics.removeSensor(beginExpired);
+            metrics.removeSensor(duplicateBegin);
+            metrics.removeSensor(evicted);
+            metrics.removeSensor(misrouted);
             metrics.removeSensor(tick);
         }
     }

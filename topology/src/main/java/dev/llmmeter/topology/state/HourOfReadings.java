@@ -36,6 +36,13 @@ public final class HourOfReadings {
         }
     }
 
+    /** Drops readings dated after {@code tick}: no reading can come from the combiner's future. */
+    public void forgetAfter(long tick) {
+        while (!readings.isEmpty() && readings.peekLast().tick() > tick) {
+            store.delete(readings.pollLast().tick());
+        }
+    }
+
     /** Records a reading; the caller records only readings > 0, as the seed does. */
     public void add(long tick, double tps) {
         readings.addLast(new Reading(tick, tps));

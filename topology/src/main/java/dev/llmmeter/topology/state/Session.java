@@ -3,8 +3,16 @@ package dev.llmmeter.topology.state;
 import dev.llmmeter.contract.EventType;
 
 /**
- * One stream's meter: the seed's {@code _SessionMeter}, on event time. Mutable: the session processor
- * updates it in place on every delta and writes it through to the {@code sessions} store.
+ * One stream's meter: the seed's {@code _SessionMeter}. Two clocks, never compared with each other:
+ * <ul>
+ *   <li>its rate comes from the events' own times ({@code ts}): Kafka batching and lag must not distort it;</li>
+ *   <li>its liveness (stale, begin expiry) comes from when the meter received them ({@link #lastSeenMs}, the
+ *   meter's wall clock), as in the seed, which reads its own clock on receipt: a producer whose clock is off,
+ *   or a backlog read after an outage, must not make live streams look dead or dead ones live.</li>
+ * </ul>
+ * The receipt time is not stored: a session restored from the changelog counts as seen at restore.
+ * Mutable: the session processor updates it in place on every delta and writes it through to the
+ * {@code sessions} store.
  */
 public final class Session {
     /** {@link #firstDeltaTs} before the first delta (the seed's {@code first_token_ts == 0.0}). */
@@ -15,6 +23,8 @@ public final class Session {
     private long reasoningTokens;
     private long firstDeltaTs;
     private long lastDeltaTs;
+    /** Meter wall-clock time of the begin, or of the last applied delta, or of the restore: liveness only. */
+    private long lastSeenMs;
     /** Set while a {@link SessionsStore} holds this session for its next flush. */
     boolean pendingWrite;
 
@@ -26,18 +36,27 @@ public final class Session {
         this.lastDeltaTs = lastDeltaTs;
     }
 
-    /** A session just begun at {@code beginTs}, waiting for its first delta. */
-    public static Session begun(long beginTs) {
-        return new Session(beginTs, 0, 0, NO_DELTA, NO_DELTA);
+    /** A session begun at {@code beginTs} (event time), received at {@code seenMs} (meter time), waiting for its first delta. */
+    public static Session begun(long beginTs, long seenMs) {
+        Session s = new Session(beginTs, 0, 0, NO_DELTA, NO_DELTA);
+        s.lastSeenMs = seenMs;
+        return s;
+    }
+
+    /** Marks the session as seen by the meter at {@code seenMs}: a restored session counts as seen at restore. */
+    public void seenAt(long seenMs) {
+        lastSeenMs = seenMs;
     }
 
     /**
      * Applies a delta, as the seed's {@code record_token}/{@code record_reasoning} do, unless it is out of
      * order: its running count below this session's count of that kind, or its time before the last delta.
      *
+     * @param ts     the delta's event time (for the rate)
+     * @param seenMs when the meter received it (for liveness)
      * @return false when the delta was out of order and left the session unchanged
      */
-    public boolean applyDelta(EventType kind, long running, long ts) {
+    public boolean applyDelta(EventType kind, long running, long ts, long seenMs) {
         long current = kind == EventType.OUTPUT ? outputTokens : reasoningTokens;
         if (running < current || (hasDelta() && ts < lastDeltaTs)) {
             return false;
@@ -46,6 +65,7 @@ public final class Session {
             firstDeltaTs = ts;
         }
         lastDeltaTs = ts;
+        lastSeenMs = seenMs;
         if (kind == EventType.OUTPUT) {
             outputTokens = running;
         } else {
@@ -68,20 +88,37 @@ public final class Session {
         if (!hasDelta() || lastDeltaTs <= firstDeltaTs) {
             return Double.NaN;
         }
-        return (outputTokens + reasoningTokens) / (lastDeltaTs / 1000.0 - firstDeltaTs / 1000.0);
-    }
-
-    /** The seed's stale rule: a session with deltas whose last one is more than {@code staleMs} old at {@code now}. */
-    public boolean isStale(long now, long staleMs) {
-        return hasDelta() && now - lastDeltaTs > staleMs;
+        return totalTokens() / (lastDeltaTs / 1000.0 - firstDeltaTs / 1000.0);
     }
 
     /**
-     * Deviation from the seed: a session that never got a delta expires {@code expiryMs} after its begin,
-     * so a producer that dies between begin and first token does not inflate {@code active} for good.
+     * The seed's {@code total_tokens()} as a double: Python's integers do not overflow, so past 2^63 the sum is
+     * read as the unsigned 64-bit value it is (both counts are at most 2^63 - 1), rounded once to the nearest
+     * double, as Python's int-to-float conversion does.
+     */
+    double totalTokens() {
+        long sum = outputTokens + reasoningTokens;
+        if (sum >= 0) {
+            return sum;
+        }
+        return (double) ((sum >>> 1) | (sum & 1)) * 2.0; // unsigned; the kept low bit makes the rounding exact
+    }
+
+    /**
+     * The seed's stale rule on the meter's clock: a session with deltas last seen more than {@code staleMs}
+     * before {@code now}.
+     */
+    public boolean isStale(long now, long staleMs) {
+        return hasDelta() && now - lastSeenMs > staleMs;
+    }
+
+    /**
+     * Deviation from the seed: a session that never got a delta expires {@code expiryMs} after the meter received
+     * its begin (or restored it), so a producer that dies between begin and first token does not inflate
+     * {@code active} for good.
      */
     public boolean isBeginExpired(long now, long expiryMs) {
-        return !hasDelta() && now - beginTs > expiryMs;
+        return !hasDelta() && now - lastSeenMs > expiryMs;
     }
 
     public long beginTs() {
@@ -103,6 +140,11 @@ public final class Session {
 
     public long lastDeltaTs() {
         return lastDeltaTs;
+    }
+
+    /** The meter's wall-clock time when it last received this session's begin or an applied delta, or restored it. */
+    public long lastSeenMs() {
+        return lastSeenMs;
     }
 
     @Override

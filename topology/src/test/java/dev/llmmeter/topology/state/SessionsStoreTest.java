@@ -55,13 +55,13 @@ class SessionsStoreTest {
     @Test
     void withoutAChangelogChangesAreWrittenInBatchesOrWhenRead() {
         SessionsStore ephemeral = init(SessionsStore.builder(StoreNames.SESSIONS, false).build());
-        ephemeral.put("s1", Session.begun(T0));
+        ephemeral.put("s1", Session.begun(T0, T0));
         ephemeral.flushCache();
         assertEquals(1, ephemeral.pending(), "a commit alone does not write");
         assertEquals(T0, ephemeral.get("s1").beginTs(), "a read does");
         assertEquals(0, ephemeral.pending());
         for (int i = 0; i < SessionsStore.EPHEMERAL_BATCH; i++) {
-            ephemeral.put("s" + i, Session.begun(T0 + i));
+            ephemeral.put("s" + i, Session.begun(T0 + i, T0 + i));
         }
         ephemeral.flushCache();
         assertEquals(0, ephemeral.pending(), "a full batch is written at the next commit");
@@ -69,11 +69,11 @@ class SessionsStoreTest {
 
     @Test
     void putsAreRememberedOncePerSessionAndWrittenWithTheirStateAtFlush() {
-        Session s = Session.begun(T0);
+        Session s = Session.begun(T0, T0);
         store.put("s1", s);
-        s.applyDelta(EventType.OUTPUT, 1, T0 + 100);
+        s.applyDelta(EventType.OUTPUT, 1, T0 + 100, T0 + 100);
         store.put("s1", s);
-        s.applyDelta(EventType.OUTPUT, 2, T0 + 200);
+        s.applyDelta(EventType.OUTPUT, 2, T0 + 200, T0 + 200);
         store.put("s1", s);
         assertEquals(1, store.pending(), "one pending write for one session, however often it changed");
 
@@ -84,7 +84,7 @@ class SessionsStoreTest {
         assertEquals(T0 + 100, written.firstDeltaTs());
         assertEquals(T0 + 200, written.lastDeltaTs());
 
-        s.applyDelta(EventType.OUTPUT, 3, T0 + 300);
+        s.applyDelta(EventType.OUTPUT, 3, T0 + 300, T0 + 300);
         store.put("s1", s);
         assertEquals(1, store.pending(), "changed again after the flush: pending again");
         assertEquals(3, store.get("s1").outputTokens(), "reads flush first");
@@ -92,7 +92,7 @@ class SessionsStoreTest {
 
     @Test
     void theLastWriteOfAKeyWins() {
-        Session first = Session.begun(T0);
+        Session first = Session.begun(T0, T0);
         store.put("s1", first);
         store.delete("s1");
         store.flushCache();
@@ -100,7 +100,7 @@ class SessionsStoreTest {
 
         store.put("s1", first);
         store.delete("s1");
-        Session again = Session.begun(T0 + 5_000);
+        Session again = Session.begun(T0 + 5_000, T0 + 5_000);
         store.put("s1", again);
         store.flushCache();
         assertEquals(T0 + 5_000, store.get("s1").beginTs());
@@ -109,7 +109,7 @@ class SessionsStoreTest {
 
     @Test
     void clearCacheDropsPendingWrites() {
-        Session s = Session.begun(T0);
+        Session s = Session.begun(T0, T0);
         store.put("s1", s);
         store.clearCache();
         assertNull(store.get("s1"));
