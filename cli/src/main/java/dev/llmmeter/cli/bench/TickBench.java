@@ -101,7 +101,7 @@ public final class TickBench {
             process(meter, DeltaEvent.output(ids[i], t + 230, ++running[i]));
         }
         double heapPerSession = (Machine.heapUsedAfterGc() - heapBefore) / (double) n;
-        int valueBytes = new SessionSerde().serialize("", Session.begun(now)).length;
+        int valueBytes = new SessionSerde().serialize("", Session.begun(now, now)).length;
 
         int total = WARMUP_TICKS + options.ticks();
         double[] timed = new double[options.ticks()];

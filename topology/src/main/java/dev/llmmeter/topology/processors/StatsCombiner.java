@@ -33,19 +33,21 @@ import java.util.Map;
  * <p>The combiner trusts its own clock, not the ticks the partials carry: it never emits a tick ahead of its
  * own clock; a partial dated more than a second ahead (an instance with a bad clock) is taken as the current
  * tick's and counted in {@code future-partials}; a task is silent when none of its partials has <em>arrived</em>
- * for the partial TTL, whatever their ticks say. A tick that lacks a fresh partial from some task (one is late,
- * or its instance died and the task is moving) is still published, with that task's last share, but records no
- * high/low reading: a frozen or missing share must not stay in high/low for an hour.
+ * for the partial TTL, whatever their ticks say. A tick that lacks a fresh partial from some task (none for that
+ * tick and none arrived in the last two seconds: its instance died and the task is moving, or it was just restored)
+ * is still published, with that task's last share, but records no high/low reading: a frozen share must not
+ * stay in high/low for an hour.
  */
 public final class StatsCombiner implements Processor<String, Partial, String, Stats> {
     static final String LAST_EMITTED_TICK = "last-emitted-tick";
     static final String WAS_RECENT = "was-recent";
     private static final long INTERVAL_MS = Ticks.INTERVAL.toMillis();
+    /** A task whose latest partial arrived longer ago than this, and is not for the tick, makes a tick record no reading. */
+    static final long FRESH_MS = 2 * INTERVAL_MS;
 
     private final MeteringConfig config;
-    private final Map<String, Partial> latest = new HashMap<>();
-    /** When each task's latest partial arrived, on this combiner's clock (not stored: restored ones count as arrived at restore). */
-    private final Map<String, Long> arrivedAt = new HashMap<>();
+    /** Each task's latest report; its partial is also in the {@code partials} store, its arrival is not. */
+    private final Map<String, Report> latest = new HashMap<>();
     private ProcessorContext<String, Stats> context;
     private KeyValueStore<String, Partial> partials;
     private KeyValueStore<String, Long> progress;
@@ -75,13 +77,9 @@ public final class StatsCombiner implements Processor<String, Partial, String, S
         this.readings = new HourOfReadings(readingStore, config.hourWindowMs());
         readings.forgetAfter(nowTick); // written by an earlier version that trusted a partial from the future
         latest.clear();
-        arrivedAt.clear();
         coldStartTick = Long.MIN_VALUE;
         try (KeyValueIterator<String, Partial> it = partials.all()) {
-            it.forEachRemaining(kv -> {
-                latest.put(kv.key, notAhead(kv.value, nowTick));
-                arrivedAt.put(kv.key, now);
-            });
+            it.forEachRemaining(kv -> latest.put(kv.key, Report.restored(notAhead(kv.value, nowTick), now)));
         }
         Long last = progress.get(LAST_EMITTED_TICK);
         lastEmittedTick = last == null ? Long.MIN_VALUE : Math.min(last, nowTick);
@@ -101,16 +99,23 @@ public final class StatsCombiner implements Processor<String, Partial, String, S
             futurePartials.record(); // a second's lead is clock skew between instances; more is a wrong clock
             p = notAhead(p, nowTick);
         }
-        Partial previous = latest.get(task);
-        if (previous != null && previous.tick() > p.tick()) {
+        Report previous = latest.get(task);
+        if (previous != null && previous.partial().tick() > p.tick()) {
             return; // a replay of an older report
         }
-        latest.put(task, p);
-        arrivedAt.put(task, now);
+        latest.put(task, new Report(p, now, true));
         partials.put(task, p);
-        if (p.tick() > lastEmittedTick && p.tick() <= nowTick && allTasksReported(p.tick(), now)) {
+        if (isCurrent(p.tick(), nowTick) && p.tick() > lastEmittedTick && allTasksReported(p.tick(), now)) {
             emit(p.tick(), now);
         }
+    }
+
+    /**
+     * The fast path emits only the combiner's current or previous tick: never one ahead of its clock, nor an old
+     * one that a task with a lagging clock dates its partials with (those ticks are left to the fallback).
+     */
+    private static boolean isCurrent(long tick, long nowTick) {
+        return tick <= nowTick && tick >= nowTick - INTERVAL_MS;
     }
 
     /** The partial with its tick brought back to {@code nowTick} when it is ahead of it. */
@@ -122,17 +127,12 @@ public final class StatsCombiner implements Processor<String, Partial, String, S
         if (latest.size() < config.sessionTasks()) {
             return false; // a task has never reported: wait for it (or for the grace deadline)
         }
-        for (Map.Entry<String, Partial> e : latest.entrySet()) {
-            if (e.getValue().tick() < tick && !isSilent(e.getKey(), now)) {
+        for (Report r : latest.values()) {
+            if (r.partial().tick() < tick && !r.isSilent(now, config.partialTtlMs())) {
                 return false;
             }
         }
         return true;
-    }
-
-    /** A task none of whose partials has arrived for the partial TTL has gone away (or is being moved). */
-    private boolean isSilent(String task, long now) {
-        return now - arrivedAt.get(task) > config.partialTtlMs();
     }
 
     /** Wall-clock fallback, {@code grace} ms after each tick fires: emits the tick just passed if it is still due. */
@@ -165,12 +165,13 @@ public final class StatsCombiner implements Processor<String, Partial, String, S
         long active = 0;
         boolean recent = false;
         boolean allFresh = true;
-        for (Partial p : latest.values()) {
+        for (Report r : latest.values()) {
+            Partial p = r.partial();
             tpsSum += p.tpsSum();
             tpsCount += p.tpsCount();
             active += p.active();
             recent |= p.recent();
-            allFresh &= p.tick() >= tick;
+            allFresh &= r.isFresh(tick, now);
         }
         double globalTps = tpsCount > 0 ? tpsSum / tpsCount : Double.NaN;
         readings.prune(tick);
@@ -193,14 +194,39 @@ public final class StatsCombiner implements Processor<String, Partial, String, S
 
     /** Drops the share of tasks that went silent. */
     private void forgetSilentTasks(long now) {
-        Iterator<Map.Entry<String, Partial>> it = latest.entrySet().iterator();
+        Iterator<Map.Entry<String, Report>> it = latest.entrySet().iterator();
         while (it.hasNext()) {
-            Map.Entry<String, Partial> e = it.next();
-            if (isSilent(e.getKey(), now)) {
+            Map.Entry<String, Report> e = it.next();
+            if (e.getValue().isSilent(now, config.partialTtlMs())) {
                 partials.delete(e.getKey());
-                arrivedAt.remove(e.getKey());
                 it.remove();
             }
+        }
+    }
+
+    /**
+     * A task's latest partial and when it arrived on this combiner's clock.
+     *
+     * @param heard false for a partial restored from the store and not yet followed by a live one
+     */
+    private record Report(Partial partial, long arrivedAt, boolean heard) {
+        /** A restored partial: the task counts as heard from at restore (for silence), but its share is not fresh. */
+        static Report restored(Partial p, long now) {
+            return new Report(p, now, false);
+        }
+
+        /** None of the task's partials has arrived for the TTL: it has gone away (or is being moved). */
+        boolean isSilent(long now, long ttlMs) {
+            return now - arrivedAt > ttlMs;
+        }
+
+        /**
+         * Whether the share is current enough for a high/low reading at {@code tick}: the partial is for that tick,
+         * or one arrived within the last {@link #FRESH_MS} (a task that is a little late, or whose clock lags, still
+         * reports every second; a dead one does not).
+         */
+        boolean isFresh(long tick, long now) {
+            return heard && (partial.tick() >= tick || now - arrivedAt <= FRESH_MS);
         }
     }
 
@@ -218,6 +244,5 @@ public final class StatsCombiner implements Processor<String, Partial, String, S
             context.metrics().removeSensor(futurePartials);
         }
         latest.clear();
-        arrivedAt.clear();
     }
 }

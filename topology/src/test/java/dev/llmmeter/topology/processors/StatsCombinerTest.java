@@ -47,11 +47,20 @@ class StatsCombinerTest {
     }
 
     private void coldStart(MockProcessorContext<String, Stats> fresh) {
+        withEmptyStores(fresh);
+        startCombiner();
+    }
+
+    private void withEmptyStores(MockProcessorContext<String, Stats> fresh) {
         context = fresh;
         addStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.PARTIALS), Serdes.String(), new PartialSerde()));
         addStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.READINGS), Serdes.Long(), Serdes.Double()));
         addStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.COMBINER_STATE), Serdes.String(), Serdes.Long()));
         context.setCurrentSystemTimeMs(T);
+    }
+
+    /** A combiner over the context's stores, expecting two session tasks; its clock is the context's. */
+    private void startCombiner() {
         combiner = new StatsCombiner(MeteringConfig.defaults().withSessionTasks(2));
         combiner.init(context);
     }
@@ -60,7 +69,8 @@ class StatsCombinerTest {
     private void punctuate(long wallClock) {
         long firedAt = wallClock + Ticks.FIRE_DELAY_MS;
         context.setCurrentSystemTimeMs(firedAt);
-        context.scheduledPunctuators().get(0).getPunctuator().punctuate(firedAt);
+        List<MockProcessorContext.CapturedPunctuator> scheduled = context.scheduledPunctuators();
+        scheduled.get(scheduled.size() - 1).getPunctuator().punctuate(firedAt); // the latest combiner's
     }
 
     private <S extends KeyValueStore<?, ?>> void addStore(StoreBuilder<S> builder) {
@@ -82,6 +92,11 @@ class StatsCombinerTest {
 
     private void arriveAt(long wallClock) {
         context.setCurrentSystemTimeMs(Math.max(wallClock, context.currentSystemTimeMs()));
+    }
+
+    private long readingsHeld() {
+        KeyValueStore<Long, Double> readings = context.getStateStore(StoreNames.READINGS);
+        return readings.approximateNumEntries();
     }
 
     private List<Stats> emitted() {
@@ -132,14 +147,13 @@ class StatsCombinerTest {
     }
 
     @Test
-    void aSlowTaskCountsWithItsPreviousReportAtTheGraceDeadlineButTheTickRecordsNoReading() {
+    void aSlowTaskCountsWithItsPreviousReportAtTheGraceDeadline() {
         report("0_0", T + 1000, 10.0, 1, 1, true);
         report("0_1", T + 1000, 20.0, 1, 1, true);
         emitted();
         report("0_0", T + 2000, 12.0, 1, 1, true);
         punctuate(T + 2500); // grace is 500 ms
-        // published with 0_1's previous share; 16.0 is not a reading (0_1's share is a second old): high stays 15.0
-        assertEquals(List.of(new Stats(16.0, true, false, 15.0, 15.0, 2, T + 2000)), emitted());
+        assertEquals(List.of(new Stats(16.0, true, false, 16.0, 15.0, 2, T + 2000)), emitted());
         report("0_1", T + 2000, 22.0, 1, 1, true); // late: T+2000 is done and never emitted twice
         assertEquals(List.of(), emitted());
     }
@@ -214,5 +228,96 @@ class StatsCombinerTest {
         report("0_0", T + 2000, 0, 0, 2, true);
         report("0_1", T + 2000, 0, 0, 0, false);
         assertEquals(List.of(new Stats(null, false, false, null, null, 2, T + 2000)), emitted());
+    }
+
+    private static final long HOUR = 3_600_000;
+
+    @Test
+    void aPartialFromAnHourAheadNeitherMovesTheTickNorDropsTheOtherTasks() {
+        report("0_0", T + 1000, 10.0, 1, 1, true);
+        report("0_1", T + 1000, 20.0, 1, 1, true);
+        assertEquals(List.of(new Stats(15.0, true, false, 15.0, 15.0, 2, T + 1000)), emitted());
+        deliver("0_0", T + HOUR, 90.0, 1, 1, true); // an instance with a bad clock, for one tick
+        assertEquals(List.of(), emitted());
+        assertEquals(1, MeteringMetrics.total(context.metrics().metrics(), MeteringMetrics.FUTURE_PARTIALS));
+        report("0_0", T + 2000, 10.0, 1, 1, true); // its clock is right again
+        report("0_1", T + 2000, 20.0, 1, 1, true);
+        punctuate(T + 2500);
+        assertEquals(List.of(new Stats(15.0, true, false, 15.0, 15.0, 2, T + 2000)), emitted());
+    }
+
+    @Test
+    void aTickNeverGoesAheadOfTheCombinersClock() {
+        deliver("0_0", T + 5000, 10.0, 1, 1, true); // both tasks' clocks 5 s ahead of the combiner's
+        deliver("0_1", T + 5000, 20.0, 1, 1, true);
+        assertEquals(List.of(), emitted());
+        punctuate(T + 1500);
+        assertEquals(List.of(new Stats(15.0, true, false, 15.0, 15.0, 2, T + 1000)), emitted());
+        assertEquals(2, MeteringMetrics.total(context.metrics().metrics(), MeteringMetrics.FUTURE_PARTIALS));
+    }
+
+    @Test
+    void stateRestoredFromTheFutureIsBroughtBackToTheCombinersClock() {
+        combiner.close();
+        withEmptyStores(new MockProcessorContext<>());
+        KeyValueStore<String, Long> progress = context.getStateStore(StoreNames.COMBINER_STATE);
+        progress.put(StatsCombiner.LAST_EMITTED_TICK, T + HOUR);
+        KeyValueStore<String, Partial> stored = context.getStateStore(StoreNames.PARTIALS);
+        stored.put("0_0", new Partial(T + HOUR, 90.0, 1, 1, true));
+        stored.put("0_1", new Partial(T, 20.0, 1, 1, true));
+        KeyValueStore<Long, Double> readings = context.getStateStore(StoreNames.READINGS);
+        readings.put(T - 5000, 12.0);
+        readings.put(T + HOUR, 90.0);
+        startCombiner(); // what an earlier version left behind after trusting a partial from the future
+        report("0_0", T + 1000, 10.0, 1, 1, true);
+        report("0_1", T + 1000, 20.0, 1, 1, true);
+        assertEquals(List.of(new Stats(15.0, true, false, 15.0, 12.0, 2, T + 1000)), emitted());
+        assertEquals(null, readings.get(T + HOUR));
+    }
+
+    @Test
+    void aTaskWhoseClockLagsIsNotSilentWhileItsPartialsKeepArriving() {
+        coldStart();
+        for (long tick = T + 1000; tick <= T + 40_000; tick += 1000) {
+            report("0_0", tick, 10.0, 1, 1, true);
+            deliver("0_1", tick - 35_000, 20.0, 1, 5, true); // its clock is 35 s behind: older ticks, on time
+            punctuate(tick + 500);
+        }
+        List<Stats> out = emitted();
+        assertEquals(40, out.size());
+        assertEquals(new Stats(15.0, true, false, 15.0, 15.0, 6, T + 40_000), out.get(out.size() - 1));
+    }
+
+    @Test
+    void aTickLackingATasksFreshPartialIsPublishedButRecordsNoReading() {
+        report("0_0", T + 1000, 10.0, 1, 1, true);
+        report("0_1", T + 1000, 20.0, 1, 1, true);
+        emitted();
+        for (long tick = T + 2000; tick <= T + 4000; tick += 1000) {
+            report("0_0", tick, 40.0, 1, 1, true); // 0_1's instance died: its share stays at 20 until the TTL
+            punctuate(tick + 500);
+        }
+        List<Stats> out = emitted();
+        // T+2000: 0_1's partial arrived 1.5 s before: a reading (30); after that it is too old, no reading (30 is
+        // only the reading of T+2000: a dead task's frozen share makes none)
+        assertEquals(List.of(new Stats(30.0, true, false, 30.0, 15.0, 2, T + 2000),
+                new Stats(30.0, true, false, 30.0, 15.0, 2, T + 3000),
+                new Stats(30.0, true, false, 30.0, 15.0, 2, T + 4000)), out);
+        assertEquals(2, readingsHeld());
+    }
+
+    @Test
+    void restoredPartialsAreNotFreshUntilTheirTasksReportAgain() {
+        report("0_0", T + 1000, 10.0, 1, 1, true);
+        report("0_1", T + 1000, 20.0, 1, 1, true);
+        emitted();
+        combiner.close();
+        startCombiner(); // the combiner task moved: same stores, partials restored from them
+        report("0_0", T + 2000, 50.0, 1, 1, true);
+        punctuate(T + 2500); // 0_1 has not reported since the restore: its share counts, no reading
+        assertEquals(List.of(new Stats(35.0, true, false, 15.0, 15.0, 2, T + 2000)), emitted());
+        report("0_0", T + 3000, 50.0, 1, 1, true);
+        report("0_1", T + 3000, 20.0, 1, 1, true);
+        assertEquals(List.of(new Stats(35.0, true, false, 35.0, 15.0, 2, T + 3000)), emitted());
     }
 }
