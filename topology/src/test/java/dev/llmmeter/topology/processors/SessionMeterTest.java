@@ -6,6 +6,7 @@ import dev.llmmeter.topology.StoreNames;
 import dev.llmmeter.topology.Ticks;
 import dev.llmmeter.topology.state.Partial;
 import dev.llmmeter.topology.state.SessionsStore;
+import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
@@ -34,17 +36,39 @@ class SessionMeterTest {
     private SessionMeter meter;
 
     private void start(String guarantee) {
+        start(guarantee, MeteringConfig.defaults());
+    }
+
+    private void start(String guarantee, MeteringConfig config) {
+        context = newContext(guarantee, T);
+        store = SessionsStore.builder(StoreNames.SESSIONS, false).build();
+        store.init(context.getStateStoreContext(), store);
+        context.addStateStore(store);
+        meter = new SessionMeter(config);
+        meter.init(context);
+    }
+
+    private MockProcessorContext<String, Partial> newContext(String guarantee, long now) {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "session-meter-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
-        context = new MockProcessorContext<>(props, new TaskId(0, 3), stateDir.toFile());
-        context.setCurrentSystemTimeMs(T);
-        store = SessionsStore.builder(StoreNames.SESSIONS, false).build();
-        store.init(context.getStateStoreContext(), store);
+        MockProcessorContext<String, Partial> c = new MockProcessorContext<>(props, new TaskId(0, 3), stateDir.toFile());
+        c.setCurrentSystemTimeMs(now);
+        return c;
+    }
+
+    /** The task starts again at {@code now} over the same store: what a restart or a moved task sees after the restore. */
+    private void restartAt(long now) {
+        meter.close();
+        context = newContext(StreamsConfig.AT_LEAST_ONCE, now);
         context.addStateStore(store);
         meter = new SessionMeter(MeteringConfig.defaults());
         meter.init(context);
+    }
+
+    private void deliver(DeltaEvent e) {
+        meter.process(new Record<>(e.streamId(), e, e.ts()));
     }
 
     @AfterEach
@@ -85,5 +109,58 @@ class SessionMeterTest {
         tick(T + 1_000);
         assertEquals(1, context.forwarded().size());
         assertFalse(context.committed());
+    }
+
+    @Test
+    void aSessionRestoredAfterAnOutageCountsAsSeenAtRestoreAndTakesTheBacklog() {
+        start(StreamsConfig.AT_LEAST_ONCE);
+        deliver(DeltaEvent.begin("s1", T));
+        deliver(DeltaEvent.output("s1", T + 1_000, 10));
+        deliver(DeltaEvent.output("s1", T + 2_000, 20));
+        restartAt(T + 90_000); // down for 88 s; the stream went on producing
+        tick(T + 91_000);
+        assertEquals(new Partial(T + 91_000, 20.0, 1, 1, true), context.forwarded().get(0).record().value());
+        context.resetForwards();
+        deliver(DeltaEvent.output("s1", T + 60_000, 600)); // the backlog, read after the restart
+        deliver(DeltaEvent.output("s1", T + 89_000, 890));
+        tick(T + 92_000);
+        assertEquals(new Partial(T + 92_000, 890 / 88.0, 1, 1, true), context.forwarded().get(0).record().value());
+    }
+
+    @Test
+    void aKeyTheJavaPartitionerPutsElsewhereIsCountedAndStillProcessed() {
+        start(StreamsConfig.AT_LEAST_ONCE, MeteringConfig.defaults().withSessionTasks(4));
+        int here = 2;
+        String home = keyWhosePartitionIs(here, true, "stream-");
+        String elsewhere = keyWhosePartitionIs(here, false, "stream-");
+        context.setRecordMetadata("metering.deltas", here, 0);
+        deliver(DeltaEvent.begin(home, T));
+        deliver(DeltaEvent.output(home, T + 100, 1));
+        assertEquals(0, misrouted());
+        deliver(DeltaEvent.begin(elsewhere, T + 200)); // e.g. from a librdkafka producer (crc32 hashing)
+        assertEquals(1, misrouted());
+        deliver(DeltaEvent.output(elsewhere, T + 300, 1)); // a known stream's delta: not checked (the hot path)
+        deliver(DeltaEvent.output(keyWhosePartitionIs(here, false, "split-"), T + 400, 1)); // half a split stream: unknown here
+        deliver(DeltaEvent.end(keyWhosePartitionIs(here, false, "ended-"), T + 500, 0, 0));
+        deliver(DeltaEvent.output(keyWhosePartitionIs(here, true, "gone-"), T + 600, 1)); // unknown, but at home
+        assertEquals(3, misrouted());
+        tick(T + 1_000);
+        assertEquals(new Partial(T + 1_000, 0.0, 0, 2, true), context.forwarded().get(0).record().value());
+    }
+
+    private static int partitionOf(String key) {
+        return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % 4;
+    }
+
+    private static String keyWhosePartitionIs(int partition, boolean is, String prefix) {
+        for (int i = 0; ; i++) {
+            if ((partitionOf(prefix + i) == partition) == is) {
+                return prefix + i;
+            }
+        }
+    }
+
+    private long misrouted() {
+        return MeteringMetrics.total(context.metrics().metrics(), MeteringMetrics.MISROUTED_RECORDS);
     }
 }
