@@ -22,6 +22,8 @@ final class ConstantRateStreams implements AutoCloseable {
     private final KafkaSink sink;
     private final Thread sender;
     private volatile boolean stop;
+    /** The ts of the last delta handed to the producer: how far the streams have got. */
+    private volatile long lastSent;
     private volatile RuntimeException failure;
     private final long start;
 
@@ -85,6 +87,7 @@ final class ConstantRateStreams implements AutoCloseable {
                     Thread.sleep(wait);
                 }
                 sink.send(DeltaEvent.output(ids.get(n.stream), n.ts, n.running));
+                lastSent = n.ts;
                 long gap = Math.round(1000.0 / rates.get(n.stream));
                 queue.add(new Next(n.ts + gap, n.stream, n.running + 1));
             }
@@ -94,6 +97,10 @@ final class ConstantRateStreams implements AutoCloseable {
         } catch (RuntimeException e) {
             failure = e;
         }
+    }
+
+    long lastSent() {
+        return lastSent;
     }
 
     int size() {

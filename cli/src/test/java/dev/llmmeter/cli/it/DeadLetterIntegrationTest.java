@@ -50,6 +50,8 @@ class DeadLetterIntegrationTest {
         bad.put(DeadLetterReason.MISSING_KEY, new String[] {null, "{\"type\":\"begin\",\"stream_id\":\"s\"}"});
         bad.put(DeadLetterReason.KEY_MISMATCH, new String[] {"x", "{\"type\":\"begin\",\"stream_id\":\"s\"}"});
         bad.put(DeadLetterReason.INVALID_TS, new String[] {"s", "{\"type\":\"begin\",\"stream_id\":\"s\",\"ts\":-5}"});
+        // an hour ahead of the meter's clock: a producer with a wrong clock
+        bad.put(DeadLetterReason.FUTURE_TS, new String[] {"s", "{\"type\":\"begin\",\"stream_id\":\"s\",\"ts\":" + (t + 3_600_000) + "}"});
         bad.put(DeadLetterReason.MISSING_COUNT, new String[] {"s", "{\"type\":\"output\",\"stream_id\":\"s\"}"});
         bad.put(DeadLetterReason.INVALID_COUNT, new String[] {"s", "{\"type\":\"output\",\"stream_id\":\"s\",\"running\":1.5}"});
 
