@@ -260,11 +260,13 @@ final class BenchCommand implements Callable<Integer> {
         if (restore != null) {
             s.append(String.format(Locale.ROOT, "%nrestore from the changelog (%s, one partition, fresh state dir; broker and app in one process):%n"
                             + "  %,d sessions, %.1f MB of changelog on the broker, restored in %.2f s: %,.0f records/s, %.1f MB/s%n"
-                            + "  from start(): restore began after %.2f s, RUNNING after %.2f s, first tick after %.2f s "
-                            + "(it took %.1f ms; ticks wait for the next whole second), first stats record after %.2f s (active %,d)%n"
+                            + "  from start(): restore began after %.2f s and ended after %.2f s; the session processor's init began after %.2f s "
+                            + "(it then rebuilds its in-memory mirror from the store); RUNNING after %.2f s;%n"
+                            + "  first tick after %.2f s (it took %.1f ms; ticks wait for the next whole second); first stats record after %.2f s (active %,d)%n"
                             + "  heap of the restored app: %.0f bytes per session (after full GCs, minus before start; approximate: the broker shares the heap)%n",
                     restore.guarantee(), restore.restored(), restore.changelogBytes() / 1e6, restore.restoreSeconds(),
-                    restore.recordsPerSecond(), restore.megabytesPerSecond(), restore.restoreStart(), restore.running(),
+                    restore.recordsPerSecond(), restore.megabytesPerSecond(), restore.restoreStart(), restore.restoreEnd(),
+                    restore.processorInit(), restore.running(),
                     restore.firstTick(), restore.firstTickMs(), restore.firstStats(), restore.firstStatsActive(),
                     restore.heapBytesPerSession()));
         }
@@ -299,6 +301,8 @@ final class BenchCommand implements Callable<Integer> {
                 g.writeNumberField("restore_records_per_second", Math.round(restore.recordsPerSecond()));
                 number(g, "restore_mb_per_second", round(restore.megabytesPerSecond(), 1));
                 number(g, "restore_start_seconds", round(restore.restoreStart(), 3));
+                number(g, "restore_end_seconds", round(restore.restoreEnd(), 3));
+                number(g, "processor_init_seconds", round(restore.processorInit(), 3));
                 number(g, "running_seconds", round(restore.running(), 3));
                 number(g, "first_tick_seconds", round(restore.firstTick(), 3));
                 number(g, "first_tick_ms", round(restore.firstTickMs(), 3));

@@ -41,7 +41,7 @@ class BenchCommandTest {
         assertEquals(3000, r.get("sessions").asInt());
         for (String key : new String[] {"tick_p50_ms", "tick_p99_ms", "tick_max_ms", "heap_bytes_per_session",
             "restore_seconds", "restore_records_per_second", "restore_changelog_mb", "restore_start_seconds",
-            "running_seconds", "first_tick_seconds", "first_stats_seconds", "peak_heap_mb"}) {
+            "restore_end_seconds", "processor_init_seconds", "running_seconds", "first_tick_seconds", "first_stats_seconds", "peak_heap_mb"}) {
             assertTrue(r.get(key).asDouble() > 0, key + " in " + run.out());
         }
         assertEquals(41, r.get("store_value_bytes_per_session").asInt());
