@@ -2,10 +2,12 @@ package dev.llmmeter.cli;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.llmmeter.cli.app.StartupException;
 import dev.llmmeter.cli.bench.BrokerBench;
 import dev.llmmeter.cli.bench.BrokerBench.App;
 import dev.llmmeter.cli.bench.BrokerBench.Guarantee;
 import dev.llmmeter.cli.bench.Machine;
+import dev.llmmeter.cli.bench.RestoreBench;
 import dev.llmmeter.cli.bench.Stats;
 import dev.llmmeter.cli.bench.TickBench;
 import dev.llmmeter.cli.broker.EmbeddedKafka;
@@ -33,12 +35,12 @@ import java.util.concurrent.Callable;
             "",
             "Prints events/s (medians), the ratio metering / pass-through per guarantee, the metering app's tick (punctuation) latency p50/p99, peak heap and process RSS, and the machine. The broker and the apps share this process and its cores. The metering runs set metering.stale.ms and metering.begin.expiry.ms to a day, because the loaded events are minutes old by the time they are read.",
             "",
-            "With --sessions N, instead: the cost of one tick with N live sessions in a single task (no broker), p50/p99 over many ticks, and the bytes of store value per session.",
+            "With --sessions N, instead: the cost of one tick with N live sessions in a single task (no broker), p50/p99/max over many ticks, the bytes of store value and of heap per live session; then (unless --no-restore) the time the metering app takes to restore N sessions from the sessions changelog on the embedded broker (one partition, a fresh state dir, exactly-once as the app runs by default), part of the failover time: restore time, records/s, MB of changelog, and the times from start() to RUNNING, to the restored task's first tick and to the first stats record. Where this build has a per-task session cap (metering.max.sessions.per.task) it is raised to fit N.",
             "",
             "Progress goes to stderr; with --json, stdout carries one JSON object and nothing else."
         },
         footer = {"", "Examples:", "  metering bench", "  metering bench --events 500000 --repetitions 1 --json",
-            "  metering bench --sessions 100000"})
+            "  metering bench --sessions 1000000", "  metering bench --sessions 100000 --no-restore"})
 final class BenchCommand implements Callable<Integer> {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -78,6 +80,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "With --sessions: timed ticks (default: ${DEFAULT-VALUE}; 100 more run first, untimed).")
     private int ticks;
 
+    @Option(names = "--no-restore",
+            description = "With --sessions: only the tick benchmark, without the broker and the restore from the changelog.")
+    private boolean noRestore;
+
     @Option(names = "--config", paramLabel = "FILE",
             description = "Kafka Streams and client settings for both apps over their defaults (and metering.* settings for the metering app), to try other settings.")
     private Path config;
@@ -94,9 +100,14 @@ final class BenchCommand implements Callable<Integer> {
         Path workDir = Files.createTempDirectory(home, "bench-");
         try {
             if (sessions != null) {
-                TickBench.Result r = new TickBench(new TickBench.Options(sessions, ticks, Math.max(1_000, sessions / 10)),
-                        workDir, err).run();
-                out.print(json ? ticksJson(r) + "\n" : ticksTable(r));
+                try (Machine.PeakHeap peakHeap = new Machine.PeakHeap(10)) {
+                    TickBench.Result r = new TickBench(new TickBench.Options(sessions, ticks, Math.max(1_000, sessions / 10)),
+                            workDir, err).run();
+                    RestoreBench.Result restore = noRestore ? null
+                            : new RestoreBench(new RestoreBench.Options(sessions), workDir, err).run();
+                    long peak = peakHeap.peak();
+                    out.print(json ? ticksJson(r, restore, peak) + "\n" : ticksTable(r, restore, peak));
+                }
             } else {
                 BrokerBench.Result r = new BrokerBench(new BrokerBench.Options(events, partitions, streams, repetitions,
                         streamThreads, seed, warmup, ConfigFiles.load(spec.commandLine(), config)), workDir, err).run();
@@ -104,7 +115,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             out.flush();
             return 0;
-        } catch (EmbeddedKafka.BrokerStartException | IllegalStateException e) {
+        } catch (EmbeddedKafka.BrokerStartException | StartupException | IllegalStateException e) {
             err.println("bench: " + e.getMessage());
             return 1;
         } finally {
@@ -235,18 +246,38 @@ final class BenchCommand implements Callable<Integer> {
         });
     }
 
-    private static String ticksTable(TickBench.Result r) {
-        return String.format(Locale.ROOT, "metering bench --sessions: one task, %,d live sessions, %,d timed ticks (%,d deltas between two ticks)%n"
+    private static String ticksTable(TickBench.Result r, RestoreBench.Result restore, long peakHeap) {
+        StringBuilder s = new StringBuilder();
+        s.append(String.format(Locale.ROOT, "metering bench --sessions: one task, %,d live sessions, %,d timed ticks (%,d deltas between two ticks)%n"
                         + "machine: %s%n%n"
                         + "tick: p50 %.2f ms, p99 %.2f ms, max %.2f ms (wall clock)%n"
                         + "      p50 %.2f ms, p99 %.2f ms, max %.2f ms (CPU time of the tick's thread: without preemption by other processes)%n"
-                        + "store value: %d bytes per session; heap: %.0f bytes per live session (in-memory mirror, after GC)%n",
+                        + "store value: %d bytes per session; heap: %.0f bytes per live session (the processor's in-memory mirror: "
+                        + "heap in use after full GCs, after filling the task minus before)%n",
                 r.options().sessions(), r.options().ticks(), r.options().deltasPerTick(), Machine.describe(),
                 r.quantile(0.50), r.quantile(0.99), r.quantile(1.0), r.cpuQuantile(0.50), r.cpuQuantile(0.99),
-                r.cpuQuantile(1.0), r.storeValueBytes(), r.heapBytesPerSession());
+                r.cpuQuantile(1.0), r.storeValueBytes(), r.heapBytesPerSession()));
+        if (restore != null) {
+            s.append(String.format(Locale.ROOT, "%nrestore from the changelog (%s, one partition, fresh state dir; broker and app in one process):%n"
+                            + "  %,d sessions, %.1f MB of changelog on the broker, restored in %.2f s: %,.0f records/s, %.1f MB/s%n"
+                            + "  from start(): restore began after %.2f s and ended after %.2f s; the session processor's init began after %.2f s "
+                            + "(it then rebuilds its in-memory mirror from the store); RUNNING after %.2f s;%n"
+                            + "  first tick after %.2f s (it took %.1f ms; ticks wait for the next whole second); first stats record after %.2f s (active %,d)%n"
+                            + "  heap of the restored app: %.0f bytes per session (after full GCs, minus before start; approximate: the broker shares the heap)%n",
+                    restore.guarantee(), restore.restored(), restore.changelogBytes() / 1e6, restore.restoreSeconds(),
+                    restore.recordsPerSecond(), restore.megabytesPerSecond(), restore.restoreStart(), restore.restoreEnd(),
+                    restore.processorInit(), restore.running(),
+                    restore.firstTick(), restore.firstTickMs(), restore.firstStats(), restore.firstStatsActive(),
+                    restore.heapBytesPerSession()));
+        }
+        s.append(String.format(Locale.ROOT, "%nper-task session cap: %s%n", r.sessionCap() < 0 ? "none in this build"
+                : String.format(Locale.ROOT, "raised to %,d (%s)", r.sessionCap(), TickBench.MAX_SESSIONS_PER_TASK)));
+        s.append(String.format(Locale.ROOT, "peak heap in use %,d MB (sampled every 10 ms); peak process RSS %,d MB%s%n",
+                peakHeap >> 20, Machine.peakRss() >> 20, restore == null ? "" : " (broker included)"));
+        return s.toString();
     }
 
-    private static String ticksJson(TickBench.Result r) {
+    private static String ticksJson(TickBench.Result r, RestoreBench.Result restore, long peakHeap) {
         return json(g -> {
             g.writeNumberField("sessions", r.options().sessions());
             g.writeNumberField("ticks", r.options().ticks());
@@ -257,6 +288,31 @@ final class BenchCommand implements Callable<Integer> {
             number(g, "tick_cpu_p99_ms", round(r.cpuQuantile(0.99), 3));
             g.writeNumberField("store_value_bytes_per_session", r.storeValueBytes());
             g.writeNumberField("heap_bytes_per_session", Math.round(r.heapBytesPerSession()));
+            if (r.sessionCap() < 0) {
+                g.writeNullField("max_sessions_per_task");
+            } else {
+                g.writeNumberField("max_sessions_per_task", r.sessionCap());
+            }
+            if (restore != null) {
+                g.writeStringField("restore_guarantee", restore.guarantee());
+                g.writeNumberField("restore_records", restore.restored());
+                number(g, "restore_changelog_mb", round(restore.changelogBytes() / 1e6, 1));
+                number(g, "restore_seconds", round(restore.restoreSeconds(), 3));
+                g.writeNumberField("restore_records_per_second", Math.round(restore.recordsPerSecond()));
+                number(g, "restore_mb_per_second", round(restore.megabytesPerSecond(), 1));
+                number(g, "restore_start_seconds", round(restore.restoreStart(), 3));
+                number(g, "restore_end_seconds", round(restore.restoreEnd(), 3));
+                number(g, "processor_init_seconds", round(restore.processorInit(), 3));
+                number(g, "running_seconds", round(restore.running(), 3));
+                number(g, "first_tick_seconds", round(restore.firstTick(), 3));
+                number(g, "first_tick_ms", round(restore.firstTickMs(), 3));
+                number(g, "first_stats_seconds", round(restore.firstStats(), 3));
+                g.writeNumberField("first_stats_active", restore.firstStatsActive());
+                g.writeNumberField("restored_heap_bytes_per_session", Math.round(restore.heapBytesPerSession()));
+                number(g, "changelog_fill_seconds", round(restore.fillSeconds(), 2));
+            }
+            g.writeNumberField("peak_heap_mb", peakHeap >> 20);
+            g.writeNumberField("peak_rss_mb", Machine.peakRss() >> 20);
             g.writeNumberField("cores", Machine.cores());
             g.writeStringField("machine", Machine.describe());
         });

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -33,13 +34,31 @@ class BenchCommandTest {
     }
 
     @Test
-    void sessionsBenchmarkTimesTicks() throws IOException {
-        SimulateCommandTest.Run run = SimulateCommandTest.metering("bench", "--sessions", "2000", "--ticks", "20", "--json");
+    void sessionsBenchmarkTimesTicksAndTheRestoreFromTheChangelog() throws IOException {
+        SimulateCommandTest.Run run = SimulateCommandTest.metering("bench", "--sessions", "3000", "--ticks", "20", "--json");
         assertEquals(0, run.exit(), run.err());
         JsonNode r = JSON.readTree(run.out());
-        assertEquals(2000, r.get("sessions").asInt());
-        assertTrue(r.get("tick_p99_ms").asDouble() > 0);
+        assertEquals(3000, r.get("sessions").asInt());
+        for (String key : new String[] {"tick_p50_ms", "tick_p99_ms", "tick_max_ms", "heap_bytes_per_session",
+            "restore_seconds", "restore_records_per_second", "restore_changelog_mb", "restore_start_seconds",
+            "restore_end_seconds", "processor_init_seconds", "running_seconds", "first_tick_seconds", "first_stats_seconds", "peak_heap_mb"}) {
+            assertTrue(r.get(key).asDouble() > 0, key + " in " + run.out());
+        }
         assertEquals(41, r.get("store_value_bytes_per_session").asInt());
+        assertEquals("exactly_once_v2", r.get("restore_guarantee").asText(), "the app's default guarantee");
+        assertEquals(3000, r.get("restore_records").asLong(), "every session written to the changelog is restored");
+        assertEquals(3000, r.get("first_stats_active").asLong(), "and counted live by the restored task's first tick");
+        assertTrue(r.has("max_sessions_per_task"));
+    }
+
+    @Test
+    void sessionsBenchmarkWithoutRestoreNeedsNoBroker() throws IOException {
+        SimulateCommandTest.Run run = SimulateCommandTest.metering("bench", "--sessions", "1000", "--ticks", "10",
+                "--no-restore", "--json");
+        assertEquals(0, run.exit(), run.err());
+        JsonNode r = JSON.readTree(run.out());
+        assertTrue(r.get("tick_p99_ms").asDouble() > 0);
+        assertFalse(r.has("restore_seconds"));
     }
 
     @Test

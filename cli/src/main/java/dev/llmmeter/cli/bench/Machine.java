@@ -72,6 +72,40 @@ public final class Machine {
         return -1;
     }
 
+    /**
+     * The highest heap in use seen by a daemon thread that samples it every {@code periodMs} until closed:
+     * a sampled peak (a spike between two samples is missed), cheap enough to run beside a benchmark.
+     */
+    public static final class PeakHeap implements AutoCloseable {
+        private final Thread sampler;
+        private volatile long peak = heapUsed();
+        private volatile boolean stopped;
+
+        public PeakHeap(long periodMs) {
+            sampler = new Thread(() -> {
+                while (!stopped) {
+                    long used = heapUsed();
+                    if (used > peak) {
+                        peak = used;
+                    }
+                    java.util.concurrent.locks.LockSupport.parkNanos(periodMs * 1_000_000L);
+                }
+            }, "bench-peak-heap");
+            sampler.setDaemon(true);
+            sampler.start();
+        }
+
+        /** Bytes; includes the present moment. */
+        public long peak() {
+            return Math.max(peak, heapUsed());
+        }
+
+        @Override
+        public void close() {
+            stopped = true;
+        }
+    }
+
     /** Heap in use after a full collection, bytes: for footprint estimates (not on a timed path). */
     public static long heapUsedAfterGc() {
         long used = Long.MAX_VALUE;

@@ -21,6 +21,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -31,6 +32,13 @@ import java.util.Properties;
  * app, and every session stays live (recent deltas: nothing is pruned).
  */
 public final class TickBench {
+    /**
+     * A per-task cap on live sessions ({@code MeteringConfig}, default 200,000) that builds from the lead's
+     * session-cap change have; a bench with more sessions must raise it. Looked up in
+     * {@link MeteringConfig#DEFAULTS} at run time, so this code compiles and runs with and without it.
+     */
+    public static final String MAX_SESSIONS_PER_TASK = "metering.max.sessions.per.task";
+
     /** Ticks run before timing, for the JIT. */
     static final int WARMUP_TICKS = 100;
 
@@ -44,10 +52,13 @@ public final class TickBench {
 
     /**
      * @param storeValueBytes  bytes of one session's value in the {@code sessions} store (and its changelog)
-     * @param heapBytesPerSession heap held per live session (the in-memory mirror: map entry, key, session), after GC
+     * @param heapBytesPerSession heap held per live session: heap in use after full GCs, after filling the task
+     *                            minus before, over the sessions (the processor's in-memory mirror: map entry,
+     *                            key string, session; the RocksDB store itself is off-heap)
+     * @param sessionCap          the per-task session cap the run set ({@link #MAX_SESSIONS_PER_TASK}), -1 for none
      */
     public record Result(Options options, double[] tickMs, double[] tickCpuMs, int storeValueBytes,
-                         double heapBytesPerSession, double seconds) {
+                         double heapBytesPerSession, long sessionCap, double seconds) {
         /** Of the ticks' wall-clock durations. */
         public double quantile(double q) {
             return Stats.quantile(Stats.sorted(tickMs), q);
@@ -57,6 +68,23 @@ public final class TickBench {
         public double cpuQuantile(double q) {
             return tickCpuMs == null ? Double.NaN : Stats.quantile(Stats.sorted(tickCpuMs), q);
         }
+    }
+
+    /**
+     * Lets one task hold {@code sessions} live sessions: puts {@link #MAX_SESSIONS_PER_TASK} into
+     * {@code settings} (at least {@code sessions + 1}, never below its default), but only when this build's
+     * {@link MeteringConfig} knows the key (it rejects unknown {@code metering.*} keys).
+     *
+     * @return the cap now in the settings, or -1 when this build has none
+     */
+    public static long allowSessions(Map<Object, Object> settings, int sessions) {
+        String cap = MeteringConfig.DEFAULTS.get(MAX_SESSIONS_PER_TASK);
+        if (cap == null) {
+            return -1;
+        }
+        long raised = Math.max(Long.parseLong(cap.trim()), sessions + 1L);
+        settings.put(MAX_SESSIONS_PER_TASK, String.valueOf(raised));
+        return raised;
     }
 
     private final Options options;
@@ -81,7 +109,9 @@ public final class TickBench {
                 .withLoggingDisabled().withCachingDisabled().build();
         store.init(context.getStateStoreContext(), store);
         context.addStateStore(store);
-        MeteringConfig config = MeteringConfig.defaults();
+        Properties settings = new Properties();
+        long cap = allowSessions(settings, options.sessions());
+        MeteringConfig config = MeteringConfig.fromMap(settings);
         SessionMeter meter = new SessionMeter(config);
 
         long now = Ticks.tickOf(System.currentTimeMillis());
@@ -145,7 +175,7 @@ public final class TickBench {
         }
         meter.close();
         store.close();
-        return new Result(options, timed, timedCpu, valueBytes, heapPerSession, (System.nanoTime() - started) / 1e9);
+        return new Result(options, timed, timedCpu, valueBytes, heapPerSession, cap, (System.nanoTime() - started) / 1e9);
     }
 
     private static Partial lastPartialCheck(SessionMeter meter, MockProcessorContext<String, Partial> context, long time) {
