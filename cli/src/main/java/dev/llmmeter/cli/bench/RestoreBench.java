@@ -193,9 +193,9 @@ public final class RestoreBench {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < options.sessions() && failed.get() == null; i++) {
                 long begin = now - 5_000 + (i % 1000);
-                Session s = Session.begun(begin);
-                s.applyDelta(EventType.OUTPUT, 1, begin + 200);
-                s.applyDelta(EventType.OUTPUT, 2, begin + 230);
+                Session s = Session.begun(begin, begin);
+                s.applyDelta(EventType.OUTPUT, 1, begin + 200, begin + 200);
+                s.applyDelta(EventType.OUTPUT, 2, begin + 230, begin + 230);
                 byte[] key = ("bench-stream-" + i).getBytes(StandardCharsets.UTF_8);
                 producer.send(new ProducerRecord<>(CHANGELOG_TOPIC, 0, now, key, serde.serialize(CHANGELOG_TOPIC, s)),
                         (md, e) -> {
