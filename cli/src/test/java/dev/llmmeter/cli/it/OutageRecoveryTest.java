@@ -33,10 +33,11 @@ class OutageRecoveryTest {
         Properties settings = LiveApps.settings(kafka.bootstrapServers(), kafka.clientConfig(), "outage", state, 2);
         Properties client = new Properties();
         client.putAll(kafka.clientConfig());
+        MeteringApp first = LiveApps.startRunning(settings);
         try (StatsCollector collector = new StatsCollector(kafka.bootstrapServers(), kafka.clientConfig());
              ConstantRateStreams load = new ConstantRateStreams(kafka.bootstrapServers(), client, "long", 5, 10, 20)) {
             long down;
-            try (MeteringApp app = LiveApps.startRunning(settings)) {
+            try (first) {
                 collector.await(s -> s.active() == 3 && s.tps() != null, Duration.ofSeconds(60), "with the 3 streams metered");
                 down = System.currentTimeMillis();
             }
