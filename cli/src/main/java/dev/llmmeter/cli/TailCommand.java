@@ -1,8 +1,10 @@
 package dev.llmmeter.cli;
 
 import dev.llmmeter.cli.app.ClusterCheck;
+import dev.llmmeter.cli.app.RecentTicks;
 import dev.llmmeter.cli.app.StartupException;
 import dev.llmmeter.cli.app.StatsTail;
+import dev.llmmeter.contract.Stats;
 import dev.llmmeter.contract.StatsCodec;
 import dev.llmmeter.topology.MeteringConfig;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -16,13 +18,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.function.Predicate;
 
 @Command(name = "tail",
         mixinStandardHelpOptions = true,
         usageHelpAutoWidth = true,
         header = "Show the live stats: a terminal view updated in place, or JSON lines.",
         description = {
-            "A downstream consumer of metering.stats (read_committed, no consumer group). The view shows the tick time, TPS, high, low, active streams and a sparkline of the last minute's TPS, redrawn in place each second. With --json, each stats record is printed as it arrives, one JSON line each, and nothing else goes to stdout.",
+            "A downstream consumer of metering.stats (read_committed, no consumer group). Each tick is shown once: a record repeating one of the last 600 ticks (at-least-once can publish a tick twice) is skipped. The view shows the tick time, TPS, high, low, active streams and a sparkline of the last minute's TPS, redrawn in place each second. With --json, each stats record is printed as it arrives, one JSON line each, and nothing else goes to stdout.",
             "",
             "Settings (security included) come from --config and METERING_* environment variables, as for 'topology'."
         })
@@ -104,17 +107,51 @@ final class TailCommand implements Callable<Integer> {
         }
     }
 
-    /** Used by 'run' as well: JSON lines, or the in-place view. */
+    /** Used by 'run' as well: JSON lines, or the in-place view; each tick once. */
     static long printTo(StatsTail tail, PrintStream out, boolean json, long maxRecords) {
+        long n = tail.run(printer(out, json), maxRecords);
+        if (!json) {
+            out.println();
+        }
+        return n;
+    }
+
+    /**
+     * Prints a stats record unless its tick was shown already (under at-least-once the topology may publish a
+     * tick twice; see {@link RecentTicks}); tells whether it printed it. JSON lines are the record's bytes as
+     * they are.
+     */
+    static Predicate<byte[]> printer(PrintStream out, boolean json) {
+        RecentTicks shown = new RecentTicks();
         if (json) {
-            return tail.run(v -> out.println(new String(v, StandardCharsets.UTF_8)), maxRecords);
+            return v -> {
+                String line = new String(v, StandardCharsets.UTF_8);
+                Long ts = tsOf(v);
+                if (ts != null && !shown.firstTime(ts)) {
+                    return false;
+                }
+                out.println(line);
+                return true;
+            };
         }
         StatsView view = new StatsView();
-        long n = tail.run(v -> {
-            out.print("\r\u001b[2K" + view.render(StatsCodec.decode(v)));
+        return v -> {
+            Stats s = StatsCodec.decode(v);
+            if (!shown.firstTime(s.ts())) {
+                return false;
+            }
+            out.print("\r\u001b[2K" + view.render(s));
             out.flush();
-        }, maxRecords);
-        out.println();
-        return n;
+            return true;
+        };
+    }
+
+    /** The tick of a record, or null when it is not a stats record (printed as it is: --json hides nothing). */
+    private static Long tsOf(byte[] value) {
+        try {
+            return StatsCodec.decode(value).ts();
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 }

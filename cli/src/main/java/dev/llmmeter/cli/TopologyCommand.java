@@ -10,6 +10,7 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.Callable;
 
 @Command(name = "topology",
@@ -24,7 +25,7 @@ import java.util.concurrent.Callable;
             "Run more instances with the same application id to scale out; the input topic's partition count bounds how many are useful."
         },
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:stopped cleanly", "1:failed (unreachable cluster, missing permission, fatal processing error)", "2:bad usage or settings"})
+        exitCodeList = {"0:stopped cleanly (SIGTERM or Ctrl-C)", "1:failed (unreachable cluster, missing permission, fatal processing error)", "2:bad usage or settings"})
 final class TopologyCommand implements Callable<Integer> {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -60,19 +61,33 @@ final class TopologyCommand implements Callable<Integer> {
         } catch (StartupException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        // SIGTERM/Ctrl-C close the app and let this method return 0; the hook covers any other way out.
+        AtomicReference<String> signal = StopSignals.install(app::close);
         Thread hook = new Thread(app::close, "metering-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        boolean failed;
         try {
             app.start();
             System.err.println("metering: running (application id "
                     + app.streamsProperties().getProperty(StreamsConfig.APPLICATION_ID_CONFIG) + "); Ctrl-C to stop");
-            boolean failed = app.awaitStop();
-            return failed ? 1 : 0;
+            failed = app.awaitStop();
         } catch (StartupException e) {
             System.err.println("metering: " + e.getMessage());
-            return 1;
-        } finally {
             app.close();
+            return 1;
+        } catch (RuntimeException | InterruptedException | Error e) {
+            app.close();
+            throw e;
         }
+        boolean closed = app.stop();
+        if (failed) {
+            return 1;
+        }
+        if (!closed) {
+            System.err.println("metering: did not close within " + MeteringApp.CLOSE_TIMEOUT.toSeconds() + " s");
+            return 1;
+        }
+        System.err.println("metering: stopped cleanly" + (signal.get() == null ? "" : " on " + signal.get()));
+        return 0;
     }
 }

@@ -5,6 +5,7 @@ import dev.llmmeter.topology.MeteringTopology;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.MissingSourceTopicException;
@@ -13,6 +14,7 @@ import org.apache.kafka.common.errors.RetriableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
@@ -39,7 +41,9 @@ public final class MeteringApp implements AutoCloseable {
     static final Duration REPLACEMENT_WINDOW = Duration.ofMinutes(5);
     private long replacementWindowStart = System.nanoTime();
     private int replacements;
-    private KafkaStreams streams;
+    private volatile KafkaStreams streams;
+    private boolean closed;
+    private boolean closedCleanly;
 
     /**
      * @param settings all settings: Kafka client and Streams ones, and {@code metering.*}
@@ -72,6 +76,13 @@ public final class MeteringApp implements AutoCloseable {
 
     /** Checks the cluster answers, creates missing topics, starts the streams. Returns once started. */
     public void start() {
+        try {
+            String instanceId = StreamsSettings.withInstanceId(streamsProperties);
+            LOG.info("group.instance.id {}", instanceId == null ? "none (dynamic membership)" : instanceId);
+        } catch (IOException e) {
+            throw new StartupException("cannot keep this instance's group.instance.id in the state directory "
+                    + streamsProperties.getProperty(StreamsConfig.STATE_DIR_CONFIG) + ": " + e, e);
+        }
         StreamsConfig streamsConfig;
         try {
             streamsConfig = new StreamsConfig(streamsProperties);
@@ -98,19 +109,27 @@ public final class MeteringApp implements AutoCloseable {
         } finally {
             admin.close(Duration.ZERO); // nothing is pending unless setup failed, and then it is abandoned
         }
+        KafkaStreams created;
         try {
-            streams = new KafkaStreams(MeteringTopology.build(config), streamsConfig);
+            created = new KafkaStreams(MeteringTopology.build(config), streamsConfig);
         } catch (KafkaException e) {
             throw new StartupException("cannot create the Kafka Streams client: " + rootMessage(e), e);
         }
-        streams.setUncaughtExceptionHandler(this::onStreamThreadFailure);
-        streams.setStateListener((now, before) -> {
+        created.setUncaughtExceptionHandler(this::onStreamThreadFailure);
+        created.setStateListener((now, before) -> {
             LOG.info("state {} -> {}", before, now);
             if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
                 stopped.countDown();
             }
         });
-        streams.start();
+        synchronized (this) {
+            if (closed) { // stopped (a signal) while the cluster check ran: start nothing
+                created.close(Duration.ZERO);
+                return;
+            }
+            streams = created;
+            streams.start();
+        }
     }
 
     /**
@@ -169,11 +188,25 @@ public final class MeteringApp implements AutoCloseable {
         return failure;
     }
 
+    /**
+     * Closes the streams, committing what was processed, and leaves the consumer group: a planned stop
+     * hands this instance's tasks (the stats combiner's, maybe) to the others at once, instead of after
+     * {@code session.timeout.ms} as a static member otherwise would. A restart rejoins under the same
+     * {@code group.instance.id}. Idempotent.
+     */
     @Override
     public void close() {
-        if (streams != null) {
-            streams.close(CLOSE_TIMEOUT);
+        stop();
+    }
+
+    /** {@link #close()}, telling whether the streams closed within {@link #CLOSE_TIMEOUT} (true if never started). */
+    public synchronized boolean stop() {
+        if (!closed) {
+            closed = true;
+            closedCleanly = streams == null || streams.close(CloseOptions.timeout(CLOSE_TIMEOUT)
+                    .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+            stopped.countDown();
         }
-        stopped.countDown();
+        return closedCleanly;
     }
 }

@@ -12,7 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * A downstream consumer of the stats topic: no consumer group (it reads, it does not share work),
@@ -62,14 +62,16 @@ public final class StatsTail implements AutoCloseable {
         }
     }
 
-    /** Polls until {@link #wakeup()} or {@code max} records (0: no limit), handing each value to {@code sink}. */
-    public long run(Consumer<byte[]> sink, long max) {
+    /**
+     * Polls until {@link #wakeup()} or {@code max} records shown (0: no limit), handing each value to
+     * {@code sink}, which tells whether it showed it (false: a repeat it skipped).
+     */
+    public long run(Predicate<byte[]> sink, long max) {
         long seen = 0;
         try {
             while (max == 0 || seen < max) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    sink.accept(r.value());
-                    if (++seen == max) {
+                    if (sink.test(r.value()) && ++seen == max) {
                         break;
                     }
                 }

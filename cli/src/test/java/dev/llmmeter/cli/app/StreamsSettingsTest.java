@@ -39,4 +39,26 @@ class StreamsSettingsTest {
                 MeteringConfig.defaults());
         assertFalse(p.containsKey(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG));
     }
+
+    @Test
+    void aCrashedMemberIsDetectedWithinTenSeconds() {
+        Properties p = StreamsSettings.forApp(user(), MeteringConfig.defaults());
+        assertEquals("10000", p.get("session.timeout.ms"));
+        assertEquals("1000", p.get("heartbeat.interval.ms"));
+    }
+
+    @Test
+    void theUsersSessionTimeoutAndHeartbeatWin() {
+        Properties p = StreamsSettings.forApp(user("session.timeout.ms", "45000", "heartbeat.interval.ms", "3000"),
+                MeteringConfig.defaults());
+        assertEquals("45000", p.get("session.timeout.ms"));
+        assertEquals("3000", p.get("heartbeat.interval.ms"));
+    }
+
+    @Test
+    void theStreamsGroupProtocolGetsNoConsumerGroupTimings() {
+        Properties p = StreamsSettings.forApp(user("group.protocol", "streams"), MeteringConfig.defaults());
+        assertFalse(p.containsKey("session.timeout.ms"));
+        assertFalse(p.containsKey("heartbeat.interval.ms"));
+    }
 }

@@ -28,11 +28,15 @@ final class ConstantRateStreams implements AutoCloseable {
     private final long start;
 
     ConstantRateStreams(String bootstrap, Properties client, String prefix, double... ratesPerStream) {
+        this(bootstrap, client, Topics.DELTAS, prefix, ratesPerStream);
+    }
+
+    ConstantRateStreams(String bootstrap, Properties client, String topic, String prefix, double... ratesPerStream) {
         for (int i = 0; i < ratesPerStream.length; i++) {
             ids.add(prefix + "-" + i);
             rates.add(ratesPerStream[i]);
         }
-        this.sink = new KafkaSink(bootstrap, Topics.DELTAS, client);
+        this.sink = new KafkaSink(bootstrap, topic, client);
         this.start = System.currentTimeMillis();
         this.sender = new Thread(this::send, "constant-rate-streams");
         sender.start();

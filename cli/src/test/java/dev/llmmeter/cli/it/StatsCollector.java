@@ -23,15 +23,20 @@ final class StatsCollector implements AutoCloseable {
     private final KafkaConsumer<String, byte[]> consumer;
     private final List<Stats> stats = new ArrayList<>();
     private final List<String> keys = new ArrayList<>();
+    private final List<Long> arrivals = new ArrayList<>();
     private final Thread poller;
 
     StatsCollector(String bootstrap, Map<String, Object> client) {
+        this(bootstrap, client, Topics.STATS);
+    }
+
+    StatsCollector(String bootstrap, Map<String, Object> client, String topic) {
         Properties p = new Properties();
         p.putAll(client);
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
-        consumer.assign(List.of(new TopicPartition(Topics.STATS, 0)));
+        consumer.assign(List.of(new TopicPartition(topic, 0)));
         consumer.seekToBeginning(consumer.assignment());
         poller = new Thread(this::poll, "stats-collector");
         poller.start();
@@ -40,11 +45,14 @@ final class StatsCollector implements AutoCloseable {
     private void poll() {
         try {
             while (true) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                var records = consumer.poll(Duration.ofMillis(200));
+                long arrived = System.currentTimeMillis();
+                for (ConsumerRecord<String, byte[]> r : records) {
                     Stats s = StatsCodec.decode(r.value());
                     synchronized (this) {
                         stats.add(s);
                         keys.add(r.key());
+                        arrivals.add(arrived);
                         if (r.timestamp() != s.ts()) {
                             throw new AssertionError("record timestamp " + r.timestamp() + " differs from stats ts " + s.ts());
                         }
@@ -58,6 +66,11 @@ final class StatsCollector implements AutoCloseable {
 
     synchronized List<Stats> stats() {
         return List.copyOf(stats);
+    }
+
+    /** When each record of {@link #stats()} was received, wall-clock epoch ms (same index). */
+    synchronized List<Long> arrivals() {
+        return List.copyOf(arrivals);
     }
 
     synchronized List<String> keys() {
