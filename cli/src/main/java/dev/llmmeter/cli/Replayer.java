@@ -52,6 +52,12 @@ import java.util.function.Consumer;
  * line without {@code ts} takes the last accepted one's). A rejected line is piped as it is, without a key, at the
  * current wall clock and event time, and moves no clock: the topology dead-letters it with the codec's reason, as
  * on Kafka. Blank lines are skipped.
+ *
+ * <p>Idle stretches cost one tick: after a tick that emitted no stats record, and with no accepted event since,
+ * the topology emits nothing until the next accepted event (no session has a recent delta, and the idle record
+ * has been sent), so the clock jumps straight to the fire time of the last tick before that event. That one
+ * punctuation prunes what the skipped ones would have (pruning only grows with the tick), and Kafka keeps the
+ * punctuation schedule aligned to whole seconds after a jump. The tail is crossed the same way.
  */
 public final class Replayer {
     private static final JsonFactory JSON = JsonFactory.builder().build();
@@ -68,7 +74,7 @@ public final class Replayer {
 
     /**
      * What a replay did, for the summary. {@code events} counts every line piped (accepted and dead-lettered);
-     * {@code ticks} counts the ticks run.
+     * {@code ticks} counts the punctuations run, an idle stretch crossed in one step counting one.
      */
     public record Summary(long events, long deadLetters, long outOfOrder, long unknownStream, long ticks,
                           long statsRecords) {
@@ -149,6 +155,7 @@ public final class Replayer {
         private long wallClock;  // the driver's wall clock
         private long eventTime;  // ts of the last accepted event: the time of lines without ts, and of dead letters
         private long lastTs = Long.MIN_VALUE; // the latest accepted ts, where the tail starts
+        private boolean idle;    // the last tick emitted nothing and no accepted event came since
         private long events;
         private long deadLetters;
         private long ticks;
@@ -182,6 +189,7 @@ public final class Replayer {
                 tickBefore(eventTime);
                 arriveAt(eventTime);
                 input.pipeInput(new TestRecord<>(line.key(), line.value(), null, eventTime));
+                idle = false;
             } else {
                 // Where it stands in the trace, on no clock of its own: the topology dead-letters it.
                 input.pipeInput(new TestRecord<>(null, line.value(), null, eventTime));
@@ -190,9 +198,15 @@ public final class Replayer {
             drainDeadLetters();
         }
 
-        /** Runs every tick strictly before {@code time}: an event at ts == T is applied before the tick at T. */
+        /**
+         * Runs every tick strictly before {@code time} (an event at ts == T is applied before the tick at T);
+         * an idle stretch in one step, to the last of those ticks.
+         */
         private void tickBefore(long time) {
             while (time - clock > INTERVAL_MS) { // the next tick, clock + 1 s, is before time
+                if (idle) {
+                    clock = Ticks.tickOf(time - 1) - INTERVAL_MS; // tick() below runs the last tick before time
+                }
                 tick();
             }
         }
@@ -213,10 +227,13 @@ public final class Replayer {
                 wallClock = fire;
             }
             ticks++;
+            boolean emitted = false;
             while (!statsTopic.isEmpty()) {
                 stats.accept(new String(statsTopic.readValue(), StandardCharsets.UTF_8));
                 statsRecords++;
+                emitted = true;
             }
+            idle = !emitted;
             drainDeadLetters();
         }
 
