@@ -63,6 +63,12 @@ public final class Replayer {
     private static final JsonFactory JSON = JsonFactory.builder().build();
     private static final String APPLICATION_ID = "metering-replay";
     private static final long INTERVAL_MS = Ticks.INTERVAL.toMillis();
+    /**
+     * The latest time the replay's clock reaches: the last millisecond of the year 9999. The wire contract allows
+     * any ts up to 2^63 - 1, but the driver's wall clock follows the trace's ts, and Kafka's punctuation schedule
+     * overflows near the end of that range.
+     */
+    static final long MAX_TS = 253_402_300_799_999L;
 
     private final MeteringConfig config;
     private final Duration tail;
@@ -100,16 +106,16 @@ public final class Replayer {
      * @param deadLetter receives each dead letter as {@code {"reason":..,"detail":..,"value":..}}, or with
      *                   {@code "value_base64"} instead of {@code "value"} when the line is not valid UTF-8
      * @throws IOException                 when the trace cannot be read (the message names {@code source})
-     * @throws UnreplayableTraceException when the trace has lines but no accepted one carries a {@code ts}
+     * @throws UnreplayableTraceException when the trace has lines but no accepted one carries a {@code ts}, or an
+     *                                    accepted line's ts is past {@link #MAX_TS} (the stats up to it are out)
      */
     public Summary replay(InputStream trace, String source, Consumer<String> stats, Consumer<String> deadLetter)
             throws IOException, UnreplayableTraceException {
         try (TraceLines lines = new TraceLines(trace, source)) {
             ArrayDeque<TraceLine> head = new ArrayDeque<>();
             TraceLine firstTimed = null;
-            byte[] bytes;
-            while (firstTimed == null && (bytes = lines.next()) != null) {
-                TraceLine t = TraceLine.of(bytes);
+            TraceLine t;
+            while (firstTimed == null && (t = next(lines, source)) != null) {
                 head.add(t);
                 if (t.accepted() && t.ts() != DeltaEvent.NO_TS) {
                     firstTimed = t;
@@ -129,18 +135,32 @@ public final class Replayer {
                 throw new IOException("cannot create a temporary state directory: " + e.getMessage(), e);
             }
             try (Run run = new Run(Ticks.tickOf(firstTimed.ts()), stateDir, stats, deadLetter)) {
-                for (TraceLine t : head) {
-                    run.apply(t);
+                for (TraceLine h : head) {
+                    run.apply(h);
                 }
                 head.clear();
-                while ((bytes = lines.next()) != null) {
-                    run.apply(TraceLine.of(bytes));
+                while ((t = next(lines, source)) != null) {
+                    run.apply(t);
                 }
                 return run.finish();
             } finally {
                 Utils.delete(stateDir.toFile());
             }
         }
+    }
+
+    /** The next line, decoded; null at the end. */
+    private static TraceLine next(TraceLines lines, String source) throws IOException, UnreplayableTraceException {
+        byte[] bytes = lines.next();
+        if (bytes == null) {
+            return null;
+        }
+        TraceLine t = TraceLine.of(bytes);
+        if (t.accepted() && t.ts() > MAX_TS) {
+            throw new UnreplayableTraceException("line " + lines.lineNumber() + " of " + source + ": ts " + t.ts()
+                    + " is past the end of the year 9999, the latest time the replay clock can reach (" + MAX_TS + ")");
+        }
+        return t;
     }
 
     /** One replay in progress: the driver, its clock and the counts. */
@@ -204,8 +224,8 @@ public final class Replayer {
          */
         private void tickBefore(long time) {
             while (time - clock > INTERVAL_MS) { // the next tick, clock + 1 s, is before time
-                if (idle) {
-                    clock = Ticks.tickOf(time - 1) - INTERVAL_MS; // tick() below runs the last tick before time
+                if (idle) { // tick() below runs the last tick before time
+                    clock = Ticks.tickOf(time - 1) - INTERVAL_MS;
                 }
                 tick();
             }
@@ -245,10 +265,8 @@ public final class Replayer {
         }
 
         Summary finish() {
-            long end = lastTs + tail.toMillis();
-            if (end < lastTs) {
-                end = Long.MAX_VALUE; // overflow
-            }
+            // Saturating: a tail or a ts near the end of time must not wrap the clock around.
+            long end = Math.min(saturatingAdd(lastTs, tailMs()), MAX_TS);
             tickBefore(end);
             if (clock < end) {
                 tick(); // the first tick at or after end
@@ -259,10 +277,23 @@ public final class Replayer {
                     ticks, statsRecords);
         }
 
+        private long tailMs() {
+            try {
+                return tail.toMillis();
+            } catch (ArithmeticException e) {
+                return Long.MAX_VALUE;
+            }
+        }
+
         @Override
         public void close() {
             driver.close();
         }
+    }
+
+    private static long saturatingAdd(long a, long b) {
+        long sum = a + b;
+        return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
     }
 
     /**

@@ -17,6 +17,7 @@ final class TraceLines implements AutoCloseable {
     private int pos;   // next unread byte in buf
     private int limit; // end of the bytes read into buf
     private boolean eof;
+    private long lineNumber;
 
     /** @param source names the input in read errors, e.g. the file name */
     TraceLines(InputStream in, String source) {
@@ -28,10 +29,19 @@ final class TraceLines implements AutoCloseable {
     byte[] next() throws IOException {
         while (true) {
             byte[] line = nextLine();
-            if (line == null || !isBlank(line)) {
+            if (line == null) {
+                return null;
+            }
+            lineNumber++;
+            if (!isBlank(line)) {
                 return line;
             }
         }
+    }
+
+    /** The number (from 1, blank lines counted) of the line {@link #next()} returned last. */
+    long lineNumber() {
+        return lineNumber;
     }
 
     private byte[] nextLine() throws IOException {

@@ -252,6 +252,22 @@ class ReplayerTest {
     }
 
     @Test
+    void anAcceptedTsPastTheYear9999CannotBeReplayedAndNamesItsLine() {
+        byte[] trace = utf8(BEGIN_S1 + "\n\n" + "{\"type\":\"begin\",\"stream_id\":\"s2\",\"ts\":9223372036854775807}\n");
+        Replayer.UnreplayableTraceException e = assertThrows(Replayer.UnreplayableTraceException.class, () -> replay(trace));
+        assertEquals("line 3 of the trace: ts 9223372036854775807 is past the end of the year 9999, the latest time the "
+                + "replay clock can reach (253402300799999)", e.getMessage());
+    }
+
+    @Test
+    void aTailTooLongForTheClockEndsAtTheYear9999InOneStep() throws Exception {
+        Result r = replay(utf8(String.join("\n", BEGIN_S1, OUTPUT_1, OUTPUT_5)), Long.MAX_VALUE / 1000 + 1);
+        assertEquals(63, r.stats().size()); // as with any tail over 61 s
+        // the idle stretch to the end of 9999 is one tick, and the tick at or after it one more
+        assertEquals(63 + 1 + 1 + 1, r.summary().ticks());
+    }
+
+    @Test
     void anEmptyTraceIsReplayedAsNothing() throws Exception {
         Result r = replay(utf8("\n  \n\r\n"));
         assertEquals(new Replayer.Summary(0, 0, 0, 0, 0, 0), r.summary());
