@@ -29,7 +29,7 @@ import java.util.concurrent.Callable;
             "",
             "The clock starts at floor(first accepted ts / 1000) x 1000 and ticks every whole second; every event with ts <= T is applied before the tick at T; the last tick is the first one at or after the last accepted ts + the tail. An idle stretch (no stats to emit until the next event) is crossed in one step.",
             "",
-            "Exit status: 0 when the trace was replayed (dead letters included); 1 when it cannot be read, or no line of it is a valid event with a ts; 2 on bad options."
+            "Exit status: 0 when the trace was replayed (dead letters included); 1, with one line on stderr, when it cannot be read, when no line of it is a valid event with a ts, or when a valid event is dated after the year 9999 (the end of the replay clock); 2 on bad options."
         },
         footer = {"", "Example:", "  metering replay --input trace.jsonl --dlq dead.jsonl > stats.jsonl"})
 final class ReplayCommand implements Callable<Integer> {

@@ -211,7 +211,7 @@ public final class Replayer {
                 input.pipeInput(new TestRecord<>(line.key(), line.value(), null, eventTime));
                 idle = false;
             } else {
-                // Where it stands in the trace, on no clock of its own: the topology dead-letters it.
+                // Rejected: at the current wall clock and event time, moving neither; the topology dead-letters it.
                 input.pipeInput(new TestRecord<>(null, line.value(), null, eventTime));
             }
             events++;
