@@ -5,13 +5,12 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.BufferedReader;
-import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -26,7 +25,11 @@ import java.util.concurrent.Callable;
         description = {
             "Runs the real metering topology in Kafka's TopologyTestDriver (no broker) over a trace of delta events and prints each stats record as one JSON line on stdout. A summary (events, dead letters, out-of-order deltas) goes to stderr.",
             "",
-            "The clock starts at floor(first ts / 1000) x 1000 and ticks every whole second; every event with ts <= T is applied before the tick at T; the last tick is the first one at or after the last event's ts + the tail. A line's key is its stream_id; a line without ts takes the time of the line before it; blank lines are skipped."
+            "Lines are read as bytes and decoded by the topology's own decoder. A valid line (an accepted event) is keyed by its stream_id and arrives at its ts; a line without ts takes the ts of the last accepted event. A line that breaks the contract (not UTF-8, not JSON, a missing field, ...) is dead-lettered, exactly as on Kafka, and moves no clock. Blank lines are skipped.",
+            "",
+            "The clock starts at floor(first accepted ts / 1000) x 1000 and ticks every whole second; every event with ts <= T is applied before the tick at T; the last tick is the first one at or after the last accepted ts + the tail. An idle stretch (no stats to emit until the next event) is crossed in one step.",
+            "",
+            "Exit status: 0 when the trace was replayed (dead letters included); 1, with one line on stderr, when it cannot be read, when no line of it is a valid event with a ts, or when a valid event is dated after the year 9999 (the end of the replay clock); 2 on bad options."
         },
         footer = {"", "Example:", "  metering replay --input trace.jsonl --dlq dead.jsonl > stats.jsonl"})
 final class ReplayCommand implements Callable<Integer> {
@@ -38,11 +41,11 @@ final class ReplayCommand implements Callable<Integer> {
     private String input;
 
     @Option(names = "--tail-seconds", defaultValue = "65", paramLabel = "N",
-            description = "Keep ticking this many seconds past the last event (default: ${DEFAULT-VALUE}), so stale pruning and the idle record show.")
+            description = "Keep ticking this many seconds past the last accepted event's ts (default: ${DEFAULT-VALUE}), so stale pruning and the idle record show.")
     private long tailSeconds;
 
     @Option(names = "--dlq", paramLabel = "FILE",
-            description = "Write each dead-lettered line here as {\"reason\":..,\"detail\":..,\"value\":..}.")
+            description = "Write each dead-lettered line here as {\"reason\":..,\"detail\":..,\"value\":..}; a line that is not valid UTF-8 has \"value_base64\" (its bytes in Base64) instead of \"value\".")
     private Path dlq;
 
     @Option(names = "--config", paramLabel = "FILE",
@@ -50,47 +53,87 @@ final class ReplayCommand implements Callable<Integer> {
     private Path config;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() {
         if (tailSeconds < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--tail-seconds must not be negative, got " + tailSeconds);
         }
         MeteringConfig meteringConfig = ConfigFiles.meteringConfig(spec.commandLine(), config);
-        PrintWriter out = new PrintWriter(new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), 1 << 16));
-        PrintWriter dlqOut = null;
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
         long started = System.nanoTime();
-        try (BufferedReader trace = open(input)) {
-            if (dlq != null) {
-                dlqOut = new PrintWriter(Files.newBufferedWriter(dlq, StandardCharsets.UTF_8));
-            }
-            PrintWriter dead = dlqOut;
+        InputStream trace;
+        try {
+            trace = open(input);
+        } catch (IOException e) {
+            err.println("replay: cannot read " + input + ": " + reason(e));
+            return 1;
+        }
+        try (InputStream in = trace; PrintWriter dead = dlq == null ? null : openDlq()) {
             Replayer.Summary s = new Replayer(meteringConfig, Duration.ofSeconds(tailSeconds))
-                    .replay(trace, out::println, dead == null ? line -> { } : dead::println);
+                    .replay(in, input.equals("-") ? "stdin" : input, out::println,
+                            dead == null ? line -> { } : dead::println);
             out.flush();
+            if (dead != null && dead.checkError()) {
+                err.println("replay: cannot write --dlq " + dlq + " (the dead letters in it are incomplete)");
+                return 1;
+            }
             double seconds = (System.nanoTime() - started) / 1e9;
-            System.err.printf(Locale.ROOT,
+            err.printf(Locale.ROOT,
                     "replay: %d events, %d dead letters, %d out-of-order deltas, %d deltas for unknown streams; "
                             + "%d ticks, %d stats records; %.2f s (%.0f events/s)%n",
                     s.events(), s.deadLetters(), s.outOfOrder(), s.unknownStream(), s.ticks(), s.statsRecords(),
                     seconds, s.events() / Math.max(seconds, 1e-9));
             return 0;
-        } catch (NoSuchFileException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "no such file: " + e.getFile());
-        } catch (IllegalArgumentException e) {
-            System.err.println("replay: " + e.getMessage());
+        } catch (DlqException e) {
+            err.println("replay: cannot write --dlq " + dlq + ": " + reason(e.getCause()));
+            return 1;
+        } catch (IOException | Replayer.UnreplayableTraceException e) {
+            err.println("replay: " + e.getMessage());
             return 1;
         } finally {
             out.flush();
-            if (dlqOut != null) {
-                dlqOut.close();
-            }
+            err.flush();
         }
     }
 
-    private static BufferedReader open(String input) throws IOException {
+    private static InputStream open(String input) throws IOException {
         if (input.equals("-")) {
-            return new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8), 1 << 16);
+            return System.in;
         }
-        return Files.newBufferedReader(Path.of(input), StandardCharsets.UTF_8);
+        return Files.newInputStream(Path.of(input));
     }
 
+    private PrintWriter openDlq() throws DlqException {
+        try {
+            return new PrintWriter(Files.newBufferedWriter(dlq, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new DlqException(e);
+        }
+    }
+
+    /** What went wrong with a file, in a few words ("no such file", the system's reason, ...). */
+    private static String reason(IOException e) {
+        if (e instanceof NoSuchFileException) {
+            return "no such file";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+
+    /** The --dlq file cannot be opened. */
+    private static final class DlqException extends Exception {
+        DlqException(IOException cause) {
+            super(cause.getMessage(), cause, false, false);
+        }
+
+        @Override
+        public synchronized IOException getCause() {
+            return (IOException) super.getCause();
+        }
+    }
 }

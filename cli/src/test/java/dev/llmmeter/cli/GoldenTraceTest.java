@@ -26,13 +26,11 @@ class GoldenTraceTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"three_streams", "busy_mix", "hour_window", "hour_partial", "rounding", "boundaries"})
     @DisplayName("replay reproduces the seed's stats for the golden trace")
-    void replayReproducesTheSeed(String trace) throws IOException {
+    void replayReproducesTheSeed(String trace) throws Exception {
         List<String> expected = lines(trace + ".expected.jsonl");
         List<String> actual = new ArrayList<>();
         List<String> deadLetters = new ArrayList<>();
-        try (BufferedReader in = reader(trace + ".jsonl")) {
-            new Replayer(MeteringConfig.defaults(), Duration.ofSeconds(65)).replay(in, actual::add, deadLetters::add);
-        }
+        new Replayer(MeteringConfig.defaults(), Duration.ofSeconds(65)).replay(resource(trace + ".jsonl"), actual::add, deadLetters::add);
         assertEquals(List.of(), deadLetters);
         assertEquals(expected.size(), actual.size(), "number of stats records");
         for (int i = 0; i < expected.size(); i++) {
@@ -47,8 +45,12 @@ class GoldenTraceTest {
     }
 
     private static BufferedReader reader(String resource) {
+        return new BufferedReader(new InputStreamReader(resource(resource), StandardCharsets.UTF_8));
+    }
+
+    static InputStream resource(String resource) {
         InputStream in = GoldenTraceTest.class.getResourceAsStream("/golden/" + resource);
         assertNotNull(in, "missing test resource golden/" + resource);
-        return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+        return in;
     }
 }

@@ -9,7 +9,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -87,16 +86,14 @@ class SimulateCommandTest {
     }
 
     @Test
-    void theTraceReplaysWithoutDeadLettersOrOutOfOrderOrUnknownDeltas() throws IOException {
+    void theTraceReplaysWithoutDeadLettersOrOutOfOrderOrUnknownDeltas() throws Exception {
         Path trace = dir.resolve("replay.jsonl");
         assertEquals(0, metering("simulate", "--output", trace.toString(), "--streams", "10", "--duration", "15",
                 "--seed", "5", "--start", String.valueOf(START)).exit());
         List<String> stats = new ArrayList<>();
         List<String> deadLetters = new ArrayList<>();
-        Replayer.Summary s;
-        try (BufferedReader in = Files.newBufferedReader(trace, StandardCharsets.UTF_8)) {
-            s = new Replayer(MeteringConfig.defaults(), Duration.ofSeconds(5)).replay(in, stats::add, deadLetters::add);
-        }
+        Replayer.Summary s = new Replayer(MeteringConfig.defaults(), Duration.ofSeconds(5))
+                .replay(Files.newInputStream(trace), stats::add, deadLetters::add);
         assertEquals(List.of(), deadLetters);
         assertEquals(Files.readAllLines(trace).size(), s.events());
         assertEquals(0, s.outOfOrder());
