@@ -34,7 +34,7 @@ import java.util.Map;
  * own clock; a partial dated more than a second ahead (an instance with a bad clock) is taken as the current
  * tick's and counted in {@code future-partials}; a task is silent when none of its partials has <em>arrived</em>
  * for the partial TTL, whatever their ticks say. A tick that lacks a fresh partial from some task (none for that
- * tick and none arrived in the last two seconds: its instance died and the task is moving, or it was just restored)
+ * tick and none arrived in the last five seconds: its instance died and the task is moving, or it was just restored)
  * is still published, with that task's last share, but records no high/low reading: a frozen share must not
  * stay in high/low for an hour.
  */
@@ -42,8 +42,12 @@ public final class StatsCombiner implements Processor<String, Partial, String, S
     static final String LAST_EMITTED_TICK = "last-emitted-tick";
     static final String WAS_RECENT = "was-recent";
     private static final long INTERVAL_MS = Ticks.INTERVAL.toMillis();
-    /** A task whose latest partial arrived longer ago than this, and is not for the tick, makes a tick record no reading. */
-    static final long FRESH_MS = 2 * INTERVAL_MS;
+    /**
+     * A task whose latest partial arrived longer ago than this, and is not for the tick, makes a tick record no
+     * reading. Long enough for a task that is only late (a loaded machine, a transaction still open), far shorter
+     * than the ~10 s in which a dead instance's tasks move.
+     */
+    static final long FRESH_MS = 5 * INTERVAL_MS;
 
     private final MeteringConfig config;
     /** Each task's latest report; its partial is also in the {@code partials} store, its arrival is not. */
