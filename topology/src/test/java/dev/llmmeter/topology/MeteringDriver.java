@@ -10,6 +10,7 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
@@ -17,7 +18,11 @@ import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -34,6 +39,8 @@ final class MeteringDriver implements AutoCloseable {
     private final TestInputTopic<byte[], byte[]> deltas;
     private final TestOutputTopic<String, Stats> stats;
     private final TestOutputTopic<byte[], byte[]> deadLetters;
+    /** This driver's own state directory, deleted on {@link #close()}. */
+    private final Path stateDir;
     private long wallClock;
 
     MeteringDriver() {
@@ -45,10 +52,11 @@ final class MeteringDriver implements AutoCloseable {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "metering-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         try {
-            props.put(StreamsConfig.STATE_DIR_CONFIG, java.nio.file.Files.createTempDirectory("metering-ttd").toString());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            stateDir = Files.createTempDirectory("metering-ttd");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         wallClock = T0;
         driver = new TopologyTestDriver(MeteringTopology.build(config), props, Instant.ofEpochMilli(T0));
         deltas = driver.createInputTopic(config.deltasTopic(), new ByteArraySerializer(), new ByteArraySerializer());
@@ -172,8 +180,21 @@ final class MeteringDriver implements AutoCloseable {
         return MeteringMetrics.total(driver.metrics(), name);
     }
 
+    /** The driver's state directory; gone after {@link #close()}. */
+    Path stateDir() {
+        return stateDir;
+    }
+
     @Override
     public void close() {
-        driver.close();
+        try {
+            driver.close();
+        } finally {
+            try {
+                Utils.delete(stateDir.toFile()); // one temporary directory per driver: leave none behind
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 }

@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -105,10 +106,12 @@ class DeadLetterIntegrationTest {
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             c.assign(List.of(new TopicPartition(Topics.DEAD_LETTERS, 0)));
             c.seekToBeginning(c.assignment());
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (out.size() < expected && System.nanoTime() < deadline) {
-                c.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
+            await(expected + " dead letters").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(10))
+                    .pollInSameThread() // the consumer is for one thread
+                    .until(() -> {
+                        c.poll(Duration.ofMillis(200)).forEach(out::add);
+                        return out.size() >= expected;
+                    });
         }
         return out;
     }

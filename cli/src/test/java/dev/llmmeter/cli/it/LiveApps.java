@@ -9,6 +9,9 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
 
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 /** Starts the live metering app in-process, as `metering topology` would, for integration tests. */
 final class LiveApps {
     private LiveApps() {
@@ -24,20 +27,17 @@ final class LiveApps {
         return p;
     }
 
-    static MeteringApp startRunning(Properties settings) throws InterruptedException {
+    static MeteringApp startRunning(Properties settings) {
         MeteringApp app = new MeteringApp(settings);
         app.start();
         awaitState(app, KafkaStreams.State.RUNNING, Duration.ofSeconds(60));
         return app;
     }
 
-    static void awaitState(MeteringApp app, KafkaStreams.State state, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (app.streams().state() != state) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("app not " + state + " within " + timeout.toSeconds() + " s: " + app.streams().state());
-            }
-            Thread.sleep(50);
-        }
+    /** Waits (Awaitility) until the app's streams are in {@code state}; fails at once if the app stopped on an error. */
+    static void awaitState(MeteringApp app, KafkaStreams.State state, Duration timeout) {
+        await("app " + state).atMost(timeout).pollInterval(Duration.ofMillis(50))
+                .failFast("the app stopped on an error", () -> app.failure() != null)
+                .untilAsserted(() -> assertEquals(state, app.streams().state(), "app state"));
     }
 }

@@ -43,13 +43,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * topology, simulate and tail against a broker that requires SASL (PLAIN and SCRAM-SHA-512 over
  * SASL_PLAINTEXT), with their settings in a --config file (or, for one tail, METERING_* variables): with the
  * right credentials they work; with a wrong password, no credentials or no security settings at all, each
- * fails within seconds, with one line that names authentication and a non-zero exit, having written nothing.
+ * fails on the broker's answer (not a client timeout), with one line that names authentication and a non-zero
+ * exit, having written nothing. How long each failure took is printed, not asserted.
  */
 class SaslClusterTest {
     static final String USER = "metering";
     static final String PASSWORD = "metering-secret";
-    /** "Fails fast": an answer from the broker, not a client timeout (those are 30 s). */
-    static final long FAST_MS = 10_000;
 
     @RegisterExtension
     static KafkaBrokerExtension kafka = new KafkaBrokerExtension(b -> b.sasl(Map.of(USER, PASSWORD)));
@@ -124,8 +123,9 @@ class SaslClusterTest {
 
     /**
      * topology (with topic names of its own, which must not appear), simulate (to metering.deltas, which must
-     * gain no records) and tail each fail within {@link #FAST_MS} with {@code exit}, their first stderr line
-     * starting with the command's prefix and containing {@code message}; one line in all for a runtime failure.
+     * gain no records) and tail each fail with {@code exit}, their first stderr line starting with the command's
+     * prefix and containing {@code message}; one line in all for a runtime failure. The message is the broker's
+     * answer: a client timeout would say "cannot reach Kafka at ... within 30 s" instead.
      */
     private void assertFailsWritingNothing(Path config, int exit, String message) throws Exception {
         String prefix = config.getFileName().toString().replace(".properties", "");
@@ -149,8 +149,8 @@ class SaslClusterTest {
                         "--json", "--max-records", "1");
             };
             String what = command + " with " + config.getFileName() + ": " + run;
+            System.out.println("sasl: " + command + " with " + config.getFileName() + " exited " + run.exit() + " after " + run.millis() + " ms");
             assertEquals(exit, run.exit(), what);
-            assertTrue(run.millis() < FAST_MS, "fast, not a timeout: " + what);
             String first = run.err().lines().findFirst().orElse("");
             String expected = exit == 2 ? "metering " + command + ": " + message : commands.get(command).apply(message);
             assertTrue(first.startsWith(expected), "expected '" + expected + "': " + what);

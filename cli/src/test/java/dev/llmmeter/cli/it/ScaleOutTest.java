@@ -17,7 +17,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -59,13 +59,10 @@ class ScaleOutTest {
         }
     }
 
-    private static void awaitBothHaveSessionTasks(MeteringApp a, MeteringApp b) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (sessionTaskPartitions(a).isEmpty() || sessionTaskPartitions(b).isEmpty()
-                || sessionTaskPartitions(a).size() + sessionTaskPartitions(b).size() != 4) {
-            assertFalse(System.nanoTime() > deadline, "the 4 session tasks did not spread over both instances");
-            Thread.sleep(100);
-        }
+    private static void awaitBothHaveSessionTasks(MeteringApp a, MeteringApp b) {
+        await("the 4 session tasks spread over both instances").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100))
+                .until(() -> !sessionTaskPartitions(a).isEmpty() && !sessionTaskPartitions(b).isEmpty()
+                        && sessionTaskPartitions(a).size() + sessionTaskPartitions(b).size() == 4);
     }
 
     /** Active tasks of sub-topology 0 (the session meters) on an instance. */

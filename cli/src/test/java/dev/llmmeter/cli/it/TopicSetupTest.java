@@ -6,13 +6,19 @@ import dev.llmmeter.contract.Topics;
 import dev.llmmeter.topology.MeteringConfig;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+
+import static org.awaitility.Awaitility.await;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -47,18 +53,11 @@ class TopicSetupTest {
         }
     }
 
-    /** Right after creation the broker's metadata may lag a moment. */
-    private static Map<String, TopicDescription> describe(Admin admin, List<String> topics) throws Exception {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return admin.describeTopics(topics).allTopicNames().get();
-            } catch (java.util.concurrent.ExecutionException e) {
-                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException) || attempt == 50) {
-                    throw e;
-                }
-                Thread.sleep(100);
-            }
-        }
+    /** Right after creation the broker's metadata may lag a moment: an unknown topic is asked about again. */
+    private static Map<String, TopicDescription> describe(Admin admin, List<String> topics) {
+        return await("topics " + topics + " described").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .ignoreExceptionsMatching(e -> e instanceof ExecutionException && e.getCause() instanceof UnknownTopicOrPartitionException)
+                .until(() -> admin.describeTopics(topics).allTopicNames().get(), Objects::nonNull);
     }
 
     @Test
