@@ -31,7 +31,8 @@ class TopologySignalTest {
     void sigtermIsACleanStopWithExitCodeZero(@TempDir Path work) throws Exception {
         String app = "sigterm";
         Path config = work.resolve("app.properties");
-        Files.writeString(config, "metering.topic.deltas.partitions=2\n");
+        // A long session timeout, so that only leaving the group (not the timeout) can empty it within the bound below.
+        Files.writeString(config, "metering.topic.deltas.partitions=2\nsession.timeout.ms=60000\n");
         Path log = work.resolve("topology.log");
         Process child = TopologyProcess.start(kafka.bootstrapServers(), app, work.resolve("state"), config, log);
         try (Admin admin = Admin.create(kafka.clientConfig())) {
@@ -49,8 +50,8 @@ class TopologySignalTest {
             assertEquals(0, child.exitValue(), "a SIGTERM stop is a clean stop; log:\n" + out);
             assertTrue(out.contains("state PENDING_SHUTDOWN -> NOT_RUNNING"), "streams closed; log:\n" + out);
             assertTrue(out.contains("metering: stopped cleanly on SIGTERM"), out);
-            // It left the group: a static member that did not would stay listed for session.timeout.ms (10 s).
-            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
+            // It left the group: a static member that did not would stay listed for session.timeout.ms (60 s here).
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
                     .until(() -> stableMembers(admin, app) == 0);
         } finally {
             child.destroyForcibly().waitFor();
