@@ -362,7 +362,6 @@ class SessionsCrashConsistencyTest {
                         return partitions.stream().allMatch(tp -> consumer.position(tp) >= end.get(tp));
                     });
         }
-        assertFalse(topic.endsWith("-changelog") && records.isEmpty(), "the changelog " + topic + " is empty");
         return records;
     }
 }
