@@ -25,8 +25,6 @@ public final class Session {
     private long lastDeltaTs;
     /** Meter wall-clock time of the begin, or of the last applied delta, or of the restore: liveness only. */
     private long lastSeenMs;
-    /** Set while a {@link SessionsStore} holds this session for its next flush. */
-    boolean pendingWrite;
 
     Session(long beginTs, long outputTokens, long reasoningTokens, long firstDeltaTs, long lastDeltaTs) {
         this.beginTs = beginTs;

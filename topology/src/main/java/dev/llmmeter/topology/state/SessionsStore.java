@@ -3,6 +3,7 @@ package dev.llmmeter.topology.state;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.utils.internals.AppInfoParser;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
@@ -17,48 +18,80 @@ import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.internals.CacheFlushListener;
 import org.apache.kafka.streams.state.internals.CachedStateStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The {@code sessions} store: a write-behind layer over a durable key-value store (RocksDB with a changelog
  * in the live app, in memory for the replay).
  *
- * <p>{@link #put} does not serialize or write anything: it remembers the session object, which the caller
- * keeps updating in place (the session processor holds every live session in memory anyway). Just before
- * every commit, Kafka Streams asks the store to flush ({@link #flushCache()}, the hook its own record cache
- * uses), and each session changed since the last commit is written once, with its state at that moment, in
- * one batch: so the committed offsets never run ahead of the changelog, under at-least-once and exactly-once
- * alike, and a stream's 30 deltas in a second cost one store write and one changelog record instead of 30
- * (Kafka's record cache would coalesce the changelog records too, but serializes and indexes every put).
+ * <p>{@link #put} does not serialize or write anything: it remembers the latest value of the key (one entry
+ * per key, last write wins; a {@link #delete} is remembered as a tombstone), and the caller may keep
+ * updating that session object in place (the session processor holds every live session in memory anyway).
+ * Just before every commit, Kafka Streams asks the store to flush ({@link #flushCache()}, the hook its own
+ * record cache uses), and each key changed since the last commit is written once, with its value's state at
+ * that moment, in one batch: so the committed offsets never run ahead of the changelog, under at-least-once
+ * and exactly-once alike, and a stream's 30 deltas in a second cost one store write and one changelog record
+ * instead of 30 (Kafka's record cache would coalesce the changelog records too, but serializes and indexes
+ * every put).
  *
- * <p>Reads ({@link #get}, {@link #all}, ...) flush first, so they see every write. Like the session
+ * <p>Reads see every write: {@link #get} (and {@link #delete}, {@link #putIfAbsent}) look at the pending
+ * writes first, then the durable store; the iterators ({@link #all}, {@link #range}, ...) and
+ * {@link #approximateNumEntries} write the pending changes first and then read the durable store.
+ * {@link #query} (IQv2) is the exception: it reads the durable store only, i.e. the state as of the last
+ * flush, and never touches the pending writes (a query runs on the caller's thread). Like the session
  * processor it serves, the layer belongs to the stream thread: it is not synchronized for interactive
- * queries from other threads (the app serves none). Values are taken by
- * reference: a session put here must not be changed afterwards unless it is put again (or stays the same
- * object under the same key, as the session processor's are).
+ * queries from other threads (the app serves none). Values are taken by reference: a session put here must
+ * not be changed afterwards unless it is put again (or stays the same object under the same key, as the
+ * session processor's are), and {@link #get} may return that same object.
+ *
+ * <p>Kafka's record cache cannot be put in front of this layer: the builder's {@code withCachingEnabled()}
+ * throws. Logging (the changelog) is the inner store's, configured through the builder as usual.
  *
  * <p>{@link CachedStateStore} is an internal Kafka Streams interface: {@code ProcessorStateManager.flushCache()}
- * calls it for every registered store before a commit ({@code StreamTask.prepareCommit}). A Kafka upgrade
- * must keep that true; {@code SessionsStoreTest} checks that each commit leaves the changelog up to date.
+ * calls it for every registered store before a commit ({@code StreamTask.prepareCommit}). That was verified
+ * against Kafka {@value #VERIFIED_KAFKA_VERSION}; a Kafka upgrade must keep it true. {@code SessionsStoreTest}
+ * checks that each commit leaves the changelog up to date and fails the build when the Kafka on the class path
+ * is not {@link #VERIFIED_KAFKA_VERSION}, until someone re-verifies the hook and updates the constant;
+ * {@code SessionsCrashConsistencyTest} kills the app between deltas and the next commit on a real broker.
  */
 public final class SessionsStore implements KeyValueStore<String, Session>, CachedStateStore<String, Session> {
     /**
+     * The Kafka (Streams) version whose commit path was read and tested to call {@link #flushCache()} on every
+     * registered store before the task's offsets are committed ({@code StreamTask.prepareCommit} ->
+     * {@code ProcessorStateManager.flushCache}). {@code SessionsStoreTest} compares it with the Kafka on the
+     * class path; on an upgrade, re-verify that path (and run {@code SessionsStoreTest} and
+     * {@code SessionsCrashConsistencyTest}) before changing it.
+     */
+    public static final String VERIFIED_KAFKA_VERSION = "4.4.0";
+
+    private static final Logger LOG = LoggerFactory.getLogger(SessionsStore.class);
+
+    /**
      * Without a changelog there is nothing a commit must find written (the replay's in-memory store is thrown
      * away at the end, and the test driver commits after every record): changes are then written in batches
-     * of this many, or when read.
+     * of this many, or when iterated.
      */
     static final int EPHEMERAL_BATCH = 1 << 16;
+
+    /** A pending delete. Never leaves this class (written as null); compared by identity only. */
+    private static final Session TOMBSTONE = new Session(0, 0, 0, Session.NO_DELTA, Session.NO_DELTA);
 
     private final KeyValueStore<String, Session> durable;
     /** Asked for at every commit (for a log line): the durable store answers through several wrappers. */
     private final String name;
     private final boolean writeAtCommit;
-    /** Writes since the last flush, in order: a session (its state at flush time), or null for a delete. */
-    private final List<String> pendingKeys = new ArrayList<>();
-    private final List<Session> pendingValues = new ArrayList<>();
+    /**
+     * Writes since the last flush: key -> its latest value (its state at flush time), or {@link #TOMBSTONE}
+     * for a delete. One entry per key, in the order the keys were first changed since the last flush.
+     */
+    private final LinkedHashMap<String, Session> pending = new LinkedHashMap<>();
 
     /**
      * @param writeAtCommit whether every commit must find the changes written (a changelog or a persistent
@@ -84,28 +117,31 @@ public final class SessionsStore implements KeyValueStore<String, Session>, Cach
 
     // ---- writes: remembered, written at the next flush
 
-    /** Remembers {@code session} as the value of {@code id}, to be written at the next flush; null deletes. */
+    /**
+     * Remembers {@code session} as the value of {@code id}, to be written at the next flush; null deletes.
+     * O(1), no serialization: one map entry per key, the last write wins.
+     */
     @Override
     public void put(String id, Session session) {
-        if (session == null) {
-            delete(id);
-            return;
-        }
-        if (!session.pendingWrite) {
-            session.pendingWrite = true;
-            pendingKeys.add(id);
-            pendingValues.add(session);
-        }
+        pending.put(requireKey(id), session == null ? TOMBSTONE : session);
     }
 
-    /** @return null: the old value is not looked up (the processor keeps its own) */
+    /**
+     * Remembers the delete of {@code id}, to be written at the next flush.
+     *
+     * @return the value {@code id} had: its pending value if it was written since the last flush, else the durable
+     *         store's (null when there was none)
+     */
     @Override
     public Session delete(String id) {
-        pendingKeys.add(id);
-        pendingValues.add(null);
-        return null;
+        Session previous = pending.put(requireKey(id), TOMBSTONE);
+        if (previous == null) {
+            return durable.get(id);
+        }
+        return previous == TOMBSTONE ? null : previous;
     }
 
+    /** Puts {@code session} unless {@code id} has a value (pending or durable); returns that value, else null. */
     @Override
     public Session putIfAbsent(String id, Session session) {
         Session current = get(id);
@@ -122,45 +158,38 @@ public final class SessionsStore implements KeyValueStore<String, Session>, Cach
         }
     }
 
+    private static String requireKey(String id) {
+        return Objects.requireNonNull(id, "key cannot be null");
+    }
+
     /**
      * Before a commit: writes every pending change to the durable store (and its changelog), in one batch.
      * (Without a changelog, only once a batch has built up: see {@link #EPHEMERAL_BATCH}.)
      */
     @Override
     public void flushCache() {
-        if (writeAtCommit || pendingKeys.size() >= EPHEMERAL_BATCH) {
+        if (writeAtCommit || pending.size() >= EPHEMERAL_BATCH) {
             writePending();
         }
     }
 
     private void writePending() {
-        int n = pendingKeys.size();
-        if (n == 0) {
+        if (pending.isEmpty()) {
             return;
         }
-        List<KeyValue<String, Session>> batch = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            Session s = pendingValues.get(i);
-            if (s != null) {
-                s.pendingWrite = false;
-            }
-            batch.add(KeyValue.pair(pendingKeys.get(i), s));
+        List<KeyValue<String, Session>> batch = new ArrayList<>(pending.size());
+        for (Map.Entry<String, Session> e : pending.entrySet()) {
+            Session s = e.getValue();
+            batch.add(KeyValue.pair(e.getKey(), s == TOMBSTONE ? null : s));
         }
-        pendingKeys.clear();
-        pendingValues.clear();
+        pending.clear();
         durable.putAll(batch);
     }
 
     /** Drops the pending changes unwritten (Kafka Streams calls it when it recycles a committed task). */
     @Override
     public void clearCache() {
-        for (Session s : pendingValues) {
-            if (s != null) {
-                s.pendingWrite = false;
-            }
-        }
-        pendingKeys.clear();
-        pendingValues.clear();
+        pending.clear();
     }
 
     @Override
@@ -168,18 +197,24 @@ public final class SessionsStore implements KeyValueStore<String, Session>, Cach
         return false; // no downstream forwarding on flush: this is not a KTable's cache
     }
 
-    /** Changes not yet written to the durable store. */
+    /** Keys changed since the last flush (not yet written to the durable store). */
     public int pending() {
-        return pendingKeys.size();
+        return pending.size();
     }
 
-    // ---- reads: flush first, then read the durable store
+    // ---- reads: see every write
 
+    /** The pending value of {@code id} if it was written since the last flush (null for a delete), else the durable store's. */
     @Override
     public Session get(String id) {
-        writePending();
-        return durable.get(id);
+        Session s = pending.get(requireKey(id));
+        if (s == null) {
+            return durable.get(id);
+        }
+        return s == TOMBSTONE ? null : s;
     }
+
+    // ---- iterators: write the pending changes first, then read the durable store
 
     @Override
     public KeyValueIterator<String, Session> range(String from, String to) {
@@ -217,9 +252,13 @@ public final class SessionsStore implements KeyValueStore<String, Session>, Cach
         return durable.approximateNumEntries();
     }
 
+    /**
+     * IQv2: answered by the durable store alone, i.e. with the state as of the last flush (the last commit).
+     * Unlike the other reads it does not write the pending changes: a query runs on the caller's thread, and the
+     * pending writes belong to the stream thread.
+     */
     @Override
     public <R> QueryResult<R> query(Query<R> query, PositionBound positionBound, QueryConfig config) {
-        writePending();
         return durable.query(query, positionBound, config);
     }
 
@@ -233,6 +272,12 @@ public final class SessionsStore implements KeyValueStore<String, Session>, Cach
     /** The durable store registers this layer as the root, so that Kafka Streams flushes it before commits. */
     @Override
     public void init(StateStoreContext context, StateStore root) {
+        String running = AppInfoParser.getVersion();
+        if (!VERIFIED_KAFKA_VERSION.equals(running)) {
+            LOG.warn("store {}: written behind on the assumption that Kafka Streams flushes it before every commit, "
+                    + "verified on Kafka {}; this is Kafka {}: a crash could leave committed offsets ahead of the "
+                    + "changelog until that is verified again", name, VERIFIED_KAFKA_VERSION, running);
+        }
         durable.init(context, root);
     }
 
@@ -293,11 +338,19 @@ public final class SessionsStore implements KeyValueStore<String, Session>, Cach
             this.inner = inner;
         }
 
-        /** This layer is the store's cache: Kafka's record cache is never put in front. */
+        /**
+         * Not supported: this layer is the store's cache, and Kafka's record cache is never put in front of it
+         * (it would serialize every put again, and flush after this layer's writes).
+         *
+         * @throws UnsupportedOperationException always
+         */
         @Override
         public StoreBuilder<SessionsStore> withCachingEnabled() {
-            return this;
+            throw new UnsupportedOperationException("store " + name() + ": SessionsStore is itself a write-behind cache "
+                    + "(written before every commit); Kafka's record cache cannot be enabled on it");
         }
+
+        /** Kafka's record cache is always disabled here (this layer is the cache): a no-op. */
 
         @Override
         public StoreBuilder<SessionsStore> withCachingDisabled() {
