@@ -72,10 +72,22 @@ public final class Replayer {
 
     private final MeteringConfig config;
     private final Duration tail;
+    private final MeteringTopology.Durability durability;
 
+    /** The replay's own graph: in-memory stores, partials handed straight to the combiner (see README, Replay). */
     public Replayer(MeteringConfig config, Duration tail) {
+        this(config, tail, MeteringTopology.Durability.EPHEMERAL);
+    }
+
+    /**
+     * @param durability {@code DURABLE} replays on the graph that ships (RocksDB stores, changelogs, the repartition
+     *                   topic between the session tasks and the combiner): slower, and the golden tests run it too,
+     *                   so the seed's output is proven on what runs in production
+     */
+    Replayer(MeteringConfig config, Duration tail, MeteringTopology.Durability durability) {
         this.config = config;
         this.tail = tail;
+        this.durability = durability;
     }
 
     /**
@@ -189,7 +201,7 @@ public final class Replayer {
             // Nothing ever arrives late in a replay: task idling (for a task with several input partitions, one of
             // them empty) has nothing to wait for, and is off.
             props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, String.valueOf(StreamsConfig.MAX_TASK_IDLE_MS_DISABLED));
-            this.driver = new TopologyTestDriver(MeteringTopology.build(config.withSessionTasks(1), MeteringTopology.Durability.EPHEMERAL), props, Instant.ofEpochMilli(startClock));
+            this.driver = new TopologyTestDriver(MeteringTopology.build(config.withSessionTasks(1), durability), props, Instant.ofEpochMilli(startClock));
             this.input = driver.createInputTopic(config.deltasTopic(), new ByteArraySerializer(), new ByteArraySerializer());
             this.statsTopic = driver.createOutputTopic(config.statsTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
             this.dlqTopic = driver.createOutputTopic(config.deadLetterTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());

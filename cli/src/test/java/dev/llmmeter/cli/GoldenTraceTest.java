@@ -1,6 +1,7 @@
 package dev.llmmeter.cli;
 
 import dev.llmmeter.topology.MeteringConfig;
+import dev.llmmeter.topology.MeteringTopology;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -27,10 +28,22 @@ class GoldenTraceTest {
     @ValueSource(strings = {"three_streams", "busy_mix", "hour_window", "hour_partial", "rounding", "boundaries"})
     @DisplayName("replay reproduces the seed's stats for the golden trace")
     void replayReproducesTheSeed(String trace) throws Exception {
+        assertReplayGivesTheSeedsOutput(trace, new Replayer(MeteringConfig.defaults(), Duration.ofSeconds(65)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"three_streams", "busy_mix", "hour_window", "hour_partial", "rounding", "boundaries"})
+    @DisplayName("the graph that ships (RocksDB, changelogs, the partials repartition topic) reproduces the seed's stats too")
+    void productionGraphReproducesTheSeed(String trace) throws Exception {
+        assertReplayGivesTheSeedsOutput(trace,
+                new Replayer(MeteringConfig.defaults(), Duration.ofSeconds(65), MeteringTopology.Durability.DURABLE));
+    }
+
+    private static void assertReplayGivesTheSeedsOutput(String trace, Replayer replayer) throws Exception {
         List<String> expected = lines(trace + ".expected.jsonl");
         List<String> actual = new ArrayList<>();
         List<String> deadLetters = new ArrayList<>();
-        new Replayer(MeteringConfig.defaults(), Duration.ofSeconds(65)).replay(resource(trace + ".jsonl"), actual::add, deadLetters::add);
+        replayer.replay(resource(trace + ".jsonl"), actual::add, deadLetters::add);
         assertEquals(List.of(), deadLetters);
         assertEquals(expected.size(), actual.size(), "number of stats records");
         for (int i = 0; i < expected.size(); i++) {
