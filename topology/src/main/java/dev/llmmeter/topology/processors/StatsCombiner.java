@@ -179,8 +179,8 @@ public final class StatsCombiner implements Processor<String, Partial, String, S
         }
         double globalTps = tpsCount > 0 ? tpsSum / tpsCount : Double.NaN;
         readings.prune(tick);
-        if (globalTps > 0 && allFresh) {
-            readings.add(tick, globalTps);
+        if (allFresh) {
+            readings.record(tick, globalTps);
         }
         if (recent || wasRecent) {
             Stats stats = new Stats(rounded(globalTps), !Double.isNaN(globalTps), false,

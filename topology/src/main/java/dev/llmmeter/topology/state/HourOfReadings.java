@@ -43,10 +43,15 @@ public final class HourOfReadings {
         }
     }
 
-    /** Records a reading; the caller records only readings > 0, as the seed does. */
-    public void add(long tick, double tps) {
-        readings.addLast(new Reading(tick, tps));
-        store.put(tick, tps);
+    /**
+     * The seed's "only record this snapshot for HIGH/LOW if there is active work": records the tick's global tps
+     * when it is > 0, and nothing for a tick without a reading (NaN) or an idle one.
+     */
+    public void record(long tick, double tps) {
+        if (tps > 0) { // false for NaN
+            readings.addLast(new Reading(tick, tps));
+            store.put(tick, tps);
+        }
     }
 
     /** @return the highest reading >= 1.0, or NaN when there is none */
