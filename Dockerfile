@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # One image for every role: `topology` (the Streams app), `simulate`, `tail`, `replay`, `broker`, ...
 # Build: docker build -t llm-metering .      Run: docker run --rm llm-metering --help
-# Settings come from METERING_* environment variables (README, "Configuration"), e.g.
+# Settings come from METERING_* environment variables (docs/operations.md, "Configuration"), e.g.
 #   docker run --rm -e METERING_BOOTSTRAP_SERVERS=kafka1:9092 llm-metering topology
 
 # --- build: the packaging bin/metering runs (./mvnw -q -B -DskipTests -pl cli -am package), with the repo's own Maven ---
