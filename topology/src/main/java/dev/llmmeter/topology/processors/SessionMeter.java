@@ -3,6 +3,7 @@ package dev.llmmeter.topology.processors;
 import dev.llmmeter.contract.DeadLetterReason;
 import dev.llmmeter.contract.DeltaEvent;
 import dev.llmmeter.contract.InvalidDeltaException;
+import dev.llmmeter.topology.GlobalMean;
 import dev.llmmeter.topology.MeteringConfig;
 import dev.llmmeter.topology.MeteringStreamsConfig;
 import dev.llmmeter.topology.StoreNames;
@@ -220,8 +221,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
     void tick(long wallClockMs) {
         long started = System.nanoTime();
         long tick = Ticks.tickFiredAt(wallClockMs);
-        double tpsSum = 0;
-        int tpsCount = 0;
+        GlobalMean mean = new GlobalMean();
         boolean recent = false;
         Iterator<Map.Entry<String, Session>> it = live.entrySet().iterator();
         while (it.hasNext()) {
@@ -233,14 +233,10 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             }
             if (s.hasDelta()) {
                 recent = true;
-                double tps = s.tps();
-                if (tps > 0) { // false for NaN: no reading yet
-                    tpsSum += tps;
-                    tpsCount++;
-                }
+                mean.addStream(s.tps());
             }
         }
-        context.forward(new Record<>(taskId, new Partial(tick, tpsSum, tpsCount, live.size(), recent), tick));
+        context.forward(new Record<>(taskId, new Partial(tick, mean.sum(), (int) mean.count(), live.size(), recent), tick));
         if (commitEachTick) {
             context.commit(); // exactly-once: the combiner reads committed partials only; let it have this one now
         }

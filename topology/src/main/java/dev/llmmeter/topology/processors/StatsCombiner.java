@@ -2,6 +2,8 @@ package dev.llmmeter.topology.processors;
 
 import dev.llmmeter.contract.Stats;
 import dev.llmmeter.contract.Topics;
+import dev.llmmeter.topology.Emission;
+import dev.llmmeter.topology.GlobalMean;
 import dev.llmmeter.topology.MeteringConfig;
 import dev.llmmeter.topology.MeteringStreamsConfig;
 import dev.llmmeter.topology.PythonRound;
@@ -164,25 +166,23 @@ public final class StatsCombiner implements Processor<String, Partial, String, S
 
     private void emit(long tick, long now) {
         forgetSilentTasks(now);
-        double tpsSum = 0;
-        long tpsCount = 0;
+        GlobalMean mean = new GlobalMean();
         long active = 0;
         boolean recent = false;
         boolean allFresh = true;
         for (Report r : latest.values()) {
             Partial p = r.partial();
-            tpsSum += p.tpsSum();
-            tpsCount += p.tpsCount();
+            mean.addPart(p.tpsSum(), p.tpsCount());
             active += p.active();
             recent |= p.recent();
             allFresh &= r.isFresh(tick, now);
         }
-        double globalTps = tpsCount > 0 ? tpsSum / tpsCount : Double.NaN;
+        double globalTps = mean.value();
         readings.prune(tick);
         if (allFresh) {
             readings.record(tick, globalTps);
         }
-        if (recent || wasRecent) {
+        if (Emission.due(recent, wasRecent)) {
             Stats stats = new Stats(rounded(globalTps), !Double.isNaN(globalTps), false,
                     rounded(readings.high()), rounded(readings.low()), active, tick);
             context.forward(new Record<>(Topics.STATS_KEY, stats, tick));
