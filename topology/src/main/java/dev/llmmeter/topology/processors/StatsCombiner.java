@@ -81,14 +81,18 @@ public final class StatsCombiner implements Processor<String, Partial, String, S
         long nowTick = Ticks.tickOf(now);
         KeyValueStore<Long, Double> readingStore = context.getStateStore(StoreNames.READINGS);
         this.readings = new HourOfReadings(readingStore, config.hourWindowMs());
-        readings.forgetAfter(nowTick); // written by an earlier version that trusted a partial from the future
+        // State from the future (written by an earlier version that trusted a partial an hour ahead) is brought
+        // back to this clock; a lead within metering.max.future.ms is an ordinary skew between the instance that
+        // wrote it and this one, and is kept: clamping it would publish the ticks in between a second time.
+        long farAhead = nowTick + config.maxFutureMs();
+        readings.forgetAfter(farAhead);
         latest.clear();
         coldStartTick = Long.MIN_VALUE;
         try (KeyValueIterator<String, Partial> it = partials.all()) {
             it.forEachRemaining(kv -> latest.put(kv.key, Report.restored(notAhead(kv.value, nowTick), now)));
         }
         Long last = progress.get(LAST_EMITTED_TICK);
-        lastEmittedTick = last == null ? Long.MIN_VALUE : Math.min(last, nowTick);
+        lastEmittedTick = last == null ? Long.MIN_VALUE : last > farAhead ? nowTick : last;
         Long recent = progress.get(WAS_RECENT);
         wasRecent = recent != null && recent == 1L;
         fallback = context.schedule(Ticks.nextAnchor(now, config.combinerGraceMs()), Ticks.INTERVAL,

@@ -276,6 +276,24 @@ class StatsCombinerTest {
     }
 
     @Test
+    void aCombinerMovedToAnInstanceWhoseClockIsALittleBehindPublishesNoTickTwice() {
+        report("0_0", T + 1000, 10.0, 1, 1, true);
+        report("0_1", T + 1000, 20.0, 1, 1, true);
+        report("0_0", T + 2000, 10.0, 1, 1, true);
+        report("0_1", T + 2000, 20.0, 1, 1, true);
+        assertEquals(2, emitted().size());
+        combiner.close();
+        context.setCurrentSystemTimeMs(T + 1200); // the new host's clock is 0.8 s behind the old one's
+        startCombiner();
+        punctuate(T + 1500);
+        punctuate(T + 2500);
+        assertEquals(List.of(), emitted()); // T+1000 and T+2000 are done, whichever clock says so
+        report("0_0", T + 3000, 10.0, 1, 1, true);
+        report("0_1", T + 3000, 20.0, 1, 1, true);
+        assertEquals(List.of(new Stats(15.0, true, false, 15.0, 15.0, 2, T + 3000)), emitted());
+    }
+
+    @Test
     void aTaskWhoseClockLagsIsNotSilentWhileItsPartialsKeepArriving() {
         coldStart();
         for (long tick = T + 1000; tick <= T + 40_000; tick += 1000) {
