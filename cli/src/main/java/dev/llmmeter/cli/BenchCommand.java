@@ -31,9 +31,9 @@ import java.util.concurrent.Callable;
         usageHelpAutoWidth = true,
         header = "Benchmark the metering app against a pass-through Kafka Streams app, on a real broker.",
         description = {
-            "Starts a single-node Kafka broker in this process, loads N simulated delta events (about --streams concurrent LLM streams, begins and ends included, unpaced) into a topic with P partitions, then times, reading all of it from the beginning: a pass-through Kafka Streams app (byte arrays, source to sink) and the metering app (the real topology, as 'metering topology' runs it), with at_least_once and then exactly_once_v2, --repetitions times each. Both apps get the metering app's Kafka Streams defaults (exactly-once: commit.interval.ms=1000; see docs/performance.md), one stream thread each. A run's clock starts when its app is RUNNING and stops when Kafka Streams' own counters show every event processed.",
+            "Starts a single-node Kafka broker in this process, loads N simulated delta events (about --streams concurrent LLM streams, begins and ends included, unpaced) into a topic with P partitions, then times, reading all of it from the beginning: a pass-through Kafka Streams app (byte arrays, source to sink) and the metering app (the real topology, as 'metering topology' runs it), with at_least_once and then exactly_once_v2, --repetitions times each. Both apps get the metering app's Kafka Streams defaults (exactly-once: commit.interval.ms=1000; see docs/performance.md), one stream thread each. A run's clock starts when its app is RUNNING and stops when Kafka Streams' own counters show every event processed. Then, once per repetition, a plain KafkaConsumer of the same topic (no group: every partition assigned, read from the beginning, values discarded; the fetch settings Kafka Streams gives the apps' consumer, max.poll.records=1000 and read_committed among them): the ceiling of anything fed by Kafka.",
             "",
-            "Prints events/s (medians), the ratio metering / pass-through per guarantee, the metering app's tick (punctuation) latency p50/p99, peak heap and process RSS, and the machine. The broker and the apps share this process and its cores. The metering runs set metering.stale.ms and metering.begin.expiry.ms to a day, because the loaded events are minutes old by the time they are read.",
+            "Prints events/s (medians), the ratio metering / pass-through per guarantee, the plain consumer's events/s and the ratio metering at_least_once / consumer, the metering app's tick (punctuation) latency p50/p99, peak heap and process RSS, and the machine. The broker and the apps share this process and its cores. The metering runs set metering.stale.ms and metering.begin.expiry.ms to a day, because the loaded events are minutes old by the time they are read.",
             "",
             "With --sessions N, instead: the cost of one tick with N live sessions in a single task (no broker), p50/p99/max over many ticks, the bytes of store value and of heap per live session; then (unless --no-restore) the time the metering app takes to restore N sessions from the sessions changelog on the embedded broker (one partition, a fresh state dir, exactly-once as the app runs by default), part of the failover time: restore time, records/s, MB of changelog, and the times from start() to RUNNING, to the restored task's first tick and to the first stats record. Where this build has a per-task session cap (metering.max.sessions.per.task) it is raised to fit N.",
             "",
@@ -58,7 +58,7 @@ final class BenchCommand implements Callable<Integer> {
     private int streams;
 
     @Option(names = "--repetitions", defaultValue = "3", paramLabel = "R",
-            description = "Timed runs of each app under each guarantee; figures are medians (default: ${DEFAULT-VALUE}).")
+            description = "Timed runs of each app under each guarantee (and of the plain consumer); figures are medians (default: ${DEFAULT-VALUE}).")
     private int repetitions;
 
     @Option(names = "--stream-threads", defaultValue = "1", paramLabel = "T",
@@ -66,7 +66,7 @@ final class BenchCommand implements Callable<Integer> {
     private int streamThreads;
 
     @Option(names = "--warmup", defaultValue = "2000000", paramLabel = "N",
-            description = "Events each app reads once under each guarantee before the timed runs, untimed (at most the events loaded), so that the first timed runs do not pay for JIT compilation, in the apps and in the broker's produce path, which the pass-through alone exercises (default: ${DEFAULT-VALUE}; 0: none).")
+            description = "Events each app reads once under each guarantee (the plain consumer: once) before the timed runs, untimed (at most the events loaded), so that the first timed runs do not pay for JIT compilation, in the apps and in the broker's produce path, which the pass-through alone exercises (default: ${DEFAULT-VALUE}; 0: none).")
     private long warmup;
 
     @Option(names = "--seed", defaultValue = "1", paramLabel = "K", description = "Simulator seed (default: ${DEFAULT-VALUE}).")
@@ -177,6 +177,16 @@ final class BenchCommand implements Callable<Integer> {
             }
             s.append(String.format(Locale.ROOT, "%-16s %,14.0f %,14.0f %10.2f   %s%n", g.config, pt, m, m / pt, reps));
         }
+        double consumer = r.consumerEps();
+        double meteringAlos = r.medianEps(App.METERING, Guarantee.AT_LEAST_ONCE);
+        StringBuilder consumerReps = new StringBuilder();
+        for (BrokerBench.ConsumerRun run : r.consumerRuns()) {
+            consumerReps.append(String.format(Locale.ROOT, "%s%,.0f", consumerReps.length() == 0 ? "" : ";  ",
+                    run.eventsPerSecond()));
+        }
+        s.append(String.format(Locale.ROOT, "%-16s %,14.0f %,14.0f %10.2f   %s (plain consumer, no group, %s; "
+                        + "columns: consumer, metering at_least_once, their ratio)%n",
+                "plain consumer", consumer, meteringAlos, meteringAlos / consumer, consumerReps, r.consumerIsolation()));
         s.append(String.format(Locale.ROOT, "%nmetering tick (punctuation) latency: p50 %.2f ms, p99 %.2f ms "
                         + "(median over runs; per run: median of the session tasks' p50, max of their p99)%n",
                 tickP50(r), tickP99(r)));
@@ -216,6 +226,10 @@ final class BenchCommand implements Callable<Integer> {
                 g.writeNumberField("metering_" + q.shortName + "_eps", Math.round(m));
                 number(g, "ratio_" + q.shortName, round(m / pt, 3));
             }
+            double consumer = r.consumerEps();
+            g.writeNumberField("consumer_eps", Math.round(consumer));
+            number(g, "ratio_consumer", round(r.medianEps(App.METERING, Guarantee.AT_LEAST_ONCE) / consumer, 3));
+            g.writeStringField("consumer_isolation_level", r.consumerIsolation());
             number(g, "punctuate_p50_ms", round(tickP50(r), 3));
             number(g, "punctuate_p99_ms", round(tickP99(r), 3));
             g.writeNumberField("peak_heap_mb", Math.max(peakHeap(r, App.PASSTHROUGH), peakHeap(r, App.METERING)) >> 20);
@@ -240,6 +254,17 @@ final class BenchCommand implements Callable<Integer> {
                     number(g, "tick_p99_ms", round(run.tickP99Ms(), 3));
                     g.writeNumberField("ticks", run.ticks());
                 }
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeArrayFieldStart("consumer_runs");
+            for (BrokerBench.ConsumerRun run : r.consumerRuns()) {
+                g.writeStartObject();
+                g.writeNumberField("repetition", run.repetition());
+                g.writeNumberField("eps", Math.round(run.eventsPerSecond()));
+                number(g, "seconds", round(run.seconds(), 3));
+                number(g, "startup_seconds", round(run.startupSeconds(), 2));
+                g.writeNumberField("value_bytes", run.valueBytes());
                 g.writeEndObject();
             }
             g.writeEndArray();

@@ -25,12 +25,15 @@ class BenchCommandTest {
         JsonNode r = JSON.readTree(run.out());
         assertEquals(20000, r.get("events").asLong());
         for (String key : new String[] {"passthrough_alos_eps", "metering_alos_eps", "ratio_alos",
-            "passthrough_eos_eps", "metering_eos_eps", "ratio_eos"}) {
+            "passthrough_eos_eps", "metering_eos_eps", "ratio_eos", "consumer_eps", "ratio_consumer"}) {
             assertTrue(r.get(key).asDouble() > 0, key + " in " + run.out());
         }
         assertTrue(r.has("punctuate_p99_ms"));
         assertEquals(Runtime.getRuntime().availableProcessors(), r.get("cores").asInt());
         assertEquals(4, r.get("runs").size(), "pass-through and metering, at least once and exactly once");
+        assertEquals(1, r.get("consumer_runs").size(), "the plain consumer, once per repetition");
+        assertTrue(r.get("consumer_runs").get(0).get("value_bytes").asLong() > 0, "it touched the values");
+        assertEquals("read_committed", r.get("consumer_isolation_level").asText(), "as the apps read");
     }
 
     @Test

@@ -13,8 +13,15 @@ import dev.llmmeter.sim.TrafficGenerator;
 import dev.llmmeter.topology.MeteringConfig;
 import dev.llmmeter.topology.processors.MeteringMetrics;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KafkaStreams;
@@ -33,6 +40,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -47,6 +55,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * the stream threads' {@code process-total} minus the records their consumers fetched from repartition
  * topics (the metering app's partials; at most what it processed of them, so the count never runs ahead).
  * Each run has its own application id, so it reads the topic from the beginning with fresh state.
+ *
+ * <p>A third baseline, the ceiling of anything fed by Kafka: a plain {@link KafkaConsumer} of the same topic,
+ * without a group (all partitions assigned, read from the beginning, no commits), with the fetch settings
+ * Kafka Streams gives the at-least-once apps' main consumer ({@link #consumerConfig}), values discarded
+ * but touched. Its clock starts once the beginning offsets are resolved and stops when it has read every
+ * loaded event. It runs once per repetition (it has no processing guarantee), after the two apps.
  */
 public final class BrokerBench {
     public static final String INPUT_TOPIC = "bench.deltas";
@@ -110,19 +124,41 @@ public final class BrokerBench {
         }
     }
 
+    /**
+     * One timed run of the plain consumer.
+     *
+     * @param startupSeconds from creating the consumer to its clock's start (metadata, beginning offsets)
+     * @param valueBytes     the sum of the values' lengths read (so that the reading loop does work)
+     */
+    public record ConsumerRun(int repetition, long events, double seconds, double startupSeconds, long valueBytes) {
+        public double eventsPerSecond() {
+            return events / seconds;
+        }
+    }
+
     public record Load(long events, double seconds) {
         public double eventsPerSecond() {
             return events / seconds;
         }
     }
 
-    public record Result(Options options, Load load, List<Run> runs, double totalSeconds) {
+    /**
+     * @param consumerRuns        the plain consumer's timed runs
+     * @param consumerIsolation   the plain consumer's {@code isolation.level}
+     */
+    public record Result(Options options, Load load, List<Run> runs, List<ConsumerRun> consumerRuns,
+                         String consumerIsolation, double totalSeconds) {
         public List<Run> runs(App app, Guarantee g) {
             return runs.stream().filter(r -> r.app() == app && r.guarantee() == g).toList();
         }
 
         public double medianEps(App app, Guarantee g) {
             return Stats.median(runs(app, g).stream().map(Run::eventsPerSecond).toList());
+        }
+
+        /** Median events/s of the plain consumer. */
+        public double consumerEps() {
+            return Stats.median(consumerRuns.stream().map(ConsumerRun::eventsPerSecond).toList());
         }
     }
 
@@ -155,15 +191,19 @@ public final class BrokerBench {
                         passThrough(broker, admin, g, 0, warmup);
                         metering(bootstrap, g, 0, warmup);
                     }
+                    consumer(bootstrap, 0, warmup);
                 }
                 List<Run> runs = new ArrayList<>();
+                List<ConsumerRun> consumerRuns = new ArrayList<>();
                 for (int rep = 1; rep <= options.repetitions(); rep++) {
                     for (Guarantee g : Guarantee.values()) {
                         runs.add(passThrough(broker, admin, g, rep, load.events()));
                         runs.add(metering(bootstrap, g, rep, load.events()));
                     }
+                    consumerRuns.add(consumer(bootstrap, rep, load.events()));
                 }
-                return new Result(options, load, runs, (System.nanoTime() - started) / 1e9);
+                String isolation = String.valueOf(consumerConfig(bootstrap, 0).get(ConsumerConfig.ISOLATION_LEVEL_CONFIG));
+                return new Result(options, load, runs, consumerRuns, isolation, (System.nanoTime() - started) / 1e9);
             }
         }
     }
@@ -254,6 +294,72 @@ public final class BrokerBench {
         } finally {
             app.close();
             deleteQuietly(workDir.resolve("state").resolve(appId));
+        }
+    }
+
+    /** Group settings of Kafka Streams' main consumer, which a consumer without a group must not have. */
+    private static final Set<String> GROUP_ONLY = Set.of(ConsumerConfig.GROUP_ID_CONFIG,
+            ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, ConsumerConfig.GROUP_PROTOCOL_CONFIG,
+            ConsumerConfig.GROUP_REMOTE_ASSIGNOR_CONFIG, ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+            ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
+            ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
+
+    /**
+     * The plain consumer's settings: what Kafka Streams gives the main consumer of the at-least-once
+     * pass-through app (the apps' defaults and --config; with the defaults, over Kafka's consumer defaults:
+     * {@code max.poll.records=1000}, {@code isolation.level=read_committed}, {@code enable.auto.commit=false},
+     * {@code auto.offset.reset=earliest}; fetch sizes and waits are Kafka's), less the group settings and
+     * Streams' own keys that a consumer does not know.
+     */
+    private Map<String, Object> consumerConfig(String bootstrap, int rep) {
+        Properties p = StreamsSettings.withDefaults(common("bench-consumer-" + rep, Guarantee.AT_LEAST_ONCE, false));
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        String clientId = "bench-consumer-" + rep;
+        Map<String, Object> c = new java.util.HashMap<>(new StreamsConfig(p).getMainConsumerConfigs(clientId, clientId, 0));
+        c.keySet().retainAll(ConsumerConfig.configNames());
+        c.keySet().removeAll(GROUP_ONLY);
+        c.values().removeIf(java.util.Objects::isNull);
+        c.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        return c;
+    }
+
+    private ConsumerRun consumer(String bootstrap, int rep, long events) {
+        long t0 = System.nanoTime();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig(bootstrap, rep),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (PartitionInfo info : consumer.partitionsFor(INPUT_TOPIC, Duration.ofSeconds(30))) {
+                partitions.add(new TopicPartition(info.topic(), info.partition()));
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            for (TopicPartition tp : partitions) {
+                consumer.position(tp, Duration.ofSeconds(30)); // resolves the beginning now, before the clock
+            }
+            long clockStart = System.nanoTime();
+            long deadline = clockStart + TimeUnit.SECONDS.toNanos(120 + events / 20_000);
+            long read = 0;
+            long bytes = 0;
+            while (read < events) {
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(100));
+                for (ConsumerRecord<byte[], byte[]> r : records) {
+                    byte[] v = r.value();
+                    bytes += v == null ? 0 : v.length;
+                    read++;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("plain consumer read only " + read + " of " + events + " events in "
+                            + TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - clockStart) + " s");
+                }
+            }
+            long end = System.nanoTime();
+            ConsumerRun r = new ConsumerRun(rep, read, (end - clockStart) / 1e9, (clockStart - t0) / 1e9, bytes);
+            log.printf(Locale.ROOT, "bench: %-7s %-15s %-12s %,d events in %.2f s = %,.0f events/s (startup %.1f s); %,.1f MB of values%n",
+                    rep == 0 ? "warm-up" : rep + "/" + options.repetitions(), "no group", "consumer", r.events(),
+                    r.seconds(), r.eventsPerSecond(), r.startupSeconds(), bytes / 1e6);
+            log.flush();
+            return r;
         }
     }
 
