@@ -25,9 +25,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -319,30 +316,16 @@ public final class Replayer {
             g.writeStringField("reason", header(r, DeadLetterHeaders.REASON));
             g.writeStringField("detail", header(r, DeadLetterHeaders.DETAIL));
             byte[] value = r.value();
-            String text = value == null ? null : utf8(value);
-            if (value != null && text == null) {
+            if (value != null && !DeltaEventCodec.isUtf8(value)) {
                 g.writeStringField("value_base64", Base64.getEncoder().encodeToString(value));
             } else {
-                g.writeStringField("value", text);
+                g.writeStringField("value", value == null ? null : new String(value, StandardCharsets.UTF_8));
             }
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return out.toString();
-    }
-
-    /** The bytes as a string when they are valid UTF-8, else null. */
-    private static String utf8(byte[] bytes) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            return null;
-        }
     }
 
     private static String header(TestRecord<byte[], byte[]> r, String name) {

@@ -175,21 +175,31 @@ public final class DeltaEventCodec {
         }
     }
 
-    /** Strict UTF-8 check; ASCII, the common case, costs one pass over the bytes. */
     private static void requireUtf8(byte[] value) {
-        for (byte b : value) {
+        if (!isUtf8(value)) {
+            throw new InvalidDeltaException(MALFORMED_JSON, "value is not valid UTF-8");
+        }
+    }
+
+    /**
+     * Whether {@code bytes} are strictly valid UTF-8, the contract's first requirement of a value (also used to
+     * show a dead letter as text or as bytes). ASCII, the common case, costs one pass over the bytes.
+     */
+    public static boolean isUtf8(byte[] bytes) {
+        for (byte b : bytes) {
             if (b < 0) {
                 try {
                     StandardCharsets.UTF_8.newDecoder()
                             .onMalformedInput(CodingErrorAction.REPORT)
                             .onUnmappableCharacter(CodingErrorAction.REPORT)
-                            .decode(ByteBuffer.wrap(value));
-                    return;
+                            .decode(ByteBuffer.wrap(bytes));
+                    return true;
                 } catch (CharacterCodingException e) {
-                    throw new InvalidDeltaException(MALFORMED_JSON, "value is not valid UTF-8");
+                    return false;
                 }
             }
         }
+        return true;
     }
 
     private static String describe(JsonToken t) {

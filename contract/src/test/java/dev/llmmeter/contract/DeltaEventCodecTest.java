@@ -86,4 +86,13 @@ class DeltaEventCodecTest {
             assertEquals(events[i], DeltaEventCodec.decode(DeltaEventCodec.encode(events[i])));
         }
     }
+
+    @Test
+    void utf8IsCheckedStrictly() {
+        assertEquals(true, DeltaEventCodec.isUtf8("{\"stream_id\":\"s\u00e9\u4e2d\"}".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(true, DeltaEventCodec.isUtf8(new byte[0]));
+        assertEquals(false, DeltaEventCodec.isUtf8(new byte[] {'{', (byte) 0xff, '}'}));
+        assertEquals(false, DeltaEventCodec.isUtf8(new byte[] {(byte) 0xc3})); // a sequence cut short
+        assertEquals(false, DeltaEventCodec.isUtf8(new byte[] {(byte) 0xed, (byte) 0xa0, (byte) 0x80})); // a lone surrogate
+    }
 }
