@@ -1,6 +1,10 @@
 # syntax=docker/dockerfile:1
-# One image for every role: `topology` (the Streams app), `simulate`, `tail`, `replay`, `broker`, ...
-# Build: docker build -t llm-metering .      Run: docker run --rm llm-metering --help
+# Two images from one build:
+#   the service (the default target): `topology` (the Kafka Streams app) and `tail`, with the app module's
+#     runtime dependencies only: no broker, no Scala, no TopologyTestDriver.
+#       docker build -t llm-metering .      docker run --rm llm-metering --help
+#   the tools (--target tools): everything bin/metering offers (simulate, replay, bench, broker, run, ...).
+#       docker build --target tools -t llm-metering-tools .
 # Settings come from METERING_* environment variables (docs/operations.md, "Configuration"), e.g.
 #   docker run --rm -e METERING_BOOTSTRAP_SERVERS=kafka1:9092 llm-metering topology
 
@@ -14,23 +18,27 @@ COPY pom.xml ./
 COPY contract/pom.xml contract/
 COPY topology/pom.xml topology/
 COPY producer-sim/pom.xml producer-sim/
-COPY cli/pom.xml cli/
-# The JMH module is in the reactor, so its POM must be here; it is not built below, nor in the image.
+COPY devkit/pom.xml devkit/
+COPY app/pom.xml app/
+COPY replay/pom.xml replay/
 COPY bench/pom.xml bench/
+COPY cli/pom.xml cli/
 RUN ./mvnw -q -B -ntp dependency:go-offline
 COPY contract/src contract/src
 COPY topology/src topology/src
 COPY producer-sim/src producer-sim/src
+COPY devkit/src devkit/src
+COPY app/src app/src
+COPY replay/src replay/src
+COPY bench/src bench/src
 COPY cli/src cli/src
 RUN ./mvnw -q -B -ntp -DskipTests -pl cli -am package
 
-# --- runtime: a JRE, the classes and their jars (cli/target/classes + cli/target/lib, as bin/metering runs them) ---
-FROM eclipse-temurin:17-jre
+# --- runtime: what both images share, a JRE, a user and the state volume ---
+FROM eclipse-temurin:17-jre AS runtime
 RUN groupadd --system --gid 10001 metering \
  && useradd --system --uid 10001 --gid metering --home-dir /var/lib/metering --shell /usr/sbin/nologin metering \
  && mkdir -p /var/lib/metering/state && chown -R metering:metering /var/lib/metering
-COPY --from=build /src/cli/target/lib /app/lib
-COPY --from=build /src/cli/target/classes /app/classes
 # Numeric, so that a runtime can check it is not root (runAsNonRoot).
 USER 10001:10001
 WORKDIR /var/lib/metering
@@ -41,7 +49,19 @@ VOLUME ["/var/lib/metering/state"]
 # network buffers live outside the heap, hence 60% rather than more. Out of memory: exit and be restarted.
 ENV METERING_STATE_DIR=/var/lib/metering/state \
     METERING_JAVA_OPTS="-XX:MaxRAMPercentage=60 -XX:+ExitOnOutOfMemoryError"
+
+# --- tools: bin/metering's command line (cli/target/classes + cli/target/lib, as bin/metering runs them) ---
+FROM runtime AS tools
+COPY --from=build /src/cli/target/lib /app/lib
+COPY --from=build /src/cli/target/classes /app/classes
+ENTRYPOINT ["/bin/sh", "-c", "exec java $METERING_JAVA_OPTS -cp '/app/classes:/app/lib/*' dev.llmmeter.cli.Main \"$@\"", "metering"]
+CMD ["--help"]
+
+# --- service (the default target): the app module and its runtime dependencies, nothing else ---
+FROM runtime AS service
+COPY --from=build /src/app/target/lib /app/lib
+COPY --from=build /src/app/target/classes /app/classes
 # exec: java is PID 1 and gets SIGTERM itself, so `docker stop` closes the app cleanly. The classpath is
 # quoted: the java launcher, not the shell, expands lib/*.
-ENTRYPOINT ["/bin/sh", "-c", "exec java $METERING_JAVA_OPTS -cp '/app/classes:/app/lib/*' dev.llmmeter.cli.Main \"$@\"", "metering"]
+ENTRYPOINT ["/bin/sh", "-c", "exec java $METERING_JAVA_OPTS -cp '/app/classes:/app/lib/*' dev.llmmeter.app.ServiceMain \"$@\"", "metering"]
 CMD ["--help"]

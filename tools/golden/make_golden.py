@@ -10,7 +10,7 @@ Usage (from the repository root)::
 
     python3 tools/golden/make_golden.py \
         [--seed-path ../shared/seed/metering.py] \
-        [--out cli/src/test/resources/golden]
+        [--out replay/src/test/resources/golden]
 
 Relative paths are resolved against the repository root.  Standard library
 only; output is fully deterministic (fixed ``random.Random`` seeds).
@@ -29,7 +29,7 @@ from types import ModuleType
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SEED_PATH = '../shared/seed/metering.py'
-DEFAULT_OUT = 'cli/src/test/resources/golden'
+DEFAULT_OUT = 'replay/src/test/resources/golden'
 
 EPOCH_MS = 1_790_000_000_000   # base of all traces (2026-09-21T14:13:20Z)
 TAIL_MS = 65_000               # ticks continue until >= last event + 65 s

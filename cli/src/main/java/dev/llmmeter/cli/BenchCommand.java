@@ -1,16 +1,17 @@
 package dev.llmmeter.cli;
 
+import dev.llmmeter.app.ConfigFiles;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.llmmeter.cli.app.StartupException;
-import dev.llmmeter.cli.bench.BrokerBench;
-import dev.llmmeter.cli.bench.BrokerBench.App;
-import dev.llmmeter.cli.bench.BrokerBench.Guarantee;
-import dev.llmmeter.cli.bench.Machine;
-import dev.llmmeter.cli.bench.RestoreBench;
-import dev.llmmeter.cli.bench.Stats;
-import dev.llmmeter.cli.bench.TickBench;
-import dev.llmmeter.cli.broker.EmbeddedKafka;
+import dev.llmmeter.app.StartupException;
+import dev.llmmeter.bench.BrokerBench;
+import dev.llmmeter.bench.BrokerBench.App;
+import dev.llmmeter.bench.BrokerBench.Guarantee;
+import dev.llmmeter.bench.Machine;
+import dev.llmmeter.bench.RestoreBench;
+import dev.llmmeter.bench.Stats;
+import dev.llmmeter.bench.TickBench;
+import dev.llmmeter.devkit.EmbeddedKafka;
 import org.apache.kafka.common.utils.Utils;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

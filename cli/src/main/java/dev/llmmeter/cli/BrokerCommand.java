@@ -1,6 +1,6 @@
 package dev.llmmeter.cli;
 
-import dev.llmmeter.cli.broker.EmbeddedKafka;
+import dev.llmmeter.devkit.EmbeddedKafka;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -1,14 +1,19 @@
 package dev.llmmeter.cli;
 
+import dev.llmmeter.app.ServiceMain;
+import dev.llmmeter.app.TailCommand;
+import dev.llmmeter.app.TopologyCommand;
 import picocli.CommandLine;
-
-import java.io.PrintWriter;
 import picocli.CommandLine.Command;
 
-/** {@code bin/metering}: the one entry point, with a subcommand per job. */
+/**
+ * {@code bin/metering}: the one entry point for a developer, with a subcommand per job. The service's own
+ * commands ({@code topology}, {@code tail}) come from the app module; the rest drive the development kit
+ * (the in-process broker, the offline replay, the simulator, the benchmarks).
+ */
 @Command(name = "metering",
         mixinStandardHelpOptions = true,
-        versionProvider = Main.Version.class,
+        versionProvider = ServiceMain.Version.class,
         usageHelpAutoWidth = true,
         description = {
             "Meters LLM token streams on Kafka: tokens per second across concurrent streams, with the seed meter's semantics, published as global stats once a second.",
@@ -26,38 +31,11 @@ public final class Main implements Runnable {
     }
 
     public static CommandLine commandLine() {
-        return new CommandLine(new Main())
-                .setCaseInsensitiveEnumValuesAllowed(true)
-                .setParameterExceptionHandler(Main::usageError);
-    }
-
-    /** A usage error is one line and a pointer to --help, not the whole usage text. */
-    private static int usageError(CommandLine.ParameterException e, String[] args) {
-        CommandLine cmd = e.getCommandLine();
-        PrintWriter err = cmd.getErr();
-        err.println(cmd.getCommandSpec().qualifiedName() + ": " + e.getMessage());
-        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
-        err.println("Run '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage.");
-        err.flush();
-        return cmd.getCommandSpec().exitCodeOnInvalidInput();
+        return ServiceMain.configure(new CommandLine(new Main()));
     }
 
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
-    }
-
-    static final class Version implements CommandLine.IVersionProvider {
-        @Override
-        public String[] getVersion() throws java.io.IOException {
-            java.util.Properties p = new java.util.Properties();
-            try (var in = Main.class.getResourceAsStream("/metering-version.properties")) {
-                if (in != null) {
-                    p.load(in);
-                }
-            }
-            return new String[] {"metering " + p.getProperty("version", "(unknown)")
-                    + " (Kafka " + p.getProperty("kafka", "(unknown)") + ")"};
-        }
     }
 }

@@ -1,5 +1,7 @@
 package dev.llmmeter.cli;
 
+import dev.llmmeter.replay.Replayer;
+import dev.llmmeter.app.ConfigFiles;
 import dev.llmmeter.topology.MeteringConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -1,10 +1,12 @@
 package dev.llmmeter.cli;
 
-import dev.llmmeter.cli.app.MeteringApp;
-import dev.llmmeter.cli.app.Settings;
-import dev.llmmeter.cli.app.StartupException;
-import dev.llmmeter.cli.app.StatsTail;
-import dev.llmmeter.cli.broker.EmbeddedKafka;
+import dev.llmmeter.app.TailCommand;
+import dev.llmmeter.app.ConfigFiles;
+import dev.llmmeter.app.MeteringApp;
+import dev.llmmeter.app.Settings;
+import dev.llmmeter.app.StartupException;
+import dev.llmmeter.app.StatsTail;
+import dev.llmmeter.devkit.EmbeddedKafka;
 import dev.llmmeter.sim.KafkaSink;
 import dev.llmmeter.sim.Pacer;
 import dev.llmmeter.sim.Progress;

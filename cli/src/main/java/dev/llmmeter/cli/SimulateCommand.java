@@ -1,8 +1,9 @@
 package dev.llmmeter.cli;
 
-import dev.llmmeter.cli.app.ClusterCheck;
-import dev.llmmeter.cli.app.Settings;
-import dev.llmmeter.cli.app.StartupException;
+import dev.llmmeter.app.ConfigFiles;
+import dev.llmmeter.app.ClusterCheck;
+import dev.llmmeter.app.Settings;
+import dev.llmmeter.app.StartupException;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.producer.ProducerConfig;
 

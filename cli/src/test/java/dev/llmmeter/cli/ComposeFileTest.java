@@ -3,8 +3,8 @@ package dev.llmmeter.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import dev.llmmeter.cli.app.MeteringApp;
-import dev.llmmeter.cli.app.Settings;
+import dev.llmmeter.app.MeteringApp;
+import dev.llmmeter.app.Settings;
 import dev.llmmeter.contract.Topics;
 import dev.llmmeter.topology.MeteringConfig;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -43,7 +43,12 @@ import static org.junit.jupiter.api.Assertions.fail;
 class ComposeFileTest {
     /** The repository root: surefire runs in the module directory, cli/. */
     static final Path ROOT = Path.of("").toAbsolutePath().getParent();
-    static final String APP_MAIN = "dev.llmmeter.cli.Main";
+    /** The Dockerfile's targets: the service image (the default, the last stage) and the tools image. */
+    static final String SERVICE = "service";
+    static final String TOOLS = "tools";
+    /** Each target's main class, and the module whose target/classes and target/lib it copies. */
+    static final Map<String, String> MAIN = Map.of(SERVICE, "dev.llmmeter.app.ServiceMain", TOOLS, "dev.llmmeter.cli.Main");
+    static final Map<String, String> MODULE = Map.of(SERVICE, "app", TOOLS, "cli");
 
     static JsonNode compose;
     static Map<String, JsonNode> appServices;
@@ -71,16 +76,26 @@ class ComposeFileTest {
     }
 
     @Test
-    void theAppServicesAreTopologySimulateAndTailFromOneImageBuiltHere() {
+    void theServiceRunsFromTheServiceImageAndTheSimulatorFromTheToolsImage() {
         assertEquals(Set.of("topology", "simulate", "tail"), appServices.keySet());
-        Set<String> images = new LinkedHashSet<>();
+        Map<String, String> imageOfTarget = new HashMap<>();
         appServices.forEach((name, s) -> {
-            images.add(s.path("image").asText());
             assertEquals(".", s.path("build").isTextual() ? s.path("build").asText() : s.path("build").path("context").asText(),
                     name + " is built from this repository");
+            String previous = imageOfTarget.put(target(s), s.path("image").asText());
+            assertTrue(previous == null || previous.equals(s.path("image").asText()), "one image name per target: " + name);
         });
-        assertEquals(1, images.size(), "one image: " + images);
+        assertEquals(SERVICE, target(appServices.get("topology")));
+        assertEquals(SERVICE, target(appServices.get("tail")));
+        assertEquals(TOOLS, target(appServices.get("simulate")));
+        assertFalse(imageOfTarget.get(SERVICE).equals(imageOfTarget.get(TOOLS)), "two images, two names: " + imageOfTarget);
         assertTrue(appServices.get("topology").path("deploy").path("replicas").asInt() >= 2, "topology runs two replicas");
+    }
+
+    /** A compose service's Dockerfile target; none means the last stage, the service. */
+    private static String target(JsonNode service) {
+        String t = service.path("build").path("target").asText("");
+        return t.isEmpty() ? SERVICE : t;
     }
 
     @Test
@@ -88,7 +103,7 @@ class ComposeFileTest {
         appServices.forEach((name, s) -> {
             List<String> args = command(s.get("command"));
             assertFalse(args.isEmpty(), name + " has a command");
-            CommandLine.ParseResult parsed = parse(name, args);
+            CommandLine.ParseResult parsed = parse(name, target(s), args);
             assertTrue(parsed.hasSubcommand(), name + ": " + args + " names a command");
             assertEquals(name, parsed.subcommand().commandSpec().name(), name + " runs 'metering " + name + "'");
         });
@@ -168,25 +183,28 @@ class ComposeFileTest {
     }
 
     @Test
-    void theDockerfileRunsTheCliMainWithACommandAndSettingsItAccepts() throws IOException {
-        List<String> entrypoint = jsonArray(instruction("ENTRYPOINT"));
-        String shell = String.join(" ", entrypoint);
-        Matcher java = Pattern.compile("java (.*)-cp '?([^' ]+)'? (\\S+)").matcher(shell);
-        assertTrue(java.find(), "java -cp CLASSPATH MAIN in " + entrypoint);
-        assertEquals(APP_MAIN, java.group(3));
-        // The classpath is the two directories the runtime stage copies from the build's cli/target.
-        for (String part : java.group(2).split(":")) {
-            String dir = part.endsWith("/*") ? part.substring(0, part.length() - 2) : part;
-            String target = dir.endsWith("lib") ? "cli/target/lib" : "cli/target/classes";
-            assertTrue(dockerfile.stream().anyMatch(i -> i.matches("COPY --from=build \\S*" + target + " " + Pattern.quote(dir))),
-                    dir + " is copied from " + target);
+    void eachImageRunsItsModulesMainWithACommandAndSettingsItAccepts() throws IOException {
+        assertTrue(dockerfile.get(dockerfile.size() - 1).startsWith("CMD ")
+                && stageOf(dockerfile.size() - 1).equals(SERVICE), "the service is the last stage, the default target");
+        for (String target : List.of(SERVICE, TOOLS)) {
+            List<String> entrypoint = jsonArray(instruction(target, "ENTRYPOINT"));
+            String shell = String.join(" ", entrypoint);
+            Matcher java = Pattern.compile("java (.*)-cp '?([^' ]+)'? (\\S+)").matcher(shell);
+            assertTrue(java.find(), "java -cp CLASSPATH MAIN in " + entrypoint);
+            assertEquals(MAIN.get(target), java.group(3), target);
+            // The classpath is the two directories the stage copies from the build's <module>/target.
+            for (String part : java.group(2).split(":")) {
+                String dir = part.endsWith("/*") ? part.substring(0, part.length() - 2) : part;
+                String from = MODULE.get(target) + (dir.endsWith("lib") ? "/target/lib" : "/target/classes");
+                assertTrue(stage(target).stream().anyMatch(i -> i.matches("COPY --from=build \\S*" + from + " " + Pattern.quote(dir))),
+                        target + ": " + dir + " is copied from " + from);
+            }
+            if (entrypoint.get(0).endsWith("sh")) {
+                assertTrue(java.group(1).contains("$METERING_JAVA_OPTS"), "JVM options from METERING_JAVA_OPTS: " + shell);
+                assertTrue(shell.contains("exec java"), "java replaces the shell (PID 1, gets SIGTERM): " + shell);
+            }
+            parse("CMD", target, jsonArray(instruction(target, "CMD")));
         }
-        if (entrypoint.get(0).endsWith("sh")) {
-            assertTrue(java.group(1).contains("$METERING_JAVA_OPTS"), "JVM options from METERING_JAVA_OPTS: " + shell);
-            assertTrue(shell.contains("exec java"), "java replaces the shell (PID 1, gets SIGTERM): " + shell);
-        }
-        List<String> cmd = jsonArray(instruction("CMD"));
-        parse("CMD", cmd);
 
         Map<String, String> env = new LinkedHashMap<>();
         for (String i : dockerfile) {
@@ -218,7 +236,7 @@ class ComposeFileTest {
         while (module.find()) {
             modules.add(module.group(1).trim());
         }
-        assertEquals(List.of("contract", "topology", "producer-sim", "cli", "bench"), modules);
+        assertEquals(List.of("contract", "topology", "producer-sim", "devkit", "app", "replay", "bench", "cli"), modules);
         int firstMaven = dockerfile.indexOf(dockerfile.stream().filter(i -> i.startsWith("RUN ./mvnw")).findFirst()
                 .orElseGet(() -> fail("no RUN ./mvnw")));
         List<String> beforeMaven = dockerfile.subList(0, firstMaven);
@@ -252,9 +270,10 @@ class ComposeFileTest {
         assertTrue(known, where + ": " + variable + " sets '" + key + "', which is neither a metering nor a Kafka setting");
     }
 
-    private static CommandLine.ParseResult parse(String where, List<String> args) {
+    private static CommandLine.ParseResult parse(String where, String target, List<String> args) {
         try {
-            return Main.commandLine().parseArgs(args.toArray(String[]::new));
+            CommandLine cmd = target.equals(SERVICE) ? dev.llmmeter.app.ServiceMain.commandLine() : Main.commandLine();
+            return cmd.parseArgs(args.toArray(String[]::new));
         } catch (CommandLine.ParameterException e) {
             return fail(where + ": 'metering " + String.join(" ", args) + "' is refused: " + e.getMessage());
         }
@@ -320,7 +339,7 @@ class ComposeFileTest {
         return out;
     }
 
-    /** The last instruction of this kind (the runtime stage's). */
+    /** The last instruction of this kind (the runtime stages'). */
     private static String instruction(String name) {
         String found = null;
         for (String i : dockerfile) {
@@ -330,6 +349,41 @@ class ComposeFileTest {
         }
         assertNotNull(found, "Dockerfile has " + name);
         return found;
+    }
+
+    /** The last instruction of this kind in a target's own stage. */
+    private static String instruction(String target, String name) {
+        String found = null;
+        for (String i : stage(target)) {
+            if (i.startsWith(name + " ")) {
+                found = i;
+            }
+        }
+        assertNotNull(found, "Dockerfile stage " + target + " has " + name);
+        return found;
+    }
+
+    /** The instructions of the stage {@code FROM ... AS name}, its FROM included. */
+    private static List<String> stage(String name) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < dockerfile.size(); i++) {
+            if (stageOf(i).equals(name)) {
+                out.add(dockerfile.get(i));
+            }
+        }
+        assertFalse(out.isEmpty(), "Dockerfile has a stage " + name);
+        return out;
+    }
+
+    private static String stageOf(int index) {
+        String current = "";
+        for (int i = 0; i <= index; i++) {
+            Matcher from = Pattern.compile("^FROM \\S+ AS (\\S+)$").matcher(dockerfile.get(i));
+            if (from.find()) {
+                current = from.group(1);
+            }
+        }
+        return current;
     }
 
     private static List<String> jsonArray(String instruction) throws IOException {

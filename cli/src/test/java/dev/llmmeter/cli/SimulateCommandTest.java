@@ -1,5 +1,6 @@
 package dev.llmmeter.cli;
 
+import dev.llmmeter.replay.Replayer;
 import dev.llmmeter.contract.DeltaEvent;
 import dev.llmmeter.contract.DeltaEventCodec;
 import dev.llmmeter.sim.SimulationConfig;

@@ -1,11 +1,15 @@
 package dev.llmmeter.cli.it;
 
+import dev.llmmeter.app.it.ConstantRateStreams;
+import dev.llmmeter.app.it.StatsCollector;
+import dev.llmmeter.app.it.LiveApps;
+import dev.llmmeter.devkit.KafkaBrokerExtension;
 import dev.llmmeter.cli.Main;
-import dev.llmmeter.cli.app.MeteringApp;
+import dev.llmmeter.app.MeteringApp;
 import dev.llmmeter.contract.Stats;
 import dev.llmmeter.contract.StatsCodec;
 import dev.llmmeter.contract.Topics;
-import dev.llmmeter.cli.broker.EmbeddedKafka;
+import dev.llmmeter.devkit.EmbeddedKafka;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;

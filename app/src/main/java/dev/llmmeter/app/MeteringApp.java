@@ -1,0 +1,212 @@
+package dev.llmmeter.app;
+
+import dev.llmmeter.topology.MeteringConfig;
+import dev.llmmeter.topology.MeteringTopology;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.MissingSourceTopicException;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.common.errors.RetriableException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The live metering app: checks the cluster, creates missing topics, runs the topology in
+ * {@link KafkaStreams} until closed or failed. Bootstrap only; the topology itself comes from
+ * {@link MeteringTopology#build}.
+ */
+public final class MeteringApp implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MeteringApp.class);
+    public static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
+    public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    /** Client id of the admin client that checks the cluster and creates topics (log4j2.xml quiets its reconnect warnings). */
+    static final String SETUP_CLIENT_ID = "metering-setup";
+
+    private MeteringConfig config; // learns the session-task count at start
+    private final Properties settings;
+    private final Properties streamsProperties;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile Throwable failure;
+    static final int MAX_REPLACEMENTS = 10;
+    static final Duration REPLACEMENT_WINDOW = Duration.ofMinutes(5);
+    private long replacementWindowStart = System.nanoTime();
+    private int replacements;
+    private volatile KafkaStreams streams;
+    private boolean closed;
+    private boolean closedCleanly;
+
+    /**
+     * @param settings all settings: Kafka client and Streams ones, and {@code metering.*}
+     * @throws StartupException for a bad setting, naming it
+     */
+    public MeteringApp(Properties settings) {
+        this.settings = settings;
+        try {
+            this.config = MeteringConfig.fromMap(settings);
+        } catch (IllegalArgumentException e) {
+            throw new StartupException(e.getMessage(), null);
+        }
+        this.streamsProperties = StreamsSettings.forApp(settings, config);
+        if (streamsProperties.getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "").isBlank()) {
+            throw new StartupException("no bootstrap servers: pass --bootstrap-servers, or set bootstrap.servers "
+                    + "in the config file or METERING_BOOTSTRAP_SERVERS", null);
+        }
+        ClusterCheck.missingCredentials(streamsProperties).ifPresent(problem -> {
+            throw new StartupException(problem, null);
+        });
+    }
+
+    public MeteringConfig config() {
+        return config;
+    }
+
+    public Properties streamsProperties() {
+        return streamsProperties;
+    }
+
+    /** Checks the cluster answers, creates missing topics, starts the streams. Returns once started. */
+    public void start() {
+        try {
+            String instanceId = StreamsSettings.withInstanceId(streamsProperties);
+            LOG.info("group.instance.id {}", instanceId == null ? "none (dynamic membership)" : instanceId);
+        } catch (IOException e) {
+            throw new StartupException("cannot keep this instance's group.instance.id in the state directory "
+                    + streamsProperties.getProperty(StreamsConfig.STATE_DIR_CONFIG) + ": " + e, e);
+        }
+        StreamsConfig streamsConfig;
+        try {
+            streamsConfig = new StreamsConfig(streamsProperties);
+        } catch (ConfigException e) {
+            throw new StartupException("bad Kafka Streams setting: " + e.getMessage(), e);
+        }
+        Admin admin;
+        try {
+            admin = Admin.create(streamsConfig.getAdminConfigs(SETUP_CLIENT_ID));
+        } catch (KafkaException e) {
+            throw new StartupException("cannot set up the Kafka admin client: " + rootMessage(e), e);
+        }
+        try {
+            String clusterId = ClusterCheck.await(admin, streamsProperties, STARTUP_TIMEOUT);
+            LOG.info("connected to Kafka cluster {} at {}", clusterId, streamsProperties.getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
+            List<String> created = TopicSetup.ensure(admin, config, settings, STARTUP_TIMEOUT.toMillis());
+            if (!created.isEmpty()) {
+                LOG.info("created topics {}", created);
+            }
+            // One session task per input partition: the combiner waits for all of them on a cold start.
+            config = config.withSessionTasks(TopicSetup.partitionCount(admin, config.deltasTopic(), STARTUP_TIMEOUT.toMillis()));
+        } catch (KafkaException e) {
+            throw new StartupException("cannot set up the Kafka admin client: " + rootMessage(e), e);
+        } finally {
+            admin.close(Duration.ZERO); // nothing is pending unless setup failed, and then it is abandoned
+        }
+        KafkaStreams created;
+        try {
+            created = new KafkaStreams(MeteringTopology.build(config), streamsConfig);
+        } catch (KafkaException e) {
+            throw new StartupException("cannot create the Kafka Streams client: " + rootMessage(e), e);
+        }
+        created.setUncaughtExceptionHandler(this::onStreamThreadFailure);
+        created.setStateListener((now, before) -> {
+            LOG.info("state {} -> {}", before, now);
+            if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
+                stopped.countDown();
+            }
+        });
+        synchronized (this) {
+            if (closed) { // stopped (a signal) while the cluster check ran: start nothing
+                created.close(Duration.ZERO);
+                return;
+            }
+            streams = created;
+            streams.start();
+        }
+    }
+
+    /**
+     * A transient cluster condition (a broker restarting: its metadata briefly lacks the input topic, or a
+     * retriable error outlived the client's retries) gets a fresh stream thread, a bounded number of times;
+     * anything else, or too many in a row, stops the app with a non-zero exit so an operator or
+     * orchestrator sees it. Replaying a bug forever would help nobody.
+     */
+    private StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse onStreamThreadFailure(Throwable e) {
+        long now = System.nanoTime();
+        if (now - replacementWindowStart > REPLACEMENT_WINDOW.toNanos()) {
+            replacementWindowStart = now;
+            replacements = 0;
+        }
+        if (isTransient(e) && replacements < MAX_REPLACEMENTS) {
+            replacements++;
+            LOG.warn("stream thread failed on a transient condition; replacing it ({} of {} in {} s): {}",
+                    replacements, MAX_REPLACEMENTS, REPLACEMENT_WINDOW.toSeconds(), rootMessage(e));
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        }
+        LOG.error("metering stopped on an unrecoverable error", e);
+        failure = e;
+        return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+    }
+
+    static boolean isTransient(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof MissingSourceTopicException || t instanceof RetriableException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static String rootMessage(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String m = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        return root == t || t.getMessage() == null || t.getMessage().contains(m) ? m : t.getMessage() + " (" + m + ")";
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    /** Blocks until the app stops; returns true when it stopped by failure. */
+    public boolean awaitStop() throws InterruptedException {
+        stopped.await();
+        return failure != null || (streams != null && streams.state() == KafkaStreams.State.ERROR);
+    }
+
+
+    public Throwable failure() {
+        return failure;
+    }
+
+    /**
+     * Closes the streams, committing what was processed, and leaves the consumer group: a planned stop
+     * hands this instance's tasks (the stats combiner's, maybe) to the others at once, instead of after
+     * {@code session.timeout.ms} as a static member otherwise would. A restart rejoins under the same
+     * {@code group.instance.id}. Idempotent.
+     */
+    @Override
+    public void close() {
+        stop();
+    }
+
+    /** {@link #close()}, telling whether the streams closed within {@link #CLOSE_TIMEOUT} (true if never started). */
+    public synchronized boolean stop() {
+        if (!closed) {
+            closed = true;
+            closedCleanly = streams == null || streams.close(CloseOptions.timeout(CLOSE_TIMEOUT)
+                    .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+            stopped.countDown();
+        }
+        return closedCleanly;
+    }
+}

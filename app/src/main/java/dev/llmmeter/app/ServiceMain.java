@@ -1,0 +1,74 @@
+package dev.llmmeter.app;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.util.Properties;
+
+/**
+ * The service image's entry point: the commands that run in production, and nothing of the development kit
+ * (no broker, no replay, no benchmarks). {@code bin/metering} offers the same commands beside those.
+ */
+@Command(name = "metering",
+        mixinStandardHelpOptions = true,
+        versionProvider = ServiceMain.Version.class,
+        usageHelpAutoWidth = true,
+        description = {
+            "The metering service: the Kafka Streams app that meters LLM token streams, and a consumer of its stats.",
+            "",
+            "Run 'metering <command> --help' for a command's options."
+        },
+        subcommands = {TopologyCommand.class, TailCommand.class, CommandLine.HelpCommand.class})
+public final class ServiceMain implements Runnable {
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(configure(new CommandLine(new ServiceMain())).execute(args));
+    }
+
+    /** The service's command line, for tests that run a command in-process. */
+    public static CommandLine commandLine() {
+        return configure(new CommandLine(new ServiceMain()));
+    }
+
+    /** How every metering command line behaves: case-insensitive enums, one-line usage errors. */
+    public static CommandLine configure(CommandLine cmd) {
+        return cmd.setCaseInsensitiveEnumValuesAllowed(true)
+                .setParameterExceptionHandler(ServiceMain::usageError);
+    }
+
+    /** A usage error is one line and a pointer to --help, not the whole usage text. */
+    static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine cmd = e.getCommandLine();
+        PrintWriter err = cmd.getErr();
+        err.println(cmd.getCommandSpec().qualifiedName() + ": " + e.getMessage());
+        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+        err.println("Run '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage.");
+        err.flush();
+        return cmd.getCommandSpec().exitCodeOnInvalidInput();
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+    }
+
+    /** "metering 0.1.0-SNAPSHOT (Kafka 4.4.0)", from the properties Maven writes at build time. */
+    public static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() throws IOException {
+            Properties p = new Properties();
+            try (InputStream in = ServiceMain.class.getResourceAsStream("/metering-version.properties")) {
+                if (in != null) {
+                    p.load(in);
+                }
+            }
+            return new String[] {"metering " + p.getProperty("version", "(unknown)")
+                    + " (Kafka " + p.getProperty("kafka", "(unknown)") + ")"};
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package dev.llmmeter.app.it;
+
+import dev.llmmeter.contract.Stats;
+import dev.llmmeter.contract.StatsCodec;
+import dev.llmmeter.contract.Topics;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A downstream consumer of the stats topic, as a dashboard would be: read_committed, from the beginning. */
+public final class StatsCollector implements AutoCloseable {
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final List<Stats> stats = new ArrayList<>();
+    private final List<String> keys = new ArrayList<>();
+    private final List<Long> arrivals = new ArrayList<>();
+    private final Thread poller;
+    /** An assertion the poller thread made that failed: reported to the test by the next read. */
+    private volatile AssertionError failure;
+
+    public StatsCollector(String bootstrap, Map<String, Object> client) {
+        this(bootstrap, client, Topics.STATS);
+    }
+
+    public StatsCollector(String bootstrap, Map<String, Object> client, String topic) {
+        Properties p = new Properties();
+        p.putAll(client);
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+        consumer.assign(List.of(new TopicPartition(topic, 0)));
+        consumer.seekToBeginning(consumer.assignment());
+        poller = new Thread(this::poll, "stats-collector");
+        poller.start();
+    }
+
+    private void poll() {
+        try {
+            while (true) {
+                var records = consumer.poll(Duration.ofMillis(200));
+                long arrived = System.currentTimeMillis();
+                for (ConsumerRecord<String, byte[]> r : records) {
+                    Stats s = StatsCodec.decode(r.value());
+                    synchronized (this) {
+                        stats.add(s);
+                        keys.add(r.key());
+                        arrivals.add(arrived);
+                        if (r.timestamp() != s.ts() && failure == null) {
+                            failure = new AssertionError("record timestamp " + r.timestamp() + " differs from stats ts " + s.ts());
+                        }
+                    }
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        }
+    }
+
+    /** Every record received so far; fails if one broke a rule the collector checks (its timestamp is its ts). */
+    synchronized List<Stats> stats() {
+        if (failure != null) {
+            throw failure;
+        }
+        return List.copyOf(stats);
+    }
+
+    /** When each record of {@link #stats()} was received, wall-clock epoch ms (same index). */
+    synchronized List<Long> arrivals() {
+        return List.copyOf(arrivals);
+    }
+
+    synchronized List<String> keys() {
+        return List.copyOf(keys);
+    }
+
+    /**
+     * Waits (Awaitility) until some record received matches, and returns the first that does; fails after the
+     * timeout, listing what came. Timeouts are generous bounds for a loaded machine, not expectations.
+     */
+    public Stats await(Predicate<Stats> p, Duration timeout, String what) {
+        return await(p, 1, timeout, what).get(0);
+    }
+
+    /** Waits (Awaitility) until {@code count} records received match, and returns the first {@code count} that do. */
+    public List<Stats> await(Predicate<Stats> p, int count, Duration timeout, String what) {
+        String records = count == 1 ? "a stats record " : count + " stats records ";
+        try {
+            return Awaitility.await(records + what).atMost(timeout).pollInterval(Duration.ofMillis(100))
+                    .until(() -> stats().stream().filter(p).limit(count).toList(), matching -> matching.size() == count);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("no " + records + what + " within " + timeout.toSeconds() + " s; got " + stats(), e);
+        }
+    }
+
+    /**
+     * What a consumer may rely on, however loaded the machine: each record's tick is a whole second, and ticks only
+     * go up, none twice. Not that they are 1000 ms apart: a starved punctuator skips a tick (see {@link #spacings}).
+     */
+    static void assertWholeSecondsStrictlyIncreasing(List<Stats> stats) {
+        for (int i = 0; i < stats.size(); i++) {
+            Stats s = stats.get(i);
+            assertEquals(0, Math.floorMod(s.ts(), 1000L), "tick on a whole second: " + s);
+            if (i > 0) {
+                assertTrue(s.ts() > stats.get(i - 1).ts(), "ticks strictly increasing, none twice: " + stats.get(i - 1) + " then " + s);
+            }
+        }
+    }
+
+    /** The spacing of consecutive ticks, for the output: "n records over t s, spacings {1000 ms: a, 2000 ms: b}". */
+    static String spacings(List<Stats> stats) {
+        Map<Long, Long> gaps = new TreeMap<>();
+        for (int i = 1; i < stats.size(); i++) {
+            gaps.merge(stats.get(i).ts() - stats.get(i - 1).ts(), 1L, Long::sum);
+        }
+        long span = stats.size() < 2 ? 0 : stats.get(stats.size() - 1).ts() - stats.get(0).ts();
+        StringBuilder b = new StringBuilder(stats.size() + " records over " + span / 1000 + " s, spacings {");
+        gaps.forEach((gap, n) -> b.append(b.charAt(b.length() - 1) == '{' ? "" : ", ").append(gap).append(" ms: ").append(n));
+        return b.append('}').toString();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        consumer.wakeup();
+        poller.join(5_000);
+        consumer.close();
+    }
+}

@@ -1,8 +1,0 @@
-package dev.llmmeter.cli.app;
-
-/** A reason the process cannot start, worded for the operator: printed as one line, no stack trace. */
-public final class StartupException extends RuntimeException {
-    public StartupException(String message, Throwable cause) {
-        super(message, cause);
-    }
-}
