@@ -32,8 +32,8 @@ public final class MeteringApp implements AutoCloseable {
     /** Client id of the admin client that checks the cluster and creates topics (log4j2.xml quiets its reconnect warnings). */
     static final String SETUP_CLIENT_ID = "metering-setup";
 
-    private MeteringConfig config; // learns the session-task count at start
-    private final Properties settings;
+    private final MeteringConfig config;
+    private final Settings settings;
     private final Properties streamsProperties;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile Throwable failure;
@@ -50,13 +50,14 @@ public final class MeteringApp implements AutoCloseable {
      * @throws StartupException for a bad setting, naming it
      */
     public MeteringApp(Properties settings) {
+        this(settingsOf(settings));
+    }
+
+    /** @throws StartupException for missing bootstrap servers or credentials */
+    public MeteringApp(Settings settings) {
         this.settings = settings;
-        try {
-            this.config = MeteringConfig.fromMap(settings);
-        } catch (IllegalArgumentException e) {
-            throw new StartupException(e.getMessage(), null);
-        }
-        this.streamsProperties = StreamsSettings.forApp(settings, config);
+        this.config = settings.metering();
+        this.streamsProperties = settings.streams();
         if (streamsProperties.getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "").isBlank()) {
             throw new StartupException("no bootstrap servers: pass --bootstrap-servers, or set bootstrap.servers "
                     + "in the config file or METERING_BOOTSTRAP_SERVERS", null);
@@ -64,6 +65,14 @@ public final class MeteringApp implements AutoCloseable {
         ClusterCheck.missingCredentials(streamsProperties).ifPresent(problem -> {
             throw new StartupException(problem, null);
         });
+    }
+
+    private static Settings settingsOf(Properties merged) {
+        try {
+            return Settings.of(merged);
+        } catch (Settings.SettingsException e) {
+            throw new StartupException(e.getMessage(), null);
+        }
     }
 
     public MeteringConfig config() {
@@ -77,7 +86,7 @@ public final class MeteringApp implements AutoCloseable {
     /** Checks the cluster answers, creates missing topics, starts the streams. Returns once started. */
     public void start() {
         try {
-            String instanceId = StreamsSettings.withInstanceId(streamsProperties);
+            String instanceId = Settings.withInstanceId(streamsProperties);
             LOG.info("group.instance.id {}", instanceId == null ? "none (dynamic membership)" : instanceId);
         } catch (IOException e) {
             throw new StartupException("cannot keep this instance's group.instance.id in the state directory "
@@ -90,6 +99,7 @@ public final class MeteringApp implements AutoCloseable {
             throw new StartupException("bad Kafka Streams setting: " + e.getMessage(), e);
         }
         Admin admin;
+        int sessionTasks;
         try {
             admin = Admin.create(streamsConfig.getAdminConfigs(SETUP_CLIENT_ID));
         } catch (KafkaException e) {
@@ -98,12 +108,12 @@ public final class MeteringApp implements AutoCloseable {
         try {
             String clusterId = ClusterCheck.await(admin, streamsProperties, STARTUP_TIMEOUT);
             LOG.info("connected to Kafka cluster {} at {}", clusterId, streamsProperties.getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
-            List<String> created = TopicSetup.ensure(admin, config, settings, STARTUP_TIMEOUT.toMillis());
+            List<String> created = TopicSetup.ensure(admin, settings, STARTUP_TIMEOUT.toMillis());
             if (!created.isEmpty()) {
                 LOG.info("created topics {}", created);
             }
             // One session task per input partition: the combiner waits for all of them on a cold start.
-            config = config.withSessionTasks(TopicSetup.partitionCount(admin, config.deltasTopic(), STARTUP_TIMEOUT.toMillis()));
+            sessionTasks = TopicSetup.partitionCount(admin, config.deltasTopic(), STARTUP_TIMEOUT.toMillis());
         } catch (KafkaException e) {
             throw new StartupException("cannot set up the Kafka admin client: " + rootMessage(e), e);
         } finally {
@@ -111,7 +121,7 @@ public final class MeteringApp implements AutoCloseable {
         }
         KafkaStreams created;
         try {
-            created = new KafkaStreams(MeteringTopology.build(config), streamsConfig);
+            created = new KafkaStreams(MeteringTopology.build(config, sessionTasks), streamsConfig);
         } catch (KafkaException e) {
             throw new StartupException("cannot create the Kafka Streams client: " + rootMessage(e), e);
         }

@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.Properties;
 
 /**
@@ -50,6 +51,18 @@ public final class ServiceMain implements Runnable {
         err.println("Run '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage.");
         err.flush();
         return cmd.getCommandSpec().exitCodeOnInvalidInput();
+    }
+
+    /**
+     * A command's settings: defaults, the {@code --config} file, {@code METERING_*} environment variables, then
+     * its flags. A bad file or value is a usage error that names it.
+     */
+    public static Settings settings(CommandLine cmd, Path file, Properties flags) {
+        try {
+            return Settings.load(file, System.getenv(), flags);
+        } catch (Settings.SettingsException e) {
+            throw new CommandLine.ParameterException(cmd, e.getMessage());
+        }
     }
 
     @Override

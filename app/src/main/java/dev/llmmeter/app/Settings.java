@@ -1,16 +1,32 @@
 package dev.llmmeter.app;
 
 import dev.llmmeter.topology.MeteringConfig;
+import dev.llmmeter.topology.MeteringTopology;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.StreamsConfig;
 
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 
 /**
- * Where a process's settings come from, lowest precedence first: built-in defaults, a Kafka-style
- * properties file, {@code METERING_*} environment variables, command-line flags. Any Kafka client or
- * Streams setting (security included) passes through untouched.
+ * Every setting of a metering process, in one place. Layers, lowest precedence first: built-in defaults, a
+ * Kafka-style properties file, {@code METERING_*} environment variables, command-line flags
+ * ({@link #load}). From the merged layers it hands out what each part needs: the topology's own settings
+ * ({@link #metering()}), the Kafka Streams properties ({@link #streams()}), a Kafka client's
+ * ({@link #client}), and the app's topic creation. Any Kafka client or Streams setting (security included)
+ * passes through untouched.
  *
  * <p>Environment variables: {@code METERING_} is dropped, the rest lower-cased and {@code _} turned into
  * {@code .}; the result names a metering setting when {@code metering.<it>} is one, and a Kafka setting
@@ -23,7 +39,203 @@ public final class Settings {
     /** Read by the launcher and the log configuration, not settings. */
     public static final Set<String> NOT_SETTINGS = Set.of("METERING_JAVA_OPTS", "METERING_LOG_LEVEL");
 
-    private Settings() {
+    /** The app's own {@code metering.*} settings: creating the topics it reads and writes. The topology never reads them. */
+    public static final String DELTAS_PARTITIONS = "metering.topic.deltas.partitions";
+    public static final String TOPIC_REPLICATION = "metering.topic.replication.factor";
+    public static final String CREATE_TOPICS = "metering.topic.create";
+    /** The app's settings with their defaults, in documentation order. */
+    public static final Map<String, String> APP_DEFAULTS = appDefaults();
+
+    public static final String DEFAULT_APPLICATION_ID = "llm-metering";
+    /**
+     * {@code commit.interval.ms} under exactly-once when the user sets none (Kafka's own default there is
+     * 100 ms). Each commit is a transaction and writes every session changed since the last one, so ten a
+     * second cost a tenth of the throughput; the processors ask for a commit right after their
+     * once-a-second output anyway, so stats are not delayed by it. At-least-once keeps Kafka's 30 s.
+     */
+    public static final long EXACTLY_ONCE_COMMIT_INTERVAL_MS = 1000;
+    /**
+     * {@code session.timeout.ms} when the user sets none (the consumer's own default is 45 s): how long a
+     * member that died without a word keeps its tasks, the stats combiner's among them. With 10 s, stats
+     * resume about 12-14 s after a crash (see FailoverTest). Streams heartbeats from a background thread, so
+     * a busy stream thread does not miss them; the broker's {@code group.min.session.timeout.ms} is 6 s.
+     */
+    public static final int SESSION_TIMEOUT_MS = 10_000;
+    /** {@code heartbeat.interval.ms} when the user sets none: how soon a survivor hears of a rebalance. */
+    public static final int HEARTBEAT_INTERVAL_MS = 1_000;
+    /** Where a user may set the main consumer's group.instance.id, in the order Streams prefers them. */
+    static final List<String> GROUP_INSTANCE_ID_KEYS = List.of(
+            StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
+            StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
+            ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+
+    private final Properties merged;
+    private final MeteringConfig metering;
+    private final int deltasPartitions;
+    private final short replicationFactor;
+    private final boolean createTopics;
+
+    private Settings(Properties merged) {
+        this.merged = copy(merged);
+        try {
+            this.metering = MeteringConfig.fromMap(merged, APP_DEFAULTS.keySet());
+        } catch (IllegalArgumentException e) {
+            throw new SettingsException(e.getMessage());
+        }
+        this.deltasPartitions = intSetting(DELTAS_PARTITIONS, 1, Integer.MAX_VALUE);
+        this.replicationFactor = (short) intSetting(TOPIC_REPLICATION, -1, Short.MAX_VALUE);
+        if (replicationFactor == 0) {
+            throw new SettingsException(TOPIC_REPLICATION + " must be -1 (the broker's default) or at least 1, got 0");
+        }
+        String create = raw(CREATE_TOPICS);
+        if (!create.equalsIgnoreCase("true") && !create.equalsIgnoreCase("false")) {
+            throw new SettingsException(CREATE_TOPICS + " must be true or false, got '" + create + "'");
+        }
+        this.createTopics = Boolean.parseBoolean(create);
+    }
+
+    /** Settings already merged (tests, and processes that build them in code). */
+    public static Settings of(Properties merged) {
+        return new Settings(merged);
+    }
+
+    /**
+     * The layers merged: the properties file (none when {@code file} is null), then the {@code METERING_*}
+     * variables of {@code env}, then {@code flags}.
+     *
+     * @throws SettingsException naming the file or the setting, for a missing or unreadable file or a bad value
+     */
+    public static Settings load(Path file, Map<String, String> env, Properties flags) {
+        return new Settings(layered(loadFile(file), fromEnvironment(env), flags));
+    }
+
+    /** The merged layers, built-in defaults not included. */
+    public Properties all() {
+        return copy(merged);
+    }
+
+    /** The topology's settings. */
+    public MeteringConfig metering() {
+        return metering;
+    }
+
+    /** How many partitions the app gives the deltas topic when it creates it. */
+    public int deltasPartitions() {
+        return deltasPartitions;
+    }
+
+    /** The replication factor of the topics the app creates; -1 for the broker's default. */
+    public short replicationFactor() {
+        return replicationFactor;
+    }
+
+    /** Whether the app may create missing topics. */
+    public boolean createTopics() {
+        return createTopics;
+    }
+
+    public String bootstrapServers() {
+        return merged.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "").trim();
+    }
+
+    /**
+     * The Kafka Streams properties of the live app: our defaults, the user's settings over them, and what the
+     * topology requires (its handlers and dead-letter topic) over those; no {@code metering.*} key.
+     */
+    public Properties streams() {
+        Properties p = layered(streamsDefaults(merged), MeteringTopology.streamsProperties(metering));
+        p.keySet().removeIf(k -> k.toString().startsWith(MeteringConfig.PREFIX));
+        return p;
+    }
+
+    /**
+     * The settings one Kafka client knows (e.g. {@code ProducerConfig.configNames()}): handing a client the
+     * Streams and metering.* ones as well only earns "supplied but not used" warnings.
+     */
+    public Properties client(Set<String> clientConfigNames) {
+        return only(merged, clientConfigNames);
+    }
+
+    /** Our Kafka Streams defaults, before the user's settings. */
+    public static Properties builtInStreamsDefaults() {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, DEFAULT_APPLICATION_ID);
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, Path.of(System.getProperty("user.home"), ".metering", "state").toString());
+        // Consumers of our internal topics read committed data only under EOS; stats consumers should too.
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        // No store uses Kafka's record cache: the sessions store is its own write-behind cache.
+        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, "0");
+        return p;
+    }
+
+    /**
+     * Our defaults under {@code user}, plus the defaults that depend on the guarantee the result has (those
+     * the user did not set). The metering app's Kafka Streams settings; the benchmark's pass-through app uses
+     * them too, so that both are compared on the same footing.
+     */
+    public static Properties streamsDefaults(Properties user) {
+        Properties p = layered(builtInStreamsDefaults(), user);
+        if (!p.containsKey(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG) && MeteringTopology.exactlyOnce(p)) {
+            p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, String.valueOf(EXACTLY_ONCE_COMMIT_INTERVAL_MS));
+        }
+        // Under group.protocol=streams the broker owns the session timeout and heartbeat (group configs).
+        if (classicGroupProtocol(p)) {
+            p.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, String.valueOf(SESSION_TIMEOUT_MS));
+            p.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, String.valueOf(HEARTBEAT_INTERVAL_MS));
+        }
+        return p;
+    }
+
+    static boolean classicGroupProtocol(Properties p) {
+        Object protocol = p.get(StreamsConfig.GROUP_PROTOCOL_CONFIG);
+        return protocol == null || "classic".equalsIgnoreCase(protocol.toString().trim());
+    }
+
+    /**
+     * Static membership: unless the user set a {@code group.instance.id} (plain, {@code consumer.} or
+     * {@code main.consumer.}), the one kept in the state directory ({@link InstanceId}). An empty
+     * {@code group.instance.id} turns static membership off (the consumer would reject it as it is).
+     * Under {@code group.protocol=streams} nothing is added.
+     *
+     * @param streams the app's Kafka Streams properties ({@link #streams()}); changed in place
+     * @return the instance id in use, or null for none (dynamic membership)
+     * @throws IOException when the state directory cannot hold the id file
+     */
+    public static String withInstanceId(Properties streams) throws IOException {
+        Object plain = streams.get(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+        boolean optedOut = plain != null && plain.toString().isBlank();
+        if (optedOut) {
+            streams.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+        }
+        for (String key : GROUP_INSTANCE_ID_KEYS) {
+            Object v = streams.get(key);
+            if (v != null && !v.toString().isBlank()) {
+                return v.toString();
+            }
+        }
+        if (optedOut || !classicGroupProtocol(streams)) {
+            return null;
+        }
+        String id = InstanceId.of(Path.of(streams.getProperty(StreamsConfig.STATE_DIR_CONFIG)));
+        streams.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, id);
+        return id;
+    }
+
+    /** A Kafka-style properties file; an empty layer for none. */
+    public static Properties loadFile(Path file) {
+        Properties p = new Properties();
+        if (file == null) {
+            return p;
+        }
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            p.load(r);
+        } catch (NoSuchFileException e) {
+            throw new SettingsException("config file not found: " + file);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new SettingsException("cannot read config file " + file + ": " + e.getMessage());
+        }
+        return p;
     }
 
     /** @return the settings named by {@code METERING_*} variables of {@code env} */
@@ -42,16 +254,18 @@ public final class Settings {
     /** {@code METERING_SASL_JAAS_CONFIG} -> {@code sasl.jaas.config}; {@code METERING_STALE_MS} -> {@code metering.stale.ms}. */
     public static String settingName(String envName) {
         String key = envName.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
-        if (key.startsWith(MeteringConfig.PREFIX) || !MeteringConfig.DEFAULTS.containsKey(MeteringConfig.PREFIX + key)) {
+        if (key.startsWith(MeteringConfig.PREFIX) || !isMeteringSetting(MeteringConfig.PREFIX + key)) {
             return key;
         }
         return MeteringConfig.PREFIX + key;
     }
 
-    /**
-     * The settings one Kafka client knows (e.g. {@code ProducerConfig.configNames()}): handing a client the
-     * Streams and metering.* ones as well only earns "supplied but not used" warnings.
-     */
+    /** Whether {@code key} is a metering setting: the topology's or the app's. */
+    public static boolean isMeteringSetting(String key) {
+        return MeteringConfig.DEFAULTS.containsKey(key) || APP_DEFAULTS.containsKey(key);
+    }
+
+    /** The entries of {@code settings} that {@code clientConfigNames} knows. */
     public static Properties only(Properties settings, Set<String> clientConfigNames) {
         Properties p = new Properties();
         settings.forEach((k, v) -> {
@@ -69,5 +283,46 @@ public final class Settings {
             merged.putAll(layer);
         }
         return merged;
+    }
+
+    private String raw(String key) {
+        return merged.getProperty(key, APP_DEFAULTS.get(key)).trim();
+    }
+
+    private int intSetting(String key, int min, int max) {
+        String raw = raw(key);
+        int value;
+        try {
+            value = Integer.parseInt(raw);
+        } catch (NumberFormatException e) {
+            throw new SettingsException(key + " must be a whole number, got '" + raw + "'");
+        }
+        if (value < min || value > max) {
+            throw new SettingsException(key + " must be between " + min + " and " + max + ", got " + value);
+        }
+        return value;
+    }
+
+    private static Properties copy(Properties p) {
+        Properties c = new Properties();
+        c.putAll(p);
+        return c;
+    }
+
+    private static Map<String, String> appDefaults() {
+        Map<String, String> d = new LinkedHashMap<>();
+        d.put(DELTAS_PARTITIONS, "4");
+        d.put(TOPIC_REPLICATION, "-1");
+        d.put(CREATE_TOPICS, "true");
+        return Collections.unmodifiableMap(d);
+    }
+
+    /** A bad settings file or value, with a message that names it; commands show it as a usage error. */
+    public static final class SettingsException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        public SettingsException(String message) {
+            super(message);
+        }
     }
 }

@@ -55,22 +55,19 @@ public final class TailCommand implements Callable<Integer> {
         if (history < 0 || maxRecords < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--history and --max-records must not be negative");
         }
-        Properties settings = ConfigFiles.fileAndEnvironment(spec.commandLine(), config);
+        Properties flags = new Properties();
         if (bootstrapServers != null) {
-            settings.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+            flags.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         }
-        if (settings.getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "").isBlank()) {
+        Settings layered = ServiceMain.settings(spec.commandLine(), config, flags); // as for topology
+        Properties settings = layered.all();
+        if (layered.bootstrapServers().isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "no bootstrap servers: pass --bootstrap-servers or set METERING_BOOTSTRAP_SERVERS");
         }
         ClusterCheck.missingCredentials(settings).ifPresent(problem -> {
             throw new CommandLine.ParameterException(spec.commandLine(), problem);
         });
-        MeteringConfig meteringConfig;
-        try {
-            meteringConfig = MeteringConfig.fromMap(settings); // file and METERING_* environment, as for topology
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-        }
+        MeteringConfig meteringConfig = layered.metering();
         try {
             ClusterCheck.await(settings, CONNECT_TIMEOUT);
         } catch (StartupException e) {

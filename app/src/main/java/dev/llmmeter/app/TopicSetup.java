@@ -23,11 +23,11 @@ public final class TopicSetup {
      * @return the topics created (empty when all existed)
      * @throws StartupException naming the topics and the reason when they are missing and cannot be created
      */
-    public static List<String> ensure(Admin admin, MeteringConfig config, java.util.Properties settings, long timeoutMs) {
-        int partitions = intSetting(settings, MeteringConfig.DELTAS_PARTITIONS);
-        short replication = (short) intSetting(settings, MeteringConfig.TOPIC_REPLICATION);
-        boolean create = Boolean.parseBoolean(
-                settings.getProperty(MeteringConfig.CREATE_TOPICS, MeteringConfig.DEFAULTS.get(MeteringConfig.CREATE_TOPICS)).trim());
+    public static List<String> ensure(Admin admin, Settings settings, long timeoutMs) {
+        MeteringConfig config = settings.metering();
+        int partitions = settings.deltasPartitions();
+        short replication = settings.replicationFactor();
+        boolean create = settings.createTopics();
         List<String> wanted = List.of(config.deltasTopic(), config.statsTopic(), config.deadLetterTopic());
         Set<String> existing;
         try {
@@ -52,7 +52,7 @@ public final class TopicSetup {
         }
         List<String> names = missing.stream().map(NewTopic::name).toList();
         if (!create) {
-            throw new StartupException("missing topics " + names + " and " + MeteringConfig.CREATE_TOPICS
+            throw new StartupException("missing topics " + names + " and " + Settings.CREATE_TOPICS
                     + "=false: create them, or let the app create them", null);
         }
         List<String> created = new ArrayList<>();
@@ -99,15 +99,6 @@ public final class TopicSetup {
                 Thread.currentThread().interrupt();
                 throw new StartupException("interrupted while describing topics", null);
             }
-        }
-    }
-
-    private static int intSetting(java.util.Properties settings, String key) {
-        String raw = settings.getProperty(key, MeteringConfig.DEFAULTS.get(key)).trim();
-        try {
-            return Integer.parseInt(raw);
-        } catch (NumberFormatException e) {
-            throw new StartupException(key + " must be a whole number, got '" + raw + "'", null);
         }
     }
 }

@@ -54,7 +54,7 @@ public final class TopologyCommand implements Callable<Integer> {
         if (stateDir != null) {
             flags.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         }
-        Properties settings = Settings.layered(ConfigFiles.fileAndEnvironment(spec.commandLine(), config), flags);
+        Settings settings = ServiceMain.settings(spec.commandLine(), config, flags);
         MeteringApp app;
         try {
             app = new MeteringApp(settings);

@@ -1,6 +1,5 @@
 package dev.llmmeter.app;
 
-import dev.llmmeter.topology.MeteringConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,20 +21,20 @@ class InstanceIdTest {
         for (int i = 0; i < keyValues.length; i += 2) {
             user.put(keyValues[i], keyValues[i + 1]);
         }
-        return StreamsSettings.forApp(user, MeteringConfig.defaults());
+        return Settings.of(user).streams();
     }
 
     @Test
     void generatedOnceKeptInTheStateDirAndReusedOnRestart(@TempDir Path tmp) throws Exception {
         Path state = tmp.resolve("not-yet-created/state");
         Properties first = app(state);
-        String id = StreamsSettings.withInstanceId(first);
+        String id = Settings.withInstanceId(first);
         assertEquals(id, first.get("group.instance.id"));
         assertTrue(id.matches("metering-[0-9a-f-]{36}"), id);
         assertEquals(id + "\n", Files.readString(state.resolve(InstanceId.FILE_NAME)));
 
         Properties restarted = app(state);
-        assertEquals(id, StreamsSettings.withInstanceId(restarted), "a restart on the same state dir is the same member");
+        assertEquals(id, Settings.withInstanceId(restarted), "a restart on the same state dir is the same member");
         assertEquals(id, restarted.get("group.instance.id"));
         try (var files = Files.list(state)) {
             assertEquals(1, files.count(), "no temporary file left behind");
@@ -44,7 +43,7 @@ class InstanceIdTest {
 
     @Test
     void eachStateDirHasItsOwn(@TempDir Path tmp) throws Exception {
-        assertNotEquals(StreamsSettings.withInstanceId(app(tmp.resolve("a"))), StreamsSettings.withInstanceId(app(tmp.resolve("b"))));
+        assertNotEquals(Settings.withInstanceId(app(tmp.resolve("a"))), Settings.withInstanceId(app(tmp.resolve("b"))));
     }
 
     @Test
@@ -61,7 +60,7 @@ class InstanceIdTest {
     void theUsersOwnInstanceIdWinsAndNoFileIsWritten(@TempDir Path state) throws Exception {
         for (String key : new String[] {"group.instance.id", "consumer.group.instance.id", "main.consumer.group.instance.id"}) {
             Properties p = app(state, key, "pod-7");
-            assertEquals("pod-7", StreamsSettings.withInstanceId(p), key);
+            assertEquals("pod-7", Settings.withInstanceId(p), key);
             assertEquals("pod-7", p.get(key));
         }
         assertFalse(Files.exists(state.resolve(InstanceId.FILE_NAME)));
@@ -70,7 +69,7 @@ class InstanceIdTest {
     @Test
     void anEmptyInstanceIdTurnsStaticMembershipOff(@TempDir Path state) throws Exception {
         Properties p = app(state, "group.instance.id", "");
-        assertNull(StreamsSettings.withInstanceId(p));
+        assertNull(Settings.withInstanceId(p));
         assertFalse(p.containsKey("group.instance.id"), "the consumer would reject an empty id");
         assertFalse(Files.exists(state.resolve(InstanceId.FILE_NAME)));
     }
@@ -78,7 +77,7 @@ class InstanceIdTest {
     @Test
     void theStreamsGroupProtocolGetsNone(@TempDir Path state) throws Exception {
         Properties p = app(state, "group.protocol", "streams");
-        assertNull(StreamsSettings.withInstanceId(p));
+        assertNull(Settings.withInstanceId(p));
         assertFalse(p.containsKey("group.instance.id"));
     }
 }

@@ -2,7 +2,7 @@ package dev.llmmeter.bench;
 
 import dev.llmmeter.app.MeteringApp;
 import dev.llmmeter.app.Settings;
-import dev.llmmeter.app.StreamsSettings;
+import dev.llmmeter.app.Settings;
 import dev.llmmeter.devkit.EmbeddedKafka;
 import dev.llmmeter.sim.KafkaSink;
 import dev.llmmeter.sim.Pacer;
@@ -252,7 +252,7 @@ public final class BrokerBench {
         String appId = "bench-passthrough-" + g.shortName + "-" + rep;
         String sink = "bench.passthrough." + g.shortName + "." + rep;
         broker.createTopic(sink, options.partitions());
-        Properties p = StreamsSettings.withDefaults(common(appId, g, false));
+        Properties p = Settings.streamsDefaults(common(appId, g, false));
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
         p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
@@ -283,7 +283,7 @@ public final class BrokerBench {
         s.put(MeteringConfig.DELTAS_TOPIC, INPUT_TOPIC);
         s.put(MeteringConfig.STATS_TOPIC, STATS_TOPIC);
         s.put(MeteringConfig.DLQ_TOPIC, DLQ_TOPIC);
-        s.put(MeteringConfig.DELTAS_PARTITIONS, String.valueOf(options.partitions()));
+        s.put(Settings.DELTAS_PARTITIONS, String.valueOf(options.partitions()));
         s.put(MeteringConfig.STALE_MS, DAY_MS);
         s.put(MeteringConfig.BEGIN_EXPIRY_MS, DAY_MS);
         MeteringApp app = new MeteringApp(s);
@@ -312,7 +312,7 @@ public final class BrokerBench {
      * Streams' own keys that a consumer does not know.
      */
     private Map<String, Object> consumerConfig(String bootstrap, int rep) {
-        Properties p = StreamsSettings.withDefaults(common("bench-consumer-" + rep, Guarantee.AT_LEAST_ONCE, false));
+        Properties p = Settings.streamsDefaults(common("bench-consumer-" + rep, Guarantee.AT_LEAST_ONCE, false));
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         String clientId = "bench-consumer-" + rep;
         Map<String, Object> c = new java.util.HashMap<>(new StreamsConfig(p).getMainConsumerConfigs(clientId, clientId, 0));

@@ -1,6 +1,6 @@
 package dev.llmmeter.bench;
 
-import dev.llmmeter.app.StreamsSettings;
+import dev.llmmeter.app.Settings;
 import dev.llmmeter.app.TopicSetup;
 import dev.llmmeter.devkit.EmbeddedKafka;
 import dev.llmmeter.contract.EventType;
@@ -140,17 +140,18 @@ public final class RestoreBench {
             settings.put(MeteringConfig.DELTAS_TOPIC, DELTAS_TOPIC);
             settings.put(MeteringConfig.STATS_TOPIC, STATS_TOPIC);
             settings.put(MeteringConfig.DLQ_TOPIC, DLQ_TOPIC);
-            settings.put(MeteringConfig.DELTAS_PARTITIONS, "1");
+            settings.put(Settings.DELTAS_PARTITIONS, "1");
             // The sessions' last deltas are seconds old when written and the restore of a million takes a while:
             // no session may be pruned before the first tick has counted them all.
             settings.put(MeteringConfig.STALE_MS, BrokerBench.DAY_MS);
             settings.put(MeteringConfig.BEGIN_EXPIRY_MS, BrokerBench.DAY_MS);
             long cap = TickBench.allowSessions(settings, options.sessions());
-            MeteringConfig config = MeteringConfig.fromMap(settings).withSessionTasks(1);
-            Properties streamsProps = StreamsSettings.forApp(settings, config);
+            Settings layered = Settings.of(settings);
+            MeteringConfig config = layered.metering();
+            Properties streamsProps = layered.streams();
             String guarantee = streamsProps.getProperty(StreamsConfig.PROCESSING_GUARANTEE_CONFIG);
 
-            TopicSetup.ensure(admin, config, settings, 30_000);
+            TopicSetup.ensure(admin, layered, 30_000);
             createChangelog(admin);
             double fillSeconds = fill(broker.bootstrapServers());
             long changelogBytes = changelogBytes(admin);
@@ -251,7 +252,7 @@ public final class RestoreBench {
         AtomicLong restored = new AtomicLong(-1);
         AtomicLong running = new AtomicLong(-1);
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        KafkaStreams streams = new KafkaStreams(MeteringTopology.build(config), streamsProps);
+        KafkaStreams streams = new KafkaStreams(MeteringTopology.build(config, 1), streamsProps);
         streams.setGlobalStateRestoreListener(new StateRestoreListener() {
             @Override
             public void onRestoreStart(TopicPartition tp, String store, long startingOffset, long endingOffset) {

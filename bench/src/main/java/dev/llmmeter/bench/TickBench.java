@@ -111,7 +111,7 @@ public final class TickBench {
         context.addStateStore(store);
         Properties settings = new Properties();
         long cap = allowSessions(settings, options.sessions());
-        MeteringConfig config = MeteringConfig.fromMap(settings);
+        MeteringConfig config = dev.llmmeter.app.Settings.of(settings).metering();
         SessionMeter meter = new SessionMeter(config);
 
         long now = Ticks.tickOf(System.currentTimeMillis());

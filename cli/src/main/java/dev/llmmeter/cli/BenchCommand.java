@@ -1,6 +1,6 @@
 package dev.llmmeter.cli;
 
-import dev.llmmeter.app.ConfigFiles;
+import dev.llmmeter.app.ServiceMain;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.llmmeter.app.StartupException;
@@ -111,7 +111,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
             } else {
                 BrokerBench.Result r = new BrokerBench(new BrokerBench.Options(events, partitions, streams, repetitions,
-                        streamThreads, seed, warmup, ConfigFiles.load(spec.commandLine(), config)), workDir, err).run();
+                        streamThreads, seed, warmup, ServiceMain.settings(spec.commandLine(), config, new java.util.Properties()).all()), workDir, err).run();
                 out.print(json ? brokerJson(r) + "\n" : brokerTable(r));
             }
             out.flush();

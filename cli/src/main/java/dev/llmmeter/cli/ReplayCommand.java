@@ -1,7 +1,7 @@
 package dev.llmmeter.cli;
 
 import dev.llmmeter.replay.Replayer;
-import dev.llmmeter.app.ConfigFiles;
+import dev.llmmeter.app.ServiceMain;
 import dev.llmmeter.topology.MeteringConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -59,7 +59,7 @@ final class ReplayCommand implements Callable<Integer> {
         if (tailSeconds < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--tail-seconds must not be negative, got " + tailSeconds);
         }
-        MeteringConfig meteringConfig = ConfigFiles.meteringConfig(spec.commandLine(), config);
+        MeteringConfig meteringConfig = ServiceMain.settings(spec.commandLine(), config, new java.util.Properties()).metering();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         long started = System.nanoTime();

@@ -1,7 +1,7 @@
 package dev.llmmeter.cli;
 
 import dev.llmmeter.app.TailCommand;
-import dev.llmmeter.app.ConfigFiles;
+import dev.llmmeter.app.ServiceMain;
 import dev.llmmeter.app.MeteringApp;
 import dev.llmmeter.app.Settings;
 import dev.llmmeter.app.StartupException;
@@ -143,11 +143,13 @@ final class RunCommand implements Callable<Integer> {
                 bootstrap = broker.bootstrapServers();
                 System.err.println("metering run: broker at " + bootstrap);
             }
-            Properties settings = ConfigFiles.fileAndEnvironment(spec.commandLine(), config);
-            settings.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-            settings.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
-            settings.put(StreamsConfig.STATE_DIR_CONFIG, workDir.resolve("state").toString());
-            app = new MeteringApp(settings);
+            Properties flags = new Properties();
+            flags.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            flags.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
+            flags.put(StreamsConfig.STATE_DIR_CONFIG, workDir.resolve("state").toString());
+            Settings layered = ServiceMain.settings(spec.commandLine(), config, flags);
+            Properties settings = layered.all();
+            app = new MeteringApp(layered);
             app.start();
             awaitRunning(stop);
             System.err.println("metering run: topology running; simulating " + streams + " streams at ~" + rate

@@ -1,6 +1,6 @@
 package dev.llmmeter.cli;
 
-import dev.llmmeter.app.ConfigFiles;
+import dev.llmmeter.app.ServiceMain;
 import dev.llmmeter.app.ClusterCheck;
 import dev.llmmeter.app.Settings;
 import dev.llmmeter.app.StartupException;
@@ -121,8 +121,8 @@ final class SimulateCommand implements Callable<Integer> {
 
     private SimulationConfig validate(CommandLine cmd) {
         if (bootstrapServers == null && output == null) { // as for the other commands: the environment over the file
-            bootstrapServers = ConfigFiles.fileAndEnvironment(cmd, config)
-                    .getProperty(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
+            String layered = ServiceMain.settings(cmd, config, new java.util.Properties()).bootstrapServers();
+            bootstrapServers = layered.isEmpty() ? null : layered;
         }
         if (bootstrapServers == null && output == null) {
             throw new CommandLine.ParameterException(cmd,
@@ -190,7 +190,7 @@ final class SimulateCommand implements Callable<Integer> {
 
     private int toKafka(CommandLine cmd, SimulationConfig base, PrintWriter err, AtomicBoolean stop) {
         // File, then METERING_* environment, as for the other commands; only producer settings pass.
-        java.util.Properties extra = Settings.only(ConfigFiles.fileAndEnvironment(cmd, config), ProducerConfig.configNames());
+        java.util.Properties extra = ServiceMain.settings(cmd, config, new java.util.Properties()).client(ProducerConfig.configNames());
         ClusterCheck.missingCredentials(extra).ifPresent(problem -> {
             throw new CommandLine.ParameterException(cmd, problem);
         });

@@ -116,7 +116,7 @@ class ComposeFileTest {
             assertFalse(env.isEmpty(), name + " is configured through environment variables");
             env.keySet().forEach(variable -> assertKnown(name, variable));
             Properties settings = Settings.fromEnvironment(env);
-            MeteringConfig.fromMap(settings); // values valid too
+            Settings.of(settings); // values valid too
             assertFalse(settings.getProperty("bootstrap.servers", "").isBlank(), name + " sets METERING_BOOTSTRAP_SERVERS");
         });
         // The topology's whole configuration is one the app starts with (short of connecting).
@@ -264,7 +264,7 @@ class ComposeFileTest {
             return;
         }
         String key = Settings.settingName(variable);
-        boolean known = key.startsWith(MeteringConfig.PREFIX) ? MeteringConfig.DEFAULTS.containsKey(key)
+        boolean known = key.startsWith(MeteringConfig.PREFIX) ? Settings.isMeteringSetting(key)
                 : StreamsConfig.configDef().names().contains(key) || ConsumerConfig.configNames().contains(key)
                 || ProducerConfig.configNames().contains(key) || AdminClientConfig.configNames().contains(key);
         assertTrue(known, where + ": " + variable + " sets '" + key + "', which is neither a metering nor a Kafka setting");

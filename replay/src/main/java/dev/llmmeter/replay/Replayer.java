@@ -7,7 +7,6 @@ import dev.llmmeter.contract.DeltaEvent;
 import dev.llmmeter.contract.DeltaEventCodec;
 import dev.llmmeter.contract.InvalidDeltaException;
 import dev.llmmeter.topology.MeteringConfig;
-import dev.llmmeter.topology.MeteringStreamsConfig;
 import dev.llmmeter.topology.MeteringTopology;
 import dev.llmmeter.topology.Ticks;
 import dev.llmmeter.topology.processors.MeteringMetrics;
@@ -191,14 +190,14 @@ public final class Replayer {
         private long statsRecords;
 
         Run(long startClock, Path stateDir, Consumer<String> stats, Consumer<String> deadLetter) {
-            Properties props = MeteringStreamsConfig.required(config);
+            Properties props = MeteringTopology.streamsProperties(config);
             props.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
             props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "replay.invalid:9092");
             props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
             // Nothing ever arrives late in a replay: task idling (for a task with several input partitions, one of
             // them empty) has nothing to wait for, and is off.
             props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, String.valueOf(StreamsConfig.MAX_TASK_IDLE_MS_DISABLED));
-            this.driver = new TopologyTestDriver(MeteringTopology.build(config.withSessionTasks(1), durability), props, Instant.ofEpochMilli(startClock));
+            this.driver = new TopologyTestDriver(MeteringTopology.build(config, 1, durability), props, Instant.ofEpochMilli(startClock));
             this.input = driver.createInputTopic(config.deltasTopic(), new ByteArraySerializer(), new ByteArraySerializer());
             this.statsTopic = driver.createOutputTopic(config.statsTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
             this.dlqTopic = driver.createOutputTopic(config.deadLetterTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());

@@ -4,6 +4,7 @@ import dev.llmmeter.contract.Topics;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -24,13 +25,10 @@ import java.util.TreeMap;
  *                        ({@code future_ts}): one event dated 2100 would otherwise pin its session for good
  * @param maxSessionsPerTask the most sessions one session task keeps; a begin beyond it evicts a session
  *                        (begin-only ones first, oldest first) and counts it in {@code evicted-sessions}
- * @param sessionTasks    how many session tasks there are (the input topic's partition count), when the
- *                        process bootstrap knows it; 0 when unknown. Not a user setting: see {@link #withSessionTasks}.
  */
 public record MeteringConfig(String deltasTopic, String statsTopic, String deadLetterTopic,
                              long staleMs, long hourWindowMs, long beginExpiryMs,
-                             long partialTtlMs, long combinerGraceMs, long maxFutureMs, int maxSessionsPerTask,
-                             int sessionTasks) {
+                             long partialTtlMs, long combinerGraceMs, long maxFutureMs, int maxSessionsPerTask) {
 
     public static final String PREFIX = "metering.";
     public static final String DELTAS_TOPIC = "metering.topic.deltas";
@@ -43,10 +41,6 @@ public record MeteringConfig(String deltasTopic, String statsTopic, String deadL
     public static final String COMBINER_GRACE_MS = "metering.combiner.grace.ms";
     public static final String MAX_FUTURE_MS = "metering.max.future.ms";
     public static final String MAX_SESSIONS_PER_TASK = "metering.max.sessions.per.task";
-    /** Read by the process bootstrap (topic creation), not by the topology; listed here so all metering.* keys are known. */
-    public static final String DELTAS_PARTITIONS = "metering.topic.deltas.partitions";
-    public static final String TOPIC_REPLICATION = "metering.topic.replication.factor";
-    public static final String CREATE_TOPICS = "metering.topic.create";
 
     /** Every setting this record reads, with its default, in documentation order. */
     public static final Map<String, String> DEFAULTS = defaultsInOrder();
@@ -59,9 +53,6 @@ public record MeteringConfig(String deltasTopic, String statsTopic, String deadL
         requirePositive(MAX_FUTURE_MS, maxFutureMs);
         if (maxSessionsPerTask <= 0) {
             throw new IllegalArgumentException(MAX_SESSIONS_PER_TASK + " must be a positive number of sessions, got " + maxSessionsPerTask);
-        }
-        if (sessionTasks < 0) {
-            throw new IllegalArgumentException("sessionTasks must not be negative, got " + sessionTasks);
         }
         if (combinerGraceMs < 0 || combinerGraceMs >= Ticks.INTERVAL.toMillis()) {
             throw new IllegalArgumentException(COMBINER_GRACE_MS + " must be between 0 and 999 ms, got " + combinerGraceMs);
@@ -77,15 +68,6 @@ public record MeteringConfig(String deltasTopic, String statsTopic, String deadL
         }
     }
 
-    /**
-     * The same settings, knowing there are {@code n} session tasks (one per input partition), so that on a
-     * cold start the combiner waits for all of them instead of publishing the share of the first to report.
-     */
-    public MeteringConfig withSessionTasks(int n) {
-        return new MeteringConfig(deltasTopic, statsTopic, deadLetterTopic, staleMs, hourWindowMs, beginExpiryMs,
-                partialTtlMs, combinerGraceMs, maxFutureMs, maxSessionsPerTask, n);
-    }
-
     public static MeteringConfig defaults() {
         return fromMap(Map.of());
     }
@@ -97,13 +79,26 @@ public record MeteringConfig(String deltasTopic, String statsTopic, String deadL
      * @throws IllegalArgumentException naming the setting, for an unknown {@code metering.*} key or a bad value
      */
     public static MeteringConfig fromMap(Map<?, ?> props) {
+        return fromMap(props, Set.of());
+    }
+
+    /**
+     * As {@link #fromMap(Map)}, where the process running the topology has {@code metering.*} settings of its own
+     * (the app's topic creation): those are known, and left to it.
+     */
+    public static MeteringConfig fromMap(Map<?, ?> props, Set<String> othersKnown) {
         Map<String, String> merged = new TreeMap<>();
         for (Map.Entry<?, ?> e : props.entrySet()) {
             String key = String.valueOf(e.getKey());
             if (key.startsWith(PREFIX)) {
+                if (othersKnown.contains(key)) {
+                    continue;
+                }
                 if (!DEFAULTS.containsKey(key)) {
+                    List<String> known = new java.util.ArrayList<>(DEFAULTS.keySet());
+                    known.addAll(othersKnown);
                     throw new IllegalArgumentException("unknown setting " + key + "; known metering settings: "
-                            + String.join(", ", DEFAULTS.keySet()));
+                            + String.join(", ", known));
                 }
                 merged.put(key, String.valueOf(e.getValue()).trim());
             }
@@ -118,8 +113,7 @@ public record MeteringConfig(String deltasTopic, String statsTopic, String deadL
                 millis(merged, PARTIAL_TTL_MS),
                 millis(merged, COMBINER_GRACE_MS),
                 millis(merged, MAX_FUTURE_MS),
-                count(merged, MAX_SESSIONS_PER_TASK),
-                0);
+                count(merged, MAX_SESSIONS_PER_TASK));
     }
 
     private static long millis(Map<String, String> merged, String key) {
@@ -158,9 +152,6 @@ public record MeteringConfig(String deltasTopic, String statsTopic, String deadL
         d.put(COMBINER_GRACE_MS, "500");
         d.put(MAX_FUTURE_MS, "300000");
         d.put(MAX_SESSIONS_PER_TASK, "200000");
-        d.put(DELTAS_PARTITIONS, "4");
-        d.put(TOPIC_REPLICATION, "-1");
-        d.put(CREATE_TOPICS, "true");
         return java.util.Collections.unmodifiableMap(d);
     }
 }

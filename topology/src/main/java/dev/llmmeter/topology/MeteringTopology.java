@@ -8,7 +8,10 @@ import dev.llmmeter.topology.state.PartialSerde;
 import dev.llmmeter.topology.state.SessionsStore;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import dev.llmmeter.topology.errors.InvalidDeltaDeserializationHandler;
+import dev.llmmeter.topology.errors.InvalidDeltaProcessingHandler;
 import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
@@ -19,6 +22,9 @@ import org.apache.kafka.streams.processor.UsePartitionTimeOnInvalidTimestamp;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
+
+import java.util.Map;
+import java.util.Properties;
 
 /**
  * The metering topology, in two stages:
@@ -31,7 +37,7 @@ import org.apache.kafka.streams.state.Stores;
  *                  stats-combiner (one task; stores: partials, readings, combiner-state) ──▶ metering.stats
  * </pre>
  * Invalid input never reaches the processors' state: it is dead-lettered by the exception handlers that
- * {@link MeteringStreamsConfig} installs.
+ * {@link #streamsProperties} installs.
  */
 public final class MeteringTopology {
     private MeteringTopology() {
@@ -52,12 +58,28 @@ public final class MeteringTopology {
         EPHEMERAL
     }
 
-    /** The production topology. */
+    /** The production topology, not knowing how many session tasks there are (tests). */
     public static Topology build(MeteringConfig config) {
-        return build(config, Durability.DURABLE);
+        return build(config, 0, Durability.DURABLE);
     }
 
     public static Topology build(MeteringConfig config, Durability durability) {
+        return build(config, 0, durability);
+    }
+
+    /**
+     * The production topology.
+     *
+     * @param sessionTasks the input topic's partition count, one session task each: a fact of the cluster, read
+     *                     by the process bootstrap (the replay has one), not a setting. The combiner waits for that
+     *                     many on a cold start; the session meter counts keys that arrive on the wrong partition.
+     *                     0 when unknown.
+     */
+    public static Topology build(MeteringConfig config, int sessionTasks) {
+        return build(config, sessionTasks, Durability.DURABLE);
+    }
+
+    public static Topology build(MeteringConfig config, int sessionTasks, Durability durability) {
         StreamsBuilder builder = new StreamsBuilder();
         // Written on every event: a write-behind layer (SessionsStore) instead of Kafka's record cache.
         builder.addStateStore(SessionsStore.builder(StoreNames.SESSIONS, durability == Durability.DURABLE));
@@ -68,17 +90,43 @@ public final class MeteringTopology {
         KStream<String, Partial> partials = builder.stream(config.deltasTopic(), Consumed.with(Serdes.String(), MeteringSerdes.deltaEvent())
                         .withTimestampExtractor(new UsePartitionTimeOnInvalidTimestamp())
                         .withName(StoreNames.SOURCE))
-                .process(() -> new SessionMeter(config), Named.as(StoreNames.SESSION_METER), StoreNames.SESSIONS);
+                .process(() -> new SessionMeter(config, sessionTasks), Named.as(StoreNames.SESSION_METER), StoreNames.SESSIONS);
         if (durability == Durability.DURABLE) {
             partials = partials.repartition(Repartitioned.<String, Partial>as(StoreNames.PARTIALS_TOPIC)
                     .withKeySerde(Serdes.String())
                     .withValueSerde(new PartialSerde())
                     .withNumberOfPartitions(1));
         }
-        partials.process(() -> new StatsCombiner(config), Named.as(StoreNames.STATS_COMBINER),
+        partials.process(() -> new StatsCombiner(config, sessionTasks), Named.as(StoreNames.STATS_COMBINER),
                         StoreNames.PARTIALS, StoreNames.READINGS, StoreNames.COMBINER_STATE)
                 .to(config.statsTopic(), Produced.with(Serdes.String(), MeteringSerdes.stats()).withName(StoreNames.STATS_SINK));
         return builder.build();
+    }
+
+    /**
+     * The Kafka Streams settings this topology relies on, whoever runs it (the live app, the replay, the tests):
+     * the dead-letter handlers and their topic. Callers add the connection, application id and guarantee.
+     */
+    public static Properties streamsProperties(MeteringConfig config) {
+        Properties p = new Properties();
+        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, InvalidDeltaDeserializationHandler.class.getName());
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, InvalidDeltaProcessingHandler.class.getName());
+        p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.deadLetterTopic());
+        // No global stores here; opting in now is the Kafka 5.0 default and silences a startup warning.
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        return p;
+    }
+
+    /**
+     * Whether {@code configs} (a processor's app configs, or a {@link Properties}) run exactly-once: then the
+     * processors ask for a commit as soon as they have produced their once-a-second output, so that
+     * read_committed consumers (the combiner reading the partials, dashboards reading the stats) see it at
+     * once rather than at the next {@code commit.interval.ms}. Kafka 4 knows one exactly-once value,
+     * {@code exactly_once_v2}, and trims what it is given.
+     */
+    public static boolean exactlyOnce(Map<?, ?> configs) {
+        Object g = configs.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG);
+        return g != null && StreamsConfig.EXACTLY_ONCE_V2.equals(g.toString().trim());
     }
 
     /** A store written about once a second: RocksDB with a changelog, uncached; or in memory without a changelog. */

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class MeteringConfigTest {
@@ -12,7 +13,7 @@ class MeteringConfigTest {
     void defaultsAreTheSeeds() {
         MeteringConfig c = MeteringConfig.defaults();
         assertEquals(new MeteringConfig("metering.deltas", "metering.stats", "metering.deltas.dlq",
-                60_000, 3_600_000, 600_000, 30_000, 500, 300_000, 200_000, 0), c);
+                60_000, 3_600_000, 600_000, 30_000, 500, 300_000, 200_000), c);
     }
 
     @Test
@@ -30,8 +31,17 @@ class MeteringConfigTest {
         assertEquals("unknown setting metering.stale.msec; known metering settings: metering.topic.deltas, "
                 + "metering.topic.stats, metering.topic.dlq, metering.stale.ms, metering.hour.window.ms, "
                 + "metering.begin.expiry.ms, metering.partial.ttl.ms, metering.combiner.grace.ms, "
-                + "metering.max.future.ms, metering.max.sessions.per.task, "
-                + "metering.topic.deltas.partitions, metering.topic.replication.factor, metering.topic.create", e.getMessage());
+                + "metering.max.future.ms, metering.max.sessions.per.task", e.getMessage());
+    }
+
+    @Test
+    void theRunningProcessesOwnSettingsAreKnownAndLeftToIt() {
+        MeteringConfig c = MeteringConfig.fromMap(Map.of("metering.topic.create", "false", "metering.stale.ms", "5000"),
+                java.util.Set.of("metering.topic.create"));
+        assertEquals(5000, c.staleMs());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> MeteringConfig.fromMap(Map.of("metering.topic.create", "false")));
+        assertTrue(e.getMessage().startsWith("unknown setting metering.topic.create; "), e.getMessage());
     }
 
     @Test

@@ -48,7 +48,7 @@ final class MeteringDriver implements AutoCloseable {
     }
 
     MeteringDriver(MeteringConfig config) {
-        Properties props = MeteringStreamsConfig.required(config);
+        Properties props = MeteringTopology.streamsProperties(config);
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "metering-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         try {

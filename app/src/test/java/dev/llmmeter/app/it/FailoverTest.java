@@ -1,7 +1,7 @@
 package dev.llmmeter.app.it;
 
 import dev.llmmeter.devkit.KafkaBrokerExtension;
-import dev.llmmeter.app.StreamsSettings;
+import dev.llmmeter.app.Settings;
 import dev.llmmeter.contract.Stats;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
@@ -172,7 +172,7 @@ class FailoverTest {
                             + "  resumed with all %d streams at tick %s; %d records in all%n"
                             + "  survivor/restart log since the kill:%n    %s%n",
                     name, OLD_DEFAULTS ? "old defaults: session.timeout.ms 45000, no static membership"
-                            : "defaults: session.timeout.ms " + StreamsSettings.SESSION_TIMEOUT_MS + ", static membership",
+                            : "defaults: session.timeout.ms " + Settings.SESSION_TIMEOUT_MS + ", static membership",
                     SIGTERM ? ", SIGTERM" : "",
                     host, instanceId, SIGTERM ? "stopped (SIGTERM)" : "killed (SIGKILL)", TopologyProcess.time(killedAt),
                     restart ? ", restarted at " + TopologyProcess.time(restartedAt) : ", never restarted",

@@ -3,6 +3,7 @@ package dev.llmmeter.app.it;
 import dev.llmmeter.devkit.KafkaBrokerExtension;
 import dev.llmmeter.app.StartupException;
 import dev.llmmeter.app.TopicSetup;
+import dev.llmmeter.app.Settings;
 import dev.llmmeter.contract.Topics;
 import dev.llmmeter.topology.MeteringConfig;
 import org.apache.kafka.clients.admin.Admin;
@@ -41,16 +42,16 @@ class TopicSetupTest {
         settings.put(MeteringConfig.DELTAS_TOPIC, "setup.deltas");
         settings.put(MeteringConfig.STATS_TOPIC, "setup.stats");
         settings.put(MeteringConfig.DLQ_TOPIC, "setup.dlq");
-        settings.put(MeteringConfig.DELTAS_PARTITIONS, "6");
+        settings.put(Settings.DELTAS_PARTITIONS, "6");
         kafka.createTopic("setup.stats", 3); // exists already: left as it is
         try (Admin admin = admin()) {
-            MeteringConfig config = MeteringConfig.fromMap(settings);
-            assertEquals(List.of("setup.deltas", "setup.dlq"), TopicSetup.ensure(admin, config, settings, 30_000).stream().sorted().toList());
+            Settings layered = Settings.of(settings);
+            assertEquals(List.of("setup.deltas", "setup.dlq"), TopicSetup.ensure(admin, layered, 30_000).stream().sorted().toList());
             Map<String, TopicDescription> d = describe(admin, List.of("setup.deltas", "setup.stats", "setup.dlq"));
             assertEquals(6, d.get("setup.deltas").partitions().size());
             assertEquals(3, d.get("setup.stats").partitions().size());
             assertEquals(1, d.get("setup.dlq").partitions().size());
-            assertEquals(List.of(), TopicSetup.ensure(admin, config, settings, 30_000)); // idempotent
+            assertEquals(List.of(), TopicSetup.ensure(admin, layered, 30_000)); // idempotent
         }
     }
 
@@ -67,10 +68,10 @@ class TopicSetupTest {
         settings.put(MeteringConfig.DELTAS_TOPIC, "absent.deltas");
         settings.put(MeteringConfig.STATS_TOPIC, Topics.STATS + ".absent");
         settings.put(MeteringConfig.DLQ_TOPIC, "absent.dlq");
-        settings.put(MeteringConfig.CREATE_TOPICS, "false");
+        settings.put(Settings.CREATE_TOPICS, "false");
         try (Admin admin = admin()) {
             StartupException e = assertThrows(StartupException.class,
-                    () -> TopicSetup.ensure(admin, MeteringConfig.fromMap(settings), settings, 30_000));
+                    () -> TopicSetup.ensure(admin, Settings.of(settings), 30_000));
             assertEquals("missing topics [absent.deltas, metering.stats.absent, absent.dlq] and metering.topic.create=false: "
                     + "create them, or let the app create them", e.getMessage());
         }

@@ -5,7 +5,7 @@ import dev.llmmeter.contract.DeltaEvent;
 import dev.llmmeter.contract.InvalidDeltaException;
 import dev.llmmeter.topology.GlobalMean;
 import dev.llmmeter.topology.MeteringConfig;
-import dev.llmmeter.topology.MeteringStreamsConfig;
+import dev.llmmeter.topology.MeteringTopology;
 import dev.llmmeter.topology.StoreNames;
 import dev.llmmeter.topology.Ticks;
 import dev.llmmeter.topology.state.Partial;
@@ -48,6 +48,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
     private static final Logger LOG = LoggerFactory.getLogger(SessionMeter.class);
 
     private final MeteringConfig config;
+    private final int sessionTasks;
     private final Map<String, Session> live = new LinkedHashMap<>();
     /** The live sessions still waiting for their first delta, oldest begin first: evicted first at the cap. */
     private final Set<String> waiting = new LinkedHashSet<>();
@@ -59,7 +60,20 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
     private boolean commitEachTick;
     private boolean misroutedLogged;
 
+    /** A session meter that does not know how many session tasks there are (replay, tests): no misrouting check. */
     public SessionMeter(MeteringConfig config) {
+        this(config, 0);
+    }
+
+    /**
+     * @param sessionTasks how many session tasks there are (the input topic's partition count, a fact of the
+     *                     cluster the process bootstrap reads), or 0 when unknown
+     */
+    public SessionMeter(MeteringConfig config, int sessionTasks) {
+        if (sessionTasks < 0) {
+            throw new IllegalArgumentException("sessionTasks must not be negative, got " + sessionTasks);
+        }
+        this.sessionTasks = sessionTasks;
         this.config = config;
     }
 
@@ -69,7 +83,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         this.store = context.getStateStore(StoreNames.SESSIONS);
         this.taskId = context.taskId().toString();
         this.sensors = MeterSensors.register(context.metrics(), taskId);
-        this.commitEachTick = MeteringStreamsConfig.exactlyOnce(context.appConfigs());
+        this.commitEachTick = MeteringTopology.exactlyOnce(context.appConfigs());
         long now = context.currentSystemTimeMs();
         live.clear();
         waiting.clear();
@@ -197,7 +211,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
      * and on events for streams this task does not know (where a split stream shows up), never on the delta path.
      */
     private void checkPartition(String id) {
-        int partitions = config.sessionTasks();
+        int partitions = sessionTasks;
         if (partitions <= 0) {
             return; // not known (replay, tests)
         }

@@ -5,7 +5,7 @@ import dev.llmmeter.contract.Topics;
 import dev.llmmeter.topology.Emission;
 import dev.llmmeter.topology.GlobalMean;
 import dev.llmmeter.topology.MeteringConfig;
-import dev.llmmeter.topology.MeteringStreamsConfig;
+import dev.llmmeter.topology.MeteringTopology;
 import dev.llmmeter.topology.PythonRound;
 import dev.llmmeter.topology.StoreNames;
 import dev.llmmeter.topology.Ticks;
@@ -52,6 +52,7 @@ public final class StatsCombiner implements Processor<String, Partial, String, S
     static final long FRESH_MS = 5 * INTERVAL_MS;
 
     private final MeteringConfig config;
+    private final int sessionTasks;
     /** Each task's latest report; its partial is also in the {@code partials} store, its arrival is not. */
     private final Map<String, Report> latest = new HashMap<>();
     private ProcessorContext<String, Stats> context;
@@ -65,7 +66,21 @@ public final class StatsCombiner implements Processor<String, Partial, String, S
     private boolean wasRecent;
     private boolean commitEachTick;
 
+    /** A combiner that does not know how many session tasks there are: it publishes from the first to report. */
     public StatsCombiner(MeteringConfig config) {
+        this(config, 0);
+    }
+
+    /**
+     * @param sessionTasks how many session tasks report to this combiner (the input topic's partition count,
+     *                     read by the process bootstrap), so that on a cold start it waits for all of them
+     *                     instead of publishing the share of the first to report; 0 when unknown
+     */
+    public StatsCombiner(MeteringConfig config, int sessionTasks) {
+        if (sessionTasks < 0) {
+            throw new IllegalArgumentException("sessionTasks must not be negative, got " + sessionTasks);
+        }
+        this.sessionTasks = sessionTasks;
         this.config = config;
     }
 
@@ -74,7 +89,7 @@ public final class StatsCombiner implements Processor<String, Partial, String, S
         this.context = context;
         this.partials = context.getStateStore(StoreNames.PARTIALS);
         this.progress = context.getStateStore(StoreNames.COMBINER_STATE);
-        this.commitEachTick = MeteringStreamsConfig.exactlyOnce(context.appConfigs());
+        this.commitEachTick = MeteringTopology.exactlyOnce(context.appConfigs());
         this.futurePartials = context.metrics().addRateTotalSensor(MeteringMetrics.SCOPE, context.taskId().toString(),
                 MeteringMetrics.FUTURE_PARTIALS, Sensor.RecordingLevel.INFO);
         long now = context.currentSystemTimeMs();
@@ -134,7 +149,7 @@ public final class StatsCombiner implements Processor<String, Partial, String, S
     }
 
     private boolean allTasksReported(long tick, long now) {
-        if (latest.size() < config.sessionTasks()) {
+        if (latest.size() < sessionTasks) {
             return false; // a task has never reported: wait for it (or for the grace deadline)
         }
         for (Report r : latest.values()) {
@@ -159,7 +174,7 @@ public final class StatsCombiner implements Processor<String, Partial, String, S
      * task has reported, or for at most the partial TTL (a task may really be down).
      */
     private boolean warmingUp(long tick) {
-        if (lastEmittedTick != Long.MIN_VALUE || latest.size() >= config.sessionTasks()) {
+        if (lastEmittedTick != Long.MIN_VALUE || latest.size() >= sessionTasks) {
             return false;
         }
         if (coldStartTick == Long.MIN_VALUE) {

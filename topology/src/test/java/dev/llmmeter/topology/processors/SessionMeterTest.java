@@ -40,11 +40,15 @@ class SessionMeterTest {
     }
 
     private void start(String guarantee, MeteringConfig config) {
+        start(guarantee, config, 0);
+    }
+
+    private void start(String guarantee, MeteringConfig config, int sessionTasks) {
         context = newContext(guarantee, T);
         store = SessionsStore.builder(StoreNames.SESSIONS, false).build();
         store.init(context.getStateStoreContext(), store);
         context.addStateStore(store);
-        meter = new SessionMeter(config);
+        meter = new SessionMeter(config, sessionTasks);
         meter.init(context);
     }
 
@@ -129,7 +133,7 @@ class SessionMeterTest {
 
     @Test
     void aKeyTheJavaPartitionerPutsElsewhereIsCountedAndStillProcessed() {
-        start(StreamsConfig.AT_LEAST_ONCE, MeteringConfig.defaults().withSessionTasks(4));
+        start(StreamsConfig.AT_LEAST_ONCE, MeteringConfig.defaults(), 4);
         int here = 2;
         String home = keyWhosePartitionIs(here, true, "stream-");
         String elsewhere = keyWhosePartitionIs(here, false, "stream-");

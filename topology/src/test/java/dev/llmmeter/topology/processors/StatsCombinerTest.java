@@ -61,7 +61,7 @@ class StatsCombinerTest {
 
     /** A combiner over the context's stores, expecting two session tasks; its clock is the context's. */
     private void startCombiner() {
-        combiner = new StatsCombiner(MeteringConfig.defaults().withSessionTasks(2));
+        combiner = new StatsCombiner(MeteringConfig.defaults(), 2);
         combiner.init(context);
     }
 

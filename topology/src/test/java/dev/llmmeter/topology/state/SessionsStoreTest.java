@@ -4,7 +4,7 @@ import dev.llmmeter.contract.DeltaEvent;
 import dev.llmmeter.contract.DeltaEventCodec;
 import dev.llmmeter.contract.EventType;
 import dev.llmmeter.topology.MeteringConfig;
-import dev.llmmeter.topology.MeteringStreamsConfig;
+import dev.llmmeter.topology.MeteringTopology;
 import dev.llmmeter.topology.MeteringTopology;
 import dev.llmmeter.topology.StoreNames;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -313,7 +313,7 @@ class SessionsStoreTest {
     @Test
     void everyCommitLeavesTheChangelogUpToDate() {
         MeteringConfig config = MeteringConfig.defaults();
-        Properties props = MeteringStreamsConfig.required(config);
+        Properties props = MeteringTopology.streamsProperties(config);
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "sessions-store-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, dir.toString());
