@@ -3,6 +3,7 @@ package dev.llmmeter.app;
 import dev.llmmeter.topology.MeteringConfig;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 import java.util.ArrayList;
@@ -28,7 +29,8 @@ public final class TopicSetup {
         int partitions = settings.deltasPartitions();
         short replication = settings.replicationFactor();
         boolean create = settings.createTopics();
-        List<String> wanted = List.of(config.deltasTopic(), config.statsTopic(), config.deadLetterTopic());
+        List<String> wanted = List.of(config.deltasTopic(), config.statsTopic(), config.deadLetterTopic(),
+                config.streamsTopic(), config.insightsTopic());
         Set<String> existing;
         try {
             existing = admin.listTopics().names().get(timeoutMs, TimeUnit.MILLISECONDS);
@@ -43,8 +45,14 @@ public final class TopicSetup {
         List<NewTopic> missing = new ArrayList<>();
         for (String topic : wanted) {
             if (!existing.contains(topic)) {
-                int n = topic.equals(config.deltasTopic()) ? partitions : 1;
-                missing.add(new NewTopic(topic, Optional.of(n), replication < 0 ? Optional.empty() : Optional.of(replication)));
+                // The per-stream records are keyed like the input and as many: as many partitions. The rest: one.
+                int n = topic.equals(config.deltasTopic()) || topic.equals(config.streamsTopic()) ? partitions : 1;
+                NewTopic t = new NewTopic(topic, Optional.of(n), replication < 0 ? Optional.empty() : Optional.of(replication));
+                if (topic.equals(config.streamsTopic())) {
+                    // Latest record per stream, and the tombstone that follows the final one removes it.
+                    t.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+                }
+                missing.add(t);
             }
         }
         if (missing.isEmpty()) {

@@ -26,7 +26,11 @@ public enum DeadLetterReason {
     /** A count the type requires ({@code running}, {@code final_output_tokens}) is absent or null. */
     MISSING_COUNT("missing_count"),
     /** A count is negative, fractional, not a number, or beyond a signed 64-bit integer. */
-    INVALID_COUNT("invalid_count");
+    INVALID_COUNT("invalid_count"),
+    /** {@code model} on a begin is not a string, is empty, or is longer than 256 characters. */
+    INVALID_MODEL("invalid_model"),
+    /** {@code tenant} on a begin is not a string, is empty, or is longer than 256 characters. */
+    INVALID_TENANT("invalid_tenant");
 
     private final String wireName;
 

@@ -12,9 +12,11 @@ import java.util.Objects;
  * @param running           running count for output/reasoning; 0 otherwise
  * @param finalOutputTokens for end; 0 otherwise
  * @param inputTokens       for end (optional on the wire, default 0); 0 otherwise
+ * @param model             for begin: the model serving the stream (1-256 characters), or null when not given
+ * @param tenant            for begin: the tenant the stream is for (1-256 characters), or null when not given
  */
 public record DeltaEvent(EventType type, String streamId, long ts, long running,
-                         long finalOutputTokens, long inputTokens) {
+                         long finalOutputTokens, long inputTokens, String model, String tenant) {
 
     /** Marks an event that carried no {@code ts}. */
     public static final long NO_TS = -1L;
@@ -24,8 +26,18 @@ public record DeltaEvent(EventType type, String streamId, long ts, long running,
         Objects.requireNonNull(streamId, "streamId");
     }
 
+    /** An event without model and tenant (every type but begin, and a begin that names neither). */
+    public DeltaEvent(EventType type, String streamId, long ts, long running, long finalOutputTokens, long inputTokens) {
+        this(type, streamId, ts, running, finalOutputTokens, inputTokens, null, null);
+    }
+
     public static DeltaEvent begin(String streamId, long ts) {
         return new DeltaEvent(EventType.BEGIN, streamId, ts, 0, 0, 0);
+    }
+
+    /** A begin naming the stream's model and tenant (either may be null). */
+    public static DeltaEvent begin(String streamId, long ts, String model, String tenant) {
+        return new DeltaEvent(EventType.BEGIN, streamId, ts, 0, 0, 0, model, tenant);
     }
 
     public static DeltaEvent output(String streamId, long ts, long running) {

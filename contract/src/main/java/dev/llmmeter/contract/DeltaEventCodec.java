@@ -16,6 +16,8 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 import static dev.llmmeter.contract.DeadLetterReason.INVALID_COUNT;
+import static dev.llmmeter.contract.DeadLetterReason.INVALID_MODEL;
+import static dev.llmmeter.contract.DeadLetterReason.INVALID_TENANT;
 import static dev.llmmeter.contract.DeadLetterReason.INVALID_STREAM_ID;
 import static dev.llmmeter.contract.DeadLetterReason.INVALID_TS;
 import static dev.llmmeter.contract.DeadLetterReason.MALFORMED_JSON;
@@ -34,6 +36,8 @@ import static dev.llmmeter.contract.DeadLetterReason.UNKNOWN_TYPE;
  */
 public final class DeltaEventCodec {
     public static final int MAX_STREAM_ID_LENGTH = 256;
+    /** The most characters a begin's {@code model} or {@code tenant} may have. */
+    public static final int MAX_LABEL_LENGTH = 256;
 
     private static final JsonFactory JSON = JsonFactory.builder().build();
 
@@ -93,6 +97,8 @@ public final class DeltaEventCodec {
         Count running = Count.ABSENT;
         Count finalOutput = Count.ABSENT;
         Count input = Count.ABSENT;
+        Label model = Label.ABSENT;
+        Label tenant = Label.ABSENT;
 
         JsonToken t;
         while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
@@ -118,6 +124,8 @@ public final class DeltaEventCodec {
                 case "running" -> running = Count.read(p, v);
                 case "final_output_tokens" -> finalOutput = Count.read(p, v);
                 case "input_tokens" -> input = Count.read(p, v);
+                case "model" -> model = Label.read(p, v);
+                case "tenant" -> tenant = Label.read(p, v);
                 default -> {
                     // unknown field: ignored, for forward compatibility
                 }
@@ -149,7 +157,8 @@ public final class DeltaEventCodec {
         validateStreamId(streamId);
         long eventTs = ts.present() ? ts.require("ts", INVALID_TS) : DeltaEvent.NO_TS;
         return switch (type) {
-            case BEGIN -> DeltaEvent.begin(streamId, eventTs);
+            case BEGIN -> DeltaEvent.begin(streamId, eventTs, model.require("model", INVALID_MODEL),
+                    tenant.require("tenant", INVALID_TENANT));
             case OUTPUT -> DeltaEvent.output(streamId, eventTs, running.requireCount("running"));
             case REASONING -> DeltaEvent.reasoning(streamId, eventTs, running.requireCount("running"));
             case END -> DeltaEvent.end(streamId, eventTs, finalOutput.requireCount("final_output_tokens"),
@@ -222,6 +231,38 @@ public final class DeltaEventCodec {
     }
 
     /**
+     * A begin's optional {@code model} or {@code tenant} as read: absent (or null), a string of 1 to
+     * {@link #MAX_LABEL_LENGTH} characters, or why it is not one. Other types ignore the field, like any unknown one.
+     */
+    private record Label(String value, String problem) {
+        static final Label ABSENT = new Label(null, null);
+
+        static Label read(JsonParser p, JsonToken v) throws IOException {
+            if (v == JsonToken.VALUE_NULL) {
+                return ABSENT;
+            }
+            if (v != JsonToken.VALUE_STRING) {
+                return new Label(null, "must be a string, got " + describe(v));
+            }
+            String s = p.getText();
+            if (s.isEmpty()) {
+                return new Label(null, "must not be empty");
+            }
+            if (s.length() > MAX_LABEL_LENGTH && s.codePointCount(0, s.length()) > MAX_LABEL_LENGTH) {
+                return new Label(null, "must be at most " + MAX_LABEL_LENGTH + " characters, got " + s.codePointCount(0, s.length()));
+            }
+            return new Label(s, null);
+        }
+
+        String require(String name, DeadLetterReason reason) {
+            if (problem != null) {
+                throw new InvalidDeltaException(reason, name + " " + problem);
+            }
+            return value;
+        }
+    }
+
+    /**
      * A non-negative integer field as read: its value, or why it is not one. Integral numbers written
      * with a fraction or exponent ({@code 4.0}, {@code 4e2}) are accepted: they denote the same count.
      */
@@ -287,6 +328,12 @@ public final class DeltaEventCodec {
                     g.writeNumberField("input_tokens", e.inputTokens());
                 }
                 case BEGIN -> {
+                    if (e.model() != null) {
+                        g.writeStringField("model", e.model());
+                    }
+                    if (e.tenant() != null) {
+                        g.writeStringField("tenant", e.tenant());
+                    }
                 }
             }
             g.writeEndObject();

@@ -21,6 +21,15 @@ public final class MeteringSerdes {
         return serde(StatsCodec::encode, StatsCodec::decode);
     }
 
+    /** {@code metering.streams}: a null value is a tombstone, both ways. */
+    public static Serde<StreamStatus> streamStatus() {
+        return serde(OutputCodecs::encode, OutputCodecs::decodeStreamStatus);
+    }
+
+    public static Serde<Insight> insight() {
+        return serde(OutputCodecs::encode, OutputCodecs::decodeInsight);
+    }
+
     private static <T> Serde<T> serde(Function<T, byte[]> encode, Function<byte[], T> decode) {
         Serializer<T> ser = (topic, value) -> value == null ? null : encode.apply(value);
         Deserializer<T> de = (topic, bytes) -> decode.apply(bytes);

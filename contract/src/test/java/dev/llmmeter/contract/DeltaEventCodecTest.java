@@ -95,4 +95,33 @@ class DeltaEventCodecTest {
         assertEquals(false, DeltaEventCodec.isUtf8(new byte[] {(byte) 0xc3})); // a sequence cut short
         assertEquals(false, DeltaEventCodec.isUtf8(new byte[] {(byte) 0xed, (byte) 0xa0, (byte) 0x80})); // a lone surrogate
     }
+
+    @Test
+    void beginCarriesOptionalModelAndTenantAndRoundTrips() {
+        DeltaEvent e = decode("{\"type\":\"begin\",\"stream_id\":\"s1\",\"ts\":5,\"model\":\"llama-3-70b\",\"tenant\":\"acme\"}");
+        assertEquals(DeltaEvent.begin("s1", 5, "llama-3-70b", "acme"), e);
+        assertEquals("{\"type\":\"begin\",\"stream_id\":\"s1\",\"ts\":5,\"model\":\"llama-3-70b\",\"tenant\":\"acme\"}",
+                new String(DeltaEventCodec.encode(e), StandardCharsets.UTF_8));
+        assertEquals(e, DeltaEventCodec.decode(DeltaEventCodec.encode(e)));
+        assertEquals(DeltaEvent.begin("s1", 5, null, "acme"), decode("{\"type\":\"begin\",\"stream_id\":\"s1\",\"ts\":5,\"model\":null,\"tenant\":\"acme\"}"));
+    }
+
+    @Test
+    void eventsWithoutModelAndTenantHaveThemNull() {
+        DeltaEvent e = decode("{\"type\":\"begin\",\"stream_id\":\"s1\",\"ts\":5}");
+        assertEquals(null, e.model());
+        assertEquals(null, e.tenant());
+        // on other types the fields are ignored, like any unknown field
+        assertEquals(DeltaEvent.output("s1", 6, 2), decode("{\"type\":\"output\",\"stream_id\":\"s1\",\"ts\":6,\"running\":2,\"model\":7}"));
+    }
+
+    @Test
+    void modelAndTenantLengthCountsCharacters() {
+        String emoji256 = "\uD83D\uDE00".repeat(256);
+        assertEquals(emoji256, decode("{\"type\":\"begin\",\"stream_id\":\"s\",\"model\":\"" + emoji256 + "\"}").model());
+        InvalidDeltaException e = assertThrows(InvalidDeltaException.class,
+                () -> decode("{\"type\":\"begin\",\"stream_id\":\"s\",\"tenant\":\"" + emoji256 + "x\"}"));
+        assertEquals(DeadLetterReason.INVALID_TENANT, e.reason());
+        assertEquals("tenant must be at most 256 characters, got 257", e.detail());
+    }
 }

@@ -16,10 +16,15 @@ package dev.llmmeter.sim;
  * @param abandonedFraction the share of streams that get some deltas, then stop without an {@code end}
  * @param neverFedFraction  the share of streams that get a {@code begin} and nothing else
  * @param reasoningFraction the share of streams with a reasoning phase before their output
+ * @param models            the models streams are served by (each stream draws one: its pace, time to first delta
+ *                          and tokens per delta replace R, the default first-delta range and 1), or empty for
+ *                          the plain traffic: no model, no tenant, one token per delta at rate R
+ * @param tenants           the tenants streams are spread over (uniformly); empty for none
  */
 public record SimulationConfig(int streams, double ratePerSecond, long durationSeconds, long seed,
                                long startEpochMs, double jitter, double abandonedFraction,
-                               double neverFedFraction, double reasoningFraction) {
+                               double neverFedFraction, double reasoningFraction,
+                               java.util.List<ModelProfile> models, java.util.List<String> tenants) {
 
     /** The lowest rate: one delta per 100 s. */
     public static final double MIN_RATE = 0.01;
@@ -50,6 +55,13 @@ public record SimulationConfig(int streams, double ratePerSecond, long durationS
         requireShare("abandoned fraction", abandonedFraction);
         requireShare("never-fed fraction", neverFedFraction);
         requireShare("reasoning fraction", reasoningFraction);
+        models = models == null ? java.util.List.of() : java.util.List.copyOf(models);
+        tenants = tenants == null ? java.util.List.of() : java.util.List.copyOf(tenants);
+        for (String t : tenants) {
+            if (t.isEmpty() || t.length() > 256) {
+                throw new IllegalArgumentException("tenant names must be 1-256 characters, got \"" + t + "\"");
+            }
+        }
         if (abandonedFraction + neverFedFraction > 1.0) {
             throw new IllegalArgumentException("abandoned + never-fed fractions must not exceed 1, got "
                     + abandonedFraction + " + " + neverFedFraction);
@@ -60,32 +72,43 @@ public record SimulationConfig(int streams, double ratePerSecond, long durationS
     public static SimulationConfig of(int streams, double ratePerSecond, long durationSeconds, long seed,
                                       long startEpochMs) {
         return new SimulationConfig(streams, ratePerSecond, durationSeconds, seed, startEpochMs, DEFAULT_JITTER,
-                DEFAULT_ABANDONED_FRACTION, DEFAULT_NEVER_FED_FRACTION, DEFAULT_REASONING_FRACTION);
+                DEFAULT_ABANDONED_FRACTION, DEFAULT_NEVER_FED_FRACTION, DEFAULT_REASONING_FRACTION, java.util.List.of(), java.util.List.of());
     }
 
     public SimulationConfig withJitter(double value) {
         return new SimulationConfig(streams, ratePerSecond, durationSeconds, seed, startEpochMs, value,
-                abandonedFraction, neverFedFraction, reasoningFraction);
+                abandonedFraction, neverFedFraction, reasoningFraction, models, tenants);
     }
 
     public SimulationConfig withAbandonedFraction(double value) {
         return new SimulationConfig(streams, ratePerSecond, durationSeconds, seed, startEpochMs, jitter,
-                value, neverFedFraction, reasoningFraction);
+                value, neverFedFraction, reasoningFraction, models, tenants);
     }
 
     public SimulationConfig withNeverFedFraction(double value) {
         return new SimulationConfig(streams, ratePerSecond, durationSeconds, seed, startEpochMs, jitter,
-                abandonedFraction, value, reasoningFraction);
+                abandonedFraction, value, reasoningFraction, models, tenants);
     }
 
     public SimulationConfig withReasoningFraction(double value) {
         return new SimulationConfig(streams, ratePerSecond, durationSeconds, seed, startEpochMs, jitter,
-                abandonedFraction, neverFedFraction, value);
+                abandonedFraction, neverFedFraction, value, models, tenants);
     }
 
     public SimulationConfig withStartEpochMs(long value) {
         return new SimulationConfig(streams, ratePerSecond, durationSeconds, seed, value, jitter,
-                abandonedFraction, neverFedFraction, reasoningFraction);
+                abandonedFraction, neverFedFraction, reasoningFraction, models, tenants);
+    }
+
+    /** Streams served by {@code models} and spread over {@code tenants} (see the record's parameters). */
+    public SimulationConfig withFleet(java.util.List<ModelProfile> models, java.util.List<String> tenants) {
+        return new SimulationConfig(streams, ratePerSecond, durationSeconds, seed, startEpochMs, jitter,
+                abandonedFraction, neverFedFraction, reasoningFraction, models, tenants);
+    }
+
+    /** The realistic fleet: {@link ModelProfile#FLEET} and {@link ModelProfile#TENANTS}. */
+    public SimulationConfig withRealisticFleet() {
+        return withFleet(ModelProfile.FLEET, ModelProfile.TENANTS);
     }
 
     /** No abandoned and no never-fed streams: every stream ends. */

@@ -39,6 +39,14 @@ import java.util.SplittableRandom;
  * {@code abandonedFraction}: it stops after a uniform draw within [1, all its deltas - 1] deltas (possibly
  * in its reasoning phase), sends no {@code end}, and frees its slot at its last delta.
  *
+ * <h2>Models and tenants</h2>
+ * With {@link SimulationConfig#models()} set, each stream also draws (after all the draws above, so the plain
+ * traffic of a seed is unchanged) a model, uniformly: its {@code begin} names it, its rate is the model's
+ * {@link ModelProfile#deltasPerSecond()} instead of R (jittered the same way), its time to first delta is uniform
+ * in the model's range, and each delta raises the running count by 1 to {@link ModelProfile#maxTokensPerDelta()}
+ * (uniform), as servers that batch tokens into chunks do. With {@link SimulationConfig#tenants()} set, each stream
+ * names a tenant drawn uniformly.
+ *
  * <h2>Delta times</h2>
  * A stream's rate is R x (1 + jitter x u), u uniform in [-0.5, 0.5), so its mean gap is
  * g = 1000 / rate ms. Each gap is g x ((1 - jitter) + jitter x E), E exponential with mean 1. Within a
@@ -168,22 +176,26 @@ public final class TrafficGenerator implements Iterator<DeltaEvent> {
                         s.startPhase(s.reasoningTotal > 0 ? Step.REASONING : Step.OUTPUT, t + s.firstDeltaMs);
                     }
                     push(s);
-                    return DeltaEvent.begin(s.id, t);
+                    return DeltaEvent.begin(s.id, t, s.model, s.tenant);
                 }
                 case REASONING -> {
-                    DeltaEvent e = DeltaEvent.reasoning(s.id, t, ++s.reasoning);
+                    s.reasoning++;
+                    s.reasoningTokens += s.tokensOfDelta();
+                    DeltaEvent e = DeltaEvent.reasoning(s.id, t, s.reasoningTokens);
                     afterDelta(s, t);
                     return e;
                 }
                 case OUTPUT -> {
-                    DeltaEvent e = DeltaEvent.output(s.id, t, ++s.output);
+                    s.output++;
+                    s.outputTokens += s.tokensOfDelta();
+                    DeltaEvent e = DeltaEvent.output(s.id, t, s.outputTokens);
                     afterDelta(s, t);
                     return e;
                 }
                 case END -> {
                     ended++;
                     free(t);
-                    return DeltaEvent.end(s.id, t, s.output, s.inputTokens);
+                    return DeltaEvent.end(s.id, t, s.outputTokens, s.inputTokens);
                 }
                 case GIVE_UP -> {
                     neverFed++;
@@ -209,7 +221,7 @@ public final class TrafficGenerator implements Iterator<DeltaEvent> {
             return null;
         }
         ended++;
-        return DeltaEvent.end(s.id, endMs, s.output, s.inputTokens);
+        return DeltaEvent.end(s.id, endMs, s.outputTokens, s.inputTokens);
     }
 
     /** Schedules what follows the delta just sent at {@code t}. */
@@ -272,6 +284,10 @@ public final class TrafficGenerator implements Iterator<DeltaEvent> {
         final double jitter;
         final Kind kind;
         final int firstDeltaMs;
+        /** The model and tenant its begin names (null in the plain traffic), and its most tokens per delta. */
+        final String model;
+        final String tenant;
+        final int maxTokensPerDelta;
         final int reasoningTotal;
         final int outputTotal;
         final double meanGapMs;
@@ -285,6 +301,9 @@ public final class TrafficGenerator implements Iterator<DeltaEvent> {
         long seq;
         int reasoning;
         int output;
+        /** The running counts: deltas x their tokens (equal to the delta counts in the plain traffic). */
+        long reasoningTokens;
+        long outputTokens;
         long phaseStart;
         int k;
         double elapsed;
@@ -295,16 +314,29 @@ public final class TrafficGenerator implements Iterator<DeltaEvent> {
             this.jitter = c.jitter();
             // Every draw happens, in this order, whatever the config: see the class comment.
             double kindU = rnd.nextDouble();
-            this.firstDeltaMs = MIN_FIRST_DELTA_MS + rnd.nextInt(MAX_FIRST_DELTA_MS - MIN_FIRST_DELTA_MS + 1);
+            int firstDrawn = MIN_FIRST_DELTA_MS + rnd.nextInt(MAX_FIRST_DELTA_MS - MIN_FIRST_DELTA_MS + 1);
             boolean reasons = rnd.nextDouble() < c.reasoningFraction();
             int reasoningDrawn = MIN_REASONING_DELTAS + rnd.nextInt(MAX_REASONING_DELTAS - MIN_REASONING_DELTAS + 1);
             this.reasoningTotal = reasons ? reasoningDrawn : 0;
             this.outputTotal = MIN_OUTPUT_DELTAS + rnd.nextInt(MAX_OUTPUT_DELTAS - MIN_OUTPUT_DELTAS + 1);
-            double rate = c.ratePerSecond() * (1 + jitter * (rnd.nextDouble() - 0.5));
-            this.meanGapMs = jitter == 0 ? c.meanGapMs() : 1000.0 / rate;
+            double spread = 1 + jitter * (rnd.nextDouble() - 0.5);
             this.inputTokens = Math.round(MIN_INPUT_TOKENS * StrictMath.exp(rnd.nextDouble() * LN_INPUT_RANGE));
             double stopU = rnd.nextDouble();
             this.staggerU = rnd.nextDouble();
+            // The fleet's draws come last: the plain traffic (no models, no tenants) draws exactly what it always did.
+            ModelProfile profile = c.models().isEmpty() ? null : c.models().get(rnd.nextInt(c.models().size()));
+            this.tenant = c.tenants().isEmpty() ? null : c.tenants().get(rnd.nextInt(c.tenants().size()));
+            if (profile == null) {
+                this.model = null;
+                this.firstDeltaMs = firstDrawn;
+                this.meanGapMs = jitter == 0 ? c.meanGapMs() : 1000.0 / (c.ratePerSecond() * spread);
+                this.maxTokensPerDelta = 1;
+            } else {
+                this.model = profile.name();
+                this.firstDeltaMs = profile.minTtftMs() + rnd.nextInt(profile.maxTtftMs() - profile.minTtftMs() + 1);
+                this.meanGapMs = 1000.0 / (profile.deltasPerSecond() * spread);
+                this.maxTokensPerDelta = profile.maxTokensPerDelta();
+            }
 
             if (kindU < c.neverFedFraction()) {
                 this.kind = Kind.NEVER_FED;
@@ -315,6 +347,11 @@ public final class TrafficGenerator implements Iterator<DeltaEvent> {
             }
             int deltas = reasoningTotal + outputTotal;
             this.stopAfter = kind == Kind.ABANDONED ? 1 + (int) (stopU * (deltas - 1)) : -1;
+        }
+
+        /** How many tokens the next delta carries: 1 in the plain traffic (no draw), else 1..the model's most. */
+        int tokensOfDelta() {
+            return maxTokensPerDelta == 1 ? 1 : 1 + rnd.nextInt(maxTokensPerDelta);
         }
 
         void startPhase(Step phase, long at) {

@@ -25,15 +25,27 @@ import java.util.TreeMap;
  *                        ({@code future_ts}): one event dated 2100 would otherwise pin its session for good
  * @param maxSessionsPerTask the most sessions one session task keeps; a begin beyond it evicts a session
  *                        (begin-only ones first, oldest first) and counts it in {@code evicted-sessions}
+ * @param streamsTopic    output topic of per-stream records (compacted, key = stream id)
+ * @param insightsTopic   output topic of the per-group insights
+ * @param streamsRetentionMs how long after a stream's final record its tombstone follows on the streams topic
+ * @param insightsMaxLabels the most distinct models (and, apart, tenants) with a group of their own in the
+ *                        insights; the rest are folded into {@code other} (counted in {@code folded-labels})
  */
 public record MeteringConfig(String deltasTopic, String statsTopic, String deadLetterTopic,
                              long staleMs, long hourWindowMs, long beginExpiryMs,
-                             long partialTtlMs, long combinerGraceMs, long maxFutureMs, int maxSessionsPerTask) {
+                             long partialTtlMs, long combinerGraceMs, long maxFutureMs, int maxSessionsPerTask,
+                             String streamsTopic, String insightsTopic, long streamsRetentionMs, int insightsMaxLabels) {
 
     public static final String PREFIX = "metering.";
     public static final String DELTAS_TOPIC = "metering.topic.deltas";
     public static final String STATS_TOPIC = "metering.topic.stats";
     public static final String DLQ_TOPIC = "metering.topic.dlq";
+    public static final String STREAMS_TOPIC = "metering.topic.streams";
+    public static final String INSIGHTS_TOPIC = "metering.topic.insights";
+    public static final String STREAMS_RETENTION_MS = "metering.streams.retention.ms";
+    public static final String INSIGHTS_MAX_LABELS = "metering.insights.max.labels";
+    /** Upper limit of {@link #INSIGHTS_MAX_LABELS}: it bounds the size of a partial (see {@code PartialSerde}). */
+    public static final int MAX_LABELS_LIMIT = 1000;
     public static final String STALE_MS = "metering.stale.ms";
     public static final String HOUR_WINDOW_MS = "metering.hour.window.ms";
     public static final String BEGIN_EXPIRY_MS = "metering.begin.expiry.ms";
@@ -51,20 +63,26 @@ public record MeteringConfig(String deltasTopic, String statsTopic, String deadL
         requirePositive(BEGIN_EXPIRY_MS, beginExpiryMs);
         requirePositive(PARTIAL_TTL_MS, partialTtlMs);
         requirePositive(MAX_FUTURE_MS, maxFutureMs);
+        requirePositive(STREAMS_RETENTION_MS, streamsRetentionMs);
+        if (insightsMaxLabels < 1 || insightsMaxLabels > MAX_LABELS_LIMIT) {
+            throw new IllegalArgumentException(INSIGHTS_MAX_LABELS + " must be between 1 and " + MAX_LABELS_LIMIT
+                    + " labels, got " + insightsMaxLabels);
+        }
         if (maxSessionsPerTask <= 0) {
             throw new IllegalArgumentException(MAX_SESSIONS_PER_TASK + " must be a positive number of sessions, got " + maxSessionsPerTask);
         }
         if (combinerGraceMs < 0 || combinerGraceMs >= Ticks.INTERVAL.toMillis()) {
             throw new IllegalArgumentException(COMBINER_GRACE_MS + " must be between 0 and 999 ms, got " + combinerGraceMs);
         }
-        for (String topic : List.of(deltasTopic, statsTopic, deadLetterTopic)) {
+        List<String> topics = java.util.Arrays.asList(deltasTopic, statsTopic, deadLetterTopic, streamsTopic, insightsTopic);
+        for (String topic : topics) {
             if (topic == null || topic.isBlank()) {
                 throw new IllegalArgumentException("topic names must not be empty");
             }
         }
-        if (deltasTopic.equals(statsTopic) || deltasTopic.equals(deadLetterTopic) || statsTopic.equals(deadLetterTopic)) {
-            throw new IllegalArgumentException("the deltas, stats and dead-letter topics must be three different topics, got "
-                    + deltasTopic + ", " + statsTopic + ", " + deadLetterTopic);
+        if (new java.util.HashSet<>(topics).size() != topics.size()) {
+            throw new IllegalArgumentException("the deltas, stats, dead-letter, streams and insights topics must be five different "
+                    + "topics, got " + String.join(", ", topics));
         }
     }
 
@@ -113,7 +131,11 @@ public record MeteringConfig(String deltasTopic, String statsTopic, String deadL
                 millis(merged, PARTIAL_TTL_MS),
                 millis(merged, COMBINER_GRACE_MS),
                 millis(merged, MAX_FUTURE_MS),
-                count(merged, MAX_SESSIONS_PER_TASK));
+                count(merged, MAX_SESSIONS_PER_TASK),
+                merged.getOrDefault(STREAMS_TOPIC, DEFAULTS.get(STREAMS_TOPIC)),
+                merged.getOrDefault(INSIGHTS_TOPIC, DEFAULTS.get(INSIGHTS_TOPIC)),
+                millis(merged, STREAMS_RETENTION_MS),
+                count(merged, INSIGHTS_MAX_LABELS));
     }
 
     private static long millis(Map<String, String> merged, String key) {
@@ -145,6 +167,8 @@ public record MeteringConfig(String deltasTopic, String statsTopic, String deadL
         d.put(DELTAS_TOPIC, Topics.DELTAS);
         d.put(STATS_TOPIC, Topics.STATS);
         d.put(DLQ_TOPIC, Topics.DEAD_LETTERS);
+        d.put(STREAMS_TOPIC, Topics.STREAMS);
+        d.put(INSIGHTS_TOPIC, Topics.INSIGHTS);
         d.put(STALE_MS, "60000");
         d.put(HOUR_WINDOW_MS, "3600000");
         d.put(BEGIN_EXPIRY_MS, "600000");
@@ -152,6 +176,8 @@ public record MeteringConfig(String deltasTopic, String statsTopic, String deadL
         d.put(COMBINER_GRACE_MS, "500");
         d.put(MAX_FUTURE_MS, "300000");
         d.put(MAX_SESSIONS_PER_TASK, "200000");
+        d.put(STREAMS_RETENTION_MS, "3600000");
+        d.put(INSIGHTS_MAX_LABELS, "100");
         return java.util.Collections.unmodifiableMap(d);
     }
 }

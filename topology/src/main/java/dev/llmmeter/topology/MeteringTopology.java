@@ -1,6 +1,9 @@
 package dev.llmmeter.topology;
 
+import dev.llmmeter.contract.Insight;
 import dev.llmmeter.contract.MeteringSerdes;
+import dev.llmmeter.contract.Stats;
+import dev.llmmeter.contract.StreamStatus;
 import dev.llmmeter.topology.processors.SessionMeter;
 import dev.llmmeter.topology.processors.StatsCombiner;
 import dev.llmmeter.topology.state.Partial;
@@ -10,9 +13,12 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import dev.llmmeter.topology.errors.InvalidDeltaDeserializationHandler;
 import dev.llmmeter.topology.errors.InvalidDeltaProcessingHandler;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
@@ -29,13 +35,16 @@ import java.util.Properties;
 /**
  * The metering topology, in two stages:
  * <pre>
- *   metering.deltas ──▶ session-meter (one task per partition; store: sessions)
+ *   metering.deltas ──▶ session-meter (one task per partition; stores: sessions, stream-endings) ──▶ metering.streams
  *                          │ one Partial per task per second
  *                          ▼
  *                 &lt;app-id&gt;-partials-repartition (1 partition)
  *                          ▼
  *                  stats-combiner (one task; stores: partials, readings, combiner-state) ──▶ metering.stats
+ *                                                                                       └──▶ metering.insights
  * </pre>
+ * Each processor forwards two types, routed by a split: the session meter its partials and the per-stream records,
+ * the combiner its stats and insights records. The routing runs once per output record (per tick), never per event.
  * Invalid input never reaches the processors' state: it is dead-lettered by the exception handlers that
  * {@link #streamsProperties} installs.
  */
@@ -83,23 +92,37 @@ public final class MeteringTopology {
         StreamsBuilder builder = new StreamsBuilder();
         // Written on every event: a write-behind layer (SessionsStore) instead of Kafka's record cache.
         builder.addStateStore(SessionsStore.builder(StoreNames.SESSIONS, durability == Durability.DURABLE));
+        builder.addStateStore(store(durability, StoreNames.STREAM_ENDINGS, Serdes.String(), Serdes.Long()));
         builder.addStateStore(store(durability, StoreNames.PARTIALS, Serdes.String(), new PartialSerde()));
         builder.addStateStore(store(durability, StoreNames.READINGS, Serdes.Long(), Serdes.Double()));
         builder.addStateStore(store(durability, StoreNames.COMBINER_STATE, Serdes.String(), Serdes.Long()));
 
-        KStream<String, Partial> partials = builder.stream(config.deltasTopic(), Consumed.with(Serdes.String(), MeteringSerdes.deltaEvent())
+        KStream<String, Partial> meterOutput = builder.stream(config.deltasTopic(), Consumed.with(Serdes.String(), MeteringSerdes.deltaEvent())
                         .withTimestampExtractor(new UsePartitionTimeOnInvalidTimestamp())
                         .withName(StoreNames.SOURCE))
-                .process(() -> new SessionMeter(config, sessionTasks), Named.as(StoreNames.SESSION_METER), StoreNames.SESSIONS);
+                .process(() -> new SessionMeter(config, sessionTasks), Named.as(StoreNames.SESSION_METER), StoreNames.SESSIONS,
+                        StoreNames.STREAM_ENDINGS);
+        Map<String, KStream<String, Object>> meterBranches = MeteringTopology.<Object>narrow(meterOutput).split(Named.as(StoreNames.SESSION_METER_OUTPUT))
+                .branch((id, v) -> v instanceof Partial, Branched.as("partials"))
+                .defaultBranch(Branched.as("streams"));
+        KStream<String, Partial> partials = narrow(meterBranches.get(StoreNames.SESSION_METER_OUTPUT + "partials"));
+        KStream<String, StreamStatus> streams = narrow(meterBranches.get(StoreNames.SESSION_METER_OUTPUT + "streams"));
+        streams.to(config.streamsTopic(), Produced.with(Serdes.String(), MeteringSerdes.streamStatus()).withName(StoreNames.STREAMS_SINK));
         if (durability == Durability.DURABLE) {
             partials = partials.repartition(Repartitioned.<String, Partial>as(StoreNames.PARTIALS_TOPIC)
                     .withKeySerde(Serdes.String())
                     .withValueSerde(new PartialSerde())
                     .withNumberOfPartitions(1));
         }
-        partials.process(() -> new StatsCombiner(config, sessionTasks), Named.as(StoreNames.STATS_COMBINER),
-                        StoreNames.PARTIALS, StoreNames.READINGS, StoreNames.COMBINER_STATE)
-                .to(config.statsTopic(), Produced.with(Serdes.String(), MeteringSerdes.stats()).withName(StoreNames.STATS_SINK));
+        Map<String, KStream<String, Object>> combinerBranches = partials.process(() -> new StatsCombiner(config, sessionTasks),
+                        Named.as(StoreNames.STATS_COMBINER), StoreNames.PARTIALS, StoreNames.READINGS, StoreNames.COMBINER_STATE)
+                .split(Named.as(StoreNames.STATS_COMBINER_OUTPUT))
+                .branch((key, v) -> v instanceof Stats, Branched.as("stats"))
+                .defaultBranch(Branched.as("insights"));
+        KStream<String, Stats> stats = narrow(combinerBranches.get(StoreNames.STATS_COMBINER_OUTPUT + "stats"));
+        KStream<String, Insight> insights = narrow(combinerBranches.get(StoreNames.STATS_COMBINER_OUTPUT + "insights"));
+        stats.to(config.statsTopic(), Produced.with(Serdes.String(), MeteringSerdes.stats()).withName(StoreNames.STATS_SINK));
+        insights.to(config.insightsTopic(), Produced.with(Serdes.String(), MeteringSerdes.insight()).withName(StoreNames.INSIGHTS_SINK));
         return builder.build();
     }
 
@@ -114,6 +137,12 @@ public final class MeteringTopology {
         p.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.deadLetterTopic());
         // No global stores here; opting in now is the Kafka 5.0 default and silences a startup warning.
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        // A partial is bounded by PartialSerde.maxBytes(labels) (about 3.9 MB at 100 labels, if every group's
+        // sketches were full; a few KB in practice): the partials topic and the producer must take the bound, or
+        // a busy second would fail the task. Internal topics only ("topic." applies to the app's own topics).
+        int partialBound = PartialSerde.maxBytes(config.insightsMaxLabels()) + 64 * 1024;
+        p.put(StreamsConfig.topicPrefix(TopicConfig.MAX_MESSAGE_BYTES_CONFIG), String.valueOf(partialBound));
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), String.valueOf(Math.max(partialBound, 1024 * 1024)));
         return p;
     }
 
@@ -127,6 +156,12 @@ public final class MeteringTopology {
     public static boolean exactlyOnce(Map<?, ?> configs) {
         Object g = configs.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG);
         return g != null && StreamsConfig.EXACTLY_ONCE_V2.equals(g.toString().trim());
+    }
+
+    /** A branch of a split by value type, seen as that type (the split's predicate is what makes this safe). */
+    @SuppressWarnings("unchecked")
+    private static <V> KStream<String, V> narrow(KStream<String, ?> branch) {
+        return (KStream<String, V>) (KStream<String, ?>) branch;
     }
 
     /** A store written about once a second: RocksDB with a changelog, uncached; or in memory without a changelog. */

@@ -4,6 +4,11 @@ package dev.llmmeter.topology;
 public final class StoreNames {
     /** stream id -> session, in each session task. Changelog: {@code <app-id>-sessions-changelog}. */
     public static final String SESSIONS = "sessions";
+    /**
+     * stream id -> tick of its final record on the streams topic, in each session task, until its tombstone is sent.
+     * Changelog: {@code <app-id>-stream-endings-changelog}.
+     */
+    public static final String STREAM_ENDINGS = "stream-endings";
     /** tick -> global tps reading of the past hour, in the combiner. */
     public static final String READINGS = "readings";
     /** session task id -> latest partial it reported, in the combiner. */
@@ -18,6 +23,11 @@ public final class StoreNames {
     public static final String SESSION_METER = "session-meter";
     public static final String STATS_COMBINER = "stats-combiner";
     public static final String STATS_SINK = "stats-sink";
+    public static final String STREAMS_SINK = "streams-sink";
+    public static final String INSIGHTS_SINK = "insights-sink";
+    /** Prefixes of the branches that route each processor's two kinds of output. */
+    public static final String SESSION_METER_OUTPUT = "session-meter-";
+    public static final String STATS_COMBINER_OUTPUT = "stats-combiner-";
 
     private StoreNames() {
     }

@@ -62,7 +62,16 @@ class DeadLetterTest {
                         "running is beyond a signed 64-bit integer: 9223372036854775808"),
                 arguments("s", bytes("{\"type\":\"end\",\"stream_id\":\"s\",\"input_tokens\":3}"), "missing_count", "final_output_tokens is missing"),
                 arguments("s", bytes("{\"type\":\"end\",\"stream_id\":\"s\",\"final_output_tokens\":3,\"input_tokens\":-1}"), "invalid_count",
-                        "input_tokens must not be negative, got -1"));
+                        "input_tokens must not be negative, got -1"),
+                arguments("s", bytes("{\"type\":\"begin\",\"stream_id\":\"s\",\"model\":{\"name\":\"x\"}}"), "invalid_model",
+                        "model must be a string, got an object"),
+                arguments("s", bytes("{\"type\":\"begin\",\"stream_id\":\"s\",\"model\":\"\"}"), "invalid_model", "model must not be empty"),
+                arguments("s", bytes("{\"type\":\"begin\",\"stream_id\":\"s\",\"model\":\"" + LONG_ID + "\"}"), "invalid_model",
+                        "model must be at most 256 characters, got 257"),
+                arguments("s", bytes("{\"type\":\"begin\",\"stream_id\":\"s\",\"tenant\":42}"), "invalid_tenant",
+                        "tenant must be a string, got a number"),
+                arguments("s", bytes("{\"type\":\"begin\",\"stream_id\":\"s\",\"model\":\"m\",\"tenant\":\"\"}"), "invalid_tenant",
+                        "tenant must not be empty"));
     }
 
     @ParameterizedTest(name = "{2}: {3}")
@@ -107,7 +116,7 @@ class DeadLetterTest {
     @Test
     void unknownFieldsAreIgnored() {
         try (MeteringDriver d = new MeteringDriver()) {
-            d.sendRaw("s", "{\"type\":\"begin\",\"stream_id\":\"s\",\"ts\":" + T0 + ",\"model\":{\"name\":\"x\",\"tags\":[1,2]},\"v\":2}", T0);
+            d.sendRaw("s", "{\"type\":\"begin\",\"stream_id\":\"s\",\"ts\":" + T0 + ",\"meta\":{\"name\":\"x\",\"tags\":[1,2]},\"v\":2}", T0);
             d.sendRaw("s", "{\"v\":2,\"running\":1,\"type\":\"output\",\"stream_id\":\"s\",\"ts\":" + (T0 + 1000) + ",\"extra\":null}", T0 + 1000);
             d.tickTo(T0 + 1000);
             assertEquals(List.of(), d.deadLetters());

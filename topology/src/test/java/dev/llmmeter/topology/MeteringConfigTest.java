@@ -13,7 +13,8 @@ class MeteringConfigTest {
     void defaultsAreTheSeeds() {
         MeteringConfig c = MeteringConfig.defaults();
         assertEquals(new MeteringConfig("metering.deltas", "metering.stats", "metering.deltas.dlq",
-                60_000, 3_600_000, 600_000, 30_000, 500, 300_000, 200_000), c);
+                60_000, 3_600_000, 600_000, 30_000, 500, 300_000, 200_000,
+                "metering.streams", "metering.insights", 3_600_000, 100), c);
     }
 
     @Test
@@ -29,9 +30,11 @@ class MeteringConfigTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> MeteringConfig.fromMap(Map.of("metering.stale.msec", "1")));
         assertEquals("unknown setting metering.stale.msec; known metering settings: metering.topic.deltas, "
-                + "metering.topic.stats, metering.topic.dlq, metering.stale.ms, metering.hour.window.ms, "
+                + "metering.topic.stats, metering.topic.dlq, metering.topic.streams, metering.topic.insights, "
+                + "metering.stale.ms, metering.hour.window.ms, "
                 + "metering.begin.expiry.ms, metering.partial.ttl.ms, metering.combiner.grace.ms, "
-                + "metering.max.future.ms, metering.max.sessions.per.task", e.getMessage());
+                + "metering.max.future.ms, metering.max.sessions.per.task, metering.streams.retention.ms, "
+                + "metering.insights.max.labels", e.getMessage());
     }
 
     @Test
@@ -56,8 +59,28 @@ class MeteringConfigTest {
                 assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of("metering.max.sessions.per.task", "0"))).getMessage());
         assertEquals("metering.max.future.ms must be a whole number of milliseconds, got '5m'",
                 assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of("metering.max.future.ms", "5m"))).getMessage());
-        assertEquals("the deltas, stats and dead-letter topics must be three different topics, got a, a, metering.deltas.dlq",
+        assertEquals("the deltas, stats, dead-letter, streams and insights topics must be five different topics, got a, a, "
+                        + "metering.deltas.dlq, metering.streams, metering.insights",
                 assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(
                         Map.of("metering.topic.deltas", "a", "metering.topic.stats", "a"))).getMessage());
+    }
+
+    @Test
+    void insightsSettingsAreReadAndValidatedByName() {
+        MeteringConfig c = MeteringConfig.fromMap(Map.of("metering.topic.streams", "s", "metering.topic.insights", "i",
+                "metering.streams.retention.ms", "60000", "metering.insights.max.labels", "7"));
+        assertEquals("s", c.streamsTopic());
+        assertEquals("i", c.insightsTopic());
+        assertEquals(60_000, c.streamsRetentionMs());
+        assertEquals(7, c.insightsMaxLabels());
+        assertEquals("metering.streams.retention.ms must be a positive number of milliseconds, got 0",
+                assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of("metering.streams.retention.ms", "0"))).getMessage());
+        assertEquals("metering.insights.max.labels must be between 1 and 1000 labels, got 0",
+                assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of("metering.insights.max.labels", "0"))).getMessage());
+        assertEquals("metering.insights.max.labels must be between 1 and 1000 labels, got 1001",
+                assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of("metering.insights.max.labels", "1001"))).getMessage());
+        assertEquals("the deltas, stats, dead-letter, streams and insights topics must be five different topics, got metering.deltas, "
+                        + "metering.stats, metering.deltas.dlq, metering.stats, metering.insights",
+                assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of("metering.topic.streams", "metering.stats"))).getMessage());
     }
 }

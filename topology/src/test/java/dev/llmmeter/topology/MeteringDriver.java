@@ -2,6 +2,8 @@ package dev.llmmeter.topology;
 
 import dev.llmmeter.contract.DeltaEvent;
 import dev.llmmeter.contract.DeltaEventCodec;
+import dev.llmmeter.contract.Insight;
+import dev.llmmeter.contract.StreamStatus;
 import dev.llmmeter.contract.MeteringSerdes;
 import dev.llmmeter.contract.Stats;
 import dev.llmmeter.topology.processors.MeteringMetrics;
@@ -39,6 +41,8 @@ final class MeteringDriver implements AutoCloseable {
     private final TestInputTopic<byte[], byte[]> deltas;
     private final TestOutputTopic<String, Stats> stats;
     private final TestOutputTopic<byte[], byte[]> deadLetters;
+    private final TestOutputTopic<String, StreamStatus> streams;
+    private final TestOutputTopic<String, Insight> insights;
     /** This driver's own state directory, deleted on {@link #close()}. */
     private final Path stateDir;
     private long wallClock;
@@ -48,6 +52,10 @@ final class MeteringDriver implements AutoCloseable {
     }
 
     MeteringDriver(MeteringConfig config) {
+        this(config, MeteringTopology.Durability.DURABLE);
+    }
+
+    MeteringDriver(MeteringConfig config, MeteringTopology.Durability durability) {
         Properties props = MeteringTopology.streamsProperties(config);
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "metering-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -58,11 +66,35 @@ final class MeteringDriver implements AutoCloseable {
         }
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         wallClock = T0;
-        driver = new TopologyTestDriver(MeteringTopology.build(config), props, Instant.ofEpochMilli(T0));
+        driver = new TopologyTestDriver(MeteringTopology.build(config, durability), props, Instant.ofEpochMilli(T0));
         deltas = driver.createInputTopic(config.deltasTopic(), new ByteArraySerializer(), new ByteArraySerializer());
         stats = driver.createOutputTopic(config.statsTopic(), new StringDeserializer(), MeteringSerdes.stats().deserializer());
         deadLetters = driver.createOutputTopic(config.deadLetterTopic(),
                 Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
+        streams = driver.createOutputTopic(config.streamsTopic(), new StringDeserializer(), MeteringSerdes.streamStatus().deserializer());
+        insights = driver.createOutputTopic(config.insightsTopic(), new StringDeserializer(), MeteringSerdes.insight().deserializer());
+    }
+
+    /** A begin naming a model and a tenant (either may be null). */
+    MeteringDriver begin(String id, long ts, String model, String tenant) {
+        return send(DeltaEvent.begin(id, ts, model, tenant));
+    }
+
+    /** The records on the streams topic since the last call (a tombstone has a null value). */
+    List<TestRecord<String, StreamStatus>> streamRecords() {
+        return streams.readRecordsToList();
+    }
+
+    List<StreamStatus> streams() {
+        return streams.readValuesToList();
+    }
+
+    List<Insight> insights() {
+        return insights.readValuesToList();
+    }
+
+    List<TestRecord<String, Insight>> insightRecords() {
+        return insights.readRecordsToList();
     }
 
     /**

@@ -42,15 +42,23 @@ class TopicSetupTest {
         settings.put(MeteringConfig.DELTAS_TOPIC, "setup.deltas");
         settings.put(MeteringConfig.STATS_TOPIC, "setup.stats");
         settings.put(MeteringConfig.DLQ_TOPIC, "setup.dlq");
+        settings.put(MeteringConfig.STREAMS_TOPIC, "setup.streams");
+        settings.put(MeteringConfig.INSIGHTS_TOPIC, "setup.insights");
         settings.put(Settings.DELTAS_PARTITIONS, "6");
         kafka.createTopic("setup.stats", 3); // exists already: left as it is
         try (Admin admin = admin()) {
             Settings layered = Settings.of(settings);
-            assertEquals(List.of("setup.deltas", "setup.dlq"), TopicSetup.ensure(admin, layered, 30_000).stream().sorted().toList());
-            Map<String, TopicDescription> d = describe(admin, List.of("setup.deltas", "setup.stats", "setup.dlq"));
+            assertEquals(List.of("setup.deltas", "setup.dlq", "setup.insights", "setup.streams"),
+                    TopicSetup.ensure(admin, layered, 30_000).stream().sorted().toList());
+            Map<String, TopicDescription> d = describe(admin, List.of("setup.deltas", "setup.stats", "setup.dlq", "setup.streams", "setup.insights"));
             assertEquals(6, d.get("setup.deltas").partitions().size());
             assertEquals(3, d.get("setup.stats").partitions().size());
             assertEquals(1, d.get("setup.dlq").partitions().size());
+            assertEquals(6, d.get("setup.streams").partitions().size());
+            assertEquals(1, d.get("setup.insights").partitions().size());
+            var streamsConfig = admin.describeConfigs(List.of(new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.TOPIC, "setup.streams"))).all().get().values().iterator().next();
+            assertEquals("compact", streamsConfig.get("cleanup.policy").value(), "the per-stream records are compacted");
             assertEquals(List.of(), TopicSetup.ensure(admin, layered, 30_000)); // idempotent
         }
     }
@@ -68,11 +76,13 @@ class TopicSetupTest {
         settings.put(MeteringConfig.DELTAS_TOPIC, "absent.deltas");
         settings.put(MeteringConfig.STATS_TOPIC, Topics.STATS + ".absent");
         settings.put(MeteringConfig.DLQ_TOPIC, "absent.dlq");
+        settings.put(MeteringConfig.STREAMS_TOPIC, "absent.streams");
+        settings.put(MeteringConfig.INSIGHTS_TOPIC, "absent.insights");
         settings.put(Settings.CREATE_TOPICS, "false");
         try (Admin admin = admin()) {
             StartupException e = assertThrows(StartupException.class,
                     () -> TopicSetup.ensure(admin, Settings.of(settings), 30_000));
-            assertEquals("missing topics [absent.deltas, metering.stats.absent, absent.dlq] and metering.topic.create=false: "
+            assertEquals("missing topics [absent.deltas, metering.stats.absent, absent.dlq, absent.streams, absent.insights] and metering.topic.create=false: "
                     + "create them, or let the app create them", e.getMessage());
         }
     }

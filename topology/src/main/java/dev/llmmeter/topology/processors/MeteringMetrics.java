@@ -27,6 +27,11 @@ public final class MeteringMetrics {
     public static final String EVICTED_SESSIONS = "evicted-sessions";
     /** Records whose key the Java client's default partitioner would put in another partition (processed all the same). */
     public static final String MISROUTED_RECORDS = "misrouted-records";
+    /**
+     * Insights labels folded into {@code other} because {@code metering.insights.max.labels} distinct ones already
+     * had a group: begins so folded in a session task, groups so folded at a tick in the combiner.
+     */
+    public static final String FOLDED_LABELS = "folded-labels";
     /** Partials dated more than a second ahead of the combiner's clock (their tick is taken as the combiner's own). */
     public static final String FUTURE_PARTIALS = "future-partials";
     /**

@@ -3,11 +3,14 @@ package dev.llmmeter.topology.processors;
 import dev.llmmeter.contract.DeadLetterReason;
 import dev.llmmeter.contract.DeltaEvent;
 import dev.llmmeter.contract.InvalidDeltaException;
+import dev.llmmeter.contract.StreamStatus;
 import dev.llmmeter.topology.GlobalMean;
 import dev.llmmeter.topology.MeteringConfig;
 import dev.llmmeter.topology.MeteringTopology;
+import dev.llmmeter.topology.PythonRound;
 import dev.llmmeter.topology.StoreNames;
 import dev.llmmeter.topology.Ticks;
+import dev.llmmeter.topology.insights.TaskInsights;
 import dev.llmmeter.topology.state.Partial;
 import dev.llmmeter.topology.state.Session;
 import org.apache.kafka.common.MetricName;
@@ -28,7 +31,10 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -36,7 +42,14 @@ import java.util.Set;
 
 /**
  * Keeps the sessions of one task's streams and, at every whole second, reports a {@link Partial} of
- * them to the combiner.
+ * them to the combiner (with the task's insights tallies, {@link TaskInsights}), and publishes each stream's
+ * {@link StreamStatus}: at the ticks of the seconds in which it received a delta, once more when it ends, goes
+ * stale or expires, and a tombstone {@code metering.streams.retention.ms} after that ({@link #expireEndings}).
+ * It forwards two types: {@link Partial} (key: task id) and {@link StreamStatus} (key: stream id; null for a
+ * tombstone), which the topology routes to the combiner and to the streams topic. It is declared as forwarding
+ * {@link Partial}s, what the code that drives it directly (the tick and hot-path benchmarks, with a
+ * {@code MockProcessorContext<String, Partial>}) reads; at a tick the partial is forwarded first, then the streams'
+ * records.
  *
  * <p>The {@code sessions} store is the durable truth (changelogged); {@link #live} mirrors it in memory,
  * rebuilt from the store in {@link #init} (which Kafka Streams calls after restoring the store), so a tick
@@ -52,8 +65,19 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
     private final Map<String, Session> live = new LinkedHashMap<>();
     /** The live sessions still waiting for their first delta, oldest begin first: evicted first at the cap. */
     private final Set<String> waiting = new LinkedHashSet<>();
+    /**
+     * Streams whose final record went out and whose tombstone is still to come: stream id -> the tick of its final
+     * record, oldest first (the {@code stream-endings} store is the durable truth). Bounded like the sessions.
+     */
+    private final Map<String, Long> endings = new LinkedHashMap<>();
     private ProcessorContext<String, Partial> context;
+    /** The same context, for the per-stream records (see the class comment). */
+    private ProcessorContext<String, Object> out;
+    /** The per-stream records of the tick being run, forwarded after its partial. */
+    private final List<Record<String, Object>> tickRecords = new ArrayList<>();
     private KeyValueStore<String, Session> store;
+    private KeyValueStore<String, Long> endingsStore;
+    private TaskInsights insights;
     private Cancellable ticker;
     private String taskId;
     private MeterSensors sensors;
@@ -78,9 +102,13 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
     }
 
     @Override
+    @SuppressWarnings({"unchecked", "rawtypes"})
     public void init(ProcessorContext<String, Partial> context) {
         this.context = context;
+        this.out = (ProcessorContext) context;
         this.store = context.getStateStore(StoreNames.SESSIONS);
+        this.endingsStore = storeOrNull(context, StoreNames.STREAM_ENDINGS);
+        this.insights = new TaskInsights(config.insightsMaxLabels());
         this.taskId = context.taskId().toString();
         this.sensors = MeterSensors.register(context.metrics(), taskId);
         this.commitEachTick = MeteringTopology.exactlyOnce(context.appConfigs());
@@ -91,12 +119,31 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             it.forEachRemaining(kv -> {
                 kv.value.seenAt(now); // restored: seen now, so a backlog's newer deltas find it alive
                 live.put(kv.key, kv.value);
+                insights.attach(kv.value);
                 if (!kv.value.hasDelta()) {
                     waiting.add(kv.key);
                 }
             });
         }
+        endings.clear();
+        List<Map.Entry<String, Long>> ended = new ArrayList<>();
+        if (endingsStore != null) {
+            try (KeyValueIterator<String, Long> it = endingsStore.all()) {
+                it.forEachRemaining(kv -> ended.add(Map.entry(kv.key, kv.value)));
+            }
+        } // else a driver without the store (a benchmark's mock context): the endings are kept in memory only
+        ended.sort(Map.Entry.comparingByValue(Comparator.naturalOrder()));
+        ended.forEach(e -> endings.put(e.getKey(), e.getValue()));
         ticker = context.schedule(Ticks.nextAnchor(now, 0), Ticks.INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::tick);
+    }
+
+    /** The store, or null when the context has none of that name (a benchmark's mock context). */
+    private static <S> S storeOrNull(ProcessorContext<?, ?> context, String name) {
+        try {
+            return context.getStateStore(name);
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     @Override
@@ -108,8 +155,8 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         requireNotFromTheFuture(event, time, now);
         String id = event.streamId();
         switch (event.type()) {
-            case BEGIN -> begin(id, time, now);
-            case END -> end(id);
+            case BEGIN -> begin(id, event, time, now);
+            case END -> end(id, now);
             case OUTPUT, REASONING -> delta(id, event, time, now);
         }
     }
@@ -145,7 +192,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
      * not after that session's own begin: then it is a redelivery or a producer's retry, ignored and counted, so
      * that a duplicate cannot reset a running stream.
      */
-    private void begin(String id, long time, long now) {
+    private void begin(String id, DeltaEvent event, long time, long now) {
         Session current = live.get(id);
         if (current != null && time <= current.beginTs()) {
             sensors.duplicateBegin.record();
@@ -153,9 +200,16 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         }
         checkPartition(id);
         if (current == null && live.size() >= config.maxSessionsPerTask()) {
-            evictOne();
+            evictOne(now);
         }
-        Session s = Session.begun(time, now);
+        Session s = Session.begun(time, now, event.model(), event.tenant());
+        insights.onBegin(s);
+        if (insights.takeFolded() > 0) {
+            sensors.foldedLabels.record();
+        }
+        if (!endings.isEmpty() && endings.remove(id) != null && endingsStore != null) {
+            endingsStore.put(id, null); // the stream id is live again: its old final record must not be deleted
+        }
         live.put(id, s);
         waiting.remove(id);
         waiting.add(id);
@@ -166,20 +220,25 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
      * At the cap, a begin makes room: the oldest session still waiting for its first delta goes first (a
      * producer that floods begins hurts itself, not the streams with output), else the oldest session.
      */
-    private void evictOne() {
+    private void evictOne(long now) {
         Iterator<String> it = (waiting.isEmpty() ? live.keySet() : waiting).iterator();
         String victim = it.next();
+        Session s = live.get(victim);
         it.remove();
         live.remove(victim);
         waiting.remove(victim);
         forget(victim);
         sensors.evicted.record();
+        publishFinal(victim, s, StreamStatus.State.EXPIRED, tickCovering(now), false);
     }
 
-    private void end(String id) {
-        if (live.remove(id) != null) {
+    private void end(String id, long now) {
+        Session s = live.remove(id);
+        if (s != null) {
             waiting.remove(id);
             forget(id);
+            insights.onEnd(s);
+            publishFinal(id, s, StreamStatus.State.ENDED, tickCovering(now), false);
         } else {
             checkPartition(id);
         }
@@ -194,6 +253,8 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             return;
         }
         boolean first = !s.hasDelta();
+        long before = event.type() == dev.llmmeter.contract.EventType.OUTPUT ? s.outputTokens() : s.reasoningTokens();
+        long previous = s.lastDeltaTs();
         if (!s.applyDelta(event.type(), event.running(), time, now)) {
             sensors.outOfOrder.record();
             return;
@@ -201,7 +262,13 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         if (first) {
             waiting.remove(id);
         }
+        insights.onDelta(s, event.running() - before, first, first ? s.ttftMs() : time - previous);
         store.put(id, s);
+    }
+
+    /** The tick whose second covers meter time {@code now}: the first whole second at or after it. */
+    private static long tickCovering(long now) {
+        return Ticks.tickOf(now - 1) + Ticks.INTERVAL.toMillis();
     }
 
     /**
@@ -245,12 +312,24 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
                 it.remove();
                 continue;
             }
+            double tps = Double.NaN;
             if (s.hasDelta()) {
                 recent = true;
-                mean.addStream(s.tps());
+                tps = s.tps();
+                mean.addStream(tps);
+            }
+            insights.addLive(s, tps);
+            if (s.takeTouched()) {
+                publish(e.getKey(), s, StreamStatus.State.ACTIVE, tick, tps, true);
             }
         }
-        context.forward(new Record<>(taskId, new Partial(tick, mean.sum(), (int) mean.count(), live.size(), recent), tick));
+        expireEndings(tick);
+        context.forward(new Record<>(taskId, new Partial(tick, mean.sum(), (int) mean.count(), live.size(), recent,
+                insights.drain()), tick));
+        for (Record<String, Object> r : tickRecords) {
+            out.forward(r);
+        }
+        tickRecords.clear();
         if (commitEachTick) {
             context.commit(); // exactly-once: the combiner reads committed partials only; let it have this one now
         }
@@ -263,16 +342,83 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
      * @return true when the session is past its time (stale, or begun and never fed) and was deleted
      */
     private boolean enforceTtl(String id, Session s, long tick) {
+        StreamStatus.State state;
         if (s.isStale(tick, config.staleMs())) {
             sensors.stale.record();
+            state = StreamStatus.State.STALE;
         } else if (s.isBeginExpired(tick, config.beginExpiryMs())) {
             sensors.beginExpired.record();
             waiting.remove(id);
+            state = StreamStatus.State.EXPIRED;
         } else {
             return false;
         }
         forget(id);
+        publishFinal(id, s, state, tick, true);
         return true;
+    }
+
+    /** One stream's record on the streams topic, dated {@code ts} (a tick). */
+    private void publish(String id, Session s, StreamStatus.State state, long ts, double tps, boolean inTick) {
+        boolean fed = s.hasDelta();
+        StreamStatus status = new StreamStatus(id, s.model(), s.tenant(), state,
+                Double.isNaN(tps) ? null : PythonRound.oneDecimal(tps), s.outputTokens(), s.reasoningTokens(),
+                fed ? s.ttftMs() : null, fed ? s.lastDeltaTs() - s.firstDeltaTs() : null, s.beginTs(), ts);
+        emit(new Record<>(id, status, ts), inTick);
+    }
+
+    /** A per-stream record: at a tick, after the tick's partial; otherwise (an end, an eviction) at once. */
+    private void emit(Record<String, Object> r, boolean inTick) {
+        if (inTick) {
+            tickRecords.add(r);
+        } else {
+            out.forward(r);
+        }
+    }
+
+    /** A stream's final record, and its tombstone scheduled for {@code metering.streams.retention.ms} later. */
+    private void publishFinal(String id, Session s, StreamStatus.State state, long ts, boolean inTick) {
+        publish(id, s, state, ts, s.tps(), inTick);
+        endings.remove(id);
+        endings.put(id, ts);
+        if (endingsStore != null) {
+            endingsStore.put(id, ts);
+        }
+        if (endings.size() > config.maxSessionsPerTask()) {
+            tombstone(endings.keySet().iterator().next(), ts, inTick); // bounded: the oldest goes early
+        }
+    }
+
+    /**
+     * The tombstones due at {@code tick}: each ended stream whose final record is at least the retention old is
+     * deleted from the compacted streams topic. Endings are kept oldest first, so this looks at due ones only.
+     */
+    private void expireEndings(long tick) {
+        Iterator<Map.Entry<String, Long>> it = endings.entrySet().iterator();
+        List<String> due = null;
+        while (it.hasNext()) {
+            Map.Entry<String, Long> e = it.next();
+            if (e.getValue() > tick - config.streamsRetentionMs()) {
+                break;
+            }
+            if (due == null) {
+                due = new ArrayList<>();
+            }
+            due.add(e.getKey());
+        }
+        if (due != null) {
+            for (String id : due) {
+                tombstone(id, tick, true);
+            }
+        }
+    }
+
+    private void tombstone(String id, long ts, boolean inTick) {
+        endings.remove(id);
+        if (endingsStore != null) {
+            endingsStore.put(id, null);
+        }
+        emit(new Record<>(id, null, ts), inTick);
     }
 
     /**
@@ -294,6 +440,8 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         }
         live.clear();
         waiting.clear();
+        endings.clear();
+        tickRecords.clear();
     }
 
     /** The task-level counters this processor keeps (group {@code stream-metering-metrics}). */
@@ -305,11 +453,12 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         final Sensor duplicateBegin;
         final Sensor evicted;
         final Sensor misrouted;
+        final Sensor foldedLabels;
         /** Tick duration in ms: avg, max, p50, p99 (once a second: costs nothing on the per-event path). */
         final Sensor tick;
 
         private MeterSensors(Sensor outOfOrder, Sensor unknownStream, Sensor stale, Sensor beginExpired,
-                             Sensor duplicateBegin, Sensor evicted, Sensor misrouted, Sensor tick) {
+                             Sensor duplicateBegin, Sensor evicted, Sensor misrouted, Sensor foldedLabels, Sensor tick) {
             this.outOfOrder = outOfOrder;
             this.unknownStream = unknownStream;
             this.stale = stale;
@@ -317,6 +466,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             this.duplicateBegin = duplicateBegin;
             this.evicted = evicted;
             this.misrouted = misrouted;
+            this.foldedLabels = foldedLabels;
             this.tick = tick;
         }
 
@@ -329,6 +479,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
                     sensor(metrics, taskId, MeteringMetrics.DUPLICATE_BEGINS),
                     sensor(metrics, taskId, MeteringMetrics.EVICTED_SESSIONS),
                     sensor(metrics, taskId, MeteringMetrics.MISROUTED_RECORDS),
+                    sensor(metrics, taskId, MeteringMetrics.FOLDED_LABELS),
                     tickSensor(metrics, taskId));
         }
 
@@ -369,6 +520,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             metrics.removeSensor(duplicateBegin);
             metrics.removeSensor(evicted);
             metrics.removeSensor(misrouted);
+            metrics.removeSensor(foldedLabels);
             metrics.removeSensor(tick);
         }
     }

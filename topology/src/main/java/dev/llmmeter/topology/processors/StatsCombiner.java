@@ -1,5 +1,6 @@
 package dev.llmmeter.topology.processors;
 
+import dev.llmmeter.contract.Insight;
 import dev.llmmeter.contract.Stats;
 import dev.llmmeter.contract.Topics;
 import dev.llmmeter.topology.Emission;
@@ -9,6 +10,7 @@ import dev.llmmeter.topology.MeteringTopology;
 import dev.llmmeter.topology.PythonRound;
 import dev.llmmeter.topology.StoreNames;
 import dev.llmmeter.topology.Ticks;
+import dev.llmmeter.topology.insights.InsightsWindow;
 import dev.llmmeter.topology.state.HourOfReadings;
 import dev.llmmeter.topology.state.Partial;
 import org.apache.kafka.common.metrics.Sensor;
@@ -20,13 +22,17 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Iterator;
 import java.util.Map;
 
 /**
  * The single global stage: combines the latest {@link Partial} of every session task into one
- * {@link Stats} per tick, and owns the hour of readings.
+ * {@link Stats} per tick, and owns the hour of readings; on the same ticks, one {@link Insight} per group
+ * ({@link InsightsWindow}). It forwards both types (stats keyed {@code global}, insights by group), which the
+ * topology routes to their topics.
  *
  * <p>A tick is emitted as soon as every known task has reported it, or at {@code grace} ms past the
  * tick's fire time with what has arrived by then (a slow task counts with its previous partial). The
@@ -40,7 +46,7 @@ import java.util.Map;
  * is still published, with that task's last share, but records no high/low reading: a frozen share must not
  * stay in high/low for an hour.
  */
-public final class StatsCombiner implements Processor<String, Partial, String, Stats> {
+public final class StatsCombiner implements Processor<String, Partial, String, Object> {
     static final String LAST_EMITTED_TICK = "last-emitted-tick";
     static final String WAS_RECENT = "was-recent";
     private static final long INTERVAL_MS = Ticks.INTERVAL.toMillis();
@@ -55,7 +61,9 @@ public final class StatsCombiner implements Processor<String, Partial, String, S
     private final int sessionTasks;
     /** Each task's latest report; its partial is also in the {@code partials} store, its arrival is not. */
     private final Map<String, Report> latest = new HashMap<>();
-    private ProcessorContext<String, Stats> context;
+    private ProcessorContext<String, Object> context;
+    private InsightsWindow insights;
+    private Sensor foldedLabels;
     private KeyValueStore<String, Partial> partials;
     private KeyValueStore<String, Long> progress;
     private HourOfReadings readings;
@@ -85,8 +93,11 @@ public final class StatsCombiner implements Processor<String, Partial, String, S
     }
 
     @Override
-    public void init(ProcessorContext<String, Stats> context) {
+    public void init(ProcessorContext<String, Object> context) {
         this.context = context;
+        this.insights = new InsightsWindow(config.insightsMaxLabels());
+        this.foldedLabels = context.metrics().addRateTotalSensor(MeteringMetrics.SCOPE, context.taskId().toString(),
+                MeteringMetrics.FOLDED_LABELS, Sensor.RecordingLevel.INFO);
         this.partials = context.getStateStore(StoreNames.PARTIALS);
         this.progress = context.getStateStore(StoreNames.COMBINER_STATE);
         this.commitEachTick = MeteringTopology.exactlyOnce(context.appConfigs());
@@ -130,6 +141,7 @@ public final class StatsCombiner implements Processor<String, Partial, String, S
         }
         latest.put(task, new Report(p, now, true));
         partials.put(task, p);
+        insights.add(task, p);
         if (isCurrent(p.tick(), nowTick) && p.tick() > lastEmittedTick && allTasksReported(p.tick(), now)) {
             emit(p.tick(), now);
         }
@@ -145,7 +157,7 @@ public final class StatsCombiner implements Processor<String, Partial, String, S
 
     /** The partial with its tick brought back to {@code nowTick} when it is ahead of it. */
     private static Partial notAhead(Partial p, long nowTick) {
-        return p.tick() <= nowTick ? p : new Partial(nowTick, p.tpsSum(), p.tpsCount(), p.active(), p.recent());
+        return p.tick() <= nowTick ? p : p.at(nowTick);
     }
 
     private boolean allTasksReported(long tick, long now) {
@@ -205,6 +217,7 @@ public final class StatsCombiner implements Processor<String, Partial, String, S
             Stats stats = new Stats(rounded(globalTps), !Double.isNaN(globalTps), false,
                     rounded(readings.high()), rounded(readings.low()), active, tick);
             context.forward(new Record<>(Topics.STATS_KEY, stats, tick));
+            emitInsights(tick);
         }
         wasRecent = recent;
         lastEmittedTick = tick;
@@ -215,6 +228,20 @@ public final class StatsCombiner implements Processor<String, Partial, String, S
         }
     }
 
+    /** The insights of the tick, one record per group, after its stats record. */
+    private void emitInsights(long tick) {
+        List<Partial> shares = new ArrayList<>(latest.size());
+        for (Report r : latest.values()) {
+            shares.add(r.partial());
+        }
+        for (Insight i : insights.emit(tick, shares)) {
+            context.forward(new Record<>(i.key(), i, tick));
+        }
+        for (long f = insights.takeFolded(); f > 0; f--) {
+            foldedLabels.record();
+        }
+    }
+
     /** Drops the share of tasks that went silent. */
     private void forgetSilentTasks(long now) {
         Iterator<Map.Entry<String, Report>> it = latest.entrySet().iterator();
@@ -222,6 +249,7 @@ public final class StatsCombiner implements Processor<String, Partial, String, S
             Map.Entry<String, Report> e = it.next();
             if (e.getValue().isSilent(now, config.partialTtlMs())) {
                 partials.delete(e.getKey());
+                insights.forget(e.getKey());
                 it.remove();
             }
         }
@@ -265,6 +293,9 @@ public final class StatsCombiner implements Processor<String, Partial, String, S
         }
         if (futurePartials != null) {
             context.metrics().removeSensor(futurePartials);
+        }
+        if (foldedLabels != null) {
+            context.metrics().removeSensor(foldedLabels);
         }
         latest.clear();
     }

@@ -1,30 +1,85 @@
 package dev.llmmeter.topology.state;
 
+import dev.llmmeter.topology.insights.GroupPart;
+import dev.llmmeter.topology.insights.LatencySketch;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
-/** Binary form of a {@link Partial}, for the internal partials topic and the {@code partials} store. */
+/**
+ * Binary form of a {@link Partial}, for the internal partials topic and the {@code partials} store.
+ * <ul>
+ *   <li>V1 (a partial without groups): the version byte, then the stats part, 30 bytes: the layout from before the
+ *       insights, byte for byte, so stored values of the previous version still read;</li>
+ *   <li>V2: the same stats part after version byte 2, then the number of groups (int) and per group: its key
+ *       (unsigned 16-bit length and UTF-8), {@code active} (long), {@code tpsSum} (double), {@code tpsCount},
+ *       {@code started}, {@code ended} (ints), {@code tokens} (long), and the TTFT and ITL sketches (int length and
+ *       DDSketch's encoding each).</li>
+ * </ul>
+ * Size bound: a group is at most {@link #MAX_GROUP_BYTES} bytes (a 1,031-byte key, 36 bytes of figures, two
+ * sketches of at most {@link LatencySketch#MAX_ENCODED_BYTES}); a partial has at most 1 + 2 x (max labels + 1)
+ * groups, so with the default 100 labels it is at most {@code V1_SIZE + 4 + 203 x MAX_GROUP_BYTES}; see
+ * {@link #maxBytes(int)}. In practice a group that saw a few hundred deltas in the second takes well under 1 KB.
+ */
 public final class PartialSerde implements Serde<Partial>, Serializer<Partial>, Deserializer<Partial> {
     static final byte V1 = 1;
+    static final byte V2 = 2;
     static final int V1_SIZE = 1 + Long.BYTES + Double.BYTES + Integer.BYTES + Long.BYTES + 1;
+    /** Longest key: "tenant:" and 256 characters of up to 4 UTF-8 bytes, with its length. */
+    static final int MAX_KEY_BYTES = 2 + 7 + 256 * 4;
+    public static final int MAX_GROUP_BYTES = MAX_KEY_BYTES + 8 + 8 + 4 + 4 + 4 + 8 + 2 * (4 + LatencySketch.MAX_ENCODED_BYTES);
+
+    /** The most bytes a partial can take with {@code maxLabels} models and as many tenants (plus other and global). */
+    public static int maxBytes(int maxLabels) {
+        return V1_SIZE + 4 + (1 + 2 * (maxLabels + 1)) * MAX_GROUP_BYTES;
+    }
 
     @Override
     public byte[] serialize(String topic, Partial p) {
         if (p == null) {
             return null;
         }
-        return ByteBuffer.allocate(V1_SIZE)
-                .put(V1)
+        ByteBuffer stats = ByteBuffer.allocate(V1_SIZE)
+                .put(p.groups().isEmpty() ? V1 : V2)
                 .putLong(p.tick())
                 .putDouble(p.tpsSum())
                 .putInt(p.tpsCount())
                 .putLong(p.active())
-                .put((byte) (p.recent() ? 1 : 0))
-                .array();
+                .put((byte) (p.recent() ? 1 : 0));
+        if (p.groups().isEmpty()) {
+            return stats.array();
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(V1_SIZE + 4 + 96 * p.groups().size());
+        out.writeBytes(stats.array());
+        ByteBuffer head = ByteBuffer.allocate(64);
+        out.writeBytes(ByteBuffer.allocate(4).putInt(p.groups().size()).array());
+        for (Map.Entry<String, GroupPart> e : p.groups().entrySet()) {
+            byte[] key = e.getKey().getBytes(StandardCharsets.UTF_8);
+            GroupPart g = e.getValue();
+            byte[] ttft = g.ttft().encode();
+            byte[] itl = g.itl().encode();
+            head.clear();
+            head.putShort((short) key.length);
+            out.write(head.array(), 0, head.position());
+            out.writeBytes(key);
+            head.clear();
+            head.putLong(g.active()).putDouble(g.tpsSum()).putInt(g.tpsCount()).putInt(g.started()).putInt(g.ended())
+                    .putLong(g.tokens()).putInt(ttft.length);
+            out.write(head.array(), 0, head.position());
+            out.writeBytes(ttft);
+            head.clear();
+            head.putInt(itl.length);
+            out.write(head.array(), 0, head.position());
+            out.writeBytes(itl);
+        }
+        return out.toByteArray();
     }
 
     @Override
@@ -32,11 +87,49 @@ public final class PartialSerde implements Serde<Partial>, Serializer<Partial>, 
         if (bytes == null) {
             return null;
         }
-        if (bytes.length != V1_SIZE || bytes[0] != V1) {
+        if (bytes.length < V1_SIZE || (bytes[0] == V1 && bytes.length != V1_SIZE) || (bytes[0] != V1 && bytes[0] != V2)) {
             throw new SerializationException("unknown partial layout: " + bytes.length + " bytes");
         }
-        ByteBuffer b = ByteBuffer.wrap(bytes, 1, V1_SIZE - 1);
-        return new Partial(b.getLong(), b.getDouble(), b.getInt(), b.getLong(), b.get() == 1);
+        ByteBuffer b = ByteBuffer.wrap(bytes, 1, bytes.length - 1);
+        long tick = b.getLong();
+        double tpsSum = b.getDouble();
+        int tpsCount = b.getInt();
+        long active = b.getLong();
+        boolean recent = b.get() == 1;
+        if (bytes[0] == V1) {
+            return new Partial(tick, tpsSum, tpsCount, active, recent);
+        }
+        try {
+            int n = b.getInt();
+            Map<String, GroupPart> groups = new LinkedHashMap<>(Math.max(4, n * 2));
+            for (int i = 0; i < n; i++) {
+                int keyLen = b.getShort() & 0xFFFF;
+                String key = new String(bytes, b.position(), keyLen, StandardCharsets.UTF_8);
+                b.position(b.position() + keyLen);
+                long gActive = b.getLong();
+                double gSum = b.getDouble();
+                int gCount = b.getInt();
+                int started = b.getInt();
+                int ended = b.getInt();
+                long tokens = b.getLong();
+                LatencySketch ttft = sketch(bytes, b);
+                LatencySketch itl = sketch(bytes, b);
+                groups.put(key, new GroupPart(gActive, gSum, gCount, tokens, started, ended, ttft, itl));
+            }
+            if (b.hasRemaining()) {
+                throw new SerializationException("partial has " + b.remaining() + " bytes after its groups");
+            }
+            return new Partial(tick, tpsSum, tpsCount, active, recent, groups);
+        } catch (RuntimeException e) {
+            throw new SerializationException("unreadable partial groups: " + e.getMessage(), e);
+        }
+    }
+
+    private static LatencySketch sketch(byte[] bytes, ByteBuffer b) {
+        int len = b.getInt();
+        LatencySketch s = len == 0 ? new LatencySketch() : LatencySketch.decode(bytes, b.position(), len);
+        b.position(b.position() + len);
+        return s;
     }
 
     @Override

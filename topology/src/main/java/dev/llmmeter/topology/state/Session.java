@@ -1,6 +1,7 @@
 package dev.llmmeter.topology.state;
 
 import dev.llmmeter.contract.EventType;
+import dev.llmmeter.topology.insights.GroupTally;
 
 /**
  * One stream's meter: the seed's {@code _SessionMeter}. Two clocks, never compared with each other:
@@ -19,15 +20,30 @@ public final class Session {
     static final long NO_DELTA = Long.MIN_VALUE;
 
     private final long beginTs;
+    /** The model and tenant the begin named (null when it named none): kept in the store. */
+    private final String model;
+    private final String tenant;
     private long outputTokens;
     private long reasoningTokens;
     private long firstDeltaTs;
     private long lastDeltaTs;
     /** Meter wall-clock time of the begin, or of the last applied delta, or of the restore: liveness only. */
     private long lastSeenMs;
+    /** The insights tallies this session adds to (not stored: attached at begin and at restore). */
+    private GroupTally modelTally;
+    private GroupTally tenantTally;
+    /** Whether a delta was applied since the last tick (its per-stream record is due): not stored. */
+    private boolean touched;
 
     Session(long beginTs, long outputTokens, long reasoningTokens, long firstDeltaTs, long lastDeltaTs) {
+        this(beginTs, outputTokens, reasoningTokens, firstDeltaTs, lastDeltaTs, null, null);
+    }
+
+    Session(long beginTs, long outputTokens, long reasoningTokens, long firstDeltaTs, long lastDeltaTs,
+            String model, String tenant) {
         this.beginTs = beginTs;
+        this.model = model;
+        this.tenant = tenant;
         this.outputTokens = outputTokens;
         this.reasoningTokens = reasoningTokens;
         this.firstDeltaTs = firstDeltaTs;
@@ -36,7 +52,12 @@ public final class Session {
 
     /** A session begun at {@code beginTs} (event time), received at {@code seenMs} (meter time), waiting for its first delta. */
     public static Session begun(long beginTs, long seenMs) {
-        Session s = new Session(beginTs, 0, 0, NO_DELTA, NO_DELTA);
+        return begun(beginTs, seenMs, null, null);
+    }
+
+    /** A session of the given model and tenant (either may be null), waiting for its first delta. */
+    public static Session begun(long beginTs, long seenMs, String model, String tenant) {
+        Session s = new Session(beginTs, 0, 0, NO_DELTA, NO_DELTA, model, tenant);
         s.lastSeenMs = seenMs;
         return s;
     }
@@ -64,6 +85,7 @@ public final class Session {
         }
         lastDeltaTs = ts;
         lastSeenMs = seenMs;
+        touched = true;
         if (kind == EventType.OUTPUT) {
             outputTokens = running;
         } else {
@@ -123,6 +145,39 @@ public final class Session {
         return beginTs;
     }
 
+    public String model() {
+        return model;
+    }
+
+    public String tenant() {
+        return tenant;
+    }
+
+    /** Time to first delta (first delta's ts minus the begin's, event time); meaningless unless {@link #hasDelta()}. */
+    public long ttftMs() {
+        return firstDeltaTs - beginTs;
+    }
+
+    public void attach(GroupTally modelTally, GroupTally tenantTally) {
+        this.modelTally = modelTally;
+        this.tenantTally = tenantTally;
+    }
+
+    public GroupTally modelTally() {
+        return modelTally;
+    }
+
+    public GroupTally tenantTally() {
+        return tenantTally;
+    }
+
+    /** Whether a delta was applied since the last call; clears the mark. */
+    public boolean takeTouched() {
+        boolean t = touched;
+        touched = false;
+        return t;
+    }
+
     public long outputTokens() {
         return outputTokens;
     }
@@ -147,7 +202,7 @@ public final class Session {
 
     @Override
     public String toString() {
-        return "Session[begin=" + beginTs + ", output=" + outputTokens + ", reasoning=" + reasoningTokens
+        return "Session[begin=" + beginTs + (model != null ? ", model=" + model : "") + (tenant != null ? ", tenant=" + tenant : "") + ", output=" + outputTokens + ", reasoning=" + reasoningTokens
                 + (hasDelta() ? ", first=" + firstDeltaTs + ", last=" + lastDeltaTs : ", no delta") + "]";
     }
 }

@@ -6,28 +6,56 @@ import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 
 /**
- * Compact binary form of a {@link Session} for the {@code sessions} store and its changelog: a version
- * byte and five longs, 41 bytes. The version byte lets a later layout be read beside this one.
+ * Compact binary form of a {@link Session} for the {@code sessions} store and its changelog. Two layouts, told
+ * apart by their first byte:
+ * <ul>
+ *   <li>V1, a session without model and tenant: the version byte and five longs, 41 bytes (the layout before
+ *       model and tenant existed, so values written by the previous version restore as they were);</li>
+ *   <li>V2, a session naming a model or a tenant: V1's fields, then for each of model and tenant a length
+ *       (unsigned 16 bits, {@code 0xFFFF} for none) and its UTF-8 bytes (at most 256 characters, 1,024 bytes):
+ *       45 bytes plus the names.</li>
+ * </ul>
  */
 public final class SessionSerde implements Serde<Session>, Serializer<Session>, Deserializer<Session> {
     static final byte V1 = 1;
+    static final byte V2 = 2;
     static final int V1_SIZE = 1 + 5 * Long.BYTES;
+    private static final int NONE = 0xFFFF;
 
     @Override
     public byte[] serialize(String topic, Session s) {
         if (s == null) {
             return null;
         }
-        return ByteBuffer.allocate(V1_SIZE)
-                .put(V1)
-                .putLong(s.beginTs())
+        if (s.model() == null && s.tenant() == null) {
+            return fields(ByteBuffer.allocate(V1_SIZE).put(V1), s).array();
+        }
+        byte[] model = s.model() == null ? null : s.model().getBytes(StandardCharsets.UTF_8);
+        byte[] tenant = s.tenant() == null ? null : s.tenant().getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(V1_SIZE + 4 + (model == null ? 0 : model.length) + (tenant == null ? 0 : tenant.length));
+        fields(b.put(V2), s);
+        putName(b, model);
+        putName(b, tenant);
+        return b.array();
+    }
+
+    private static ByteBuffer fields(ByteBuffer b, Session s) {
+        return b.putLong(s.beginTs())
                 .putLong(s.outputTokens())
                 .putLong(s.reasoningTokens())
                 .putLong(s.firstDeltaTs())
-                .putLong(s.lastDeltaTs())
-                .array();
+                .putLong(s.lastDeltaTs());
+    }
+
+    private static void putName(ByteBuffer b, byte[] name) {
+        if (name == null) {
+            b.putShort((short) NONE);
+        } else {
+            b.putShort((short) name.length).put(name);
+        }
     }
 
     @Override
@@ -35,12 +63,40 @@ public final class SessionSerde implements Serde<Session>, Serializer<Session>, 
         if (bytes == null) {
             return null;
         }
-        if (bytes.length != V1_SIZE || bytes[0] != V1) {
-            throw new SerializationException("unknown session layout: " + bytes.length + " bytes, version "
-                    + (bytes.length > 0 ? bytes[0] : "none"));
+        if (bytes.length == V1_SIZE && bytes[0] == V1) {
+            ByteBuffer b = ByteBuffer.wrap(bytes, 1, V1_SIZE - 1);
+            return new Session(b.getLong(), b.getLong(), b.getLong(), b.getLong(), b.getLong());
         }
-        ByteBuffer b = ByteBuffer.wrap(bytes, 1, V1_SIZE - 1);
-        return new Session(b.getLong(), b.getLong(), b.getLong(), b.getLong(), b.getLong());
+        if (bytes.length >= V1_SIZE + 4 && bytes[0] == V2) {
+            try {
+                ByteBuffer b = ByteBuffer.wrap(bytes, 1, bytes.length - 1);
+                long begin = b.getLong(), output = b.getLong(), reasoning = b.getLong(), first = b.getLong(), last = b.getLong();
+                String model = getName(b);
+                String tenant = getName(b);
+                if (!b.hasRemaining()) {
+                    return new Session(begin, output, reasoning, first, last, model, tenant);
+                }
+            } catch (RuntimeException e) {
+                // falls through to the error below
+            }
+        }
+        throw new SerializationException("unknown session layout: " + bytes.length + " bytes, version "
+                + (bytes.length > 0 ? bytes[0] : "none"));
+    }
+
+    private static String getName(ByteBuffer b) {
+        int len = b.getShort() & 0xFFFF;
+        if (len == NONE) {
+            return null;
+        }
+        String s = new String(bytes(b, len), StandardCharsets.UTF_8);
+        return s;
+    }
+
+    private static byte[] bytes(ByteBuffer b, int len) {
+        byte[] out = new byte[len];
+        b.get(out);
+        return out;
     }
 
     @Override

@@ -1,0 +1,67 @@
+package dev.llmmeter.topology.insights;
+
+import dev.llmmeter.contract.Insight;
+
+/**
+ * A session task's running tally of one group (global, a model, a tenant) for the current second; drained into
+ * a {@link GroupPart} at each tick. The session processor's hot path adds to it directly (each session keeps its
+ * model's and tenant's tally), so a delta costs no map lookup.
+ */
+public final class GroupTally {
+    final Insight.Group group;
+    final String name;
+    long tokens;
+    int started;
+    int ended;
+    LatencySketch ttft = new LatencySketch();
+    LatencySketch itl = new LatencySketch();
+    // state, recomputed at each tick
+    long active;
+    double tpsSum;
+    int tpsCount;
+
+    GroupTally(Insight.Group group, String name) {
+        this.group = group;
+        this.name = name;
+    }
+
+    void onDelta(long increase, boolean first, long latencyMs) {
+        tokens += increase;
+        (first ? ttft : itl).add(latencyMs);
+    }
+
+    void addStream(double tps) {
+        active++;
+        if (tps > 0) { // the seed's `v is not None and v > 0` (NaN is not > 0)
+            tpsSum += tps;
+            tpsCount++;
+        }
+    }
+
+    /** The key of this group's insights record. */
+    public String key() {
+        return GroupKeys.key(group, name);
+    }
+
+    /** The part for the tick, or null when the group has neither a live session nor anything applied this second. */
+    GroupPart drain() {
+        GroupPart p = null;
+        boolean second = tokens != 0 || started != 0 || ended != 0 || !ttft.isEmpty() || !itl.isEmpty();
+        if (active > 0 || second) {
+            p = new GroupPart(active, tpsSum, tpsCount, tokens, started, ended, ttft, itl);
+        }
+        if (!ttft.isEmpty()) {
+            ttft = new LatencySketch();
+        }
+        if (!itl.isEmpty()) {
+            itl = new LatencySketch();
+        }
+        tokens = 0;
+        started = 0;
+        ended = 0;
+        active = 0;
+        tpsSum = 0;
+        tpsCount = 0;
+        return p;
+    }
+}

@@ -1,0 +1,230 @@
+package dev.llmmeter.topology;
+
+import dev.llmmeter.contract.DeltaEvent;
+import dev.llmmeter.contract.Insight;
+import dev.llmmeter.contract.Stats;
+import dev.llmmeter.topology.processors.MeteringMetrics;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import static dev.llmmeter.contract.Insight.Group.GLOBAL;
+import static dev.llmmeter.contract.Insight.Group.MODEL;
+import static dev.llmmeter.contract.Insight.Group.TENANT;
+import static dev.llmmeter.topology.MeteringDriver.T0;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * metering.insights, figure by figure. The wall clock (when the meter receives events: what "applied in the last N s"
+ * is judged on) is driven apart from the events' own times (what the figures are made of). Percentiles are checked
+ * against the exact ones of the sorted values, within the sketch's 1%.
+ */
+class InsightsTest {
+
+    /** The insight of {@code key} at {@code tick} among {@code all}. */
+    private static Insight at(List<Insight> all, long tick, String key) {
+        return all.stream().filter(i -> i.ts() == tick && i.key().equals(key)).findFirst().orElse(null);
+    }
+
+    /** The exact q-quantile the sketch estimates: the sorted values' element at floor(q (n - 1)). */
+    private static long exact(long[] values, double q) {
+        long[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[(int) Math.floor(q * (sorted.length - 1))];
+    }
+
+    private static void assertPercentiles(long[] values, Insight.Percentiles p) {
+        assertEquals(values.length, p.count());
+        assertWithinOnePercent(exact(values, 0.5), p.p50(), "p50");
+        assertWithinOnePercent(exact(values, 0.9), p.p90(), "p90");
+        assertWithinOnePercent(exact(values, 0.99), p.p99(), "p99");
+    }
+
+    private static void assertWithinOnePercent(long exact, double estimate, String what) {
+        assertTrue(Math.abs(estimate - exact) <= 0.01 * exact, what + ": " + estimate + " is not within 1% of " + exact);
+    }
+
+    @Test
+    void systemTpsIsTheTokenIncreaseAppliedInTheLastTenSecondsOverTen() {
+        try (MeteringDriver d = new MeteringDriver()) {
+            d.begin("s1", T0, "m", null).output("s1", T0 + 100, 10).output("s1", T0 + 1_100, 30).reasoning("s1", T0 + 2_100, 5)
+                    .tickTo(T0 + 13_000);
+            List<Insight> all = d.insights();
+            assertEquals(1.0, at(all, T0 + 1_000, "global").systemTps());
+            assertEquals(3.5, at(all, T0 + 3_000, "global").systemTps(), "10 + 20 + 5 tokens in the last 10 s");
+            assertEquals(3.5, at(all, T0 + 10_000, "global").systemTps());
+            assertEquals(2.5, at(all, T0 + 11_000, "global").systemTps(), "the first second's 10 left the window");
+            assertEquals(0.5, at(all, T0 + 12_000, "global").systemTps());
+            assertEquals(0.0, at(all, T0 + 13_000, "global").systemTps());
+            assertEquals(3.5, at(all, T0 + 3_000, "model:m").systemTps());
+        }
+    }
+
+    @Test
+    void ttftP99CoversStreamsWhoseFirstDeltaWasInTheLastMinute() {
+        try (MeteringDriver d = new MeteringDriver()) {
+            long[] early = new long[100];
+            long[] late = new long[100];
+            d.arriveAt(T0 + 500); // received at T0 + 0.5 s, whatever the events say: the second of tick T0 + 1 s
+            for (int i = 0; i < 100; i++) {
+                early[i] = 50 + (i * 7919L) % 2000;
+                d.deliver(DeltaEvent.begin("a" + i, T0 - 10_000)).deliver(DeltaEvent.output("a" + i, T0 - 10_000 + early[i], 1));
+            }
+            d.arriveAt(T0 + 30_500);
+            for (int i = 0; i < 100; i++) {
+                late[i] = 1_000 + (i * 104_729L) % 5_000;
+                d.deliver(DeltaEvent.begin("b" + i, T0 + 20_000)).deliver(DeltaEvent.output("b" + i, T0 + 20_000 + late[i], 1));
+            }
+            d.tickTo(T0 + 61_000);
+            List<Insight> all = d.insights();
+            long[] both = new long[200];
+            System.arraycopy(early, 0, both, 0, 100);
+            System.arraycopy(late, 0, both, 100, 100);
+            assertPercentiles(early, at(all, T0 + 1_000, "global").ttftMs());
+            assertPercentiles(both, at(all, T0 + 31_000, "global").ttftMs());
+            assertPercentiles(both, at(all, T0 + 60_000, "global").ttftMs());
+            assertPercentiles(late, at(all, T0 + 61_000, "global").ttftMs());
+            assertNull(at(all, T0 + 1_000, "global").itlMs(), "a first delta has no gap before it");
+        }
+    }
+
+    @Test
+    void itlPercentilesAreTheEventTimeGapsOfDeltasAppliedInTheLastMinute() {
+        try (MeteringDriver d = new MeteringDriver()) {
+            long[] gaps = new long[149];
+            d.arriveAt(T0 + 200).deliver(DeltaEvent.begin("s1", T0 - 5_000)).deliver(DeltaEvent.output("s1", T0 - 4_000, 1));
+            long ts = T0 - 4_000;
+            for (int k = 0; k < gaps.length; k++) {
+                gaps[k] = 10 + (k * 31L) % 90;
+                ts += gaps[k];
+                // a backlog: every delta received at the same wall-clock time, their gaps only in their own times
+                d.deliver(k % 3 == 0 ? DeltaEvent.reasoning("s1", ts, k) : DeltaEvent.output("s1", ts, k + 2));
+            }
+            d.tickTo(T0 + 1_000);
+            Insight g = at(d.insights(), T0 + 1_000, "global");
+            assertPercentiles(gaps, g.itlMs());
+            assertEquals(1, g.ttftMs().count());
+            assertWithinOnePercent(1_000, g.ttftMs().p50(), "ttft");
+        }
+    }
+
+    /** The figures of an insight without its percentiles, which are checked on their own. */
+    private static Insight figures(Insight i) {
+        return new Insight(i.ts(), i.group(), i.name(), i.active(), i.tps(), i.systemTps(), null, null, i.started(), i.ended());
+    }
+
+    @Test
+    void groupsBreakDownByModelAndTenantAndUnlabelledStreamsCountInGlobalOnly() {
+        try (MeteringDriver d = new MeteringDriver()) {
+            scenario(d);
+            List<Insight> tick = d.insights().stream().filter(i -> i.ts() == T0 + 1_000).toList();
+            long t = T0 + 1_000;
+            assertEquals(List.of(
+                    // (22 + 25 + 8 + 12) / 4 = 16.75 on paper; the seed's float seconds make it 16.74999.. -> 16.7, as in the stats
+                    new Insight(t, GLOBAL, null, 4, 16.7, 2.9, null, null, 4, 0),
+                    new Insight(t, MODEL, "a", 2, 23.5, 1.6, null, null, 2, 0),
+                    new Insight(t, MODEL, "b", 1, 8.0, 0.4, null, null, 1, 0),
+                    new Insight(t, TENANT, "x", 2, 15.0, 1.5, null, null, 2, 0),
+                    new Insight(t, TENANT, "y", 1, 25.0, 0.5, null, null, 1, 0)),
+                    tick.stream().map(InsightsTest::figures).toList());
+            assertEquals(List.of("global", "model:a", "model:b", "tenant:x", "tenant:y"), tick.stream().map(Insight::key).toList());
+            assertEquals(tick.get(0).tps(), d.stats().get(0).tps(), "global tps is the stats' tps");
+            assertPercentiles(new long[] {100, 200, 300, 150}, tick.get(0).ttftMs());
+            assertPercentiles(new long[] {500, 200, 500, 750}, tick.get(0).itlMs());
+            assertPercentiles(new long[] {100, 200}, tick.get(1).ttftMs());
+            assertPercentiles(new long[] {100, 300}, tick.get(3).ttftMs());
+        }
+    }
+
+    /** Four streams: a/x, a/y, b/x and one without labels, all in the first second. */
+    private static void scenario(MeteringDriver d) {
+        d.begin("s1", T0, "a", "x").begin("s2", T0, "a", "y").begin("s3", T0, "b", "x").begin("s4", T0)
+                .output("s1", T0 + 100, 1).output("s4", T0 + 150, 1).output("s2", T0 + 200, 1).output("s3", T0 + 300, 2)
+                .output("s2", T0 + 400, 5).output("s1", T0 + 600, 11).output("s3", T0 + 800, 4).output("s4", T0 + 900, 9)
+                .end("s2", T0 + 1_500)
+                .tickTo(T0 + 3_000);
+    }
+
+    @Test
+    void startedAndEndedCountBeginsAndEndsAppliedInTheLastMinute() {
+        try (MeteringDriver d = new MeteringDriver()) {
+            d.begin("s1", T0, "m", null).output("s1", T0 + 100, 1).end("s1", T0 + 1_500)
+                    .begin("s2", T0 + 2_000, "m", null).output("s2", T0 + 2_100, 1).tickTo(T0 + 62_000);
+            List<Insight> all = d.insights();
+            assertEquals(List.of(2L, 1L), List.of(at(all, T0 + 3_000, "model:m").started(), at(all, T0 + 3_000, "model:m").ended()));
+            assertEquals(List.of(2L, 1L), List.of(at(all, T0 + 60_000, "global").started(), at(all, T0 + 60_000, "global").ended()));
+            assertEquals(List.of(1L, 1L), List.of(at(all, T0 + 61_000, "global").started(), at(all, T0 + 61_000, "global").ended()),
+                    "s1's begin (received at T0) left the window; its end (T0 + 1.5 s) and s2's begin (T0 + 2 s) are in");
+            assertEquals(List.of(0L, 0L), List.of(at(all, T0 + 62_000, "global").started(), at(all, T0 + 62_000, "global").ended()));
+            assertEquals(1, at(all, T0 + 62_000, "model:m").active());
+        }
+    }
+
+    @Test
+    void aGroupWithNoLiveSessionAndNothingInTheLastMinuteEmitsNothing() {
+        try (MeteringDriver d = new MeteringDriver()) {
+            d.begin("s1", T0, "a", null).begin("s2", T0, "b", null).output("s1", T0 + 100, 1).output("s2", T0 + 100, 1)
+                    .end("s1", T0 + 500).output("s2", T0 + 30_000, 2).output("s2", T0 + 60_000, 3).tickTo(T0 + 61_000);
+            List<Insight> all = d.insights();
+            Insight last = at(all, T0 + 60_000, "model:a");
+            assertEquals(new Insight(T0 + 60_000, MODEL, "a", 0, null, 0.0, null, null, 1, 1), figures(last),
+                    "ended, but its minute is not over");
+            assertNull(at(all, T0 + 61_000, "model:a"), "nothing live, nothing in the last minute");
+            assertEquals(1, at(all, T0 + 61_000, "model:b").active());
+        }
+    }
+
+    @Test
+    void insightsGoOutOnTheStatsTicksAndGlobalCarriesTheIdleRecord() {
+        try (MeteringDriver d = new MeteringDriver()) {
+            d.begin("s1", T0, "m", "t").output("s1", T0 + 100, 1).output("s1", T0 + 900, 9).tickTo(T0 + 70_000);
+            List<Long> statsTicks = d.stats().stream().map(Stats::ts).toList();
+            List<Insight> all = d.insights();
+            assertEquals(statsTicks, all.stream().filter(i -> i.group() == GLOBAL).map(Insight::ts).toList());
+            assertEquals(T0 + 61_000, statsTicks.get(statsTicks.size() - 1), "the idle tick: s1 pruned as stale");
+            Insight idle = at(all, T0 + 61_000, "global");
+            assertEquals(new Insight(T0 + 61_000, GLOBAL, null, 0, null, 0.0, null, null, 0, 0), idle);
+            assertNull(at(all, T0 + 61_000, "model:m"));
+        }
+    }
+
+    @Test
+    void labelsBeyondTheBoundAreFoldedIntoOtherAndCounted() {
+        MeteringConfig config = MeteringConfig.fromMap(Map.of(MeteringConfig.INSIGHTS_MAX_LABELS, "2"));
+        try (MeteringDriver d = new MeteringDriver(config)) {
+            d.begin("s1", T0, "a", null).begin("s2", T0, "b", null).begin("s3", T0, "c", null).begin("s4", T0, "d", null)
+                    .output("s3", T0 + 100, 1).tickTo(T0 + 1_000);
+            List<Insight> tick = d.insights();
+            assertEquals(List.of("global", "model:a", "model:b", "model:other"), tick.stream().map(Insight::key).toList());
+            assertEquals(2, tick.get(3).active());
+            assertEquals(1, tick.get(3).ttftMs().count());
+            assertEquals(2, d.counter(MeteringMetrics.FOLDED_LABELS));
+        }
+    }
+
+    @Test
+    void theEphemeralGraphGivesTheSameOutputsAsTheDurableOne() {
+        List<List<?>> outputs = new ArrayList<>();
+        for (MeteringTopology.Durability durability : MeteringTopology.Durability.values()) {
+            try (MeteringDriver d = new MeteringDriver(MeteringConfig.defaults(), durability)) {
+                scenario(d);
+                d.tickTo(T0 + 70_000);
+                outputs.add(List.of(d.stats(), d.streams(), d.insights().stream().map(OutputsOf::json).collect(Collectors.toList())));
+            }
+        }
+        assertEquals(outputs.get(0), outputs.get(1));
+        assertTrue(((List<?>) outputs.get(0).get(2)).size() > 60);
+    }
+
+    private static final class OutputsOf {
+        static String json(Insight i) {
+            return new String(dev.llmmeter.contract.OutputCodecs.encode(i), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+}

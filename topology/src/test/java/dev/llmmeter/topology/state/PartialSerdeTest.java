@@ -1,0 +1,63 @@
+package dev.llmmeter.topology.state;
+
+import dev.llmmeter.topology.insights.GroupPart;
+import dev.llmmeter.topology.insights.LatencySketch;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PartialSerdeTest {
+    private final PartialSerde serde = new PartialSerde();
+
+    @Test
+    void theStatsPartAloneIsTheOldLayoutByteForByte() {
+        byte[] v1 = ByteBuffer.allocate(30).put((byte) 1).putLong(5000).putDouble(12.5).putInt(2).putLong(3).put((byte) 1).array();
+        assertArrayEquals(v1, serde.serialize("", new Partial(5000, 12.5, 2, 3, true)));
+        assertEquals(new Partial(5000, 12.5, 2, 3, true), serde.deserialize("", v1));
+    }
+
+    @Test
+    void groupsRoundTripWithTheirSketches() {
+        LatencySketch ttft = new LatencySketch();
+        ttft.add(250);
+        ttft.add(400);
+        LatencySketch itl = new LatencySketch();
+        for (int i = 1; i <= 100; i++) {
+            itl.add(i * 3L);
+        }
+        Map<String, GroupPart> groups = new LinkedHashMap<>();
+        groups.put("global", new GroupPart(3, 40.0, 2, 120, 1, 0, ttft, itl));
+        groups.put("model:m", new GroupPart(1, 0.0, 0, 0, 0, 1, new LatencySketch(), new LatencySketch()));
+        Partial back = serde.deserialize("", serde.serialize("", new Partial(5000, 40.0, 2, 3, true, groups)));
+        assertEquals(new Partial(5000, 40.0, 2, 3, true), back.statsPart());
+        assertEquals(java.util.List.of("global", "model:m"), java.util.List.copyOf(back.groups().keySet()));
+        GroupPart g = back.groups().get("global");
+        assertEquals(java.util.List.of(3L, 40.0, 2, 120L, 1, 0), java.util.List.of(g.active(), g.tpsSum(), g.tpsCount(), g.tokens(), g.started(), g.ended()));
+        assertEquals(ttft.percentiles(), g.ttft().percentiles());
+        assertEquals(itl.percentiles(), g.itl().percentiles());
+        assertTrue(back.groups().get("model:m").ttft().isEmpty());
+    }
+
+    @Test
+    void aPartialsSizeIsBoundedByTheLabelBound() {
+        // a worst case per group: every bin of both sketches taken, the longest key
+        LatencySketch full = new LatencySketch();
+        for (double v = 1; v <= LatencySketch.MAX_MS; v *= 1.002) {
+            full.add((long) v);
+        }
+        full.add(0);
+        Map<String, GroupPart> groups = new LinkedHashMap<>();
+        for (int i = 0; i < 3; i++) {
+            groups.put("tenant:" + "\uD83D\uDE00".repeat(255) + i, new GroupPart(1, 1, 1, 1, 1, 1, full, full));
+        }
+        int size = serde.serialize("", new Partial(0, 0, 0, 0, false, groups)).length;
+        assertTrue(size <= PartialSerde.V1_SIZE + 4 + 3 * PartialSerde.MAX_GROUP_BYTES, size + " bytes");
+        assertEquals(30 + 4 + 203 * PartialSerde.MAX_GROUP_BYTES, PartialSerde.maxBytes(100));
+    }
+}
