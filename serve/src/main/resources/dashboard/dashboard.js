@@ -21,7 +21,7 @@
   }, [xs, tps, high, low], $('chart'));
 
   function onTick(ts, d) {
-    $('tick').textContent = new Date(ts).toISOString().substring(11, 19);
+    $('tick').textContent = new Date(ts).toISOString().substring(11, 19) + ' UTC';
     $('tps').textContent = d.tps_available ? one(d.tps) : '–';
     $('high').textContent = one(d.high);
     $('low').textContent = one(d.low);
