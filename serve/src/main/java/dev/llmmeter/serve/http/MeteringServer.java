@@ -95,6 +95,8 @@ public final class MeteringServer implements AutoCloseable {
                 h.setErrorHandler(new JsonErrorHandler());
                 h.addServlet(new ServletHolder("events", events), "/events");
             });
+            // Read-only figures: a chat UI on another origin may read them (EventSource and fetch need CORS).
+            cfg.routes.before("/api/*", ctx -> ctx.header("Access-Control-Allow-Origin", "*"));
             cfg.routes.get("/", ctx -> resource(ctx, "/dashboard/index.html", "text/html; charset=utf-8"));
             cfg.routes.get("/dashboard.js", ctx -> resource(ctx, "/dashboard/dashboard.js", "text/javascript; charset=utf-8"));
             cfg.routes.get("/dashboard.css", ctx -> resource(ctx, "/dashboard/dashboard.css", "text/css; charset=utf-8"));

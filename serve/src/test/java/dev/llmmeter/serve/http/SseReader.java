@@ -38,6 +38,10 @@ final class SseReader implements AutoCloseable {
         return response.statusCode();
     }
 
+    String header(String name) {
+        return response.headers().firstValue(name).orElse("");
+    }
+
     String contentType() {
         return response.headers().firstValue("Content-Type").orElse("");
     }
