@@ -10,7 +10,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A real SSE client over the JDK's HttpClient: parses messages as a browser's EventSource does. */
 final class SseReader implements AutoCloseable {
@@ -18,7 +17,7 @@ final class SseReader implements AutoCloseable {
     record Message(String id, String event, String data, String comment) {
     }
 
-    private final List<Message> messages = new CopyOnWriteArrayList<>();
+    private final List<Message> messages = new ArrayList<>(); // guarded by itself
     private final Thread thread;
     private final HttpResponse<java.io.InputStream> response;
 
@@ -55,13 +54,13 @@ final class SseReader implements AutoCloseable {
             while ((line = in.readLine()) != null) {
                 if (line.isEmpty()) {
                     if (data != null) {
-                        messages.add(new Message(id, event, data.toString(), null));
+                        add(new Message(id, event, data.toString(), null));
                     }
                     id = null;
                     event = null;
                     data = null;
                 } else if (line.startsWith(":")) {
-                    messages.add(new Message(null, null, null, line.substring(1).trim()));
+                    add(new Message(null, null, null, line.substring(1).trim()));
                 } else if (line.startsWith("id: ")) {
                     id = line.substring(4);
                 } else if (line.startsWith("event: ")) {
@@ -75,15 +74,21 @@ final class SseReader implements AutoCloseable {
         }
     }
 
+    private void add(Message m) {
+        synchronized (messages) {
+            messages.add(m);
+        }
+    }
+
+    private List<Message> snapshot() {
+        synchronized (messages) {
+            return new ArrayList<>(messages);
+        }
+    }
+
     /** The events so far (comments left out). */
     List<Message> events() {
-        List<Message> out = new ArrayList<>();
-        for (Message m : messages) {
-            if (m.comment() == null) {
-                out.add(m);
-            }
-        }
-        return out;
+        return snapshot().stream().filter(m -> m.comment() == null).toList();
     }
 
     List<String> ids() {
@@ -91,7 +96,7 @@ final class SseReader implements AutoCloseable {
     }
 
     List<String> comments() {
-        return messages.stream().filter(m -> m.comment() != null).map(Message::comment).toList();
+        return snapshot().stream().filter(m -> m.comment() != null).map(Message::comment).toList();
     }
 
     @Override
