@@ -18,6 +18,7 @@ COPY pom.xml ./
 COPY contract/pom.xml contract/
 COPY topology/pom.xml topology/
 COPY producer-sim/pom.xml producer-sim/
+COPY serve/pom.xml serve/
 COPY devkit/pom.xml devkit/
 COPY app/pom.xml app/
 COPY replay/pom.xml replay/
@@ -27,6 +28,7 @@ RUN ./mvnw -q -B -ntp dependency:go-offline
 COPY contract/src contract/src
 COPY topology/src topology/src
 COPY producer-sim/src producer-sim/src
+COPY serve/src serve/src
 COPY devkit/src devkit/src
 COPY app/src app/src
 COPY replay/src replay/src

@@ -236,7 +236,7 @@ class ComposeFileTest {
         while (module.find()) {
             modules.add(module.group(1).trim());
         }
-        assertEquals(List.of("contract", "topology", "producer-sim", "devkit", "app", "replay", "bench", "cli"), modules);
+        assertEquals(List.of("contract", "topology", "producer-sim", "serve", "devkit", "app", "replay", "bench", "cli"), modules);
         int firstMaven = dockerfile.indexOf(dockerfile.stream().filter(i -> i.startsWith("RUN ./mvnw")).findFirst()
                 .orElseGet(() -> fail("no RUN ./mvnw")));
         List<String> beforeMaven = dockerfile.subList(0, firstMaven);

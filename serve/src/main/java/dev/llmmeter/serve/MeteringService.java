@@ -1,0 +1,73 @@
+package dev.llmmeter.serve;
+
+import dev.llmmeter.serve.feed.LiveFeed;
+import dev.llmmeter.serve.feed.ServeTopics;
+import dev.llmmeter.serve.http.MeteringServer;
+
+import java.util.Properties;
+
+/**
+ * {@code serve} as one object: the view, its Kafka feed and the HTTP server over them. What
+ * {@code bin/metering serve} and {@code bin/metering run --http-port} start.
+ */
+public final class MeteringService implements AutoCloseable {
+    private final MeteringView view;
+    private final LiveFeed feed;
+    private final MeteringServer server;
+    private final int port;
+
+    private MeteringService(MeteringView view, LiveFeed feed, MeteringServer server, int port) {
+        this.view = view;
+        this.feed = feed;
+        this.server = server;
+        this.port = port;
+    }
+
+    /**
+     * @param kafkaSettings consumer settings; at least {@code bootstrap.servers}
+     * @param host          interface to bind, null for all
+     * @param httpPort      0 picks a free port
+     */
+    public static MeteringService start(Properties kafkaSettings, String host, int httpPort) {
+        return start(kafkaSettings, ServeTopics.DEFAULTS, host, httpPort);
+    }
+
+    /** As {@link #start(Properties, String, int)}, reading the topology's outputs under these names. */
+    public static MeteringService start(Properties kafkaSettings, ServeTopics topics, String host, int httpPort) {
+        MeteringView view = new MeteringView();
+        LiveFeed feed = new LiveFeed(kafkaSettings, view, LiveFeed.Settings.defaults(topics));
+        MeteringServer server = new MeteringServer(view, feed).host(host);
+        int port;
+        try {
+            port = server.start(httpPort);
+        } catch (RuntimeException e) {
+            feed.close();
+            server.close();
+            throw e;
+        }
+        feed.start();
+        return new MeteringService(view, feed, server, port);
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public MeteringView view() {
+        return view;
+    }
+
+    public MeteringServer server() {
+        return server;
+    }
+
+    public Readiness readiness() {
+        return feed;
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        feed.close();
+    }
+}

@@ -1,0 +1,249 @@
+package dev.llmmeter.serve;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmmeter.contract.Stats;
+import dev.llmmeter.contract.StatsCodec;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+/**
+ * What this server knows, in memory: the latest stats tick, the latest insights record of each group and
+ * the latest record of each recent stream. Fed by {@link dev.llmmeter.serve.feed.LiveFeed} (or directly
+ * by a test) with the topics' record values; read by the HTTP handlers and the metrics.
+ *
+ * <p>Thread-safe: one feeding thread, many readers.
+ */
+public final class MeteringView {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Sizes and ages; {@link #defaults()} are what {@code serve} runs with. */
+    public record Limits(int tickMemory, long maxAheadMs, int maxStreams, Duration streamRetention,
+                         int maxGroups, Duration insightRetention) {
+        public static Limits defaults() {
+            // Streams: the topic keeps a final record for an hour before its tombstone; so does the view, up to
+            // 50,000 streams (~300 bytes each). Insights: a group silent for a minute emits nothing more.
+            return new Limits(600, 30_000, 50_000, Duration.ofHours(1), 10_000, Duration.ofSeconds(120));
+        }
+    }
+
+    private final Limits limits;
+    private final LongSupplier clock;
+    private final TickGate gate;
+    private final List<Consumer<Stats>> tickListeners = new CopyOnWriteArrayList<>();
+
+    private volatile Stats latest;
+    private final Map<String, InsightEntry> insights = new HashMap<>();
+    /** Insertion order = order of last update: the head is the stream updated longest ago. */
+    private final LinkedHashMap<String, StreamEntry> streams = new LinkedHashMap<>();
+
+    private final AtomicLong repeatedTicks = new AtomicLong();
+    private final AtomicLong behindTicks = new AtomicLong();
+    private final AtomicLong invalidRecords = new AtomicLong();
+    private final AtomicLong evictedStreams = new AtomicLong();
+
+    public MeteringView() {
+        this(Limits.defaults(), System::currentTimeMillis);
+    }
+
+    public MeteringView(Limits limits, LongSupplier clock) {
+        this.limits = limits;
+        this.clock = clock;
+        this.gate = new TickGate(limits.tickMemory(), limits.maxAheadMs(), clock);
+    }
+
+    /** Called, on the feeding thread and in order, with each tick delivered. */
+    public void onTick(Consumer<Stats> listener) {
+        tickListeners.add(listener);
+    }
+
+    // ---- feeding ------------------------------------------------------------------------------------
+
+    /**
+     * A {@code metering.stats} value.
+     *
+     * @return true when delivered; false for a repeat, a tick behind the last one, or a value that is not stats
+     */
+    public boolean offerStats(byte[] value) {
+        Stats s;
+        try {
+            s = StatsCodec.decode(value);
+        } catch (IllegalArgumentException e) {
+            invalidRecords.incrementAndGet();
+            return false;
+        }
+        return s != null && offerStats(s);
+    }
+
+    public boolean offerStats(Stats s) {
+        TickGate.Verdict v;
+        synchronized (gate) {
+            v = gate.admit(s.ts());
+        }
+        switch (v) {
+            case REPEAT -> repeatedTicks.incrementAndGet();
+            case BEHIND -> behindTicks.incrementAndGet();
+            case DELIVER -> {
+                latest = s;
+                for (Consumer<Stats> l : tickListeners) {
+                    l.accept(s);
+                }
+            }
+        }
+        return v == TickGate.Verdict.DELIVER;
+    }
+
+    /** A {@code metering.insights} record; a null value (tombstone) forgets the group. */
+    public void offerInsight(String key, byte[] value) {
+        if (key == null) {
+            invalidRecords.incrementAndGet();
+            return;
+        }
+        if (value == null) {
+            synchronized (insights) {
+                insights.remove(key);
+            }
+            return;
+        }
+        ObjectNode node = parseObject(value);
+        if (node == null || !node.path("ts").canConvertToLong()) {
+            invalidRecords.incrementAndGet();
+            return;
+        }
+        synchronized (insights) {
+            if (insights.size() >= limits.maxGroups() && !insights.containsKey(key)) {
+                expireInsights();
+                if (insights.size() >= limits.maxGroups()) {
+                    insights.values().stream().min(Comparator.comparingLong(InsightEntry::ts))
+                            .ifPresent(oldest -> insights.remove(oldest.key()));
+                }
+            }
+            insights.put(key, new InsightEntry(key, node, node.get("ts").asLong()));
+        }
+    }
+
+    /** A {@code metering.streams} record; a null value (tombstone) forgets the stream. */
+    public void offerStream(String streamId, byte[] value) {
+        if (streamId == null) {
+            invalidRecords.incrementAndGet();
+            return;
+        }
+        synchronized (streams) {
+            streams.remove(streamId);
+            if (value != null) {
+                ObjectNode node = parseObject(value);
+                if (node == null || !node.path("ts").canConvertToLong()) {
+                    invalidRecords.incrementAndGet();
+                } else {
+                    streams.put(streamId, new StreamEntry(streamId, value, field(node, "tps"), field(node, "ttft_ms"),
+                            node.get("ts").asLong()));
+                }
+            }
+            expireStreams();
+        }
+    }
+
+    // ---- reading ------------------------------------------------------------------------------------
+
+    public Optional<Stats> latestStats() {
+        return Optional.ofNullable(latest);
+    }
+
+    public Optional<StreamEntry> stream(String streamId) {
+        synchronized (streams) {
+            expireStreams();
+            return Optional.ofNullable(streams.get(streamId));
+        }
+    }
+
+    public int streamCount() {
+        synchronized (streams) {
+            return streams.size();
+        }
+    }
+
+    /** Every group's latest record, {@code global} first, then by key. */
+    public List<InsightEntry> insights() {
+        List<InsightEntry> out;
+        synchronized (insights) {
+            expireInsights();
+            out = new ArrayList<>(insights.values());
+        }
+        out.sort(Comparator.comparing((InsightEntry e) -> !"global".equals(e.key())).thenComparing(InsightEntry::key));
+        return out;
+    }
+
+    public Optional<InsightEntry> insight(String key) {
+        synchronized (insights) {
+            expireInsights();
+            return Optional.ofNullable(insights.get(key));
+        }
+    }
+
+    public long repeatedTicks() {
+        return repeatedTicks.get();
+    }
+
+    public long behindTicks() {
+        return behindTicks.get();
+    }
+
+    public long invalidRecords() {
+        return invalidRecords.get();
+    }
+
+    public long evictedStreams() {
+        return evictedStreams.get();
+    }
+
+    // ---- retention ----------------------------------------------------------------------------------
+
+    /** A stream is forgotten when its latest record is older than the retention, or to stay within the cap. */
+    private void expireStreams() {
+        long cutoff = clock.getAsLong() - limits.streamRetention().toMillis();
+        Iterator<StreamEntry> it = streams.values().iterator();
+        while (it.hasNext()) {
+            StreamEntry head = it.next();
+            if (streams.size() <= limits.maxStreams() && head.ts() >= cutoff) {
+                break;
+            }
+            it.remove();
+            evictedStreams.incrementAndGet();
+        }
+    }
+
+    /** A group silent for longer than the retention has gone idle: the topology emits nothing more for it. */
+    private void expireInsights() {
+        long cutoff = clock.getAsLong() - limits.insightRetention().toMillis();
+        insights.values().removeIf(e -> e.ts() < cutoff);
+    }
+
+    private static ObjectNode parseObject(byte[] value) {
+        try {
+            JsonNode n = JSON.readTree(value);
+            return n instanceof ObjectNode o ? o : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static JsonNode field(ObjectNode node, String name) {
+        JsonNode v = node.get(name);
+        return v == null || !v.isNumber() ? NullNode.getInstance() : v;
+    }
+}

@@ -1,0 +1,272 @@
+package dev.llmmeter.serve.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmmeter.contract.StatsCodec;
+import dev.llmmeter.serve.InsightEntry;
+import dev.llmmeter.serve.MeteringView;
+import dev.llmmeter.serve.Readiness;
+import dev.llmmeter.serve.metrics.ServeMetrics;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.prometheus.metrics.exporter.common.PrometheusHttpExchange;
+import io.prometheus.metrics.exporter.common.PrometheusHttpRequest;
+import io.prometheus.metrics.exporter.common.PrometheusHttpResponse;
+import io.prometheus.metrics.exporter.common.PrometheusScrapeHandler;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.Enumeration;
+import java.util.List;
+
+/**
+ * The HTTP face of the metering view: SSE for chat UIs ({@code /events}), JSON ({@code /api/...}),
+ * Prometheus ({@code /metrics}), probes and the live dashboard ({@code /}).
+ *
+ * <p>Javalin on Jetty 12: routing, static resources (the dashboard, uPlot from its WebJar) and error
+ * mapping from Javalin; SSE as a plain asynchronous servlet beside it, whose non-blocking writes let a
+ * thousand idle or slow clients cost a queue each rather than a thread each.
+ */
+public final class MeteringServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(MeteringServer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String JSON_TYPE = "application/json";
+
+    private final MeteringView view;
+    private final Readiness readiness;
+    private final SseHub hub;
+    private final SseHub.Settings sseSettings;
+    private final ServeMetrics metrics;
+    private final PrometheusScrapeHandler scrape;
+    private String host;
+    private Javalin app;
+
+    public MeteringServer(MeteringView view, Readiness readiness) {
+        this(view, readiness, SseHub.Settings.defaults());
+    }
+
+    public MeteringServer(MeteringView view, Readiness readiness, SseHub.Settings sse) {
+        this.view = view;
+        this.readiness = readiness;
+        this.sseSettings = sse;
+        this.hub = new SseHub(view, sse);
+        this.metrics = new ServeMetrics(view, hub, () -> readiness.notReadyReason() == null);
+        this.scrape = new PrometheusScrapeHandler(metrics.registry());
+    }
+
+    /** Binds to this interface only (default: all interfaces). */
+    public MeteringServer host(String host) {
+        this.host = host;
+        return this;
+    }
+
+    /** For {@code run}: expose the in-process Kafka Streams metrics too, {@code metrics().registerKafkaMetrics(streams::metrics)}. */
+    public ServeMetrics metrics() {
+        return metrics;
+    }
+
+    public SseHub hub() {
+        return hub;
+    }
+
+    /**
+     * @param port 0 picks a free port
+     * @return the port bound
+     */
+    public synchronized int start(int port) {
+        if (app != null) {
+            throw new IllegalStateException("already started");
+        }
+        EventsServlet events = new EventsServlet(hub, sseSettings.clientBuffer());
+        app = Javalin.create(cfg -> {
+            cfg.startup.showJavalinBanner = false;
+            cfg.startup.showOldJavalinVersionWarning = false;
+            cfg.staticFiles.enableWebjars();
+            cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+            cfg.jetty.modifyServletContextHandler(h -> {
+                h.setErrorHandler(new JsonErrorHandler());
+                h.addServlet(new ServletHolder("events", events), "/events");
+            });
+            // Read-only figures: a chat UI on another origin may read them (EventSource and fetch need CORS).
+            cfg.routes.before("/api/*", ctx -> ctx.header("Access-Control-Allow-Origin", "*"));
+            cfg.routes.get("/", ctx -> resource(ctx, "/dashboard/index.html", "text/html; charset=utf-8"));
+            cfg.routes.get("/dashboard.js", ctx -> resource(ctx, "/dashboard/dashboard.js", "text/javascript; charset=utf-8"));
+            cfg.routes.get("/dashboard.css", ctx -> resource(ctx, "/dashboard/dashboard.css", "text/css; charset=utf-8"));
+            cfg.routes.get("/api/stats", this::stats);
+            cfg.routes.get("/api/insights", this::insights);
+            cfg.routes.get("/api/streams/{id}", this::stream);
+            cfg.routes.get("/healthz", ctx -> json(ctx, 200, JSON.createObjectNode().put("status", "ok")));
+            cfg.routes.get("/readyz", this::ready);
+            cfg.routes.get("/metrics", this::scrape);
+            cfg.routes.exception(Params.BadParameter.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
+            cfg.routes.exception(Exception.class, (e, ctx) -> {
+                log.warn("{} {} failed", ctx.method(), ctx.path(), e);
+                error(ctx, 500, "internal error");
+            });
+            cfg.routes.error(404, ctx -> {
+                if (!JSON_TYPE.equals(ctx.res().getContentType())) {
+                    error(ctx, 404, "no such path: " + ctx.path());
+                }
+            });
+            cfg.routes.error(405, ctx -> error(ctx, 405, "method " + ctx.method() + " not allowed on " + ctx.path()));
+        });
+        if (host == null) {
+            app.start(port);
+        } else {
+            app.start(host, port);
+        }
+        return app.port();
+    }
+
+    public synchronized int port() {
+        if (app == null) {
+            throw new IllegalStateException("not started");
+        }
+        return app.port();
+    }
+
+    @Override
+    public synchronized void close() {
+        hub.close();
+        if (app != null) {
+            app.stop();
+            app = null;
+        }
+    }
+
+    // ---- handlers -----------------------------------------------------------------------------------
+
+    private void stats(Context ctx) {
+        view.latestStats().ifPresentOrElse(
+                s -> ctx.status(200).contentType(JSON_TYPE).result(StatsCodec.encode(s)),
+                () -> error(ctx, 503, "no stats record yet"));
+    }
+
+    private void insights(Context ctx) {
+        String group = ctx.queryParam("group");
+        switch (Params.group(group)) {
+            case ALL -> json(ctx, 200, array(view.insights()));
+            case KIND -> json(ctx, 200, array(view.insights().stream()
+                    .filter(e -> e.key().startsWith(group + ":")).toList()));
+            case KEY -> view.insight(group).ifPresentOrElse(e -> json(ctx, 200, e.value()),
+                    () -> error(ctx, 404, "no insights for group " + group));
+        }
+    }
+
+    private void stream(Context ctx) {
+        String id = Params.streamId(ctx.pathParam("id"), "stream id");
+        view.stream(id).ifPresentOrElse(
+                e -> ctx.status(200).contentType(JSON_TYPE).result(e.json()),
+                () -> error(ctx, 404, "unknown stream " + Params.quote(id)));
+    }
+
+    private void ready(Context ctx) {
+        String reason = readiness.notReadyReason();
+        ObjectNode body = JSON.createObjectNode().put("status", reason == null ? "ready" : "not ready");
+        if (reason != null) {
+            body.put("reason", reason);
+        }
+        json(ctx, reason == null ? 200 : 503, body);
+    }
+
+    private void scrape(Context ctx) throws IOException {
+        scrape.handleRequest(new ServletExchange(ctx.req(), ctx.res()));
+    }
+
+    private static ArrayNode array(List<InsightEntry> entries) {
+        ArrayNode a = JSON.createArrayNode();
+        entries.forEach(e -> a.add(e.value()));
+        return a;
+    }
+
+    private static void json(Context ctx, int status, Object body) {
+        try {
+            ctx.status(status).contentType(JSON_TYPE).result(JSON.writeValueAsBytes(body));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void error(Context ctx, int status, String message) {
+        ctx.status(status).contentType(JSON_TYPE).result(JsonErrors.body(status, message));
+    }
+
+    private static void resource(Context ctx, String path, String type) throws IOException {
+        try (InputStream in = MeteringServer.class.getResourceAsStream(path)) {
+            if (in == null) {
+                error(ctx, 404, "no such path: " + ctx.path());
+                return;
+            }
+            ctx.status(200).contentType(type).result(in.readAllBytes());
+        }
+    }
+
+    /** The Prometheus scrape handler's view of a servlet exchange. */
+    private record ServletExchange(HttpServletRequest req, HttpServletResponse res) implements PrometheusHttpExchange {
+        @Override
+        public PrometheusHttpRequest getRequest() {
+            return new PrometheusHttpRequest() {
+                @Override
+                public String getQueryString() {
+                    return req.getQueryString();
+                }
+
+                @Override
+                public Enumeration<String> getHeaders(String name) {
+                    return req.getHeaders(name);
+                }
+
+                @Override
+                public String getMethod() {
+                    return req.getMethod();
+                }
+
+                @Override
+                public String getRequestPath() {
+                    return req.getRequestURI();
+                }
+            };
+        }
+
+        @Override
+        public PrometheusHttpResponse getResponse() {
+            return new PrometheusHttpResponse() {
+                @Override
+                public void setHeader(String name, String value) {
+                    res.setHeader(name, value);
+                }
+
+                @Override
+                public OutputStream sendHeadersAndGetBody(int status, int contentLength) throws IOException {
+                    res.setStatus(status);
+                    if (contentLength > 0) {
+                        res.setContentLength(contentLength);
+                    }
+                    return res.getOutputStream();
+                }
+            };
+        }
+
+        @Override
+        public void handleException(IOException e) throws IOException {
+            throw e;
+        }
+
+        @Override
+        public void handleException(RuntimeException e) {
+            throw e;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}

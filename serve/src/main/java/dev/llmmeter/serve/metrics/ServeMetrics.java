@@ -1,0 +1,147 @@
+package dev.llmmeter.serve.metrics;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmmeter.contract.Stats;
+import dev.llmmeter.serve.InsightEntry;
+import dev.llmmeter.serve.MeteringView;
+import dev.llmmeter.serve.http.SseHub;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * What {@code GET /metrics} exposes, read from the view at scrape time (nothing is copied on each tick).
+ * Units are in the names ({@code _seconds}, {@code _tokens_per_second}), as Prometheus and OpenTelemetry's
+ * naming ask; the insights' milliseconds are converted to seconds.
+ *
+ * <p>Breakdowns carry {@code model} and {@code tenant} labels; the global group has both empty (which
+ * Prometheus treats as absent), a model's group has an empty {@code tenant}, and so on. A group whose
+ * name is JSON null (events without a model or tenant) is labelled {@code "null"}.
+ */
+public final class ServeMetrics {
+    private static final String[] GROUP_LABELS = {"model", "tenant"};
+    private static final String[] QUANTILE_LABELS = {"model", "tenant", "quantile"};
+    private static final String[][] QUANTILES = {{"p50", "0.5"}, {"p90", "0.9"}, {"p99", "0.99"}};
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final MeteringView view;
+
+    public ServeMetrics(MeteringView view, SseHub hub, BooleanSupplier ready) {
+        this.view = view;
+        statsGauge("llm_metering_tokens_per_second",
+                "Mean tokens per second over the active streams with a reading (the seed's tps); absent when none", Stats::tps);
+        statsGauge("llm_metering_tokens_per_second_high", "Highest tps reading >= 1.0 in the past hour; absent when none", Stats::high);
+        statsGauge("llm_metering_tokens_per_second_low", "Lowest tps reading >= 1.0 in the past hour; absent when none", Stats::low);
+        statsGauge("llm_metering_active_streams", "Live streams: begun, not ended, not pruned", s -> (double) s.active());
+        statsGauge("llm_metering_last_tick_timestamp_seconds", "Time of the latest stats tick, epoch seconds", s -> s.ts() / 1000.0);
+
+        insightGauge("llm_metering_group_tokens_per_second",
+                "Mean per-stream tokens per second over the group's active streams (the seed's formula)", "tps", 1.0);
+        insightGauge("llm_metering_group_active_streams", "Active streams in the group", "active", 1.0);
+        insightGauge("llm_metering_system_tokens_per_second",
+                "Output and reasoning tokens applied in the last 10 s, divided by 10", "system_tps", 1.0);
+        insightGauge("llm_metering_streams_started_last_minute", "Streams begun in the last 60 s", "started", 1.0);
+        insightGauge("llm_metering_streams_ended_last_minute", "Streams ended in the last 60 s", "ended", 1.0);
+        quantileGauge("llm_metering_time_to_first_token_seconds",
+                "Time to first token (begin to first delta, event time) of streams whose first delta came in the last 60 s",
+                "ttft_ms");
+        quantileGauge("llm_metering_inter_delta_latency_seconds",
+                "Event-time gap between consecutive deltas of one stream, over deltas applied in the last 60 s", "itl_ms");
+
+        GaugeWithCallback.builder().name("llm_metering_serve_ready")
+                .help("1 when the server's consumer is assigned and has caught up with its topics, else 0")
+                .callback(cb -> cb.call(ready.getAsBoolean() ? 1 : 0)).register(registry);
+        GaugeWithCallback.builder().name("llm_metering_serve_sse_clients").help("SSE clients connected to /events")
+                .callback(cb -> cb.call(hub.clients())).register(registry);
+        counter("llm_metering_serve_sse_connections", "SSE connections accepted", hub::connections);
+        counter("llm_metering_serve_sse_dropped_clients",
+                "SSE clients dropped because they did not read fast enough (their per-client buffer was full)", hub::dropped);
+        counter("llm_metering_serve_repeated_ticks", "Stats ticks skipped as exact repeats of a tick already delivered", view::repeatedTicks);
+        counter("llm_metering_serve_behind_ticks", "Stats ticks skipped because a later tick was already delivered", view::behindTicks);
+        counter("llm_metering_serve_invalid_records", "Records that were not the JSON objects their topic carries", view::invalidRecords);
+        counter("llm_metering_serve_evicted_streams", "Streams forgotten by age or by the view's size cap", view::evictedStreams);
+    }
+
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
+    /**
+     * Exposes the metrics of a Kafka client or Kafka Streams instance in this process (as {@code run} hosts
+     * the topology): pass {@code kafkaStreams::metrics}. They are read at scrape time.
+     */
+    public void registerKafkaMetrics(Supplier<Map<MetricName, ? extends Metric>> metrics) {
+        registry.register(new KafkaMetricsCollector(metrics));
+    }
+
+    private void statsGauge(String name, String help, java.util.function.Function<Stats, Double> value) {
+        GaugeWithCallback.builder().name(name).help(help).callback(cb -> {
+            Optional<Stats> s = view.latestStats();
+            Double v = s.map(value).orElse(null);
+            if (v != null) {
+                cb.call(v);
+            }
+        }).register(registry);
+    }
+
+    private void insightGauge(String name, String help, String field, double scale) {
+        GaugeWithCallback.builder().name(name).help(help).labelNames(GROUP_LABELS).callback(cb -> {
+            for (InsightEntry e : view.insights()) {
+                JsonNode v = e.value().get(field);
+                if (v != null && v.isNumber()) {
+                    cb.call(v.doubleValue() * scale, labels(e));
+                }
+            }
+        }).register(registry);
+    }
+
+    private void quantileGauge(String name, String help, String field) {
+        GaugeWithCallback.builder().name(name).help(help + "; quantiles p50, p90, p99").labelNames(QUANTILE_LABELS).callback(cb -> {
+            for (InsightEntry e : view.insights()) {
+                JsonNode q = e.value().get(field);
+                if (q == null || !q.isObject()) {
+                    continue;
+                }
+                String[] group = labels(e);
+                for (String[] quantile : QUANTILES) {
+                    JsonNode v = q.get(quantile[0]);
+                    if (v != null && v.isNumber()) {
+                        cb.call(v.doubleValue() / 1000.0, group[0], group[1], quantile[1]);
+                    }
+                }
+            }
+        }).register(registry);
+    }
+
+    private void counter(String name, String help, java.util.function.LongSupplier value) {
+        CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsLong())).register(registry);
+    }
+
+    /** {model, tenant} of a group, from the record's {@code group} and {@code name} (the key when absent). */
+    static String[] labels(InsightEntry e) {
+        ObjectNode v = e.value();
+        String group = v.path("group").asText("");
+        JsonNode nameNode = v.get("name");
+        String name;
+        if (group.isEmpty()) {
+            int colon = e.key().indexOf(':');
+            group = colon < 0 ? e.key() : e.key().substring(0, colon);
+            name = colon < 0 ? "" : e.key().substring(colon + 1);
+        } else {
+            name = nameNode == null || nameNode.isNull() ? "null" : nameNode.asText();
+        }
+        return switch (group) {
+            case "model" -> new String[]{name, ""};
+            case "tenant" -> new String[]{"", name};
+            default -> new String[]{"", ""};
+        };
+    }
+}

@@ -1,0 +1,70 @@
+// The live dashboard: ticks from /events (the seed's payload), breakdowns from /api/insights on each tick.
+(function () {
+  'use strict';
+  var WINDOW = 600; // points kept: ten minutes of ticks
+  var xs = [], tps = [], high = [], low = [];
+  var $ = function (id) { return document.getElementById(id); };
+  var one = function (v) { return v === null || v === undefined ? '–' : Number(v).toFixed(1); };
+  var ms = function (v) { return v === null || v === undefined ? '–' : String(Math.round(v)); };
+
+  var chart = new uPlot({
+    width: Math.min(window.innerWidth - 60, 1100), height: 280,
+    scales: { x: { time: true } },
+    series: [
+      {},
+      { label: 'tokens/s', stroke: '#2463eb', width: 2 },
+      { label: 'hour high', stroke: '#9aa6b8', dash: [4, 4] },
+      { label: 'hour low', stroke: '#9aa6b8', dash: [4, 4] }
+    ],
+    bands: [{ series: [2, 3], fill: 'rgba(36, 99, 235, 0.08)' }],
+    axes: [{}, { label: 'tokens/s' }]
+  }, [xs, tps, high, low], $('chart'));
+
+  function onTick(ts, d) {
+    $('tick').textContent = new Date(ts).toISOString().substring(11, 19) + ' UTC';
+    $('tps').textContent = d.tps_available ? one(d.tps) : '–';
+    $('high').textContent = one(d.high);
+    $('low').textContent = one(d.low);
+    $('active').textContent = String(d.active);
+    if (xs.length && ts / 1000 <= xs[xs.length - 1]) { return; }
+    xs.push(ts / 1000); tps.push(d.tps); high.push(d.high); low.push(d.low);
+    if (xs.length > WINDOW) { xs.shift(); tps.shift(); high.shift(); low.shift(); }
+    chart.setData([xs, tps, high, low]);
+  }
+
+  function cell(row, text) { var td = document.createElement('td'); td.textContent = text; row.appendChild(td); }
+
+  function onInsights(records) {
+    var global = records.find(function (r) { return r.group === 'global'; });
+    $('system-tps').textContent = global ? one(global.system_tps) : '–';
+    $('ttft-p50').textContent = global && global.ttft_ms ? ms(global.ttft_ms.p50) : '–';
+    $('ttft-p99').textContent = global && global.ttft_ms ? ms(global.ttft_ms.p99) : '–';
+    var busiest = records.filter(function (r) { return r.group !== 'global'; })
+      .sort(function (a, b) { return (b.system_tps || 0) - (a.system_tps || 0); }).slice(0, 12);
+    var body = document.querySelector('#groups tbody');
+    body.textContent = '';
+    busiest.forEach(function (r) {
+      var row = document.createElement('tr');
+      cell(row, r.group); cell(row, r.name === null ? '(none)' : r.name); cell(row, String(r.active));
+      cell(row, one(r.tps)); cell(row, one(r.system_tps));
+      cell(row, r.ttft_ms ? ms(r.ttft_ms.p50) : '–'); cell(row, r.ttft_ms ? ms(r.ttft_ms.p99) : '–');
+      body.appendChild(row);
+    });
+  }
+
+  var pending = false;
+  function refreshInsights() {
+    if (pending) { return; }
+    pending = true;
+    fetch('/api/insights').then(function (r) { return r.ok ? r.json() : []; })
+      .then(onInsights).catch(function () { }).then(function () { pending = false; });
+  }
+
+  var source = new EventSource('/events');
+  source.onopen = function () { $('status').textContent = 'live'; $('status').className = 'status live'; };
+  source.onerror = function () { $('status').textContent = 'reconnecting…'; $('status').className = 'status'; };
+  source.addEventListener('metering', function (e) {
+    onTick(Number(e.lastEventId), JSON.parse(e.data));
+    refreshInsights();
+  });
+})();

@@ -1,0 +1,66 @@
+package dev.llmmeter.serve;
+
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static dev.llmmeter.serve.Records.T0;
+import static dev.llmmeter.serve.Records.bytes;
+import static dev.llmmeter.serve.Records.insight;
+import static dev.llmmeter.serve.Records.stream;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MeteringViewTest {
+    private final AtomicLong clock = new AtomicLong(T0);
+    private final MeteringView view = new MeteringView(
+            new MeteringView.Limits(600, 30_000, 3, Duration.ofMinutes(10), 2, Duration.ofSeconds(120)), clock::get);
+
+    @Test
+    @DisplayName("streams beyond the cap are forgotten, the one updated longest ago first")
+    void streamCap() {
+        for (String id : List.of("a", "b", "c")) {
+            view.offerStream(id, stream(id, "active", "10.0", "500", T0));
+        }
+        view.offerStream("a", stream("a", "active", "11.0", "500", T0 + 1000)); // a is now the freshest
+        view.offerStream("d", stream("d", "active", "10.0", "500", T0 + 1000));
+
+        assertTrue(view.stream("b").isEmpty());
+        assertEquals(List.of(true, true, true), List.of(view.stream("a").isPresent(), view.stream("c").isPresent(),
+                view.stream("d").isPresent()));
+        assertEquals(1, view.evictedStreams());
+    }
+
+    @Test
+    @DisplayName("a stream whose latest record is older than the retention is forgotten")
+    void streamRetention() {
+        view.offerStream("a", stream("a", "ended", "10.0", "500", T0));
+        clock.set(T0 + Duration.ofMinutes(10).toMillis());
+        assertTrue(view.stream("a").isPresent());
+        clock.set(T0 + Duration.ofMinutes(10).toMillis() + 1);
+        assertTrue(view.stream("a").isEmpty());
+    }
+
+    @Test
+    @DisplayName("records that are not JSON objects with a ts are counted and ignored")
+    void invalidRecords() {
+        view.offerStream("a", bytes("[1,2]"));
+        view.offerInsight("global", bytes("{\"group\":\"global\"}"));
+        view.offerInsight(null, bytes("{}"));
+        assertEquals(3, view.invalidRecords());
+        assertEquals(0, view.streamCount());
+        assertTrue(view.insights().isEmpty());
+    }
+
+    @Test
+    @DisplayName("beyond the group cap the group silent longest makes room")
+    void groupCap() {
+        view.offerInsight("model:a", insight("model", "\"a\"", 1, "1.0", "1.0", "null", "null", T0 - 5000));
+        view.offerInsight("model:b", insight("model", "\"b\"", 1, "1.0", "1.0", "null", "null", T0));
+        view.offerInsight("model:c", insight("model", "\"c\"", 1, "1.0", "1.0", "null", "null", T0));
+        assertEquals(List.of("model:b", "model:c"), view.insights().stream().map(InsightEntry::key).toList());
+    }
+}

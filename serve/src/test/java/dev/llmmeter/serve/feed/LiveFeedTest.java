@@ -1,0 +1,38 @@
+package dev.llmmeter.serve.feed;
+
+import dev.llmmeter.serve.MeteringView;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.Properties;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The feed without a broker; on a real broker it is exercised by the integration test (devkit's EmbeddedKafka). */
+class LiveFeedTest {
+    @Test
+    @DisplayName("an unreachable cluster leaves the feed not ready, saying why in one line, and it still closes promptly")
+    void unreachableCluster() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort(); // free, and nothing listens once closed
+        }
+        Properties settings = LiveFeed.settingsFor("127.0.0.1:" + port);
+        settings.put("default.api.timeout.ms", "2000");
+        settings.put("reconnect.backoff.max.ms", "200");
+        settings.put("not.a.consumer.setting", "ignored");
+        LiveFeed feed = new LiveFeed(settings, new MeteringView()).start();
+        try {
+            assertTrue(feed.notReadyReason() != null);
+            await().atMost(Duration.ofSeconds(60)).until(() -> feed.notReadyReason().startsWith("cannot list topics: "));
+            assertTrue(!feed.notReadyReason().contains("\n"), feed.notReadyReason());
+        } finally {
+            long t0 = System.nanoTime();
+            feed.close();
+            assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(30).toNanos());
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package dev.llmmeter.serve.http;
+
+import dev.llmmeter.serve.MeteringView;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static dev.llmmeter.serve.Records.T0;
+
+/** A real server on a free port over an in-memory view, its clock and readiness set by the test. */
+final class ServerFixture implements AutoCloseable {
+    final AtomicLong clock = new AtomicLong(T0);
+    final AtomicReference<String> notReady = new AtomicReference<>();
+    final MeteringView view = new MeteringView(MeteringView.Limits.defaults(), clock::get);
+    final MeteringServer server;
+    final int port;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    ServerFixture() {
+        this(SseHub.Settings.defaults());
+    }
+
+    ServerFixture(SseHub.Settings sse) {
+        server = new MeteringServer(view, notReady::get, sse).host("127.0.0.1");
+        port = server.start(0);
+    }
+
+    HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> send(String method, String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}
