@@ -22,7 +22,7 @@ import java.util.Properties;
             "",
             "Run 'metering <command> --help' for a command's options."
         },
-        subcommands = {TopologyCommand.class, TailCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TopologyCommand.class, TailCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
 public final class ServiceMain implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;

@@ -2,6 +2,9 @@ package dev.llmmeter.cli;
 
 import dev.llmmeter.app.TailCommand;
 import dev.llmmeter.app.ServiceMain;
+import dev.llmmeter.app.ServeCommand;
+import dev.llmmeter.serve.MeteringService;
+import org.apache.kafka.common.KafkaException;
 import dev.llmmeter.app.MeteringApp;
 import dev.llmmeter.app.Settings;
 import dev.llmmeter.app.StartupException;
@@ -40,7 +43,9 @@ import java.util.concurrent.atomic.AtomicReference;
         usageHelpAutoWidth = true,
         header = "The whole stack in one command: broker, topology, simulated streams and the live stats view.",
         description = {
-            "Without --bootstrap-servers, starts a real single-node Kafka broker in a temporary directory; then the metering topology, the producer simulator (N concurrent LLM streams at about R deltas/s each) and the live stats view, until Ctrl-C or the end of --duration. Then it stops everything and deletes what it created on disk.",
+            "Without --bootstrap-servers, starts a real single-node Kafka broker in a temporary directory; then the metering topology, the producer simulator (N concurrent LLM streams at about R deltas/s each, from a fleet of models and tenants), the HTTP server of 'serve' (dashboard, SSE, JSON API, Prometheus metrics with the topology's Kafka Streams metrics) and the live stats view, until Ctrl-C or the end of --duration. Then it stops everything and deletes what it created on disk.",
+            "",
+            "The dashboard's address goes to stderr: 'dashboard: http://localhost:PORT/'.",
             "",
             "With --json, stdout carries the stats records as JSON lines and nothing else; progress goes to stderr."
         },
@@ -56,8 +61,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--streams", defaultValue = "20", paramLabel = "N", description = "Concurrent streams (default: ${DEFAULT-VALUE}).")
     private int streams;
 
-    @Option(names = "--rate", defaultValue = "30", paramLabel = "R", description = "Mean deltas per second per stream (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--rate", defaultValue = "30", paramLabel = "R", description = "With --no-fleet: Mean deltas per second per stream (default: ${DEFAULT-VALUE}).")
     private double rate;
+
+    @Option(names = "--fleet", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Simulate a fleet: four models with their own pace, TTFT and tokens per delta, over five tenants, so the dashboard and metering.insights break figures down (default). --no-fleet: plain streams, each at about --rate deltas/s.")
+    private boolean fleet;
 
     @Option(names = "--duration", defaultValue = "0", paramLabel = "S", description = "Stop after S seconds (default: run until Ctrl-C).")
     private long duration;
@@ -74,6 +83,10 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE", description = "Properties file for an existing cluster (security, metering.*).")
     private Path config;
+
+    @Option(names = "--http-port", defaultValue = "8080", paramLabel = "PORT",
+            description = "Port of the dashboard, SSE, JSON API and /metrics (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+    private int httpPort;
 
     @Override
     public Integer call() throws IOException, InterruptedException {
@@ -121,6 +134,9 @@ final class RunCommand implements Callable<Integer> {
         if (duration < 0) {
             throw new CommandLine.ParameterException(cmd, "--duration must not be negative, got " + duration);
         }
+        if (httpPort < 0 || httpPort > 65535) {
+            throw new CommandLine.ParameterException(cmd, "--http-port must be between 0 and 65535, got " + httpPort);
+        }
     }
 
     /** Everything the run starts, closed in reverse order. */
@@ -128,6 +144,7 @@ final class RunCommand implements Callable<Integer> {
         private final Path workDir;
         private EmbeddedKafka broker;
         private MeteringApp app;
+        private MeteringService http;
         private StatsTail tail;
         private Thread tailThread;
 
@@ -152,8 +169,19 @@ final class RunCommand implements Callable<Integer> {
             app = new MeteringApp(layered);
             app.start();
             awaitRunning(stop);
-            System.err.println("metering run: topology running; simulating " + streams + " streams at ~" + rate
-                    + " deltas/s" + (duration > 0 ? " for " + duration + " s" : " until Ctrl-C"));
+            try {
+                http = ServeCommand.start(layered, null, httpPort);
+            } catch (KafkaException e) {
+                throw new StartupException("cannot start the HTTP server's consumer: " + e.getMessage(), e);
+            } catch (RuntimeException e) {
+                throw new StartupException("cannot listen on port " + httpPort + " (pass --http-port 0 for a free one): "
+                        + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
+            }
+            http.server().metrics().registerKafkaMetrics(app.streams()::metrics);
+            System.err.println("dashboard: http://localhost:" + http.port() + "/");
+            System.err.println("metering run: topology running; simulating " + streams + " streams"
+                    + (fleet ? " of a fleet of models" : " at ~" + rate + " deltas/s")
+                    + (duration > 0 ? " for " + duration + " s" : " until Ctrl-C"));
 
             tail = new StatsTail(settings, app.config().statsTopic());
             tail.seekToLast(0, MeteringApp.STARTUP_TIMEOUT);
@@ -190,7 +218,8 @@ final class RunCommand implements Callable<Integer> {
             try (KafkaSink sink = new KafkaSink(bootstrap, app.config().deltasTopic(), producer)) {
                 sink.awaitTopic();
                 Pacer pacer = Pacer.realTime();
-                TrafficGenerator generator = new TrafficGenerator(SimulationConfig.of(streams, rate, seconds, seed, pacer.nowMs()));
+                SimulationConfig plain = SimulationConfig.of(streams, rate, seconds, seed, pacer.nowMs());
+                TrafficGenerator generator = new TrafficGenerator(fleet ? plain.withRealisticFleet() : plain);
                 new Simulator(pacer, Progress.silent(), stop::get).run(generator, sink);
             } catch (SinkException | IOException e) {
                 failure.set(new IllegalStateException("simulator: " + e.getMessage(), e));
@@ -217,6 +246,9 @@ final class RunCommand implements Callable<Integer> {
                 tail.wakeup();
                 tailThread.join(5_000);
                 tail.close();
+            }
+            if (http != null) {
+                http.close();
             }
             if (app != null) {
                 app.close();

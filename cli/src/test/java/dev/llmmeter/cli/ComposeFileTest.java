@@ -77,7 +77,7 @@ class ComposeFileTest {
 
     @Test
     void theServiceRunsFromTheServiceImageAndTheSimulatorFromTheToolsImage() {
-        assertEquals(Set.of("topology", "simulate", "tail"), appServices.keySet());
+        assertEquals(Set.of("topology", "simulate", "tail", "serve"), appServices.keySet());
         Map<String, String> imageOfTarget = new HashMap<>();
         appServices.forEach((name, s) -> {
             assertEquals(".", s.path("build").isTextual() ? s.path("build").asText() : s.path("build").path("context").asText(),
@@ -87,6 +87,7 @@ class ComposeFileTest {
         });
         assertEquals(SERVICE, target(appServices.get("topology")));
         assertEquals(SERVICE, target(appServices.get("tail")));
+        assertEquals(SERVICE, target(appServices.get("serve")));
         assertEquals(TOOLS, target(appServices.get("simulate")));
         assertFalse(imageOfTarget.get(SERVICE).equals(imageOfTarget.get(TOOLS)), "two images, two names: " + imageOfTarget);
         assertTrue(appServices.get("topology").path("deploy").path("replicas").asInt() >= 2, "topology runs two replicas");
@@ -139,13 +140,41 @@ class ComposeFileTest {
                 }
             }
         });
-        assertEquals(Set.of(Topics.DELTAS, Topics.STATS, Topics.DEAD_LETTERS), partitions.keySet());
+        assertEquals(Set.of(Topics.DELTAS, Topics.STATS, Topics.DEAD_LETTERS, Topics.STREAMS, Topics.INSIGHTS), partitions.keySet());
         assertEquals(Set.of(MeteringConfig.DEFAULTS.get(MeteringConfig.DELTAS_TOPIC), MeteringConfig.DEFAULTS.get(MeteringConfig.STATS_TOPIC),
-                MeteringConfig.DEFAULTS.get(MeteringConfig.DLQ_TOPIC)), partitions.keySet());
+                MeteringConfig.DEFAULTS.get(MeteringConfig.DLQ_TOPIC), MeteringConfig.DEFAULTS.get(MeteringConfig.STREAMS_TOPIC),
+                MeteringConfig.DEFAULTS.get(MeteringConfig.INSIGHTS_TOPIC)), partitions.keySet());
+        assertTrue(compactedTopics().contains(Topics.STREAMS), "the per-stream records' topic is compacted, as the app creates it");
         String expected = environment(appServices.get("topology").get("environment")).get("METERING_TOPIC_DELTAS_PARTITIONS");
         if (expected != null) {
             assertEquals(expected, partitions.get(Topics.DELTAS), "the topology's METERING_TOPIC_DELTAS_PARTITIONS");
         }
+    }
+
+    @Test
+    void serveIsPublishedOnItsHttpPortAndHealthyWhenReady() {
+        JsonNode serve = appServices.get("serve");
+        List<String> args = command(serve.get("command"));
+        String port = args.get(args.indexOf("--http-port") + 1);
+        List<String> ports = new ArrayList<>();
+        serve.path("ports").forEach(p -> ports.add(p.asText()));
+        assertEquals(List.of("127.0.0.1:" + port + ":" + port), ports, "the dashboard on the host's loopback");
+        String check = String.join(" ", command(serve.path("healthcheck").get("test")));
+        assertTrue(check.contains("/dev/tcp/127.0.0.1/" + port) && check.contains("GET /readyz"), "healthy once ready: " + check);
+    }
+
+    /** Topics the initialiser creates with cleanup.policy=compact. */
+    private static Set<String> compactedTopics() {
+        Set<String> out = new LinkedHashSet<>();
+        compose.get("services").properties().forEach(s -> {
+            for (String step : String.join(" ", command(s.getValue().get("command"))).split(";")) {
+                Matcher topic = Pattern.compile("--topic\\s+(\\S+)").matcher(step);
+                if (step.contains("cleanup.policy=compact") && topic.find()) {
+                    out.add(topic.group(1));
+                }
+            }
+        });
+        return out;
     }
 
     @Test

@@ -4,19 +4,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.openqa.selenium.By;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
-import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 
-import java.io.File;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,43 +27,28 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * absent; CI installs it.
  */
 class DashboardBrowserTest {
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final int TICKS = 5;
 
     private ServerFixture f;
-    private WebDriver browser;
-    private Path profile;
+    private HeadlessChromium browser;
     private final ScheduledExecutorService traffic = Executors.newSingleThreadScheduledExecutor();
     private final AtomicInteger fed = new AtomicInteger();
 
     @BeforeEach
     void start() throws Exception {
-        assumeTrue(Files.isExecutable(CHROMIUM), "no " + CHROMIUM + " (apt-get install chromium chromium-driver)");
+        assumeTrue(HeadlessChromium.available(), "no " + HeadlessChromium.CHROMIUM + " (apt-get install chromium chromium-driver)");
         f = new ServerFixture();
-        profile = Files.createTempDirectory("serve-chromium-");
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-dev-shm-usage", "--window-size=1280,900", "--user-data-dir=" + profile);
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).build();
-        browser = new ChromeDriver(service, options);
+        browser = new HeadlessChromium();
     }
 
     @AfterEach
     void stop() throws Exception {
         traffic.shutdownNow();
         if (browser != null) {
-            browser.quit();
+            browser.close();
         }
         if (f != null) {
             f.close();
-        }
-        if (profile != null) {
-            try (var files = Files.walk(profile)) {
-                files.sorted((a, b) -> b.compareTo(a)).forEach(p -> p.toFile().delete());
-            }
         }
     }
 
@@ -92,7 +66,7 @@ class DashboardBrowserTest {
     }
 
     private String text(String id) {
-        return browser.findElement(By.id(id)).getText();
+        return browser.text(id);
     }
 
     @Test
@@ -100,7 +74,7 @@ class DashboardBrowserTest {
     void numbersFollowTheTicks() throws Exception {
         long first = System.currentTimeMillis() / 1000 * 1000;
         feed(0, first);
-        browser.get("http://127.0.0.1:" + f.port + "/");
+        browser.open("http://127.0.0.1:" + f.port + "/");
         await().atMost(Duration.ofSeconds(30)).until(() -> text("status").equals("live") && text("tps").equals("30.0"));
 
         traffic.scheduleAtFixedRate(() -> {
@@ -128,13 +102,10 @@ class DashboardBrowserTest {
         List<String> expected = List.of("model llama-3-70b 6 31.0 75.0 700 1200", "tenant acme 4 29.0 45.0 900 1900");
         await().atMost(Duration.ofSeconds(30)).until(() -> rows().equals(expected));
 
-        File shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
-        Path target = Path.of("target", "dashboard.png");
-        Files.createDirectories(target.getParent());
-        Files.copy(shot.toPath(), target, StandardCopyOption.REPLACE_EXISTING);
+        browser.screenshot(Path.of("target", "dashboard.png"));
     }
 
     private List<String> rows() {
-        return browser.findElements(By.cssSelector("#groups tbody tr")).stream().map(WebElement::getText).toList();
+        return browser.texts("#groups tbody tr");
     }
 }

@@ -12,16 +12,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A real SSE client over the JDK's HttpClient: parses messages as a browser's EventSource does. */
-final class SseReader implements AutoCloseable {
+public final class SseReader implements AutoCloseable {
     /** One message; {@code comment} set for a comment line, the other fields for an event. */
-    record Message(String id, String event, String data, String comment) {
+    public record Message(String id, String event, String data, String comment) {
     }
 
     private final List<Message> messages = new ArrayList<>(); // guarded by itself
     private final Thread thread;
     private final HttpResponse<java.io.InputStream> response;
 
-    SseReader(int port, String pathAndQuery, String lastEventId) throws IOException, InterruptedException {
+    public SseReader(int port, String pathAndQuery, String lastEventId) throws IOException, InterruptedException {
         HttpRequest.Builder req = HttpRequest.newBuilder(URI.create("http://localhost:" + port + pathAndQuery))
                 .header("Accept", "text/event-stream");
         if (lastEventId != null) {
@@ -33,7 +33,7 @@ final class SseReader implements AutoCloseable {
         thread.start();
     }
 
-    int status() {
+    public int status() {
         return response.statusCode();
     }
 
@@ -87,11 +87,11 @@ final class SseReader implements AutoCloseable {
     }
 
     /** The events so far (comments left out). */
-    List<Message> events() {
+    public List<Message> events() {
         return snapshot().stream().filter(m -> m.comment() == null).toList();
     }
 
-    List<String> ids() {
+    public List<String> ids() {
         return events().stream().map(Message::id).toList();
     }
 

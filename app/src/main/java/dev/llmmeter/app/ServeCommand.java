@@ -1,0 +1,106 @@
+package dev.llmmeter.app;
+
+import dev.llmmeter.serve.MeteringService;
+import dev.llmmeter.serve.feed.ServeTopics;
+import dev.llmmeter.topology.MeteringConfig;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.KafkaException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+
+@Command(name = "serve",
+        mixinStandardHelpOptions = true,
+        usageHelpAutoWidth = true,
+        header = "Serve the live stats over HTTP: SSE for chat UIs, a JSON API, Prometheus metrics and a dashboard.",
+        description = {
+            "Reads metering.stats, metering.insights and metering.streams (read_committed, no consumer group: every instance reads everything) and serves:",
+            "  GET /                 the live dashboard",
+            "  GET /events           Server-Sent Events: 'event: metering', data = the seed's payload, id = the tick; resumes after Last-Event-ID; ?stream=ID adds that stream's tps and ttft_ms",
+            "  GET /api/stats        the latest stats record",
+            "  GET /api/insights     the latest insight per group (?group=global|model|tenant|model:NAME|tenant:NAME)",
+            "  GET /api/streams/{id} a stream's latest record (404 when unknown)",
+            "  GET /metrics          Prometheus text format",
+            "  GET /healthz, /readyz liveness; readiness (assigned and caught up)",
+            "",
+            "Runs until SIGTERM or Ctrl-C. Settings (security included) come from --config and METERING_* environment variables, as for 'topology'."
+        },
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:stopped cleanly (SIGTERM or Ctrl-C)", "1:failed (port in use, cluster unreachable at start)", "2:bad usage or settings"})
+public final class ServeCommand implements Callable<Integer> {
+    static final int DEFAULT_HTTP_PORT = 8080;
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]", description = "Kafka cluster to read from.")
+    private String bootstrapServers;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Kafka-style properties file (client and security settings, metering.topic.*).")
+    private Path config;
+
+    @Option(names = "--http-port", defaultValue = "" + DEFAULT_HTTP_PORT, paramLabel = "PORT",
+            description = "HTTP port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+    private int httpPort;
+
+    @Option(names = "--http-host", paramLabel = "ADDRESS", description = "Interface to listen on (default: all).")
+    private String httpHost;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        if (httpPort < 0 || httpPort > 65535) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--http-port must be between 0 and 65535, got " + httpPort);
+        }
+        Properties flags = new Properties();
+        if (bootstrapServers != null) {
+            flags.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        }
+        Settings settings = ServiceMain.settings(spec.commandLine(), config, flags);
+        if (settings.bootstrapServers().isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "no bootstrap servers: pass --bootstrap-servers or set METERING_BOOTSTRAP_SERVERS");
+        }
+        ClusterCheck.missingCredentials(settings.all()).ifPresent(problem -> {
+            throw new CommandLine.ParameterException(spec.commandLine(), problem);
+        });
+        MeteringService service;
+        try {
+            service = start(settings, httpHost, httpPort);
+        } catch (KafkaException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "invalid Kafka consumer settings: " + MeteringApp.rootMessage(e));
+        } catch (RuntimeException e) {
+            System.err.println("metering serve: cannot listen on port " + httpPort + ": " + MeteringApp.rootMessage(e));
+            return 1;
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        AtomicReference<String> signal = StopSignals.install(stop::countDown);
+        Thread hook = new Thread(service::close, "metering-serve-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        System.err.println("metering serve: dashboard: http://localhost:" + service.port() + "/ (reading " + settings.bootstrapServers() + ")");
+        stop.await();
+        service.close();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // shutting down already
+        }
+        System.err.println("metering serve: stopped" + (signal.get() == null ? "" : " on " + signal.get()));
+        return 0;
+    }
+
+    /**
+     * The HTTP service over the topology's outputs, reading them with the consumer settings among {@code settings}
+     * and under their configured names; {@code run} starts it this way too.
+     */
+    public static MeteringService start(Settings settings, String host, int port) {
+        MeteringConfig m = settings.metering();
+        return MeteringService.start(settings.client(ConsumerConfig.configNames()),
+                new ServeTopics(m.statsTopic(), m.insightsTopic(), m.streamsTopic()), host, port);
+    }
+}
