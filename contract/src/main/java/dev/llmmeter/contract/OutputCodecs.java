@@ -27,11 +27,11 @@ public final class OutputCodecs {
             g.writeStringField("model", s.model());
             g.writeStringField("tenant", s.tenant());
             g.writeStringField("state", s.state().wireName());
-            writeNullable(g, "tps", s.tps());
+            JsonFields.writeNullable(g, "tps", s.tps());
             g.writeNumberField("output", s.output());
             g.writeNumberField("reasoning", s.reasoning());
-            writeNullable(g, "ttft_ms", s.ttftMs());
-            writeNullable(g, "decode_ms", s.decodeMs());
+            JsonFields.writeNullable(g, "ttft_ms", s.ttftMs());
+            JsonFields.writeNullable(g, "decode_ms", s.decodeMs());
             g.writeNumberField("begin_ts", s.beginTs());
             g.writeNumberField("ts", s.ts());
             g.writeEndObject();
@@ -49,7 +49,7 @@ public final class OutputCodecs {
             g.writeStringField("group", i.group().wireName());
             g.writeStringField("name", i.name());
             g.writeNumberField("active", i.active());
-            writeNullable(g, "tps", i.tps());
+            JsonFields.writeNullable(g, "tps", i.tps());
             g.writeNumberField("system_tps", i.systemTps());
             writePercentiles(g, "ttft_ms", i.ttftMs());
             writePercentiles(g, "itl_ms", i.itlMs());
@@ -75,21 +75,6 @@ public final class OutputCodecs {
         g.writeEndObject();
     }
 
-    private static void writeNullable(JsonGenerator g, String name, Double v) throws IOException {
-        if (v == null) {
-            g.writeNullField(name);
-        } else {
-            g.writeNumberField(name, v);
-        }
-    }
-
-    private static void writeNullable(JsonGenerator g, String name, Long v) throws IOException {
-        if (v == null) {
-            g.writeNullField(name);
-        } else {
-            g.writeNumberField(name, v);
-        }
-    }
 
     /** @return the record, or null for a tombstone; @throws IllegalArgumentException when not a stream record */
     public static StreamStatus decodeStreamStatus(byte[] bytes) {

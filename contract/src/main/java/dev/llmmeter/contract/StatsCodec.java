@@ -20,12 +20,7 @@ public final class StatsCodec {
         ByteArrayOutputStream out = new ByteArrayOutputStream(128);
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
-            writeNullable(g, "tps", s.tps());
-            g.writeBooleanField("tps_available", s.tpsAvailable());
-            g.writeBooleanField("estimated", s.estimated());
-            writeNullable(g, "high", s.high());
-            writeNullable(g, "low", s.low());
-            g.writeNumberField("active", s.active());
+            writeSeedPayload(g, s);
             g.writeNumberField("ts", s.ts());
             g.writeEndObject();
         } catch (IOException e) {
@@ -34,12 +29,17 @@ public final class StatsCodec {
         return out.toByteArray();
     }
 
-    private static void writeNullable(JsonGenerator g, String name, Double v) throws IOException {
-        if (v == null) {
-            g.writeNullField(name);
-        } else {
-            g.writeNumberField(name, v);
-        }
+    /**
+     * The seed's SSE payload, its six fields in the seed's order ({@code tps, tps_available, estimated, high, low,
+     * active}), into an object the caller opened: the stats record adds the tick, serve's event stream other fields.
+     */
+    public static void writeSeedPayload(JsonGenerator g, Stats s) throws IOException {
+        JsonFields.writeNullable(g, "tps", s.tps());
+        g.writeBooleanField("tps_available", s.tpsAvailable());
+        g.writeBooleanField("estimated", s.estimated());
+        JsonFields.writeNullable(g, "high", s.high());
+        JsonFields.writeNullable(g, "low", s.low());
+        g.writeNumberField("active", s.active());
     }
 
     /** @throws IllegalArgumentException when the bytes are not a stats object */

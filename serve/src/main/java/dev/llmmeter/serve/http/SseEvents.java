@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.llmmeter.contract.Stats;
+import dev.llmmeter.contract.StatsCodec;
 import dev.llmmeter.serve.StreamEntry;
 
 import java.io.ByteArrayOutputStream;
@@ -36,12 +37,7 @@ public final class SseEvents {
         out.writeBytes(head.toString().getBytes(StandardCharsets.US_ASCII));
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
-            writeNullable(g, "tps", s.tps());
-            g.writeBooleanField("tps_available", s.tpsAvailable());
-            g.writeBooleanField("estimated", s.estimated());
-            writeNullable(g, "high", s.high());
-            writeNullable(g, "low", s.low());
-            g.writeNumberField("active", s.active());
+            StatsCodec.writeSeedPayload(g, s);
             if (withStream) {
                 writeNode(g, "stream_tps", stream == null ? null : stream.tps());
                 writeNode(g, "ttft_ms", stream == null ? null : stream.ttftMs());
@@ -52,14 +48,6 @@ public final class SseEvents {
         }
         out.writeBytes("\n\n".getBytes(StandardCharsets.US_ASCII));
         return out.toByteArray();
-    }
-
-    private static void writeNullable(JsonGenerator g, String name, Double v) throws IOException {
-        if (v == null) {
-            g.writeNullField(name);
-        } else {
-            g.writeNumberField(name, v);
-        }
     }
 
     private static void writeNode(JsonGenerator g, String name, JsonNode v) throws IOException {
