@@ -4,8 +4,11 @@ import dev.llmmeter.app.ClusterCheck;
 import dev.llmmeter.app.RecentTicks;
 import dev.llmmeter.app.StartupException;
 import dev.llmmeter.app.StatsTail;
+import dev.llmmeter.contract.Insight;
+import dev.llmmeter.contract.OutputCodecs;
 import dev.llmmeter.contract.Stats;
 import dev.llmmeter.contract.StatsCodec;
+import dev.llmmeter.contract.Topics;
 import dev.llmmeter.topology.MeteringConfig;
 import org.apache.kafka.clients.CommonClientConfigs;
 import picocli.CommandLine;
@@ -25,7 +28,9 @@ import java.util.function.Predicate;
         usageHelpAutoWidth = true,
         header = "Show the live stats: a terminal view updated in place, or JSON lines.",
         description = {
-            "A downstream consumer of metering.stats (read_committed, no consumer group). Each tick is shown once: a record repeating one of the last 600 ticks (at-least-once can publish a tick twice) is skipped. The view shows the tick time, TPS, high, low, active streams and a sparkline of the last minute's TPS, redrawn in place each second. With --json, each stats record is printed as it arrives, one JSON line each, and nothing else goes to stdout.",
+            "A downstream consumer of metering.stats and metering.insights (read_committed, no consumer group). Each tick is shown once: a record repeating one of the last 600 ticks (at-least-once can publish a tick twice) is skipped. The view shows the tick time, TPS, high, low, active streams, then from the tick's global insights record the time to first token (TTFT) p50 and p99 in ms and the system's tokens per second ('-' until it comes, or when there is none: no first delta in the last minute), and a sparkline of the last minute's TPS, redrawn in place each second. With --json, each stats record is printed as it arrives, one JSON line each, and nothing else goes to stdout.",
+            "",
+            "With --group GROUP (global, model:NAME or tenant:NAME), only that group's insights records are read: the view shows its active streams, TPS, system tokens/s, TTFT and inter-delta latency (ITL) p50/p99 and the begins and ends of the last minute; with --json each of its records is printed as published, one JSON line each. A group publishes while it has live streams or activity in the last minute.",
             "",
             "Settings (security included) come from --config and METERING_* environment variables, as for 'topology'."
         })
@@ -38,7 +43,7 @@ public final class TailCommand implements Callable<Integer> {
     @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]", description = "Kafka cluster to connect to.")
     private String bootstrapServers;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "Kafka-style properties file (client and security settings, metering.topic.stats).")
+    @Option(names = "--config", paramLabel = "FILE", description = "Kafka-style properties file (client and security settings, metering.topic.stats, metering.topic.insights).")
     private Path config;
 
     @Option(names = "--json", description = "Print each stats record as a JSON line instead of the live view.")
@@ -50,10 +55,18 @@ public final class TailCommand implements Callable<Integer> {
     @Option(names = "--max-records", defaultValue = "0", paramLabel = "N", description = "Exit after N records (default: run until Ctrl-C).")
     private long maxRecords;
 
+    @Option(names = "--group", paramLabel = "GROUP",
+            description = "Show one group of the insights instead of the stats: global, model:NAME or tenant:NAME.")
+    private String group;
+
     @Override
     public Integer call() {
         if (history < 0 || maxRecords < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--history and --max-records must not be negative");
+        }
+        if (group != null && !isGroupKey(group)) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--group must be global, model:NAME or tenant:NAME (NAME 1-256 characters), got '" + group + "'");
         }
         Properties flags = new Properties();
         if (bootstrapServers != null) {
@@ -75,7 +88,10 @@ public final class TailCommand implements Callable<Integer> {
             return 1;
         }
         Thread hook = null;
-        try (StatsTail tail = new StatsTail(settings, meteringConfig.statsTopic())) {
+        // The view reads the insights beside the stats; --json prints the stats alone, as it always did.
+        String statsTopic = group == null ? meteringConfig.statsTopic() : null;
+        String insightsTopic = group != null || !json ? meteringConfig.insightsTopic() : null;
+        try (StatsTail tail = new StatsTail(settings, statsTopic, insightsTopic)) {
             Thread main = Thread.currentThread();
             hook = new Thread(() -> {
                 tail.wakeup();
@@ -88,7 +104,11 @@ public final class TailCommand implements Callable<Integer> {
             Runtime.getRuntime().addShutdownHook(hook);
             tail.seekToLast(json ? 0 : history, CONNECT_TIMEOUT);
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-            printTo(tail, out, json, maxRecords);
+            if (group == null) {
+                printTo(tail, out, json, maxRecords);
+            } else {
+                printGroup(tail, out, json, group, maxRecords);
+            }
             return 0;
         } catch (StartupException e) {
             System.err.println("metering tail: " + e.getMessage());
@@ -104,13 +124,105 @@ public final class TailCommand implements Callable<Integer> {
         }
     }
 
-    /** Used by 'run' as well: JSON lines, or the in-place view; each tick once. */
+    /**
+     * Used by 'run' as well: JSON lines of the stats, or the in-place view (with the global insights when the tail
+     * reads them); each tick once.
+     */
     public static long printTo(StatsTail tail, PrintStream out, boolean json, long maxRecords) {
-        long n = tail.run(printer(out, json), maxRecords);
+        long n = tail.run(json ? statsOnly(printer(out, true)) : view(out), maxRecords);
         if (!json) {
             out.println();
         }
         return n;
+    }
+
+    /**
+     * One group's insights records (the record key is the group): JSON lines as published, or the group's line
+     * redrawn in place; each tick once. Other groups' records, and the stats, are passed over.
+     */
+    public static long printGroup(StatsTail tail, PrintStream out, boolean json, String group, long maxRecords) {
+        long n = tail.run(groupPrinter(out, json, group), maxRecords);
+        if (!json) {
+            out.println();
+        }
+        return n;
+    }
+
+    /** Whether {@code key} names an insights group: global, model:NAME or tenant:NAME, NAME 1-256 characters. */
+    static boolean isGroupKey(String key) {
+        if (key.equals(Topics.STATS_KEY)) {
+            return true;
+        }
+        for (String prefix : new String[] {Topics.MODEL_KEY_PREFIX, Topics.TENANT_KEY_PREFIX}) {
+            if (key.startsWith(prefix)) {
+                int length = key.length() - prefix.length();
+                return length >= 1 && length <= 256;
+            }
+        }
+        return false;
+    }
+
+    private static StatsTail.Sink statsOnly(Predicate<byte[]> printer) {
+        return (source, key, value) -> source == StatsTail.Source.STATS && printer.test(value);
+    }
+
+    /** The live view: a stats record draws its line; the same tick's global insights record draws it again. */
+    static StatsTail.Sink view(PrintStream out) {
+        RecentTicks shown = new RecentTicks();
+        StatsView view = new StatsView();
+        return (source, key, value) -> {
+            String line;
+            if (source == StatsTail.Source.STATS) {
+                Stats s = StatsCodec.decode(value);
+                if (!shown.firstTime(s.ts())) {
+                    return false;
+                }
+                line = view.render(s);
+            } else {
+                if (key == null || !Topics.STATS_KEY.equals(new String(key, StandardCharsets.UTF_8))) {
+                    return false;
+                }
+                Insight i = decodeOrNull(value);
+                line = i == null ? null : view.render(i);
+                if (line == null) {
+                    return false;
+                }
+            }
+            out.print("\r\u001b[2K" + line);
+            out.flush();
+            return source == StatsTail.Source.STATS; // --max-records counts ticks, not redraws
+        };
+    }
+
+    static StatsTail.Sink groupPrinter(PrintStream out, boolean json, String group) {
+        byte[] wanted = group.getBytes(StandardCharsets.UTF_8);
+        RecentTicks shown = new RecentTicks();
+        return (source, key, value) -> {
+            if (source != StatsTail.Source.INSIGHTS || key == null || !java.util.Arrays.equals(key, wanted)) {
+                return false;
+            }
+            Insight i = decodeOrNull(value);
+            if (i != null && !shown.firstTime(i.ts())) {
+                return false;
+            }
+            if (json) {
+                out.println(new String(value, StandardCharsets.UTF_8)); // as published; --json hides nothing it cannot read
+            } else if (i != null) {
+                out.print("\r\u001b[2K" + StatsView.renderGroup(i));
+                out.flush();
+            } else {
+                return false;
+            }
+            return true;
+        };
+    }
+
+    private static Insight decodeOrNull(byte[] value) {
+        try {
+            return OutputCodecs.decodeInsight(value);
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     /**
@@ -131,16 +243,8 @@ public final class TailCommand implements Callable<Integer> {
                 return true;
             };
         }
-        StatsView view = new StatsView();
-        return v -> {
-            Stats s = StatsCodec.decode(v);
-            if (!shown.firstTime(s.ts())) {
-                return false;
-            }
-            out.print("\r\u001b[2K" + view.render(s));
-            out.flush();
-            return true;
-        };
+        StatsTail.Sink view = view(out);
+        return v -> view.accept(StatsTail.Source.STATS, null, v);
     }
 
     /** The tick of a record, or null when it is not a stats record (printed as it is: --json hides nothing). */

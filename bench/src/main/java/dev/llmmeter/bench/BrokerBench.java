@@ -212,7 +212,9 @@ public final class BrokerBench {
     private Load load(String bootstrap) throws IOException {
         long start = System.currentTimeMillis() - TimeUnit.MINUTES.toMillis(10);
         // An hour of simulated time: far more than N events need, so no stream is cut by the end of the simulation.
-        SimulationConfig c = SimulationConfig.of(options.streams(), RATE, 3600, options.seed(), start);
+        // The realistic fleet (several models and tenants, multi-token deltas): every output the metering app has
+        // (stats, per-stream records, insights by model and tenant with their sketches) does its real work.
+        SimulationConfig c = SimulationConfig.of(options.streams(), RATE, 3600, options.seed(), start).withRealisticFleet();
         TrafficGenerator generator = new TrafficGenerator(c);
         Progress progress = new Progress(log, System::nanoTime, "bench: loading");
         long t0 = System.nanoTime();

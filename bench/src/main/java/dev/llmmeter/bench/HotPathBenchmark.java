@@ -11,6 +11,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.processor.api.Record;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -79,6 +80,7 @@ public class HotPathBenchmark {
         Path stateDir;
         MockProcessorContext<String, Partial> context;
         SessionsStore store;
+        KeyValueStore<String, Long> endings;
         SessionMeter meter;
 
         @Setup(Level.Trial)
@@ -97,6 +99,7 @@ public class HotPathBenchmark {
             store = SessionsStore.builder(StoreNames.SESSIONS, true).withLoggingDisabled().build();
             store.init(context.getStateStoreContext(), store);
             context.addStateStore(store);
+            endings = TickBench.endingsStore(context); // the topology's stream-endings store: the real path
             meter = new SessionMeter(MeteringConfig.defaults());
             meter.init(context);
         }
@@ -105,6 +108,7 @@ public class HotPathBenchmark {
         public void close() {
             meter.close();
             store.close();
+            endings.close();
         }
     }
 

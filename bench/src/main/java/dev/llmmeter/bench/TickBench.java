@@ -109,6 +109,7 @@ public final class TickBench {
                 .withLoggingDisabled().withCachingDisabled().build();
         store.init(context.getStateStoreContext(), store);
         context.addStateStore(store);
+        KeyValueStore<String, Long> endings = endingsStore(context);
         Properties settings = new Properties();
         long cap = allowSessions(settings, options.sessions());
         MeteringConfig config = dev.llmmeter.app.Settings.of(settings).metering();
@@ -175,7 +176,22 @@ public final class TickBench {
         }
         meter.close();
         store.close();
+        endings.close();
         return new Result(options, timed, timedCpu, valueBytes, heapPerSession, cap, (System.nanoTime() - started) / 1e9);
+    }
+
+    /**
+     * The topology's {@code stream-endings} store (stream id -> when its final record went out), as the replay
+     * builds it: in memory, no changelog. Without it the meter keeps the endings in memory only and skips the store
+     * writes that the live app pays on every end, stale prune and tombstone; with it the bench runs the real path.
+     */
+    static KeyValueStore<String, Long> endingsStore(MockProcessorContext<?, ?> context) {
+        KeyValueStore<String, Long> endings = Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(StoreNames.STREAM_ENDINGS), Serdes.String(), Serdes.Long())
+                .withLoggingDisabled().withCachingDisabled().build();
+        endings.init(context.getStateStoreContext(), endings);
+        context.addStateStore(endings);
+        return endings;
     }
 
     private static Partial lastPartialCheck(SessionMeter meter, MockProcessorContext<String, Partial> context, long time) {

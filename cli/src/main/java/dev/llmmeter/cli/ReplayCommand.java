@@ -25,15 +25,18 @@ import java.util.concurrent.Callable;
         usageHelpAutoWidth = true,
         header = "Replay a trace of delta events offline and print the stats it produces.",
         description = {
-            "Runs the real metering topology in Kafka's TopologyTestDriver (no broker) over a trace of delta events and prints each stats record as one JSON line on stdout. A summary (events, dead letters, out-of-order deltas) goes to stderr.",
+            "Runs the real metering topology in Kafka's TopologyTestDriver (no broker) over a trace of delta events and prints each stats record (or, with --output-topic, each record of another output) as one JSON line on stdout. A summary (events, dead letters, out-of-order deltas) goes to stderr.",
             "",
             "Lines are read as bytes and decoded by the topology's own decoder. A valid line (an accepted event) is keyed by its stream_id and arrives at its ts; a line without ts takes the ts of the last accepted event. A line that breaks the contract (not UTF-8, not JSON, a missing field, ...) is dead-lettered, exactly as on Kafka, and moves no clock. Blank lines are skipped.",
             "",
             "The clock starts at floor(first accepted ts / 1000) x 1000 and ticks every whole second; every event with ts <= T is applied before the tick at T; the last tick is the first one at or after the last accepted ts + the tail. An idle stretch (no stats to emit until the next event) is crossed in one step.",
             "",
+            "--output-topic prints another of the topology's outputs instead of the stats, each record as one JSON line in the order produced: metering.insights (one record per group, global, model:NAME and tenant:NAME, on each stats tick) or metering.streams (per-stream records; a tombstone, which deletes a stream's record retention after its final one, prints as {\"stream_id\":\"KEY\",\"tombstone\":true,\"ts\":TICK}). Topics go by their configured names (metering.topic.* in --config).",
+            "",
             "Exit status: 0 when the trace was replayed (dead letters included); 1, with one line on stderr, when it cannot be read, when no line of it is a valid event with a ts, or when a valid event is dated after the year 9999 (the end of the replay clock); 2 on bad options."
         },
-        footer = {"", "Example:", "  metering replay --input trace.jsonl --dlq dead.jsonl > stats.jsonl"})
+        footer = {"", "Examples:", "  metering replay --input trace.jsonl --dlq dead.jsonl > stats.jsonl",
+            "  metering replay --input trace.jsonl --output-topic metering.insights | grep '\"group\":\"model\"'"})
 final class ReplayCommand implements Callable<Integer> {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -54,12 +57,21 @@ final class ReplayCommand implements Callable<Integer> {
             description = "Properties file with metering.* settings (windows, topic names); other keys are ignored.")
     private Path config;
 
+    @Option(names = "--output-topic", paramLabel = "TOPIC",
+            description = "The output to print: the stats topic (the default, metering.stats), the insights topic (metering.insights) or the per-stream topic (metering.streams), under their configured names.")
+    private String outputTopic;
+
     @Override
     public Integer call() {
         if (tailSeconds < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--tail-seconds must not be negative, got " + tailSeconds);
         }
         MeteringConfig meteringConfig = ServiceMain.settings(spec.commandLine(), config, new java.util.Properties()).metering();
+        String topic = outputTopic == null ? meteringConfig.statsTopic() : outputTopic;
+        if (!Replayer.outputTopics(meteringConfig).contains(topic)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--output-topic must be one of "
+                    + String.join(", ", Replayer.outputTopics(meteringConfig)) + ", got " + topic);
+        }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         long started = System.nanoTime();
@@ -71,7 +83,7 @@ final class ReplayCommand implements Callable<Integer> {
             return 1;
         }
         try (InputStream in = trace; PrintWriter dead = dlq == null ? null : openDlq()) {
-            Replayer.Summary s = new Replayer(meteringConfig, Duration.ofSeconds(tailSeconds))
+            Replayer.Summary s = new Replayer(meteringConfig, Duration.ofSeconds(tailSeconds), topic)
                     .replay(in, input.equals("-") ? "stdin" : input, out::println,
                             dead == null ? line -> { } : dead::println);
             out.flush();
@@ -80,11 +92,13 @@ final class ReplayCommand implements Callable<Integer> {
                 return 1;
             }
             double seconds = (System.nanoTime() - started) / 1e9;
+            String printed = topic.equals(meteringConfig.statsTopic()) ? ""
+                    : String.format(Locale.ROOT, ", %d records of %s", s.outputRecords(), topic);
             err.printf(Locale.ROOT,
                     "replay: %d events, %d dead letters, %d out-of-order deltas, %d deltas for unknown streams; "
-                            + "%d ticks, %d stats records; %.2f s (%.0f events/s)%n",
+                            + "%d ticks, %d stats records%s; %.2f s (%.0f events/s)%n",
                     s.events(), s.deadLetters(), s.outOfOrder(), s.unknownStream(), s.ticks(), s.statsRecords(),
-                    seconds, s.events() / Math.max(seconds, 1e-9));
+                    printed, seconds, s.events() / Math.max(seconds, 1e-9));
             return 0;
         } catch (DlqException e) {
             err.println("replay: cannot write --dlq " + dlq + ": " + reason(e.getCause()));

@@ -10,6 +10,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import dev.llmmeter.contract.Topics;
 import dev.llmmeter.sim.JsonlSink;
 import dev.llmmeter.sim.KafkaSink;
+import dev.llmmeter.sim.ModelProfile;
 import dev.llmmeter.sim.Pacer;
 import dev.llmmeter.sim.Progress;
 import dev.llmmeter.sim.SimulationConfig;
@@ -37,11 +38,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
         description = {
             "Simulates N concurrent LLM streams for S seconds. Each stream sends begin, then after 0.2-2 s its deltas (about 30%% of streams first send reasoning deltas, then all send 50-800 output deltas) at a rate drawn within R +-50%%, with random gaps, then end with its token counts. As a stream finishes another begins, so N are live until the duration ends; then the live ones end at once. About 3%% of streams are abandoned without an end and 2%% never get a delta, as real clients do. Stream ids are sim-<seed>-<n>; the same options, seed and start time give the same events.",
             "",
+            "With --fleet, streams are served by a realistic fleet instead: each begin names a model and a tenant, and each model has its own pace, time to first delta and tokens per delta (a delta carries several tokens, as servers batch them): llama-3.1-8b 90 deltas/s, first delta after 80-300 ms, 1-2 tokens a delta; mixtral-8x7b 60/s, 150-600 ms, 1-4; llama-3.1-70b 35/s, 300-1,200 ms, 1-3; gpt-oss-120b 25/s, 500-2,500 ms, 1-6. Tenants: acme, globex, initech, umbrella, hooli. --models and --tenants take the first M models and T tenants of those lists. Each stream draws its model and tenant uniformly.",
+            "",
             "With --bootstrap-servers, each event goes to the topic keyed by its stream id (idempotent producer, acks=all) when the wall clock reaches its ts, or as fast as possible with --no-pacing. With --output, the trace is written as fast as possible, one wire-JSON event per line: valid input for 'metering replay'. Exactly one of the two is required (METERING_BOOTSTRAP_SERVERS, or bootstrap.servers in the --config file, stands in for --bootstrap-servers; METERING_* variables and --config carry producer settings, security included). Progress goes to stderr; Ctrl-C stops, flushes and exits."
         },
         footer = {"", "Examples:",
             "  metering simulate --bootstrap-servers localhost:9092 --streams 50",
             "  metering simulate --output trace.jsonl --seed 7 --start 1790000000000",
+            "  metering simulate --bootstrap-servers localhost:9092 --streams 200 --fleet",
             "  metering simulate --output - --duration 30 | metering replay --input -"})
 final class SimulateCommand implements Callable<Integer> {
     /** How long a signal waits for the flush and close (delivery.timeout.ms is 30 s). */
@@ -85,6 +89,18 @@ final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--topic", defaultValue = Topics.DELTAS, paramLabel = "TOPIC",
             description = "Topic to send to (default: ${DEFAULT-VALUE}).")
     private String topic;
+
+    @Option(names = "--fleet",
+            description = "Simulate a realistic fleet: several models with distinct speeds, times to first delta and tokens per delta, and tenants (see above); --rate does not apply.")
+    private boolean fleet;
+
+    @Option(names = "--models", paramLabel = "M",
+            description = "With --fleet: serve the streams with the first M of the fleet's models (1-4; default: all 4).")
+    private Integer models;
+
+    @Option(names = "--tenants", paramLabel = "T",
+            description = "With --fleet: spread the streams over the first T of the fleet's tenants (1-5; default: all 5).")
+    private Integer tenants;
 
     @Option(names = "--config", paramLabel = "FILE",
             description = "Kafka client properties file (security, tuning), applied to the producer; acks, enable.idempotence, serializers and bootstrap.servers are the simulator's.")
@@ -167,11 +183,33 @@ final class SimulateCommand implements Callable<Integer> {
         if (start != null && start < 0) {
             throw new CommandLine.ParameterException(cmd, "--start must not be negative, got " + start);
         }
+        for (String fleetOnly : new String[] {"--models", "--tenants"}) {
+            if (!fleet && cmd.getParseResult().hasMatchedOption(fleetOnly)) {
+                throw new CommandLine.ParameterException(cmd, fleetOnly + " applies only with --fleet");
+            }
+        }
+        if (fleet && cmd.getParseResult().hasMatchedOption("--rate")) {
+            throw new CommandLine.ParameterException(cmd, "--rate does not apply with --fleet: each model has its own pace");
+        }
+        int modelCount = count(cmd, "--models", models, ModelProfile.FLEET.size());
+        int tenantCount = count(cmd, "--tenants", tenants, ModelProfile.TENANTS.size());
         try {
-            return SimulationConfig.of(streams, rate, duration, seed, start == null ? 0 : start);
+            SimulationConfig c = SimulationConfig.of(streams, rate, duration, seed, start == null ? 0 : start);
+            return fleet ? c.withFleet(ModelProfile.FLEET.subList(0, modelCount), ModelProfile.TENANTS.subList(0, tenantCount)) : c;
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cmd, e.getMessage());
         }
+    }
+
+    /** A --models or --tenants count: all of the fleet's when not given, else 1 to all. */
+    private static int count(CommandLine cmd, String option, Integer value, int all) {
+        if (value == null) {
+            return all;
+        }
+        if (value < 1 || value > all) {
+            throw new CommandLine.ParameterException(cmd, option + " must be between 1 and " + all + ", got " + value);
+        }
+        return value;
     }
 
     private int toFile(SimulationConfig base, PrintWriter err, AtomicBoolean stop) {

@@ -104,6 +104,78 @@ class SimulateCommandTest {
     }
 
     @Test
+    void fleetWritesTheRealisticFleetsTraceWhoseBeginsNameEveryModelAndTenant() throws IOException {
+        Path trace = dir.resolve("fleet.jsonl");
+        Run run = metering("simulate", "--output", trace.toString(), "--fleet", "--streams", "40", "--duration", "20",
+                "--seed", "4", "--start", String.valueOf(START));
+        assertEquals(0, run.exit(), run.err());
+
+        List<DeltaEvent> expected = new ArrayList<>();
+        new TrafficGenerator(SimulationConfig.of(40, 30, 20, 4, START).withRealisticFleet()).forEachRemaining(expected::add);
+        List<DeltaEvent> events = decodeAll(trace);
+        assertEquals(expected, events);
+        assertEquals(java.util.Set.of("llama-3.1-8b", "mixtral-8x7b", "llama-3.1-70b", "gpt-oss-120b"),
+                valuesOnBegins(events, DeltaEvent::model));
+        assertEquals(java.util.Set.of("acme", "globex", "initech", "umbrella", "hooli"), valuesOnBegins(events, DeltaEvent::tenant));
+        assertTrue(events.stream().noneMatch(e -> e.type() == dev.llmmeter.contract.EventType.BEGIN
+                && (e.model() == null || e.tenant() == null)), "every begin names its model and tenant");
+        assertTrue(maxTokensInOneDelta(events) > 1, "deltas carry several tokens");
+    }
+
+    @Test
+    void modelsAndTenantsTakeTheFirstOfTheFleetsLists() throws IOException {
+        Path trace = dir.resolve("fleet2.jsonl");
+        Run run = metering("simulate", "--output", trace.toString(), "--fleet", "--models", "2", "--tenants", "1",
+                "--streams", "30", "--duration", "10", "--seed", "4", "--start", String.valueOf(START));
+        assertEquals(0, run.exit(), run.err());
+        List<DeltaEvent> events = decodeAll(trace);
+        assertEquals(java.util.Set.of("llama-3.1-8b", "mixtral-8x7b"), valuesOnBegins(events, DeltaEvent::model));
+        assertEquals(java.util.Set.of("acme"), valuesOnBegins(events, DeltaEvent::tenant));
+    }
+
+    @Test
+    void fleetOptionsAreChecked() {
+        String out = dir.resolve("t.jsonl").toString();
+        assertUsageError("--models applies only with --fleet", "simulate", "--output", out, "--models", "2");
+        assertUsageError("--tenants applies only with --fleet", "simulate", "--output", out, "--tenants", "2");
+        assertUsageError("--models must be between 1 and 4, got 5", "simulate", "--output", out, "--fleet", "--models", "5");
+        assertUsageError("--tenants must be between 1 and 5, got 0", "simulate", "--output", out, "--fleet", "--tenants", "0");
+        assertUsageError("--rate does not apply with --fleet: each model has its own pace", "simulate", "--output", out,
+                "--fleet", "--rate", "10");
+    }
+
+    private static List<DeltaEvent> decodeAll(Path trace) throws IOException {
+        List<DeltaEvent> events = new ArrayList<>();
+        for (String line : Files.readAllLines(trace, StandardCharsets.UTF_8)) {
+            events.add(DeltaEventCodec.decode(line.getBytes(StandardCharsets.UTF_8)));
+        }
+        return events;
+    }
+
+    private static java.util.Set<String> valuesOnBegins(List<DeltaEvent> events, java.util.function.Function<DeltaEvent, String> field) {
+        java.util.Set<String> values = new java.util.HashSet<>();
+        for (DeltaEvent e : events) {
+            if (e.type() == dev.llmmeter.contract.EventType.BEGIN) {
+                values.add(field.apply(e));
+            }
+        }
+        return values;
+    }
+
+    /** The largest rise of a stream's output running count from one delta to the next. */
+    private static long maxTokensInOneDelta(List<DeltaEvent> events) {
+        java.util.Map<String, Long> last = new java.util.HashMap<>();
+        long max = 0;
+        for (DeltaEvent e : events) {
+            if (e.type() == dev.llmmeter.contract.EventType.OUTPUT) {
+                Long before = last.put(e.streamId(), e.running());
+                max = Math.max(max, e.running() - (before == null ? 0 : before));
+            }
+        }
+        return max;
+    }
+
+    @Test
     void aDestinationIsRequired() {
         Run run = metering("simulate", "--streams", "5");
         assertEquals(2, run.exit());

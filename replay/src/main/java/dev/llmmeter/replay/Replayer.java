@@ -6,6 +6,8 @@ import dev.llmmeter.contract.DeadLetterHeaders;
 import dev.llmmeter.contract.DeltaEvent;
 import dev.llmmeter.contract.DeltaEventCodec;
 import dev.llmmeter.contract.InvalidDeltaException;
+import dev.llmmeter.contract.OutputCodecs;
+import dev.llmmeter.contract.StreamStatus;
 import dev.llmmeter.topology.MeteringConfig;
 import dev.llmmeter.topology.MeteringTopology;
 import dev.llmmeter.topology.Ticks;
@@ -54,6 +56,13 @@ import java.util.function.Consumer;
  * has been sent), so the clock jumps straight to the fire time of the last tick before that event. That one
  * punctuation prunes what the skipped ones would have (pruning only grows with the tick), and Kafka keeps the
  * punctuation schedule aligned to whole seconds after a jump. The tail is crossed the same way.
+ *
+ * <p>What is printed is one output topic's records, one JSON line each, in the order the topology produced them
+ * ({@link #outputTopics}): the stats (the default, as they always were), the insights (each record's value as
+ * published), or the per-stream records, where a tombstone (a stream's record deleted from the compacted topic,
+ * {@code metering.streams.retention.ms} after its final record) prints as
+ * {@code {"stream_id":"KEY","tombstone":true,"ts":TICK}}. While the streams are printed, an idle stretch is crossed
+ * in one step only up to the next tombstone due, so that each one is dated with the tick that deletes it live.
  */
 public final class Replayer {
     private static final JsonFactory JSON = JsonFactory.builder().build();
@@ -69,10 +78,26 @@ public final class Replayer {
     private final MeteringConfig config;
     private final Duration tail;
     private final MeteringTopology.Durability durability;
+    private final Output output;
+
+    /** What a replay prints: one of the topology's three outputs. */
+    private enum Output {
+        STATS, INSIGHTS, STREAMS
+    }
 
     /** The replay's own graph: in-memory stores, partials handed straight to the combiner (see README, Replay). */
     public Replayer(MeteringConfig config, Duration tail) {
         this(config, tail, MeteringTopology.Durability.EPHEMERAL);
+    }
+
+    /**
+     * As {@link #Replayer(MeteringConfig, Duration)}, printing the records of {@code outputTopic} instead of the stats.
+     *
+     * @param outputTopic one of {@link #outputTopics}: the configured stats, insights or streams topic
+     * @throws IllegalArgumentException for any other topic, naming the ones there are
+     */
+    public Replayer(MeteringConfig config, Duration tail, String outputTopic) {
+        this(config, tail, MeteringTopology.Durability.EPHEMERAL, outputTopic);
     }
 
     /**
@@ -81,17 +106,40 @@ public final class Replayer {
      *                   so the seed's output is proven on what runs in production
      */
     Replayer(MeteringConfig config, Duration tail, MeteringTopology.Durability durability) {
+        this(config, tail, durability, config.statsTopic());
+    }
+
+    Replayer(MeteringConfig config, Duration tail, MeteringTopology.Durability durability, String outputTopic) {
         this.config = config;
         this.tail = tail;
         this.durability = durability;
+        if (outputTopic.equals(config.statsTopic())) {
+            this.output = Output.STATS;
+        } else if (outputTopic.equals(config.insightsTopic())) {
+            this.output = Output.INSIGHTS;
+        } else if (outputTopic.equals(config.streamsTopic())) {
+            this.output = Output.STREAMS;
+        } else {
+            throw new IllegalArgumentException("unknown output topic " + outputTopic + "; the topology writes "
+                    + String.join(", ", outputTopics(config)));
+        }
+    }
+
+    /** The topics a replay can print, under their configured names: stats (the default), insights, streams. */
+    public static java.util.List<String> outputTopics(MeteringConfig config) {
+        return java.util.List.of(config.statsTopic(), config.insightsTopic(), config.streamsTopic());
     }
 
     /**
      * What a replay did, for the summary. {@code events} counts every line piped (accepted and dead-lettered);
      * {@code ticks} counts the punctuations run, an idle stretch crossed in one step counting one.
+     * {@code outputRecords} counts the lines printed: the stats records, unless another output topic was chosen.
      */
     public record Summary(long events, long deadLetters, long outOfOrder, long unknownStream, long ticks,
-                          long statsRecords) {
+                          long statsRecords, long outputRecords) {
+        public Summary(long events, long deadLetters, long outOfOrder, long unknownStream, long ticks, long statsRecords) {
+            this(events, deadLetters, outOfOrder, unknownStream, ticks, statsRecords, statsRecords);
+        }
     }
 
     /** A trace that cannot be replayed at all (as opposed to bad lines in it, which are dead letters). */
@@ -110,7 +158,8 @@ public final class Replayer {
     /**
      * @param trace      the trace, one event per line, read as bytes (closed when done)
      * @param source     names the trace in read errors
-     * @param stats      receives each stats record's JSON, in tick order
+     * @param stats      receives each record of the output topic as one JSON line, in the order produced (the stats
+     *                   records, in tick order, unless another output topic was chosen)
      * @param deadLetter receives each dead letter as {@code {"reason":..,"detail":..,"value":..}}, or with
      *                   {@code "value_base64"} instead of {@code "value"} when the line is not valid UTF-8
      * @throws IOException                 when the trace cannot be read (the message names {@code source})
@@ -176,7 +225,12 @@ public final class Replayer {
         private final TopologyTestDriver driver;
         private final TestInputTopic<byte[], byte[]> input;
         private final TestOutputTopic<byte[], byte[]> statsTopic;
+        private final TestOutputTopic<byte[], byte[]> insightsTopic;
+        private final TestOutputTopic<byte[], byte[]> streamsTopic;
         private final TestOutputTopic<byte[], byte[]> dlqTopic;
+        /** Printing the streams: the tick of the tombstone due for each stream whose final record was printed. */
+        private final java.util.Map<String, Long> tombstonesDue = new java.util.HashMap<>();
+        private final java.util.TreeMap<Long, Integer> dueTicks = new java.util.TreeMap<>();
         private final Consumer<String> stats;
         private final Consumer<String> deadLetter;
         private long clock;      // the last tick done
@@ -188,6 +242,7 @@ public final class Replayer {
         private long deadLetters;
         private long ticks;
         private long statsRecords;
+        private long outputRecords;
 
         Run(long startClock, Path stateDir, Consumer<String> stats, Consumer<String> deadLetter) {
             Properties props = MeteringTopology.streamsProperties(config);
@@ -200,6 +255,8 @@ public final class Replayer {
             this.driver = new TopologyTestDriver(MeteringTopology.build(config, 1, durability), props, Instant.ofEpochMilli(startClock));
             this.input = driver.createInputTopic(config.deltasTopic(), new ByteArraySerializer(), new ByteArraySerializer());
             this.statsTopic = driver.createOutputTopic(config.statsTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            this.insightsTopic = driver.createOutputTopic(config.insightsTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            this.streamsTopic = driver.createOutputTopic(config.streamsTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
             this.dlqTopic = driver.createOutputTopic(config.deadLetterTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
             this.stats = stats;
             this.deadLetter = deadLetter;
@@ -223,6 +280,7 @@ public final class Replayer {
                 input.pipeInput(new TestRecord<>(null, line.value(), null, eventTime));
             }
             events++;
+            drainStreams(); // an end or an eviction publishes its stream's final record at once
             drainDeadLetters();
         }
 
@@ -232,8 +290,12 @@ public final class Replayer {
          */
         private void tickBefore(long time) {
             while (time - clock > INTERVAL_MS) { // the next tick, clock + 1 s, is before time
-                if (idle) { // tick() below runs the last tick before time
-                    clock = Ticks.tickOf(time - 1) - INTERVAL_MS;
+                if (idle) { // tick() below runs the last tick before time, or the next tombstone's if sooner
+                    long last = Ticks.tickOf(time - 1);
+                    if (!dueTicks.isEmpty()) {
+                        last = Math.min(last, Math.max(dueTicks.firstKey(), clock + INTERVAL_MS));
+                    }
+                    clock = last - INTERVAL_MS;
                 }
                 tick();
             }
@@ -257,12 +319,62 @@ public final class Replayer {
             ticks++;
             boolean emitted = false;
             while (!statsTopic.isEmpty()) {
-                stats.accept(new String(statsTopic.readValue(), StandardCharsets.UTF_8));
+                byte[] value = statsTopic.readValue();
+                if (output == Output.STATS) {
+                    print(value);
+                }
                 statsRecords++;
                 emitted = true;
             }
+            while (!insightsTopic.isEmpty()) {
+                byte[] value = insightsTopic.readValue(); // read either way: the driver keeps what is not read
+                if (output == Output.INSIGHTS) {
+                    print(value);
+                }
+            }
+            drainStreams();
+            dueTicks.headMap(clock, true).clear(); // due by now: a tombstone that did not come is not waited for
             idle = !emitted;
             drainDeadLetters();
+        }
+
+        private void print(byte[] value) {
+            stats.accept(new String(value, StandardCharsets.UTF_8));
+            outputRecords++;
+        }
+
+        /** The per-stream records produced so far; printed, and their tombstones awaited, when they are the output. */
+        private void drainStreams() {
+            while (!streamsTopic.isEmpty()) {
+                TestRecord<byte[], byte[]> r = streamsTopic.readRecord();
+                if (output != Output.STREAMS) {
+                    continue;
+                }
+                String id = new String(r.key(), StandardCharsets.UTF_8);
+                unschedule(id);
+                if (r.value() == null) {
+                    stats.accept(tombstone(id, r.timestamp()));
+                    outputRecords++;
+                    continue;
+                }
+                print(r.value());
+                StreamStatus status = OutputCodecs.decodeStreamStatus(r.value());
+                if (status.state() != StreamStatus.State.ACTIVE) {
+                    schedule(id, firstTickAtOrAfter(saturatingAdd(status.ts(), config.streamsRetentionMs())));
+                }
+            }
+        }
+
+        private void schedule(String id, long dueTick) {
+            tombstonesDue.put(id, dueTick);
+            dueTicks.merge(dueTick, 1, Integer::sum);
+        }
+
+        private void unschedule(String id) {
+            Long due = tombstonesDue.remove(id);
+            if (due != null) {
+                dueTicks.computeIfPresent(due, (t, n) -> n == 1 ? null : n - 1);
+            }
         }
 
         private void drainDeadLetters() {
@@ -282,7 +394,7 @@ public final class Replayer {
             return new Summary(events, deadLetters,
                     MeteringMetrics.total(driver.metrics(), MeteringMetrics.OUT_OF_ORDER_DELTAS),
                     MeteringMetrics.total(driver.metrics(), MeteringMetrics.UNKNOWN_STREAM_DELTAS),
-                    ticks, statsRecords);
+                    ticks, statsRecords, outputRecords);
         }
 
         private long tailMs() {
@@ -297,6 +409,30 @@ public final class Replayer {
         public void close() {
             driver.close();
         }
+    }
+
+    /** The first whole-second tick at or after {@code t}. */
+    private static long firstTickAtOrAfter(long t) {
+        long tick = Ticks.tickOf(t);
+        return tick == t ? t : saturatingAdd(tick, INTERVAL_MS);
+    }
+
+    /**
+     * A tombstone on the streams topic as one JSON line: {@code {"stream_id":KEY,"tombstone":true,"ts":TICK}}, the
+     * key and the record's timestamp (the tick that deleted the stream's record).
+     */
+    static String tombstone(String streamId, long ts) {
+        StringWriter out = new StringWriter();
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("stream_id", streamId);
+            g.writeBooleanField("tombstone", true);
+            g.writeNumberField("ts", ts);
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString();
     }
 
     private static long saturatingAdd(long a, long b) {
