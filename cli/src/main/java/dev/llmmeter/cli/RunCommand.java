@@ -183,7 +183,7 @@ final class RunCommand implements Callable<Integer> {
                     + (fleet ? " of a fleet of models" : " at ~" + rate + " deltas/s")
                     + (duration > 0 ? " for " + duration + " s" : " until Ctrl-C"));
 
-            tail = new StatsTail(settings, app.config().statsTopic());
+            tail = new StatsTail(settings, app.config().statsTopic(), json ? null : app.config().insightsTopic());
             tail.seekToLast(0, MeteringApp.STARTUP_TIMEOUT);
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             tailThread = new Thread(() -> TailCommand.printTo(tail, out, json, 0), "metering-run-tail");
