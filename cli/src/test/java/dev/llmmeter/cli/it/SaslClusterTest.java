@@ -82,6 +82,9 @@ class SaslClusterTest {
 
             // Tail reads from the end: keep streams live while it does.
             try (ConstantRateStreams load = new ConstantRateStreams(kafka.bootstrapServers(), client, "sasl", 10, 20)) {
+                // Once the simulated streams have ended and only these two are live (the idle record between them
+                // would otherwise be the first a tail started too early reads).
+                collector.await(s -> s.ts() > load.start() && s.active() == 2, Duration.ofSeconds(60), "with the two live streams only");
                 Run tail = metering("tail", "--bootstrap-servers", kafka.bootstrapServers(), "--config", scram.toString(),
                         "--json", "--max-records", "3");
                 assertEquals(0, tail.exit(), tail.err());
