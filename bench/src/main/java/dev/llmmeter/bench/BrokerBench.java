@@ -404,12 +404,44 @@ public final class BrokerBench {
         double[] tick = app == App.METERING ? tickLatency(streams) : new double[] {Double.NaN, Double.NaN, 0};
         Run r = new Run(app, g, rep, events, (end - clockStart) / 1e9, (clockStart - startedNanos) / 1e9,
                 peakHeap, peakRss, tick[0], tick[1], (long) tick[2]);
-        log.printf(Locale.ROOT, "bench: %-7s %-15s %-12s %,d events in %.2f s = %,.0f events/s (startup %.1f s)%s%n",
+        double[] commits = commits(streams);
+        log.printf(Locale.ROOT, "bench: %-7s %-15s %-12s %,d events in %.2f s = %,.0f events/s (startup %.1f s)%s; %.0f commits, "
+                        + "avg %.1f ms, max %.1f ms (%.2f s in commits)%n",
                 rep == 0 ? "warm-up" : rep + "/" + options.repetitions(), g.config, app.label, events, r.seconds(), r.eventsPerSecond(), r.startupSeconds(),
                 app == App.METERING ? String.format(Locale.ROOT, "; tick p50 %.2f ms, p99 %.2f ms over %d ticks",
-                        r.tickP50Ms(), r.tickP99Ms(), r.ticks()) : "");
+                        r.tickP50Ms(), r.tickP99Ms(), r.ticks()) : "",
+                commits[0], commits[1], commits[2], commits[0] * commits[1] / 1000);
         log.flush();
         return r;
+    }
+
+    /**
+     * The stream threads' commits since start (Kafka Streams' {@code commit-total}) and their latency avg and max in
+     * ms (over its metrics window, 30 s by default: longer than a run): under exactly-once each is a transaction, and
+     * the thread waits for it; where an app's time goes that its processing does not explain.
+     */
+    private static double[] commits(KafkaStreams streams) {
+        double total = 0;
+        double avg = 0;
+        double max = 0;
+        for (Map.Entry<MetricName, ? extends Metric> e : streams.metrics().entrySet()) {
+            MetricName n = e.getKey();
+            if (!n.group().equals("stream-thread-metrics") || !(e.getValue().metricValue() instanceof Number value)) {
+                continue; // thread-state and the like are strings
+            }
+            double v = value.doubleValue();
+            if (Double.isNaN(v)) {
+                continue;
+            }
+            switch (n.name()) {
+                case "commit-total" -> total += v;
+                case "commit-latency-avg" -> avg = Math.max(avg, v); // one thread in the bench by default
+                case "commit-latency-max" -> max = Math.max(max, v);
+                default -> {
+                }
+            }
+        }
+        return new double[] {total, avg, max};
     }
 
     /** Median over the session tasks of their tick p50, max of their p99, and how many ticks they ran in all. */
