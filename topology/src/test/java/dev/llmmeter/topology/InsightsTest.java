@@ -114,6 +114,23 @@ class InsightsTest {
         }
     }
 
+    @Test
+    void aRedeliveredDeltaAddsNoGapAndNoTokens() {
+        try (MeteringDriver d = new MeteringDriver()) {
+            d.arriveAt(T0 + 200).deliver(DeltaEvent.begin("s1", T0 - 1_000))
+                    .deliver(DeltaEvent.output("s1", T0 - 900, 1))
+                    .deliver(DeltaEvent.output("s1", T0 - 800, 4))
+                    .deliver(DeltaEvent.output("s1", T0 - 800, 4)) // redelivered (at-least-once, after a crash)
+                    .deliver(DeltaEvent.output("s1", T0 - 600, 9))
+                    .deliver(DeltaEvent.output("s1", T0 - 600, 9));
+            d.tickTo(T0 + 1_000);
+            Insight g = at(d.insights(), T0 + 1_000, "global");
+            assertPercentiles(new long[] {100, 200}, g.itlMs());
+            assertEquals(0.9, g.systemTps(), "9 tokens in the window, each counted once");
+            assertEquals(1, g.ttftMs().count());
+        }
+    }
+
     /** The figures of an insight without its percentiles, which are checked on their own. */
     private static Insight figures(Insight i) {
         return new Insight(i.ts(), i.group(), i.name(), i.active(), i.tps(), i.systemTps(), null, null, i.started(), i.ended());

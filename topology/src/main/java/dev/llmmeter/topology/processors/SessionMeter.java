@@ -2,6 +2,7 @@ package dev.llmmeter.topology.processors;
 
 import dev.llmmeter.contract.DeadLetterReason;
 import dev.llmmeter.contract.DeltaEvent;
+import dev.llmmeter.contract.EventType;
 import dev.llmmeter.contract.InvalidDeltaException;
 import dev.llmmeter.contract.StreamStatus;
 import dev.llmmeter.topology.GlobalMean;
@@ -253,7 +254,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             return;
         }
         boolean first = !s.hasDelta();
-        long before = event.type() == dev.llmmeter.contract.EventType.OUTPUT ? s.outputTokens() : s.reasoningTokens();
+        long before = event.type() == EventType.OUTPUT ? s.outputTokens() : s.reasoningTokens();
         long previous = s.lastDeltaTs();
         if (!s.applyDelta(event.type(), event.running(), time, now)) {
             sensors.outOfOrder.record();
@@ -262,7 +263,12 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         if (first) {
             waiting.remove(id);
         }
-        insights.onDelta(s, event.running() - before, first, first ? s.ttftMs() : time - previous);
+        // A delta that repeats the session's last one (same time, same running count: a redelivery after a crash
+        // under at-least-once) changes no figure of the seed's; it must not add a 0 ms gap to the insights either.
+        boolean repeat = !first && time == previous && event.running() == before;
+        if (!repeat) {
+            insights.onDelta(s, event.running() - before, first, first ? s.ttftMs() : time - previous);
+        }
         store.put(id, s);
     }
 
