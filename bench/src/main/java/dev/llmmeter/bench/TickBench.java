@@ -182,8 +182,8 @@ public final class TickBench {
 
     /**
      * The topology's {@code stream-endings} store (stream id -> when its final record went out), as the replay
-     * builds it: in memory, no changelog. Without it the meter keeps the endings in memory only and skips the store
-     * writes that the live app pays on every end, stale prune and tombstone; with it the bench runs the real path.
+     * builds it: in memory, no changelog. The meter needs it (it writes each end, stale prune and tombstone to it, as
+     * the live app does).
      */
     static KeyValueStore<String, Long> endingsStore(MockProcessorContext<?, ?> context) {
         KeyValueStore<String, Long> endings = Stores.keyValueStoreBuilder(

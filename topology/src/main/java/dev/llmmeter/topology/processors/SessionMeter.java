@@ -108,7 +108,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         this.context = context;
         this.out = (ProcessorContext) context;
         this.store = context.getStateStore(StoreNames.SESSIONS);
-        this.endingsStore = storeOrNull(context, StoreNames.STREAM_ENDINGS);
+        this.endingsStore = context.getStateStore(StoreNames.STREAM_ENDINGS);
         this.insights = new TaskInsights(config.insightsMaxLabels());
         this.taskId = context.taskId().toString();
         this.sensors = MeterSensors.register(context.metrics(), taskId);
@@ -128,23 +128,12 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         }
         endings.clear();
         List<Map.Entry<String, Long>> ended = new ArrayList<>();
-        if (endingsStore != null) {
-            try (KeyValueIterator<String, Long> it = endingsStore.all()) {
-                it.forEachRemaining(kv -> ended.add(Map.entry(kv.key, kv.value)));
-            }
-        } // else a driver without the store (a benchmark's mock context): the endings are kept in memory only
+        try (KeyValueIterator<String, Long> it = endingsStore.all()) {
+            it.forEachRemaining(kv -> ended.add(Map.entry(kv.key, kv.value)));
+        }
         ended.sort(Map.Entry.comparingByValue(Comparator.naturalOrder()));
         ended.forEach(e -> endings.put(e.getKey(), e.getValue()));
         ticker = context.schedule(Ticks.nextAnchor(now, 0), Ticks.INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::tick);
-    }
-
-    /** The store, or null when the context has none of that name (a benchmark's mock context). */
-    private static <S> S storeOrNull(ProcessorContext<?, ?> context, String name) {
-        try {
-            return context.getStateStore(name);
-        } catch (RuntimeException e) {
-            return null;
-        }
     }
 
     @Override
@@ -208,7 +197,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         if (insights.takeFolded() > 0) {
             sensors.foldedLabels.record();
         }
-        if (!endings.isEmpty() && endings.remove(id) != null && endingsStore != null) {
+        if (!endings.isEmpty() && endings.remove(id) != null) {
             endingsStore.put(id, null); // the stream id is live again: its old final record must not be deleted
         }
         live.put(id, s);
@@ -387,11 +376,12 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         publish(id, s, state, ts, s.tps(), inTick);
         endings.remove(id);
         endings.put(id, ts);
-        if (endingsStore != null) {
-            endingsStore.put(id, ts);
-        }
+        endingsStore.put(id, ts);
         if (endings.size() > config.maxSessionsPerTask()) {
-            tombstone(endings.keySet().iterator().next(), ts, inTick); // bounded: the oldest goes early
+            Iterator<String> oldest = endings.keySet().iterator(); // bounded: the oldest goes early
+            String early = oldest.next();
+            oldest.remove();
+            tombstone(early, ts, inTick);
         }
     }
 
@@ -401,29 +391,19 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
      */
     private void expireEndings(long tick) {
         Iterator<Map.Entry<String, Long>> it = endings.entrySet().iterator();
-        List<String> due = null;
         while (it.hasNext()) {
             Map.Entry<String, Long> e = it.next();
             if (e.getValue() > tick - config.streamsRetentionMs()) {
                 break;
             }
-            if (due == null) {
-                due = new ArrayList<>();
-            }
-            due.add(e.getKey());
-        }
-        if (due != null) {
-            for (String id : due) {
-                tombstone(id, tick, true);
-            }
+            it.remove();
+            tombstone(e.getKey(), tick, true);
         }
     }
 
+    /** The delete of an ended stream's record (already taken out of {@link #endings}). */
     private void tombstone(String id, long ts, boolean inTick) {
-        endings.remove(id);
-        if (endingsStore != null) {
-            endingsStore.put(id, null);
-        }
+        endingsStore.put(id, null);
         emit(new Record<>(id, null, ts), inTick);
     }
 
