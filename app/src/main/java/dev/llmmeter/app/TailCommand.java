@@ -1,7 +1,7 @@
 package dev.llmmeter.app;
 
 import dev.llmmeter.app.ClusterCheck;
-import dev.llmmeter.app.RecentTicks;
+import dev.llmmeter.contract.RecentTicks;
 import dev.llmmeter.app.StartupException;
 import dev.llmmeter.app.StatsTail;
 import dev.llmmeter.contract.Insight;

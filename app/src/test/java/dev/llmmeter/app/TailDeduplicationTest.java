@@ -1,6 +1,5 @@
 package dev.llmmeter.app;
 
-import dev.llmmeter.app.RecentTicks;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -61,15 +60,4 @@ class TailDeduplicationTest {
         assertEquals(2, bytes.toString(StandardCharsets.UTF_8).split("\r\u001b\\[2K", -1).length - 1);
     }
 
-    @Test
-    void recentTicksForgetsTheOldestBeyondItsCapacity() {
-        RecentTicks ticks = new RecentTicks(3);
-        assertTrue(ticks.firstTime(1));
-        assertTrue(ticks.firstTime(2));
-        assertTrue(ticks.firstTime(3));
-        assertFalse(ticks.firstTime(1));
-        assertTrue(ticks.firstTime(4)); // 1 leaves
-        assertTrue(ticks.firstTime(1), "beyond the capacity a tick is no longer recent");
-        assertFalse(ticks.firstTime(4));
-    }
 }

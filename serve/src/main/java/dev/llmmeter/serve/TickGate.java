@@ -1,8 +1,7 @@
 package dev.llmmeter.serve;
 
-import java.util.ArrayDeque;
-import java.util.HashSet;
-import java.util.Set;
+import dev.llmmeter.contract.RecentTicks;
+
 import java.util.function.LongSupplier;
 
 /**
@@ -14,17 +13,15 @@ import java.util.function.LongSupplier;
  * <p>"Not after a later one" alone would let one far-future tick (a topology host whose clock jumped)
  * silence the stream until real time caught up. So a tick more than {@code maxAheadMs} ahead of this
  * server's clock is delivered but does not move the watermark; a repeat of it is still caught by the
- * exact-repeat memory, the approach {@code metering tail} uses (README, "Each tick once").
+ * exact-repeat memory, {@link RecentTicks}, the one {@code metering tail} uses (README, "Each tick once").
  */
 public final class TickGate {
     /** What became of a tick. */
     public enum Verdict { DELIVER, REPEAT, BEHIND }
 
-    private final int memory;
+    private final RecentTicks recent;
     private final long maxAheadMs;
     private final LongSupplier clock;
-    private final ArrayDeque<Long> order = new ArrayDeque<>();
-    private final Set<Long> seen = new HashSet<>();
     private long watermark = Long.MIN_VALUE;
 
     /**
@@ -33,26 +30,19 @@ public final class TickGate {
      * @param clock      this server's wall clock, epoch ms
      */
     public TickGate(int memory, long maxAheadMs, LongSupplier clock) {
-        if (memory < 1) {
-            throw new IllegalArgumentException("memory must be positive, got " + memory);
-        }
-        this.memory = memory;
+        this.recent = new RecentTicks(memory);
         this.maxAheadMs = maxAheadMs;
         this.clock = clock;
     }
 
     public Verdict admit(long ts) {
-        if (seen.contains(ts)) {
+        if (recent.contains(ts)) {
             return Verdict.REPEAT;
         }
         if (ts <= watermark) {
             return Verdict.BEHIND;
         }
-        seen.add(ts);
-        order.addLast(ts);
-        if (order.size() > memory) {
-            seen.remove(order.removeFirst());
-        }
+        recent.firstTime(ts);
         if (ts - clock.getAsLong() <= maxAheadMs) {
             watermark = ts;
         }

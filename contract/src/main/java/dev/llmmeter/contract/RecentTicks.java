@@ -1,4 +1,4 @@
-package dev.llmmeter.app;
+package dev.llmmeter.contract;
 
 import java.util.HashSet;
 import java.util.ArrayDeque;
@@ -9,7 +9,8 @@ import java.util.Set;
  * topology may publish a tick again after a crash or a rebalance: a record whose {@code ts} is one of the
  * last {@link #DEFAULT_CAPACITY} distinct ticks seen is a repeat. Only exact repeats are dropped, never
  * "anything not newer than the last": one far-future tick from a bad clock would otherwise silence the
- * consumer until the clock caught up, whereas here it only takes one slot.
+ * consumer until the clock caught up, whereas here it only takes one slot. The consumer side of the wire
+ * contract's "each tick once" (README): {@code metering tail} and {@code serve} both go by it.
  */
 public final class RecentTicks {
     /**
@@ -31,6 +32,11 @@ public final class RecentTicks {
             throw new IllegalArgumentException("capacity must be positive, got " + capacity);
         }
         this.capacity = capacity;
+    }
+
+    /** Whether {@code ts} is one of the recent ticks, without recording it. */
+    public boolean contains(long ts) {
+        return seen.contains(ts);
     }
 
     /** True the first time {@code ts} is seen (among the last {@code capacity} distinct ticks): show the record. */
