@@ -131,6 +131,38 @@ class InsightsTest {
         }
     }
 
+    @Test
+    void aBacklogAppliedAtOnceShowsInSystemTpsButNotInTheLatencies() {
+        try (MeteringDriver d = new MeteringDriver()) {
+            // 90 s of a stream's deltas (one every 500 ms, 2 tokens each) read in one second after an outage
+            d.arriveAt(T0 + 100).deliver(DeltaEvent.begin("s1", T0 - 91_000));
+            long[] gaps = new long[179];
+            for (int k = 0; k <= gaps.length; k++) {
+                d.deliver(DeltaEvent.output("s1", T0 - 90_000 + 500L * k, 2L * (k + 1)));
+                if (k > 0) {
+                    gaps[k - 1] = 500;
+                }
+            }
+            d.tickTo(T0 + 1_000);
+            Insight g = at(d.insights(), T0 + 1_000, "global");
+            assertEquals(36.0, g.systemTps(), "360 tokens applied within the last 10 s of the meter's clock");
+            assertPercentiles(gaps, g.itlMs()); // the producer's gaps, 500 ms, not the meter's 0
+            assertPercentiles(new long[] {1_000}, g.ttftMs());
+            assertEquals(4.0, g.tps(), "the stream's own rate: 360 tokens over 89.5 s of event time, as the seed has it");
+        }
+    }
+
+    @Test
+    void aFirstDeltaDatedBeforeItsBeginCountsAsZeroTimeToFirstToken() {
+        try (MeteringDriver d = new MeteringDriver()) {
+            // the begin from a gateway whose clock is 300 ms ahead of the model server's
+            d.begin("s1", T0 + 300, "m", null).output("s1", T0 + 100, 1).output("s1", T0 + 600, 2).tickTo(T0 + 1_000);
+            Insight g = at(d.insights(), T0 + 1_000, "global");
+            assertEquals(0.0, g.ttftMs().p50(), "clamped at 0 in the percentiles");
+            assertEquals(-200L, d.streams().get(0).ttftMs(), "the stream's own record shows the skew as it is");
+        }
+    }
+
     /** The figures of an insight without its percentiles, which are checked on their own. */
     private static Insight figures(Insight i) {
         return new Insight(i.ts(), i.group(), i.name(), i.active(), i.tps(), i.systemTps(), null, null, i.started(), i.ended());

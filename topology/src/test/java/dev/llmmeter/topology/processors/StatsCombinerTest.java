@@ -2,6 +2,10 @@ package dev.llmmeter.topology.processors;
 
 import dev.llmmeter.contract.Stats;
 import dev.llmmeter.topology.MeteringConfig;
+import dev.llmmeter.contract.Insight;
+import dev.llmmeter.contract.Topics;
+import dev.llmmeter.topology.insights.GroupPart;
+import dev.llmmeter.topology.insights.LatencySketch;
 import dev.llmmeter.topology.StoreNames;
 import dev.llmmeter.topology.Ticks;
 import dev.llmmeter.topology.state.Partial;
@@ -17,9 +21,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -292,6 +298,47 @@ class StatsCombinerTest {
         report("0_0", T + 3000, 10.0, 1, 1, true);
         report("0_1", T + 3000, 20.0, 1, 1, true);
         assertEquals(List.of(new Stats(15.0, true, false, 15.0, 15.0, 2, T + 3000)), emitted());
+    }
+
+    @Test
+    void aMovedCombinerHasActiveAndTpsAtOnceAndItsWindowsOnlyFromWhenItStarted() {
+        reportWithGlobal("0_0", T + 1000, 100, 1, 250);
+        reportWithGlobal("0_1", T + 1000, 100, 1, 400);
+        Insight before = globalInsight();
+        assertEquals(20.0, before.systemTps());
+        assertEquals(2, before.started());
+        assertEquals(2, before.ttftMs().count());
+        combiner.close(); // the instance dies; the combiner's task starts elsewhere over the changelogged stores
+        context.setCurrentSystemTimeMs(T + 1500);
+        startCombiner();
+        reportWithGlobal("0_0", T + 2000, 10, 0, -1);
+        reportWithGlobal("0_1", T + 2000, 10, 0, -1);
+        Insight after = globalInsight();
+        assertEquals(2, after.active(), "from the partials, at once");
+        assertEquals(15.0, after.tps());
+        assertEquals(2.0, after.systemTps(), "the 60-s windows live in memory: only what arrived since the move");
+        assertEquals(0, after.started());
+        assertNull(after.ttftMs());
+    }
+
+    /** A task's partial for {@code tick} with one live stream at 10 or 20 tokens/s and a global part: its tokens, begins, and a TTFT (none when negative). */
+    private void reportWithGlobal(String task, long tick, long tokens, int started, long ttftMs) {
+        LatencySketch ttft = new LatencySketch();
+        if (ttftMs >= 0) {
+            ttft.add(ttftMs);
+        }
+        double tps = task.equals("0_0") ? 10.0 : 20.0;
+        GroupPart global = new GroupPart(1, tps, 1, tokens, started, 0, ttft, new LatencySketch());
+        arriveAt(Ticks.fireTime(tick));
+        combiner.process(new Record<>(task, new Partial(tick, tps, 1, 1, true, Map.of(Topics.STATS_KEY, global)), tick));
+    }
+
+    private Insight globalInsight() {
+        List<Insight> out = context.forwarded().stream().map(f -> f.record().value()).filter(v -> v instanceof Insight)
+                .map(v -> (Insight) v).filter(i -> i.group() == Insight.Group.GLOBAL).toList();
+        context.resetForwards();
+        assertEquals(1, out.size(), out.toString());
+        return out.get(0);
     }
 
     @Test
