@@ -2,7 +2,6 @@ package dev.llmmeter.bench;
 
 import dev.llmmeter.app.MeteringApp;
 import dev.llmmeter.app.Settings;
-import dev.llmmeter.app.Settings;
 import dev.llmmeter.devkit.EmbeddedKafka;
 import dev.llmmeter.sim.KafkaSink;
 import dev.llmmeter.sim.Pacer;
@@ -30,6 +29,8 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.Record;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -60,7 +61,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * without a group (all partitions assigned, read from the beginning, no commits), with the fetch settings
  * Kafka Streams gives the at-least-once apps' main consumer ({@link #consumerConfig}), values discarded
  * but touched. Its clock starts once the beginning offsets are resolved and stops when it has read every
- * loaded event. It runs once per repetition (it has no processing guarantee), after the two apps.
+ * loaded event. It runs once per repetition (it has no processing guarantee), after the apps.
+ *
+ * <p>A fourth, the ceiling of any Kafka Streams app: a no-op Kafka Streams app ({@link App#NOOP}) that reads the
+ * topic with the pass-through's settings and drops every record. The distance from the plain consumer to it is what
+ * Kafka Streams itself costs per record; the distance from it to the metering app is what the metering costs.
  */
 public final class BrokerBench {
     public static final String INPUT_TOPIC = "bench.deltas";
@@ -76,6 +81,8 @@ public final class BrokerBench {
      */
     static final String DAY_MS = String.valueOf(TimeUnit.DAYS.toMillis(1));
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+    /** In the name of each Kafka Streams stream thread, after the client id. */
+    private static final String STREAM_THREAD = "-StreamThread-";
 
     public enum Guarantee {
         AT_LEAST_ONCE(StreamsConfig.AT_LEAST_ONCE, "alos"),
@@ -92,7 +99,12 @@ public final class BrokerBench {
 
     public enum App {
         PASSTHROUGH("pass-through"),
-        METERING("metering");
+        METERING("metering"),
+        /**
+         * A Kafka Streams app that reads the topic and drops every record (byte arrays, no state, no output): what
+         * Kafka Streams itself costs per record, so the ceiling of any Kafka Streams app on this topic.
+         */
+        NOOP("no-op");
 
         public final String label;
 
@@ -116,9 +128,18 @@ public final class BrokerBench {
                           long warmupEvents, Properties extra) {
     }
 
-    /** One timed run of one app. */
+    /**
+     * One timed run of one app.
+     *
+     * @param streamThreadBusy the app's stream threads' CPU time over the run, as a share of the run's length times
+     *                         the threads (1.0: never off the CPU; NaN when unknown): near 1, the app is bound by its
+     *                         stream thread's own work
+     * @param processCores     the whole process's CPU time over the run (broker and every client thread included) in
+     *                         cores: the machine's headroom is {@link Machine#cores()} minus this
+     */
     public record Run(App app, Guarantee guarantee, int repetition, long events, double seconds, double startupSeconds,
-                      long peakHeapBytes, long peakRssBytes, double tickP50Ms, double tickP99Ms, long ticks) {
+                      long peakHeapBytes, long peakRssBytes, double tickP50Ms, double tickP99Ms, long ticks,
+                      double streamThreadBusy, double processCores) {
         public double eventsPerSecond() {
             return events / seconds;
         }
@@ -176,7 +197,23 @@ public final class BrokerBench {
         this.log = log;
     }
 
+    /** Settings that Kafka Streams refuses (from --config), found before the broker starts: a one-line reason. */
+    public static final class InvalidSettingsException extends RuntimeException {
+        InvalidSettingsException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     public Result run() throws IOException, InterruptedException {
+        for (Guarantee g : Guarantee.values()) {
+            Properties p = Settings.streamsDefaults(common("bench-settings-check", g, false));
+            try {
+                new StreamsConfig(p);
+            } catch (org.apache.kafka.common.config.ConfigException | IllegalArgumentException e) {
+                throw new InvalidSettingsException("Kafka Streams refuses these settings under " + g.config + ": "
+                        + e.getMessage(), e);
+            }
+        }
         long started = System.nanoTime();
         log.println("bench: starting a Kafka broker...");
         log.flush();
@@ -190,6 +227,7 @@ public final class BrokerBench {
                     for (Guarantee g : Guarantee.values()) {
                         passThrough(broker, admin, g, 0, warmup);
                         metering(bootstrap, g, 0, warmup);
+                        noop(bootstrap, g, 0, warmup);
                     }
                     consumer(bootstrap, 0, warmup);
                 }
@@ -199,6 +237,7 @@ public final class BrokerBench {
                     for (Guarantee g : Guarantee.values()) {
                         runs.add(passThrough(broker, admin, g, rep, load.events()));
                         runs.add(metering(bootstrap, g, rep, load.events()));
+                        runs.add(noop(bootstrap, g, rep, load.events()));
                     }
                     consumerRuns.add(consumer(bootstrap, rep, load.events()));
                 }
@@ -246,6 +285,10 @@ public final class BrokerBench {
         p.put(StreamsConfig.STATE_DIR_CONFIG, workDir.resolve("state").resolve(appId).toString());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, g.config);
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, String.valueOf(options.streamThreads()));
+        // Every app here has tasks of one input partition, where task idling has nothing to wait for: the metering
+        // topology turns it off itself (MeteringTopology.streamsProperties), so the baselines get the same, and the
+        // ratios compare the apps' work, not their settings.
+        p.putIfAbsent(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, String.valueOf(StreamsConfig.MAX_TASK_IDLE_MS_DISABLED));
         return p;
     }
 
@@ -270,11 +313,41 @@ public final class BrokerBench {
         try {
             long t0 = System.nanoTime();
             streams.start();
-            return measure(App.PASSTHROUGH, g, rep, events, streams, failure::get, t0);
+            return measure(App.PASSTHROUGH, appId, g, rep, events, streams, failure::get, t0);
         } finally {
             streams.close(Duration.ofSeconds(30));
             deleteQuietly(workDir.resolve("state").resolve(appId));
             admin.deleteTopics(List.of(sink)); // the copy is 100+ MB; no need to wait
+        }
+    }
+
+    /** The no-op app ({@link App#NOOP}): the pass-through's source and settings, a processor that drops each record, no sink. */
+    private Run noop(String bootstrap, Guarantee g, int rep, long events) throws InterruptedException {
+        String appId = "bench-noop-" + g.shortName + "-" + rep;
+        Properties p = Settings.streamsDefaults(common(appId, g, false));
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        StreamsBuilder b = new StreamsBuilder();
+        b.stream(INPUT_TOPIC, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())).process(Drop::new);
+        KafkaStreams streams = new KafkaStreams(b.build(), p);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        streams.setUncaughtExceptionHandler(e -> {
+            failure.set(e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        try {
+            long t0 = System.nanoTime();
+            streams.start();
+            return measure(App.NOOP, appId, g, rep, events, streams, failure::get, t0);
+        } finally {
+            streams.close(Duration.ofSeconds(30));
+            deleteQuietly(workDir.resolve("state").resolve(appId));
+        }
+    }
+
+    /** Drops every record: the no-op app's only processor. */
+    private static final class Drop implements Processor<byte[], byte[], Void, Void> {
+        @Override
+        public void process(Record<byte[], byte[]> record) {
         }
     }
 
@@ -292,7 +365,7 @@ public final class BrokerBench {
         try {
             app.start(); // checks the cluster and creates the stats and dead-letter topics: before the clock starts
             long t0 = System.nanoTime();
-            return measure(App.METERING, g, rep, events, app.streams(), app::failure, t0);
+            return measure(App.METERING, appId, g, rep, events, app.streams(), app::failure, t0);
         } finally {
             app.close();
             deleteQuietly(workDir.resolve("state").resolve(appId));
@@ -365,11 +438,13 @@ public final class BrokerBench {
         }
     }
 
-    private Run measure(App app, Guarantee g, int rep, long events, KafkaStreams streams,
+    private Run measure(App app, String appId, Guarantee g, int rep, long events, KafkaStreams streams,
                         java.util.function.Supplier<Throwable> failure, long startedNanos) throws InterruptedException {
         Counters counters = new Counters(streams);
         long deadline = startedNanos + TimeUnit.SECONDS.toNanos(120 + events / 20_000);
         long clockStart = -1;
+        long threadCpuStart = 0;
+        long processCpuStart = 0;
         long end;
         long peakHeap = 0;
         long peakRss = 0;
@@ -384,6 +459,8 @@ public final class BrokerBench {
             long now = System.nanoTime();
             if (clockStart < 0 && (state == KafkaStreams.State.RUNNING || processed > 0)) {
                 clockStart = now;
+                threadCpuStart = Machine.threadCpuNanos(appId + "-", STREAM_THREAD);
+                processCpuStart = Machine.processCpuNanos();
             }
             if (processed >= events) {
                 end = now;
@@ -399,15 +476,21 @@ public final class BrokerBench {
             }
             java.util.concurrent.locks.LockSupport.parkNanos(POLL_NANOS);
         }
+        double seconds = (end - clockStart) / 1e9;
+        double threadBusy = (Machine.threadCpuNanos(appId + "-", STREAM_THREAD) - threadCpuStart) / 1e9
+                / (seconds * options.streamThreads());
+        long processCpu = Machine.processCpuNanos();
+        double processCores = processCpu < 0 ? Double.NaN : (processCpu - processCpuStart) / 1e9 / seconds;
         peakHeap = Math.max(peakHeap, Machine.heapUsed());
         peakRss = Math.max(peakRss, Machine.rss());
         double[] tick = app == App.METERING ? tickLatency(streams) : new double[] {Double.NaN, Double.NaN, 0};
-        Run r = new Run(app, g, rep, events, (end - clockStart) / 1e9, (clockStart - startedNanos) / 1e9,
-                peakHeap, peakRss, tick[0], tick[1], (long) tick[2]);
+        Run r = new Run(app, g, rep, events, seconds, (clockStart - startedNanos) / 1e9,
+                peakHeap, peakRss, tick[0], tick[1], (long) tick[2], threadBusy, processCores);
         double[] commits = commits(streams);
-        log.printf(Locale.ROOT, "bench: %-7s %-15s %-12s %,d events in %.2f s = %,.0f events/s (startup %.1f s)%s; %.0f commits, "
-                        + "avg %.1f ms, max %.1f ms (%.2f s in commits)%n",
+        log.printf(Locale.ROOT, "bench: %-7s %-15s %-12s %,d events in %.2f s = %,.0f events/s (startup %.1f s); stream thread "
+                        + "busy %.0f%%, process %.2f cores%s; %.0f commits, avg %.1f ms, max %.1f ms (%.2f s in commits)%n",
                 rep == 0 ? "warm-up" : rep + "/" + options.repetitions(), g.config, app.label, events, r.seconds(), r.eventsPerSecond(), r.startupSeconds(),
+                100 * r.streamThreadBusy(), r.processCores(),
                 app == App.METERING ? String.format(Locale.ROOT, "; tick p50 %.2f ms, p99 %.2f ms over %d ticks",
                         r.tickP50Ms(), r.tickP99Ms(), r.ticks()) : "",
                 commits[0], commits[1], commits[2], commits[0] * commits[1] / 1000);

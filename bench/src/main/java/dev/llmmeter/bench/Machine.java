@@ -106,6 +106,31 @@ public final class Machine {
         }
     }
 
+    /**
+     * CPU time so far, nanoseconds, of the live threads whose name starts with {@code prefix} and contains
+     * {@code part} (a Kafka Streams app's stream threads: {@code <client id>-StreamThread-<n>}); 0 when none.
+     */
+    public static long threadCpuNanos(String prefix, String part) {
+        java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            String name = t.getName();
+            if (name.startsWith(prefix) && name.contains(part)) {
+                long cpu = threads.getThreadCpuTime(t.getId());
+                sum += Math.max(cpu, 0);
+            }
+        }
+        return sum;
+    }
+
+    /** CPU time of the whole process so far, nanoseconds (every thread, the broker's included); -1 when unknown. */
+    public static long processCpuNanos() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
+    }
+
     /** Heap in use after a full collection, bytes: for footprint estimates (not on a timed path). */
     public static long heapUsedAfterGc() {
         long used = Long.MAX_VALUE;

@@ -32,9 +32,9 @@ import java.util.concurrent.Callable;
         usageHelpAutoWidth = true,
         header = "Benchmark the metering app against a pass-through Kafka Streams app, on a real broker.",
         description = {
-            "Starts a single-node Kafka broker in this process, loads N simulated delta events (about --streams concurrent LLM streams of the realistic fleet, as 'simulate --fleet' makes them: several models and tenants, multi-token deltas; begins and ends included, unpaced) into a topic with P partitions, then times, reading all of it from the beginning: a pass-through Kafka Streams app (byte arrays, source to sink) and the metering app (the real topology, as 'metering topology' runs it, with every output on: stats, per-stream records, insights by model and tenant), with at_least_once and then exactly_once_v2, --repetitions times each. Both apps get the metering app's Kafka Streams defaults (exactly-once: commit.interval.ms=1000; see docs/performance.md), one stream thread each. A run's clock starts when its app is RUNNING and stops when Kafka Streams' own counters show every event processed. Then, once per repetition, a plain KafkaConsumer of the same topic (no group: every partition assigned, read from the beginning, values discarded; the fetch settings Kafka Streams gives the apps' consumer, max.poll.records=1000 and read_committed among them): the ceiling of anything fed by Kafka.",
+            "Starts a single-node Kafka broker in this process, loads N simulated delta events (about --streams concurrent LLM streams of the realistic fleet, as 'simulate --fleet' makes them: several models and tenants, multi-token deltas; begins and ends included, unpaced) into a topic with P partitions, then times, reading all of it from the beginning: a pass-through Kafka Streams app (byte arrays, source to sink) and the metering app (the real topology, as 'metering topology' runs it, with every output on: stats, per-stream records, insights by model and tenant), with at_least_once and then exactly_once_v2, --repetitions times each. Both apps get the metering app's Kafka Streams defaults (exactly-once: commit.interval.ms=1000; see docs/performance.md), one stream thread each. A run's clock starts when its app is RUNNING and stops when Kafka Streams' own counters show every event processed. Then, once per repetition, a plain KafkaConsumer of the same topic (no group: every partition assigned, read from the beginning, values discarded; the fetch settings Kafka Streams gives the apps' consumer, max.poll.records=1000 and read_committed among them): the ceiling of anything fed by Kafka. And, under each guarantee, a no-op Kafka Streams app (the pass-through's source and settings, a processor that drops every record, no state, no output): the ceiling of any Kafka Streams app, so that the figures say what Kafka Streams itself costs per record and what the metering adds.",
             "",
-            "Prints events/s (medians), the ratio metering / pass-through per guarantee, the plain consumer's events/s and the ratio metering at_least_once / consumer, the metering app's tick (punctuation) latency p50/p99, peak heap and process RSS, and the machine. The broker and the apps share this process and its cores. The metering runs set metering.stale.ms and metering.begin.expiry.ms to a day, because the loaded events are minutes old by the time they are read.",
+            "Prints events/s (medians), the ratio metering / pass-through per guarantee, the no-op app's events/s and the ratio metering / no-op per guarantee, the plain consumer's events/s, the ratio metering at_least_once / consumer and the no-op's / consumer (the most any Kafka Streams app can reach), how busy each app's stream thread was (its CPU time over the run: near 100%, the app is bound by its own per-record work), the metering app's tick (punctuation) latency p50/p99, peak heap and process RSS, and the machine. The broker and the apps share this process and its cores. The metering runs set metering.stale.ms and metering.begin.expiry.ms to a day, because the loaded events are minutes old by the time they are read.",
             "",
             "With --sessions N, instead: the cost of one tick with N live sessions in a single task (no broker), p50/p99/max over many ticks, the bytes of store value and of heap per live session; then (unless --no-restore) the time the metering app takes to restore N sessions from the sessions changelog on the embedded broker (one partition, a fresh state dir, exactly-once as the app runs by default), part of the failover time: restore time, records/s, MB of changelog, and the times from start() to RUNNING, to the restored task's first tick and to the first stats record. Where this build has a per-task session cap (metering.max.sessions.per.task) it is raised to fit N.",
             "",
@@ -116,7 +116,8 @@ final class BenchCommand implements Callable<Integer> {
             }
             out.flush();
             return 0;
-        } catch (EmbeddedKafka.BrokerStartException | StartupException | IllegalStateException e) {
+        } catch (EmbeddedKafka.BrokerStartException | StartupException | IllegalStateException
+                 | BrokerBench.InvalidSettingsException e) {
             err.println("bench: " + e.getMessage());
             return 1;
         } finally {
@@ -164,19 +165,22 @@ final class BenchCommand implements Callable<Integer> {
                 o.warmupEvents() > 0 ? String.format(Locale.ROOT, " after an untimed warm-up (%,d events per app and guarantee)",
                         Math.min(o.warmupEvents(), r.load().events())) : ""));
         s.append("machine: ").append(Machine.describe()).append("; broker and apps in one process\n\n");
-        s.append(String.format(Locale.ROOT, "%-16s %14s %14s %10s   %s%n", "guarantee", "pass-through", "metering", "ratio",
-                "per repetition (pass-through / metering, events/s)"));
+        s.append(String.format(Locale.ROOT, "%-16s %14s %14s %10s %14s %10s   %s%n", "guarantee", "pass-through", "metering",
+                "ratio", "no-op", "m / no-op", "per repetition (pass-through / metering / no-op, events/s)"));
         for (Guarantee g : Guarantee.values()) {
             double pt = r.medianEps(App.PASSTHROUGH, g);
             double m = r.medianEps(App.METERING, g);
+            double noop = r.medianEps(App.NOOP, g);
             StringBuilder reps = new StringBuilder();
             List<BrokerBench.Run> pts = r.runs(App.PASSTHROUGH, g);
             List<BrokerBench.Run> ms = r.runs(App.METERING, g);
+            List<BrokerBench.Run> noops = r.runs(App.NOOP, g);
             for (int i = 0; i < pts.size(); i++) {
-                reps.append(String.format(Locale.ROOT, "%s%,.0f / %,.0f", i == 0 ? "" : ";  ", pts.get(i).eventsPerSecond(),
-                        ms.get(i).eventsPerSecond()));
+                reps.append(String.format(Locale.ROOT, "%s%,.0f / %,.0f / %,.0f", i == 0 ? "" : ";  ", pts.get(i).eventsPerSecond(),
+                        ms.get(i).eventsPerSecond(), noops.get(i).eventsPerSecond()));
             }
-            s.append(String.format(Locale.ROOT, "%-16s %,14.0f %,14.0f %10.2f   %s%n", g.config, pt, m, m / pt, reps));
+            s.append(String.format(Locale.ROOT, "%-16s %,14.0f %,14.0f %10.2f %,14.0f %10.2f   %s%n", g.config, pt, m, m / pt,
+                    noop, m / noop, reps));
         }
         double consumer = r.consumerEps();
         double meteringAlos = r.medianEps(App.METERING, Guarantee.AT_LEAST_ONCE);
@@ -185,9 +189,13 @@ final class BenchCommand implements Callable<Integer> {
             consumerReps.append(String.format(Locale.ROOT, "%s%,.0f", consumerReps.length() == 0 ? "" : ";  ",
                     run.eventsPerSecond()));
         }
-        s.append(String.format(Locale.ROOT, "%-16s %,14.0f %,14.0f %10.2f   %s (plain consumer, no group, %s; "
-                        + "columns: consumer, metering at_least_once, their ratio)%n",
-                "plain consumer", consumer, meteringAlos, meteringAlos / consumer, consumerReps, r.consumerIsolation()));
+        double noopAlos = r.medianEps(App.NOOP, Guarantee.AT_LEAST_ONCE);
+        s.append(String.format(Locale.ROOT, "%-16s %,14.0f %,14.0f %10.2f %,14.0f %10.2f   %s (plain consumer, no group, %s; "
+                        + "columns: consumer, metering at_least_once, their ratio, no-op at_least_once, no-op / consumer: "
+                        + "the most any Kafka Streams app reaches)%n",
+                "plain consumer", consumer, meteringAlos, meteringAlos / consumer, noopAlos, noopAlos / consumer,
+                consumerReps, r.consumerIsolation()));
+        s.append(String.format(Locale.ROOT, "%nstream thread busy (CPU time over the run, medians): %s%n", busyLine(r)));
         s.append(String.format(Locale.ROOT, "%nmetering tick (punctuation) latency: p50 %.2f ms, p99 %.2f ms "
                         + "(median over runs; per run: median of the session tasks' p50, max of their p99)%n",
                 tickP50(r), tickP99(r)));
@@ -197,6 +205,22 @@ final class BenchCommand implements Callable<Integer> {
         s.append(String.format(Locale.ROOT, "load: %,.0f events/s; whole benchmark %.0f s%n", r.load().eventsPerSecond(),
                 r.totalSeconds()));
         return s.toString();
+    }
+
+    /** Each app's and guarantee's median stream-thread busy share, e.g. {@code metering at_least_once 97%}. */
+    private static String busyLine(BrokerBench.Result r) {
+        StringBuilder s = new StringBuilder();
+        for (Guarantee g : Guarantee.values()) {
+            for (App app : App.values()) {
+                s.append(String.format(Locale.ROOT, "%s%s %s %.0f%%", s.length() == 0 ? "" : ", ", app.label, g.shortName,
+                        100 * busy(r, app, g)));
+            }
+        }
+        return s.toString();
+    }
+
+    private static double busy(BrokerBench.Result r, App app, Guarantee g) {
+        return Stats.median(r.runs(app, g).stream().map(BrokerBench.Run::streamThreadBusy).toList());
     }
 
     private static double tickP50(BrokerBench.Result r) {
@@ -223,13 +247,20 @@ final class BenchCommand implements Callable<Integer> {
             for (Guarantee q : Guarantee.values()) {
                 double pt = r.medianEps(App.PASSTHROUGH, q);
                 double m = r.medianEps(App.METERING, q);
+                double noop = r.medianEps(App.NOOP, q);
                 g.writeNumberField("passthrough_" + q.shortName + "_eps", Math.round(pt));
                 g.writeNumberField("metering_" + q.shortName + "_eps", Math.round(m));
                 number(g, "ratio_" + q.shortName, round(m / pt, 3));
+                g.writeNumberField("noop_" + q.shortName + "_eps", Math.round(noop));
+                number(g, "ratio_noop_" + q.shortName, round(m / noop, 3));
+                for (App app : App.values()) {
+                    number(g, "busy_" + app.name().toLowerCase(Locale.ROOT) + "_" + q.shortName, round(busy(r, app, q), 3));
+                }
             }
             double consumer = r.consumerEps();
             g.writeNumberField("consumer_eps", Math.round(consumer));
             number(g, "ratio_consumer", round(r.medianEps(App.METERING, Guarantee.AT_LEAST_ONCE) / consumer, 3));
+            number(g, "ratio_noop_consumer", round(r.medianEps(App.NOOP, Guarantee.AT_LEAST_ONCE) / consumer, 3));
             g.writeStringField("consumer_isolation_level", r.consumerIsolation());
             number(g, "punctuate_p50_ms", round(tickP50(r), 3));
             number(g, "punctuate_p99_ms", round(tickP99(r), 3));
@@ -250,6 +281,8 @@ final class BenchCommand implements Callable<Integer> {
                 number(g, "startup_seconds", round(run.startupSeconds(), 2));
                 g.writeNumberField("peak_heap_mb", run.peakHeapBytes() >> 20);
                 g.writeNumberField("peak_rss_mb", run.peakRssBytes() >> 20);
+                number(g, "stream_thread_busy", round(run.streamThreadBusy(), 3));
+                number(g, "process_cores", round(run.processCores(), 2));
                 if (run.app() == App.METERING) {
                     number(g, "tick_p50_ms", round(run.tickP50Ms(), 3));
                     number(g, "tick_p99_ms", round(run.tickP99Ms(), 3));

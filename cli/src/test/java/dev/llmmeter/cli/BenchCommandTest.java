@@ -18,19 +18,25 @@ class BenchCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
-    void brokerBenchmarkRunsBothAppsUnderBothGuarantees() throws IOException {
+    void brokerBenchmarkRunsEveryAppUnderBothGuarantees() throws IOException {
         SimulateCommandTest.Run run = SimulateCommandTest.metering("bench", "--events", "20000", "--streams", "500",
                 "--repetitions", "1", "--warmup", "0", "--json");
         assertEquals(0, run.exit(), run.err());
         JsonNode r = JSON.readTree(run.out());
         assertEquals(20000, r.get("events").asLong());
         for (String key : new String[] {"passthrough_alos_eps", "metering_alos_eps", "ratio_alos",
-            "passthrough_eos_eps", "metering_eos_eps", "ratio_eos", "consumer_eps", "ratio_consumer"}) {
+            "passthrough_eos_eps", "metering_eos_eps", "ratio_eos", "consumer_eps", "ratio_consumer",
+            "noop_alos_eps", "noop_eos_eps", "ratio_noop_alos", "ratio_noop_eos", "ratio_noop_consumer",
+            "busy_metering_alos", "busy_noop_eos"}) {
             assertTrue(r.get(key).asDouble() > 0, key + " in " + run.out());
         }
         assertTrue(r.has("punctuate_p99_ms"));
         assertEquals(Runtime.getRuntime().availableProcessors(), r.get("cores").asInt());
-        assertEquals(4, r.get("runs").size(), "pass-through and metering, at least once and exactly once");
+        assertEquals(6, r.get("runs").size(), "pass-through, metering and no-op, at least once and exactly once");
+        for (JsonNode run1 : r.get("runs")) {
+            double busy = run1.get("stream_thread_busy").asDouble();
+            assertTrue(busy > 0 && busy <= 1.05, "a share of one thread's time: " + run1);
+        }
         assertEquals(1, r.get("consumer_runs").size(), "the plain consumer, once per repetition");
         assertTrue(r.get("consumer_runs").get(0).get("value_bytes").asLong() > 0, "it touched the values");
         assertEquals("read_committed", r.get("consumer_isolation_level").asText(), "as the apps read");
@@ -62,6 +68,19 @@ class BenchCommandTest {
         JsonNode r = JSON.readTree(run.out());
         assertTrue(r.get("tick_p99_ms").asDouble() > 0);
         assertFalse(r.has("restore_seconds"));
+    }
+
+    @Test
+    void settingsKafkaStreamsRefusesAreOneLineBeforeTheBrokerStarts(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws IOException {
+        java.nio.file.Path config = dir.resolve("bench.properties");
+        java.nio.file.Files.writeString(config, "commit.interval.ms=60000\n"); // over exactly-once's transaction timeout
+        SimulateCommandTest.Run run = SimulateCommandTest.metering("bench", "--events", "1000", "--config", config.toString());
+        assertEquals(1, run.exit(), run.err());
+        assertTrue(run.err().startsWith("bench: Kafka Streams refuses these settings under exactly_once_v2: Transaction timeout"),
+                run.err());
+        assertEquals(1, run.err().strip().lines().count(), "one line, no stack trace: " + run.err());
+        assertEquals("", run.out());
     }
 
     @Test
