@@ -81,6 +81,7 @@ class SettingsTest {
         assertEquals("dev.llmmeter.topology.errors.InvalidDeltaDeserializationHandler",
                 streams.getProperty("deserialization.exception.handler"));
         assertFalse(streams.keySet().stream().anyMatch(k -> k.toString().startsWith("metering.")), streams.toString());
+        assertEquals("-1", streams.getProperty("max.task.idle.ms"), "one partition per task: nothing to idle for");
     }
 
     @Test

@@ -4,6 +4,8 @@ import dev.llmmeter.contract.Stats;
 import dev.llmmeter.contract.Topics;
 import dev.llmmeter.topology.processors.MeteringMetrics;
 import dev.llmmeter.topology.state.Session;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TopologyDescription;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -283,5 +285,24 @@ class MeteringTopologyTest {
             assertEquals(List.of(stats(null, 10.5, 10.5, 0, T0 + 14_000)), d.stats());
             assertEquals(1, d.counter(MeteringMetrics.EXPIRED_BEGINS)); // silent: gone after 5 s
         }
+    }
+
+    /**
+     * Task idling is off ({@link MeteringTopology#streamsProperties}) because it cannot matter here: a task reads one
+     * partition of each source topic of its sub-topology, and every sub-topology has one source topic.
+     */
+    @Test
+    void everySubTopologyReadsOneTopicSoTaskIdlingIsOff() {
+        TopologyDescription description = MeteringTopology.build(MeteringConfig.defaults()).describe();
+        assertEquals(2, description.subtopologies().size(), "the session tasks and the combiner");
+        for (TopologyDescription.Subtopology sub : description.subtopologies()) {
+            List<String> topics = sub.nodes().stream()
+                    .filter(n -> n instanceof TopologyDescription.Source)
+                    .flatMap(n -> ((TopologyDescription.Source) n).topicSet().stream())
+                    .toList();
+            assertEquals(1, topics.size(), "sub-topology " + sub.id() + " reads " + topics);
+        }
+        assertEquals(String.valueOf(StreamsConfig.MAX_TASK_IDLE_MS_DISABLED),
+                MeteringTopology.streamsProperties(MeteringConfig.defaults()).getProperty(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG));
     }
 }
