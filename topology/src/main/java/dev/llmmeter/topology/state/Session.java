@@ -34,6 +34,12 @@ public final class Session {
     private GroupTally tenantTally;
     /** Whether a delta was applied since the last tick (its per-stream record is due): not stored. */
     private boolean touched;
+    /**
+     * Owned by {@link SessionsStore}, not stored: the key under which this object is the store's pending value, null
+     * when it is not pending, so that a put of a session already pending costs no hash lookup. The store keeps it
+     * true: see {@link SessionsStore#put}.
+     */
+    String pendingKey;
 
     Session(long beginTs, long outputTokens, long reasoningTokens, long firstDeltaTs, long lastDeltaTs) {
         this(beginTs, outputTokens, reasoningTokens, firstDeltaTs, lastDeltaTs, null, null);

@@ -119,11 +119,40 @@ public final class SessionsStore implements KeyValueStore<String, Session>, Cach
 
     /**
      * Remembers {@code session} as the value of {@code id}, to be written at the next flush; null deletes.
-     * O(1), no serialization: one map entry per key, the last write wins.
+     * O(1), no serialization: one map entry per key, the last write wins. The session processor puts its session
+     * after every delta, and most of those puts find that very object already pending under that key since the
+     * last flush: those cost no hash lookup (the session carries the key and generation it is pending under).
      */
     @Override
     public void put(String id, Session session) {
-        pending.put(requireKey(id), session == null ? TOMBSTONE : session);
+        requireKey(id);
+        if (session == null) {
+            unstamp(id, pending.put(id, TOMBSTONE));
+            return;
+        }
+        if (id.equals(session.pendingKey)) {
+            return; // already the pending value of id: the flush writes its state at that moment
+        }
+        unstamp(id, pending.put(id, session));
+        session.pendingKey = id;
+    }
+
+    /**
+     * {@code previous} was the pending value of {@code id} and is not any more: its stamp must not claim it is.
+     * Invariant: a session whose {@link Session#pendingKey} is k is {@code pending.get(k)}.
+     */
+    private static void unstamp(String id, Session previous) {
+        if (previous != null && previous != TOMBSTONE && id.equals(previous.pendingKey)) {
+            previous.pendingKey = null;
+        }
+    }
+
+    /** Empties the pending writes, and the stamps of their sessions. */
+    private void clearPending() {
+        for (Session s : pending.values()) {
+            s.pendingKey = null; // the tombstone's too: it is never stamped, so this is a no-op for it
+        }
+        pending.clear();
     }
 
     /**
@@ -135,6 +164,7 @@ public final class SessionsStore implements KeyValueStore<String, Session>, Cach
     @Override
     public Session delete(String id) {
         Session previous = pending.put(requireKey(id), TOMBSTONE);
+        unstamp(id, previous);
         if (previous == null) {
             return durable.get(id);
         }
@@ -180,6 +210,7 @@ public final class SessionsStore implements KeyValueStore<String, Session>, Cach
         List<KeyValue<String, Session>> batch = new ArrayList<>(pending.size());
         for (Map.Entry<String, Session> e : pending.entrySet()) {
             Session s = e.getValue();
+            s.pendingKey = null;
             batch.add(KeyValue.pair(e.getKey(), s == TOMBSTONE ? null : s));
         }
         pending.clear();
@@ -189,7 +220,7 @@ public final class SessionsStore implements KeyValueStore<String, Session>, Cach
     /** Drops the pending changes unwritten (Kafka Streams calls it when it recycles a committed task). */
     @Override
     public void clearCache() {
-        pending.clear();
+        clearPending();
     }
 
     @Override

@@ -165,6 +165,46 @@ class SessionsStoreTest {
         assertEquals(T0, durable.get("b").beginTs());
     }
 
+    /**
+     * A put of the session already pending under its key is answered from the session itself, with no lookup: a key
+     * given another session in between must still end with the last one put.
+     */
+    @Test
+    void aSessionPutAgainAfterAnotherTookItsKeyIsTheOneWritten() {
+        Session first = Session.begun(T0, T0);
+        Session second = Session.begun(T0 + 1_000, T0 + 1_000);
+        store.put(new String("s1"), first);
+        store.put(new String("s1"), second);
+        store.put(new String("s1"), first);
+        assertSame(first, store.get("s1"));
+        store.flushCache();
+        assertEquals(T0, durable.get("s1").beginTs());
+
+        store.put("s1", first);
+        store.put("s1", second);
+        store.flushCache();
+        assertEquals(T0 + 1_000, durable.get("s1").beginTs(), "and the other one when it is the last");
+    }
+
+    @Test
+    void oneSessionPutUnderTwoKeysInTurnIsWrittenUnderBothWithItsLatestState() {
+        Session s = Session.begun(T0, T0);
+        for (int i = 1; i <= 3; i++) {
+            s.applyDelta(EventType.OUTPUT, i, T0 + i, T0 + i);
+            store.put("a", s);
+            store.put("b", s);
+        }
+        assertEquals(2, store.pending());
+        store.flushCache();
+        assertEquals(3, durable.get("a").outputTokens());
+        assertEquals(3, durable.get("b").outputTokens());
+        s.applyDelta(EventType.OUTPUT, 4, T0 + 4, T0 + 4);
+        store.put("b", s);
+        store.flushCache();
+        assertEquals(3, durable.get("a").outputTokens(), "a was not put again");
+        assertEquals(4, durable.get("b").outputTokens());
+    }
+
     @Test
     void deleteReturnsThePreviousValuePendingOrDurable() {
         Session s = Session.begun(T0, T0);
