@@ -119,6 +119,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         try (KeyValueIterator<String, Session> it = store.all()) {
             it.forEachRemaining(kv -> {
                 kv.value.seenAt(now); // restored: seen now, so a backlog's newer deltas find it alive
+                kv.value.keyedAs(kv.key);
                 live.put(kv.key, kv.value);
                 insights.attach(kv.value);
                 if (!kv.value.hasDelta()) {
@@ -193,6 +194,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             evictOne(now);
         }
         Session s = Session.begun(time, now, event.model(), event.tenant());
+        s.keyedAs(id);
         insights.onBegin(s);
         if (insights.takeFolded() > 0) {
             sensors.foldedLabels.record();
@@ -258,7 +260,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         if (!repeat) {
             insights.onDelta(s, event.running() - before, first, first ? s.ttftMs() : time - previous);
         }
-        store.put(id, s);
+        store.put(s.key(), s); // the live map's key object: the store's check that s is already pending is then an identity
     }
 
     /** The tick whose second covers meter time {@code now}: the first whole second at or after it. */

@@ -35,6 +35,12 @@ public final class Session {
     /** Whether a delta was applied since the last tick (its per-stream record is due): not stored. */
     private boolean touched;
     /**
+     * The stream id this session is kept under by the session processor: that very String object (its map's key),
+     * so that writes name the session by a key whose bytes are not compared again. Not stored: set at begin and
+     * at restore.
+     */
+    private String key;
+    /**
      * Owned by {@link SessionsStore}, not stored: the key under which this object is the store's pending value, null
      * when it is not pending, so that a put of a session already pending costs no hash lookup. The store keeps it
      * true: see {@link SessionsStore#put}.
@@ -66,6 +72,16 @@ public final class Session {
         Session s = new Session(beginTs, 0, 0, NO_DELTA, NO_DELTA, model, tenant);
         s.lastSeenMs = seenMs;
         return s;
+    }
+
+    /** The stream id the processor keeps this session under (null until {@link #keyedAs}). */
+    public String key() {
+        return key;
+    }
+
+    /** Records the String the processor keeps this session under (see {@link #key}). */
+    public void keyedAs(String key) {
+        this.key = key;
     }
 
     /** Marks the session as seen by the meter at {@code seenMs}: a restored session counts as seen at restore. */

@@ -48,8 +48,14 @@ class SessionMeterTest {
     }
 
     private void start(String guarantee, MeteringConfig config, int sessionTasks) {
+        start(guarantee, config, sessionTasks, false);
+    }
+
+    /** @param durable the live app's store (RocksDB, every commit writes the changes), else the replay's (in memory) */
+    private void start(String guarantee, MeteringConfig config, int sessionTasks, boolean durable) {
         context = newContext(guarantee, T);
-        store = SessionsStore.builder(StoreNames.SESSIONS, false).build();
+        store = durable ? SessionsStore.builder(StoreNames.SESSIONS, true).withLoggingDisabled().build()
+                : SessionsStore.builder(StoreNames.SESSIONS, false).build();
         store.init(context.getStateStoreContext(), store);
         context.addStateStore(store);
         endings = Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.STREAM_ENDINGS), Serdes.String(), Serdes.Long())
@@ -143,6 +149,33 @@ class SessionMeterTest {
         deliver(DeltaEvent.output("s1", T + 89_000, 890));
         tick(T + 92_000);
         assertEquals(new Partial(T + 92_000, 890 / 88.0, 1, 1, true), partials().get(0));
+    }
+
+    /**
+     * The processor writes each session under the String object it keeps it under (so the store's "already pending"
+     * check is an identity), begun or restored; every delta's state is in the store after the next flush all the same,
+     * whatever String the record's key arrived as.
+     */
+    @Test
+    void everyDeltaIsInTheStoreAfterTheNextFlushBeforeAndAfterARestore() {
+        start(StreamsConfig.AT_LEAST_ONCE, MeteringConfig.defaults(), 0, true);
+        deliver(DeltaEvent.begin(new String("s1"), T));
+        deliver(DeltaEvent.output(new String("s1"), T + 1_000, 10));
+        store.flushCache();
+        deliver(DeltaEvent.output(new String("s1"), T + 2_000, 20));
+        deliver(DeltaEvent.reasoning(new String("s1"), T + 2_500, 5));
+        store.flushCache();
+        assertEquals(0, store.pending());
+        assertEquals(20, store.get("s1").outputTokens());
+        assertEquals(5, store.get("s1").reasoningTokens());
+        restartAt(T + 3_000);
+        deliver(DeltaEvent.output(new String("s1"), T + 3_000, 30));
+        assertEquals(1, store.pending());
+        store.flushCache();
+        deliver(DeltaEvent.output(new String("s1"), T + 3_500, 35));
+        store.flushCache();
+        assertEquals(35, store.get("s1").outputTokens());
+        assertEquals(T + 3_500, store.get("s1").lastDeltaTs());
     }
 
     @Test
