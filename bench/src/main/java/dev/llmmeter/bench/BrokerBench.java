@@ -293,41 +293,33 @@ public final class BrokerBench {
     }
 
     private Run passThrough(EmbeddedKafka broker, Admin admin, Guarantee g, int rep, long events) throws InterruptedException {
-        String bootstrap = broker.bootstrapServers();
         String appId = "bench-passthrough-" + g.shortName + "-" + rep;
         String sink = "bench.passthrough." + g.shortName + "." + rep;
         broker.createTopic(sink, options.partitions());
-        Properties p = Settings.streamsDefaults(common(appId, g, false));
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
-        p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
         StreamsBuilder b = new StreamsBuilder();
         b.stream(INPUT_TOPIC, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
                 .to(sink, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
-        KafkaStreams streams = new KafkaStreams(b.build(), p);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        streams.setUncaughtExceptionHandler(e -> {
-            failure.set(e);
-            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-        });
         try {
-            long t0 = System.nanoTime();
-            streams.start();
-            return measure(App.PASSTHROUGH, appId, g, rep, events, streams, failure::get, t0);
+            return plainApp(App.PASSTHROUGH, b, broker.bootstrapServers(), appId, g, rep, events);
         } finally {
-            streams.close(Duration.ofSeconds(30));
-            deleteQuietly(workDir.resolve("state").resolve(appId));
             admin.deleteTopics(List.of(sink)); // the copy is 100+ MB; no need to wait
         }
     }
 
     /** The no-op app ({@link App#NOOP}): the pass-through's source and settings, a processor that drops each record, no sink. */
     private Run noop(String bootstrap, Guarantee g, int rep, long events) throws InterruptedException {
-        String appId = "bench-noop-" + g.shortName + "-" + rep;
-        Properties p = Settings.streamsDefaults(common(appId, g, false));
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         StreamsBuilder b = new StreamsBuilder();
         b.stream(INPUT_TOPIC, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())).process(Drop::new);
+        return plainApp(App.NOOP, b, bootstrap, "bench-noop-" + g.shortName + "-" + rep, g, rep, events);
+    }
+
+    /** One timed run of a baseline Kafka Streams app built on {@code b}, with the metering app's defaults and byte arrays. */
+    private Run plainApp(App app, StreamsBuilder b, String bootstrap, String appId, Guarantee g, int rep, long events)
+            throws InterruptedException {
+        Properties p = Settings.streamsDefaults(common(appId, g, false));
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
+        p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
         KafkaStreams streams = new KafkaStreams(b.build(), p);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         streams.setUncaughtExceptionHandler(e -> {
@@ -337,7 +329,7 @@ public final class BrokerBench {
         try {
             long t0 = System.nanoTime();
             streams.start();
-            return measure(App.NOOP, appId, g, rep, events, streams, failure::get, t0);
+            return measure(app, appId, g, rep, events, streams, failure::get, t0);
         } finally {
             streams.close(Duration.ofSeconds(30));
             deleteQuietly(workDir.resolve("state").resolve(appId));
