@@ -121,7 +121,7 @@ public final class SessionsStore implements KeyValueStore<String, Session>, Cach
      * Remembers {@code session} as the value of {@code id}, to be written at the next flush; null deletes.
      * O(1), no serialization: one map entry per key, the last write wins. The session processor puts its session
      * after every delta, and most of those puts find that very object already pending under that key since the
-     * last flush: those cost no hash lookup (the session carries the key and generation it is pending under).
+     * last flush: those cost no hash lookup (the session carries the key it is pending under).
      */
     @Override
     public void put(String id, Session session) {
