@@ -113,11 +113,10 @@ public final class Machine {
     public static long threadCpuNanos(String prefix, String part) {
         java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long sum = 0;
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
-            String name = t.getName();
-            if (name.startsWith(prefix) && name.contains(part)) {
-                long cpu = threads.getThreadCpuTime(t.getId());
-                sum += Math.max(cpu, 0);
+        // Names only (no stack depth): taken inside a timed run, so no stack of any thread is walked.
+        for (java.lang.management.ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds(), 0)) {
+            if (t != null && t.getThreadName().startsWith(prefix) && t.getThreadName().contains(part)) {
+                sum += Math.max(threads.getThreadCpuTime(t.getThreadId()), 0);
             }
         }
         return sum;
