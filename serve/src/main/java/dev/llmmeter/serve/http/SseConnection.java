@@ -7,12 +7,16 @@ import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 
 import java.io.IOException;
 import java.util.ArrayDeque;
+import java.util.Collections;
+import java.util.Iterator;
 
 /**
- * One SSE client. Messages are queued, up to a bound, and written with the servlet's non-blocking output:
- * a write never waits for the client, so a client that stops reading holds no thread and delays nobody;
- * when its queue is full it is dropped (its connection closed; a browser reconnects with
- * {@code Last-Event-ID} and resumes).
+ * One SSE client. What it must see first (the greeting and, on a resume, the ticks it missed) is written
+ * from its {@linkplain #startWith backlog}, as fast as the client reads, however long; live messages are
+ * queued behind it, up to a bound. Both are written with the servlet's non-blocking output: a write never
+ * waits for the client, so a client that stops reading holds no thread and delays nobody; when its live
+ * queue is full it is dropped (its connection closed; a browser reconnects with {@code Last-Event-ID} and
+ * resumes).
  */
 final class SseConnection implements WriteListener {
     private final AsyncContext async;
@@ -20,6 +24,7 @@ final class SseConnection implements WriteListener {
     private final String streamId;
     private final int capacity;
     private final ArrayDeque<byte[]> queue = new ArrayDeque<>();
+    private Iterator<byte[]> backlog = Collections.emptyIterator();
     private boolean writable; // set once the container has called onWritePossible: non-blocking mode is on
     private boolean unflushed;
     private boolean closed;
@@ -43,9 +48,22 @@ final class SseConnection implements WriteListener {
     }
 
     /**
-     * Queues a message and writes what the connection takes without waiting.
+     * Sets what is written before any live message. Its messages are taken one at a time as the client reads
+     * them and do not count against the live queue's bound: a resume is bounded by what the hub remembers,
+     * not by how many live messages a client may fall behind.
+     */
+    synchronized void startWith(Iterator<byte[]> messages) {
+        if (closed) {
+            return;
+        }
+        backlog = messages;
+        drain();
+    }
+
+    /**
+     * Queues a live message and writes what the connection takes without waiting.
      *
-     * @return false when the client is closed, or its queue was full (it is then dropped)
+     * @return false when the client is closed, or its live queue was full (it is then dropped)
      */
     synchronized boolean offer(byte[] message) {
         if (closed) {
@@ -87,7 +105,7 @@ final class SseConnection implements WriteListener {
         try {
             // isReady() false means a write is in flight; the container calls onWritePossible when it completes.
             while (out.isReady()) {
-                byte[] next = queue.pollFirst();
+                byte[] next = backlog.hasNext() ? backlog.next() : queue.pollFirst();
                 if (next != null) {
                     out.write(next);
                     unflushed = true;
@@ -110,6 +128,7 @@ final class SseConnection implements WriteListener {
         }
         closed = true;
         queue.clear();
+        backlog = Collections.emptyIterator();
         try {
             async.complete();
         } catch (IllegalStateException e) {
@@ -123,6 +142,7 @@ final class SseConnection implements WriteListener {
         closed = true;
         dropped = true;
         queue.clear();
+        backlog = Collections.emptyIterator();
         try {
             ServletContextRequest.getServletContextRequest(async.getRequest())
                     .getConnectionMetaData().getConnection().getEndPoint().close();

@@ -17,17 +17,20 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 
 /**
  * Fans each delivered tick out to every SSE client, and keeps the last ticks for clients that reconnect
- * with {@code Last-Event-ID}. Publishing never waits for a client (see {@link SseConnection}).
+ * with {@code Last-Event-ID}. Publishing never waits for a client (see {@link SseConnection}). A resume
+ * streams every missed tick the ring still holds, however many: the per-client buffer bounds only how far
+ * a client may fall behind the live ticks.
  */
 public final class SseHub implements AutoCloseable {
     /** Settings; {@link #defaults()} are what {@code serve} runs with. */
     public record Settings(int ringSize, int clientBuffer, Duration heartbeat) {
         public static Settings defaults() {
-            // Ring: ten minutes of ticks to resume from. Buffer: a client may fall a minute behind (ticks and
-            // heartbeats queued beyond what the socket already holds) before it is dropped.
+            // Ring: ten minutes of ticks to resume from. Buffer: a client may fall a minute behind the live ticks
+            // (ticks and heartbeats queued beyond what the socket already holds) before it is dropped.
             return new Settings(600, 64, Duration.ofSeconds(15));
         }
     }
@@ -38,6 +41,8 @@ public final class SseHub implements AutoCloseable {
     private final MeteringView view;
     private final Settings settings;
     private final ArrayDeque<Tick> ring = new ArrayDeque<>();
+    /** The tick most recently pushed out of the ring: a client that saw it missed exactly the ring. */
+    private Long forgotten;
     private final Set<SseConnection> clients = ConcurrentHashMap.newKeySet();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong connections = new AtomicLong();
@@ -61,17 +66,19 @@ public final class SseHub implements AutoCloseable {
         Tick tick = new Tick(s, SseEvents.metering(s, false, null));
         ring.addLast(tick);
         if (ring.size() > settings.ringSize()) {
-            ring.removeFirst();
+            forgotten = ring.removeFirst().stats().ts();
         }
         Map<String, byte[]> perStream = new HashMap<>();
         for (SseConnection c : clients) {
-            c.offer(message(tick, c, perStream));
+            String id = c.streamId();
+            c.offer(id == null ? tick.plain() : perStream.computeIfAbsent(id, k -> message(tick, k)));
         }
     }
 
     /**
-     * Registers a client and queues what it should see first: the ticks after {@code lastEventId} when that
-     * tick is still remembered, else the latest tick (a fresh view of now).
+     * Registers a client and sets what it should see first: the ticks after {@code lastEventId} when that
+     * tick is still remembered (or is the one just forgotten: then the whole ring), else the latest tick (a
+     * fresh view of now). The client's connection writes them as it reads; live ticks follow.
      */
     synchronized void subscribe(SseConnection c, Long lastEventId) {
         connections.incrementAndGet();
@@ -81,16 +88,18 @@ public final class SseHub implements AutoCloseable {
             }
         });
         clients.add(c);
-        c.offer(SseEvents.HELLO);
-        Map<String, byte[]> perStream = new HashMap<>();
-        for (Tick t : backlog(lastEventId)) {
-            c.offer(message(t, c, perStream));
-        }
+        String id = c.streamId();
+        Stream<byte[]> missed = backlog(lastEventId).stream().map(t -> id == null ? t.plain() : message(t, id));
+        c.startWith(Stream.concat(Stream.of(SseEvents.HELLO), missed).iterator());
     }
 
+    /** A copy: the ring moves on while a client reads its backlog. */
     private List<Tick> backlog(Long lastEventId) {
         if (ring.isEmpty()) {
             return List.of();
+        }
+        if (lastEventId != null && lastEventId.equals(forgotten)) {
+            return new ArrayList<>(ring);
         }
         if (lastEventId != null) {
             List<Tick> after = new ArrayList<>();
@@ -107,12 +116,9 @@ public final class SseHub implements AutoCloseable {
         return List.of(ring.peekLast());
     }
 
-    private byte[] message(Tick t, SseConnection c, Map<String, byte[]> perStream) {
-        String id = c.streamId();
-        if (id == null) {
-            return t.plain();
-        }
-        return perStream.computeIfAbsent(id, k -> SseEvents.metering(t.stats(), true, view.stream(k).orElse(null)));
+    /** The tick for a {@code ?stream=} client: with that stream's latest figures. */
+    private byte[] message(Tick t, String streamId) {
+        return SseEvents.metering(t.stats(), true, view.stream(streamId).orElse(null));
     }
 
     private void broadcast(byte[] message) {

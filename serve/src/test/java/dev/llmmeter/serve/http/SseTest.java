@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.IntStream;
 
 import static dev.llmmeter.serve.Records.T0;
 import static dev.llmmeter.serve.Records.stats;
@@ -105,6 +106,89 @@ class SseTest {
             assertEquals(List.of(id(4)), upToDate.ids());
             assertEquals(List.of(id(3), id(4)), forgotten.ids());
             assertEquals(List.of(id(3)), garbled.ids().subList(0, 1));
+        }
+    }
+
+    /** Ticks {@code from..to} in order, as the ids a client should see. */
+    private static List<String> ids(int from, int to) {
+        return IntStream.rangeClosed(from, to).mapToObj(SseTest::id).toList();
+    }
+
+    /**
+     * Publishes ticks 1..{@code published}, resumes a client that saw tick {@code lastSeen}, then publishes one
+     * live tick: the client gets exactly the ticks after {@code lastSeen} in order, then the live one.
+     */
+    private void assertResumes(int published, int lastSeen) throws Exception {
+        for (int i = 1; i <= published; i++) {
+            tick(i);
+        }
+        try (SseReader sse = new SseReader(f.port, "/events", id(lastSeen))) {
+            assertEquals(200, sse.status());
+            int missed = published - lastSeen;
+            await().atMost(Duration.ofSeconds(10)).until(() -> sse.events().size() == missed);
+            tick(published + 1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> sse.events().size() == missed + 1);
+            assertEquals(ids(lastSeen + 1, published + 1), sse.ids());
+            assertEquals(1, f.server.hub().clients());
+            assertEquals(0, f.server.hub().dropped());
+        }
+    }
+
+    @Test
+    @DisplayName("a client that missed 64 ticks (the live queue's size) resumes with all 64, then live ticks")
+    void aResumeAfterSixtyFourMissedTicksStreamsTheWholeBacklog() throws Exception {
+        assertResumes(100, 36);
+    }
+
+    @Test
+    @DisplayName("a client that missed 65 ticks resumes with all 65, then live ticks")
+    void aResumeAfterSixtyFiveMissedTicksStreamsTheWholeBacklog() throws Exception {
+        assertResumes(100, 35);
+    }
+
+    @Test
+    @DisplayName("a client that missed 599 ticks resumes from the oldest tick kept, then live ticks")
+    void aResumeAfterFiveHundredNinetyNineMissedTicksStreamsTheWholeRing() throws Exception {
+        assertResumes(600, 1);
+    }
+
+    @Test
+    @DisplayName("a client that missed 600 ticks (all the ring holds, its own tick just forgotten) resumes with all 600")
+    void aResumeAfterSixHundredMissedTicksStreamsTheWholeRing() throws Exception {
+        assertResumes(601, 1);
+    }
+
+    @Test
+    @DisplayName("a client that missed 601 ticks (more than the ring holds) gets the latest tick, then live ticks")
+    void aResumeOlderThanTheRingGetsTheLatestTick() throws Exception {
+        for (int i = 1; i <= 602; i++) {
+            tick(i);
+        }
+        try (SseReader sse = new SseReader(f.port, "/events", id(1))) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> sse.events().size() == 1);
+            tick(603);
+            await().atMost(Duration.ofSeconds(10)).until(() -> sse.events().size() == 2);
+            assertEquals(List.of(id(602), id(603)), sse.ids());
+            assertEquals(0, f.server.hub().dropped());
+        }
+    }
+
+    @Test
+    @DisplayName("a ?stream= client that missed 100 ticks gets each with the stream's fields, then live ticks")
+    void aStreamClientResumesWithTheStreamsFieldsOnEveryMissedTick() throws Exception {
+        f.view.offerStream("s-42", stream("s-42", "active", "31.5", "640", T0));
+        for (int i = 1; i <= 101; i++) {
+            tick(i);
+        }
+        try (SseReader sse = new SseReader(f.port, "/events?stream=s-42", id(1))) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> sse.events().size() == 100);
+            tick(102);
+            await().atMost(Duration.ofSeconds(10)).until(() -> sse.events().size() == 101);
+            assertEquals(ids(2, 102), sse.ids());
+            assertEquals("{\"tps\":2.5,\"tps_available\":true,\"estimated\":false,\"high\":52.1,\"low\":1.5,\"active\":2,"
+                    + "\"stream_tps\":31.5,\"ttft_ms\":640}", sse.events().get(0).data());
+            assertEquals("{\"tps\":102.5,\"tps_available\":true,\"estimated\":false,\"high\":52.1,\"low\":1.5,\"active\":102,"
+                    + "\"stream_tps\":31.5,\"ttft_ms\":640}", sse.events().get(100).data());
         }
     }
 
