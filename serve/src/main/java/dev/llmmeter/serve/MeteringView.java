@@ -37,7 +37,8 @@ public final class MeteringView {
                          int maxGroups, Duration insightRetention) {
         public static Limits defaults() {
             // Streams: the topic keeps a final record for an hour before its tombstone; so does the view, up to
-            // 50,000 streams (~300 bytes each). Insights: a group silent for a minute emits nothing more.
+            // 50,000 streams (~300 bytes each). Insights: a group's last record (its idle one, at zero) is shown
+            // for two minutes of the topology's ticks.
             return new Limits(600, 30_000, 50_000, Duration.ofHours(1), 10_000, Duration.ofSeconds(120));
         }
     }
@@ -49,6 +50,8 @@ public final class MeteringView {
 
     private volatile Stats latest;
     private final Map<String, InsightEntry> insights = new HashMap<>();
+    /** The topology's clock as its latest insights record tells it: what groups age against (guarded by insights). */
+    private long insightsNow = Long.MIN_VALUE;
     /** Insertion order = order of last update: the head is the stream updated longest ago. */
     private final LinkedHashMap<String, StreamEntry> streams = new LinkedHashMap<>();
 
@@ -133,7 +136,9 @@ public final class MeteringView {
                             .ifPresent(oldest -> insights.remove(oldest.key()));
                 }
             }
-            insights.put(key, new InsightEntry(key, node, node.get("ts").asLong()));
+            long ts = node.get("ts").asLong();
+            insights.put(key, new InsightEntry(key, node, ts));
+            insightsNow = ts;
         }
     }
 
@@ -227,9 +232,19 @@ public final class MeteringView {
         }
     }
 
-    /** A group silent for longer than the retention has gone idle: the topology emits nothing more for it. */
+    /**
+     * A group whose latest record is older than the retention, by the topology's latest record, has gone idle:
+     * the topology publishes a last, idle record for a group and then nothing more. Its age is measured on the
+     * topology's clock only ({@code ts} against {@code ts}), never against this server's: a serve host whose
+     * clock differs keeps what the topology publishes, and while the topology publishes nothing, nothing ages.
+     * The latest record sets that clock, not the newest ever seen: a topology instance that moves to a host
+     * whose clock is behind keeps its groups.
+     */
     private void expireInsights() {
-        long cutoff = clock.getAsLong() - limits.insightRetention().toMillis();
+        if (insightsNow == Long.MIN_VALUE) {
+            return;
+        }
+        long cutoff = insightsNow - limits.insightRetention().toMillis();
         insights.values().removeIf(e -> e.ts() < cutoff);
     }
 

@@ -55,6 +55,55 @@ class MeteringViewTest {
         assertTrue(view.insights().isEmpty());
     }
 
+    private List<String> groups() {
+        return view.insights().stream().map(InsightEntry::key).toList();
+    }
+
+    @Test
+    @DisplayName("a serve host two minutes ahead of the topology (or an hour behind it) keeps every group the topology publishes")
+    void groupsAreKeptWhateverServesClockSays() {
+        view.offerInsight("model:a", insight("model", "\"a\"", 1, "1.0", "1.0", "null", "null", T0));
+        clock.set(T0 + 120_001);
+        assertEquals(List.of("model:a"), groups());
+        clock.set(T0 - Duration.ofHours(1).toMillis());
+        assertEquals(List.of("model:a"), groups());
+        clock.set(T0 + Duration.ofDays(1).toMillis());
+        assertEquals(List.of("model:a"), groups());
+    }
+
+    @Test
+    @DisplayName("a group expires once the topology's own ticks are two minutes past its latest record; serve's clock plays no part")
+    void groupsExpireByTheTopologysTicks() {
+        long topologyT = T0 - Duration.ofHours(3).toMillis(); // the topology's clock, three hours behind serve's
+        view.offerInsight("model:a", insight("model", "\"a\"", 0, "null", "0.0", "null", "null", topologyT));
+        view.offerInsight("global", insight("global", "null", 1, "1.0", "1.0", "null", "null", topologyT + 120_000));
+        assertEquals(List.of("global", "model:a"), groups());
+        view.offerInsight("global", insight("global", "null", 1, "1.0", "1.0", "null", "null", topologyT + 120_001));
+        assertEquals(List.of("global"), groups());
+        assertTrue(view.insight("model:a").isEmpty());
+    }
+
+    @Test
+    @DisplayName("while the topology publishes nothing, each group's latest record stands, however long")
+    void aSilentTopologyExpiresNothing() {
+        view.offerInsight("global", insight("global", "null", 0, "null", "0.0", "null", "null", T0));
+        view.offerInsight("model:a", insight("model", "\"a\"", 0, "null", "0.0", "null", "null", T0));
+        clock.set(T0 + Duration.ofHours(2).toMillis());
+        assertEquals(List.of("global", "model:a"), groups());
+    }
+
+    @Test
+    @DisplayName("a topology clock that steps back (its instance moved to a host behind) keeps the groups it still publishes")
+    void aTopologyClockSteppingBackExpiresOnlyWhatItNoLongerPublishes() {
+        view.offerInsight("model:a", insight("model", "\"a\"", 1, "1.0", "1.0", "null", "null", T0));
+        view.offerInsight("model:b", insight("model", "\"b\"", 1, "1.0", "1.0", "null", "null", T0));
+        long behind = T0 - Duration.ofMinutes(10).toMillis();
+        view.offerInsight("model:a", insight("model", "\"a\"", 1, "1.0", "1.0", "null", "null", behind));
+        assertEquals(List.of("model:a", "model:b"), groups());
+        view.offerInsight("model:a", insight("model", "\"a\"", 1, "1.0", "1.0", "null", "null", T0 + 120_001));
+        assertEquals(List.of("model:a"), groups());
+    }
+
     @Test
     @DisplayName("beyond the group cap the group silent longest makes room")
     void groupCap() {

@@ -1,5 +1,7 @@
 package dev.llmmeter.serve.http;
 
+import dev.llmmeter.contract.Insight;
+import dev.llmmeter.contract.OutputCodecs;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.junit.jupiter.api.AfterEach;
@@ -7,6 +9,8 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -93,12 +97,36 @@ class MetricsTest {
     }
 
     @Test
-    @DisplayName("a group silent for two minutes drops out of the metrics")
-    void silentGroupExpires() throws Exception {
-        f.view.offerInsight("model:llama", insight("model", "\"llama\"", 0, "null", "0.0", "null", "null", T0));
-        assertEquals(0.0, scrape().get("llm_metering_system_tokens_per_second{model=\"llama\",tenant=\"\"}"));
-        f.clock.set(T0 + 120_001);
-        assertFalse(scrape().containsKey("llm_metering_system_tokens_per_second{model=\"llama\",tenant=\"\"}"));
+    @DisplayName("a group's idle record takes its figures to zero, and the group leaves only two minutes of the topology's ticks later")
+    void anIdleGroupIsShownAtZeroBeforeItLeaves() throws Exception {
+        String llama = "{model=\"llama\",tenant=\"\"}";
+        long t = T0 - Duration.ofMinutes(30).toMillis(); // the topology's clock: not serve's
+        f.view.offerInsight("global", insight("global", "null", 3, "35.2", "98.1", "null", "null", t));
+        f.view.offerInsight("model:llama", insight("model", "\"llama\"", 3, "35.2", "98.1",
+                quantiles(640.0, 700.0, 990.0, 9), "null", t));
+        assertEquals(98.1, scrape().get("llm_metering_system_tokens_per_second" + llama));
+
+        byte[] idle = OutputCodecs.encode(new Insight(t + 61_000, Insight.Group.MODEL, "llama", 0, null, 0.0, null, null, 0, 0));
+        f.view.offerInsight("global", OutputCodecs.encode(new Insight(t + 61_000, Insight.Group.GLOBAL, null, 0, null, 0.0, null, null, 0, 0)));
+        f.view.offerInsight("model:llama", idle);
+        Map<String, Double> m = scrape();
+        assertEquals(0.0, m.get("llm_metering_system_tokens_per_second" + llama));
+        assertEquals(0.0, m.get("llm_metering_group_active_streams" + llama));
+        assertEquals(0.0, m.get("llm_metering_streams_started_last_minute" + llama));
+        assertEquals(0.0, m.get("llm_metering_streams_ended_last_minute" + llama));
+        // null in the record (no stream with a reading, no first token in the last minute): no sample, as for the seed's tps
+        assertFalse(m.containsKey("llm_metering_group_tokens_per_second" + llama));
+        assertFalse(m.containsKey("llm_metering_time_to_first_token_seconds{model=\"llama\",quantile=\"0.99\",tenant=\"\"}"));
+        assertEquals(new String(idle, StandardCharsets.UTF_8), f.get("/api/insights?group=model:llama").body());
+
+        f.clock.addAndGet(Duration.ofHours(1).toMillis()); // serve's clock moves on; the topology publishes nothing
+        assertEquals(0.0, scrape().get("llm_metering_system_tokens_per_second" + llama));
+
+        f.view.offerInsight("global", insight("global", "null", 1, "10.0", "10.0", "null", "null", t + 61_000 + 120_000));
+        assertEquals(0.0, scrape().get("llm_metering_system_tokens_per_second" + llama));
+        f.view.offerInsight("global", insight("global", "null", 1, "10.0", "10.0", "null", "null", t + 61_000 + 120_001));
+        assertFalse(scrape().containsKey("llm_metering_system_tokens_per_second" + llama));
+        assertEquals(404, f.get("/api/insights?group=model:llama").statusCode());
     }
 
     @Test
