@@ -54,6 +54,8 @@ public final class MeteringView {
     private long insightsNow = Long.MIN_VALUE;
     /** Insertion order = order of last update: the head is the stream updated longest ago. */
     private final LinkedHashMap<String, StreamEntry> streams = new LinkedHashMap<>();
+    /** The topology's clock as its latest stream record tells it: what streams age against (guarded by streams). */
+    private long streamsNow = Long.MIN_VALUE;
 
     private final AtomicLong repeatedTicks = new AtomicLong();
     private final AtomicLong behindTicks = new AtomicLong();
@@ -155,8 +157,9 @@ public final class MeteringView {
                 if (node == null || !node.path("ts").canConvertToLong()) {
                     invalidRecords.incrementAndGet();
                 } else {
-                    streams.put(streamId, new StreamEntry(streamId, value, field(node, "tps"), field(node, "ttft_ms"),
-                            node.get("ts").asLong()));
+                    long ts = node.get("ts").asLong();
+                    streams.put(streamId, new StreamEntry(streamId, value, field(node, "tps"), field(node, "ttft_ms"), ts));
+                    streamsNow = ts;
                 }
             }
             expireStreams();
@@ -218,9 +221,12 @@ public final class MeteringView {
 
     // ---- retention ----------------------------------------------------------------------------------
 
-    /** A stream is forgotten when its latest record is older than the retention, or to stay within the cap. */
+    /**
+     * A stream is forgotten when its latest record is older than the retention, by the topology's latest stream
+     * record (never by this server's clock, as for {@link #expireInsights}), or to stay within the cap.
+     */
     private void expireStreams() {
-        long cutoff = clock.getAsLong() - limits.streamRetention().toMillis();
+        long cutoff = streamsNow == Long.MIN_VALUE ? Long.MIN_VALUE : streamsNow - limits.streamRetention().toMillis();
         Iterator<StreamEntry> it = streams.values().iterator();
         while (it.hasNext()) {
             StreamEntry head = it.next();

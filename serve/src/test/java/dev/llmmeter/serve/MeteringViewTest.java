@@ -35,13 +35,26 @@ class MeteringViewTest {
     }
 
     @Test
-    @DisplayName("a stream whose latest record is older than the retention is forgotten")
+    @DisplayName("a stream is forgotten once the topology's stream records are the retention past its latest; serve's clock plays no part")
     void streamRetention() {
-        view.offerStream("a", stream("a", "ended", "10.0", "500", T0));
-        clock.set(T0 + Duration.ofMinutes(10).toMillis());
+        long topologyT = T0 + Duration.ofHours(2).toMillis(); // the topology's clock, two hours ahead of serve's
+        view.offerStream("a", stream("a", "ended", "10.0", "500", topologyT));
+        view.offerStream("b", stream("b", "active", "10.0", "500", topologyT + Duration.ofMinutes(10).toMillis()));
         assertTrue(view.stream("a").isPresent());
-        clock.set(T0 + Duration.ofMinutes(10).toMillis() + 1);
+        view.offerStream("b", stream("b", "active", "10.0", "500", topologyT + Duration.ofMinutes(10).toMillis() + 1));
         assertTrue(view.stream("a").isEmpty());
+        assertEquals(1, view.evictedStreams());
+    }
+
+    @Test
+    @DisplayName("a serve host an hour ahead of the topology keeps its streams; while the topology publishes nothing, none ages")
+    void streamsAreKeptWhateverServesClockSays() {
+        view.offerStream("a", stream("a", "ended", "10.0", "500", T0));
+        clock.set(T0 + Duration.ofHours(1).toMillis());
+        assertTrue(view.stream("a").isPresent());
+        clock.set(T0 - Duration.ofHours(1).toMillis());
+        assertTrue(view.stream("a").isPresent());
+        assertEquals(0, view.evictedStreams());
     }
 
     @Test
