@@ -44,7 +44,6 @@ public final class MeteringView {
     }
 
     private final Limits limits;
-    private final LongSupplier clock;
     private final TickGate gate;
     private final List<Consumer<Stats>> tickListeners = new CopyOnWriteArrayList<>();
 
@@ -66,9 +65,9 @@ public final class MeteringView {
         this(Limits.defaults(), System::currentTimeMillis);
     }
 
+    /** @param clock this server's wall clock, epoch ms: only the tick gate's far-future check reads it */
     public MeteringView(Limits limits, LongSupplier clock) {
         this.limits = limits;
-        this.clock = clock;
         this.gate = new TickGate(limits.tickMemory(), limits.maxAheadMs(), clock);
     }
 
