@@ -1,6 +1,7 @@
 package dev.llmmeter.topology.state;
 
 import dev.llmmeter.contract.EventType;
+import dev.llmmeter.topology.Ticks;
 import dev.llmmeter.topology.insights.GroupTally;
 
 /**
@@ -161,6 +162,18 @@ public final class Session {
      */
     public boolean isBeginExpired(long now, long expiryMs) {
         return !hasDelta() && now - lastSeenMs > expiryMs;
+    }
+
+    /**
+     * The tick at which a session received at {@code seenMs} and never fed expires ({@link #isBeginExpired}): the
+     * first whole second more than {@code expiryMs} after {@code seenMs} ({@code Long.MAX_VALUE} past the end of time).
+     */
+    public static long beginExpiryTick(long seenMs, long expiryMs) {
+        long interval = Ticks.INTERVAL.toMillis();
+        if (seenMs > Long.MAX_VALUE - interval - expiryMs) {
+            return Long.MAX_VALUE;
+        }
+        return Ticks.tickOf(seenMs + expiryMs) + interval;
     }
 
     public long beginTs() {
