@@ -132,7 +132,7 @@ public final class TickBench {
             process(meter, DeltaEvent.output(ids[i], t + 230, ++running[i]));
         }
         double heapPerSession = (Machine.heapUsedAfterGc() - heapBefore) / (double) n;
-        int valueBytes = new SessionSerde().serialize("", Session.begun(now, now)).length;
+        int valueBytes = new SessionSerde().serialize("", store.get(ids[n - 1])).length; // the last begun, as stored
 
         int total = WARMUP_TICKS + options.ticks();
         double[] timed = new double[options.ticks()];

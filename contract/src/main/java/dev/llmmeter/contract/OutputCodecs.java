@@ -11,7 +11,8 @@ import java.io.UncheckedIOException;
 
 /**
  * The JSON forms of {@link StreamStatus} ({@code metering.streams}) and {@link Insight} ({@code metering.insights}):
- * compact, keys in the documented order, nulls written out. Decoding is for consumers and tests.
+ * compact, keys in the documented order, nulls written out, doubles as Python prints them (as the stats). Decoding
+ * is for consumers and tests.
  */
 public final class OutputCodecs {
     private static final JsonFactory JSON = JsonFactory.builder().build();
@@ -50,7 +51,7 @@ public final class OutputCodecs {
             g.writeStringField("name", i.name());
             g.writeNumberField("active", i.active());
             JsonFields.writeNullable(g, "tps", i.tps());
-            g.writeNumberField("system_tps", i.systemTps());
+            JsonFields.writeDouble(g, "system_tps", i.systemTps());
             writePercentiles(g, "ttft_ms", i.ttftMs());
             writePercentiles(g, "itl_ms", i.itlMs());
             g.writeNumberField("started", i.started());
@@ -68,9 +69,9 @@ public final class OutputCodecs {
             return;
         }
         g.writeObjectFieldStart(name);
-        g.writeNumberField("p50", p.p50());
-        g.writeNumberField("p90", p.p90());
-        g.writeNumberField("p99", p.p99());
+        JsonFields.writeDouble(g, "p50", p.p50());
+        JsonFields.writeDouble(g, "p90", p.p90());
+        JsonFields.writeDouble(g, "p99", p.p99());
         g.writeNumberField("count", p.count());
         g.writeEndObject();
     }

@@ -22,6 +22,15 @@ class StatsCodecTest {
                 new String(StatsCodec.encode(s), StandardCharsets.UTF_8));
     }
 
+    /** As the seed's json.dumps prints them: Python's repr of a float (expected values from python3). */
+    @Test
+    void largeRatesArePrintedAsPythonPrintsThem() {
+        Stats s = new Stats(4.500326180257511e21, true, false, 1.0e16, 12345678.9, 2, 1790000001000L);
+        assertEquals("{\"tps\":4.500326180257511e+21,\"tps_available\":true,\"estimated\":false,\"high\":1e+16,"
+                        + "\"low\":12345678.9,\"active\":2,\"ts\":1790000001000}",
+                new String(StatsCodec.encode(s), StandardCharsets.UTF_8));
+    }
+
     @Test
     void decodeInvertsEncode() {
         Stats a = new Stats(47.3, true, false, 52.1, 31.4, 3, 1790000001000L);

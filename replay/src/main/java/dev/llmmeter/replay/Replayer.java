@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import dev.llmmeter.contract.DeadLetterHeaders;
 import dev.llmmeter.contract.DeltaEvent;
 import dev.llmmeter.contract.DeltaEventCodec;
+import dev.llmmeter.contract.EventType;
 import dev.llmmeter.contract.InvalidDeltaException;
 import dev.llmmeter.contract.OutputCodecs;
 import dev.llmmeter.contract.StreamStatus;
@@ -12,6 +13,7 @@ import dev.llmmeter.topology.MeteringConfig;
 import dev.llmmeter.topology.MeteringTopology;
 import dev.llmmeter.topology.Ticks;
 import dev.llmmeter.topology.processors.MeteringMetrics;
+import dev.llmmeter.topology.state.Session;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -52,17 +54,20 @@ import java.util.function.Consumer;
  * on Kafka. Blank lines are skipped.
  *
  * <p>Idle stretches cost one tick: after a tick that emitted no stats record, and with no accepted event since,
- * the topology emits nothing until the next accepted event (no session has a recent delta, and the idle record
- * has been sent), so the clock jumps straight to the fire time of the last tick before that event. That one
- * punctuation prunes what the skipped ones would have (pruning only grows with the tick), and Kafka keeps the
+ * the topology emits no stats and no insights until the next accepted event (no session has a recent delta, and the
+ * idle record has been sent), so the clock jumps straight to the fire time of the last tick before that event. That
+ * one punctuation prunes what the skipped ones would have (pruning only grows with the tick), and Kafka keeps the
  * punctuation schedule aligned to whole seconds after a jump. The tail is crossed the same way.
  *
  * <p>What is printed is one output topic's records, one JSON line each, in the order the topology produced them
  * ({@link #outputTopics}): the stats (the default, as they always were), the insights (each record's value as
  * published), or the per-stream records, where a tombstone (a stream's record deleted from the compacted topic,
  * {@code metering.streams.retention.ms} after its final record) prints as
- * {@code {"stream_id":"KEY","tombstone":true,"ts":TICK}}. While the streams are printed, an idle stretch is crossed
- * in one step only up to the next tombstone due, so that each one is dated with the tick that deletes it live.
+ * {@code {"stream_id":"KEY","tombstone":true,"ts":TICK}}. The streams topic does get records in an idle stretch:
+ * a stream begun and never fed expires ({@link Session#beginExpiryTick}), and a tombstone falls due. While the
+ * streams are printed, an idle stretch is therefore crossed in one step only up to the next tick at which a begin
+ * received so far may expire or a tombstone is due, so that each record is dated with the tick that publishes it
+ * live (a begin whose stream was fed or ended in the meantime costs one tick that publishes nothing).
  */
 public final class Replayer {
     private static final JsonFactory JSON = JsonFactory.builder().build();
@@ -231,6 +236,11 @@ public final class Replayer {
         /** Printing the streams: the tick of the tombstone due for each stream whose final record was printed. */
         private final java.util.Map<String, Long> tombstonesDue = new java.util.HashMap<>();
         private final java.util.TreeMap<Long, Integer> dueTicks = new java.util.TreeMap<>();
+        /**
+         * Printing the streams: the ticks, ascending and distinct, at which a begin received so far expires if its
+         * stream gets no delta by then. One a second at most: a begin's expiry is a tick, and they come in order.
+         */
+        private final ArrayDeque<Long> expiryTicks = new ArrayDeque<>();
         private final Consumer<String> stats;
         private final Consumer<String> deadLetter;
         private long clock;      // the last tick done
@@ -273,6 +283,9 @@ public final class Replayer {
                 }
                 tickBefore(eventTime);
                 arriveAt(eventTime);
+                if (line.begin() && output == Output.STREAMS) {
+                    expectExpiry(Session.beginExpiryTick(wallClock, config.beginExpiryMs())); // received now
+                }
                 input.pipeInput(new TestRecord<>(line.key(), line.value(), null, eventTime));
                 idle = false;
             } else {
@@ -286,18 +299,28 @@ public final class Replayer {
 
         /**
          * Runs every tick strictly before {@code time} (an event at ts == T is applied before the tick at T);
-         * an idle stretch in one step, to the last of those ticks.
+         * an idle stretch in one step, to the last of those ticks, or to the next tick at which a begin may expire or
+         * a tombstone is due (while the streams are printed) if that is sooner.
          */
         private void tickBefore(long time) {
             while (time - clock > INTERVAL_MS) { // the next tick, clock + 1 s, is before time
-                if (idle) { // tick() below runs the last tick before time, or the next tombstone's if sooner
-                    long last = Ticks.tickOf(time - 1);
-                    if (!dueTicks.isEmpty()) {
-                        last = Math.min(last, Math.max(dueTicks.firstKey(), clock + INTERVAL_MS));
-                    }
+                if (idle) { // tick() below runs the tick the jump lands on
+                    long last = Math.min(Ticks.tickOf(time - 1), Math.max(nextDueTick(), clock + INTERVAL_MS));
                     clock = last - INTERVAL_MS;
                 }
                 tick();
+            }
+        }
+
+        /** The next tick at which the streams topic may get a record while the stats are idle; MAX_VALUE if none. */
+        private long nextDueTick() {
+            long next = dueTicks.isEmpty() ? Long.MAX_VALUE : dueTicks.firstKey();
+            return expiryTicks.isEmpty() ? next : Math.min(next, expiryTicks.peekFirst());
+        }
+
+        private void expectExpiry(long tick) {
+            if (expiryTicks.isEmpty() || expiryTicks.peekLast() < tick) {
+                expiryTicks.addLast(tick);
             }
         }
 
@@ -334,6 +357,9 @@ public final class Replayer {
             }
             drainStreams();
             dueTicks.headMap(clock, true).clear(); // due by now: a tombstone that did not come is not waited for
+            while (!expiryTicks.isEmpty() && expiryTicks.peekFirst() <= clock) {
+                expiryTicks.pollFirst(); // likewise a begin whose stream was fed or ended in time
+            }
             idle = !emitted;
             drainDeadLetters();
         }
@@ -473,15 +499,16 @@ public final class Replayer {
      * and {@code ts} ({@link DeltaEvent#NO_TS} when it has none). A rejected line has neither: the topology
      * dead-letters it with the codec's reason.
      */
-    private record TraceLine(byte[] key, byte[] value, long ts, boolean accepted) {
+    private record TraceLine(byte[] key, byte[] value, long ts, boolean accepted, boolean begin) {
         static TraceLine of(byte[] value) {
             DeltaEvent e;
             try {
                 e = DeltaEventCodec.decode(value);
             } catch (InvalidDeltaException invalid) {
-                return new TraceLine(null, value, DeltaEvent.NO_TS, false);
+                return new TraceLine(null, value, DeltaEvent.NO_TS, false, false);
             }
-            return new TraceLine(e.streamId().getBytes(StandardCharsets.UTF_8), value, e.ts(), true);
+            return new TraceLine(e.streamId().getBytes(StandardCharsets.UTF_8), value, e.ts(), true,
+                    e.type() == EventType.BEGIN);
         }
     }
 }

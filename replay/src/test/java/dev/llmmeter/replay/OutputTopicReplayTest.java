@@ -111,6 +111,24 @@ class OutputTopicReplayTest {
                 replay(config, "metering.streams", trace, 0), "the tombstone 10 s after the final record, not at the jump's end");
     }
 
+    /**
+     * s1 is begun and never fed, then 15 minutes pass in silence (no stats record: nothing had a delta) until s2's
+     * begin. Live, s1 expires at the first tick more than 600 s after its begin was received, T0 + 601 s, and its
+     * tombstone follows the default hour later; s2 expires 600 s after its own begin, inside the tail.
+     */
+    @Test
+    void aBeginExpiringInAnIdleStretchIsDatedWithTheTickThatExpiresItLiveAndSoIsItsTombstone() throws Exception {
+        String trace = String.join("\n",
+                "{\"type\":\"begin\",\"stream_id\":\"s1\",\"ts\":" + T0 + "}",
+                "{\"type\":\"begin\",\"stream_id\":\"s2\",\"ts\":" + (T0 + 900_000) + "}",
+                "");
+        assertEquals(List.of(
+                "{\"stream_id\":\"s1\",\"model\":null,\"tenant\":null,\"state\":\"expired\",\"tps\":null,\"output\":0,\"reasoning\":0,\"ttft_ms\":null,\"decode_ms\":null,\"begin_ts\":1790000000000,\"ts\":1790000601000}",
+                "{\"stream_id\":\"s2\",\"model\":null,\"tenant\":null,\"state\":\"expired\",\"tps\":null,\"output\":0,\"reasoning\":0,\"ttft_ms\":null,\"decode_ms\":null,\"begin_ts\":1790000900000,\"ts\":1790001501000}",
+                "{\"stream_id\":\"s1\",\"tombstone\":true,\"ts\":1790004201000}"),
+                replay(MeteringConfig.defaults(), "metering.streams", trace, 3400));
+    }
+
     @Test
     void theConfiguredNameOfATopicIsTheOneToAskFor() throws Exception {
         MeteringConfig renamed = MeteringConfig.fromMap(Map.of(MeteringConfig.INSIGHTS_TOPIC, "prod.insights"));

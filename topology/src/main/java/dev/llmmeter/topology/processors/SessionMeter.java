@@ -55,7 +55,9 @@ import java.util.Set;
  * <p>The {@code sessions} store is the durable truth (changelogged); {@link #live} mirrors it in memory,
  * rebuilt from the store in {@link #init} (which Kafka Streams calls after restoring the store), so a tick
  * walks a map instead of a store iterator. Insertion order is kept like the seed's dict, so per-stream
- * values are summed in the seed's order. The store is written behind ({@code SessionsStore}): a put marks
+ * values are summed in the seed's order; each session stores its begin's number and its place in that order
+ * ({@link Session#numbered}), so that a restore, which reads the store in key order, rebuilds both orders
+ * ({@link #restore}). The store is written behind ({@code SessionsStore}): a put marks
  * a session changed, and the changes are written just before each commit.
  */
 public final class SessionMeter implements Processor<String, DeltaEvent, String, Partial> {
@@ -71,6 +73,8 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
      * record, oldest first (the {@code stream-endings} store is the durable truth). Bounded like the sessions.
      */
     private final Map<String, Long> endings = new LinkedHashMap<>();
+    /** The number of the task's next begin ({@link Session#seq}); after a restore, past every restored one. */
+    private long nextSeq;
     private ProcessorContext<String, Partial> context;
     /** The same context, for the per-stream records (see the class comment). */
     private ProcessorContext<String, Object> out;
@@ -114,19 +118,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         this.sensors = MeterSensors.register(context.metrics(), taskId);
         this.commitEachTick = MeteringTopology.exactlyOnce(context.appConfigs());
         long now = context.currentSystemTimeMs();
-        live.clear();
-        waiting.clear();
-        try (KeyValueIterator<String, Session> it = store.all()) {
-            it.forEachRemaining(kv -> {
-                kv.value.seenAt(now); // restored: seen now, so a backlog's newer deltas find it alive
-                kv.value.keyedAs(kv.key);
-                live.put(kv.key, kv.value);
-                insights.attach(kv.value);
-                if (!kv.value.hasDelta()) {
-                    waiting.add(kv.key);
-                }
-            });
-        }
+        restore(now);
         endings.clear();
         List<Map.Entry<String, Long>> ended = new ArrayList<>();
         try (KeyValueIterator<String, Long> it = endingsStore.all()) {
@@ -135,6 +127,58 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         ended.sort(Map.Entry.comparingByValue(Comparator.naturalOrder()));
         ended.forEach(e -> endings.put(e.getKey(), e.getValue()));
         ticker = context.schedule(Ticks.nextAnchor(now, 0), Ticks.INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::tick);
+    }
+
+    /**
+     * Rebuilds the live sessions from the store, which reads them in key order: {@link #live} in the order of their
+     * places (the seed's dict order: rates are summed in it, and the cap evicts the longest live first), and
+     * {@link #waiting} in the order of their begins. Sessions stored before they were numbered (by an older version)
+     * go first, in the order of their begin times, and are numbered and written again now.
+     */
+    private void restore(long now) {
+        live.clear();
+        waiting.clear();
+        List<Session> restored = new ArrayList<>();
+        try (KeyValueIterator<String, Session> it = store.all()) {
+            it.forEachRemaining(kv -> {
+                kv.value.seenAt(now); // restored: seen now, so a backlog's newer deltas find it alive
+                kv.value.keyedAs(kv.key);
+                restored.add(kv.value);
+            });
+        }
+        numberUnnumbered(restored);
+        restored.sort(Comparator.comparingLong(Session::place));
+        nextSeq = 0;
+        for (Session s : restored) {
+            live.put(s.key(), s);
+            insights.attach(s);
+            nextSeq = Math.max(nextSeq, s.seq() + 1);
+        }
+        restored.removeIf(Session::hasDelta);
+        restored.sort(Comparator.comparingLong(Session::seq));
+        for (Session s : restored) {
+            waiting.add(s.key());
+        }
+    }
+
+    /** Numbers the sessions stored without numbers before all others, by begin time (then id), and stores them so. */
+    private void numberUnnumbered(List<Session> restored) {
+        List<Session> unnumbered = new ArrayList<>();
+        long first = 0;
+        for (Session s : restored) {
+            if (s.isNumbered()) {
+                first = Math.min(first, s.place());
+            } else {
+                unnumbered.add(s);
+            }
+        }
+        unnumbered.sort(Comparator.comparingLong(Session::beginTs).thenComparing(Session::key));
+        long seq = first - unnumbered.size();
+        for (Session s : unnumbered) {
+            s.numbered(seq, seq);
+            seq++;
+            store.put(s.key(), s);
+        }
     }
 
     @Override
@@ -194,6 +238,8 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             evictOne(now);
         }
         Session s = Session.begun(time, now, event.model(), event.tenant());
+        long seq = nextSeq++;
+        s.numbered(seq, current != null ? current.place() : seq); // a live id keeps its place, as in the seed's dict
         s.keyedAs(id);
         insights.onBegin(s);
         if (insights.takeFolded() > 0) {

@@ -1,6 +1,7 @@
 package dev.llmmeter.topology.state;
 
 import dev.llmmeter.contract.EventType;
+import dev.llmmeter.topology.Ticks;
 import dev.llmmeter.topology.insights.GroupTally;
 
 /**
@@ -18,6 +19,8 @@ import dev.llmmeter.topology.insights.GroupTally;
 public final class Session {
     /** {@link #firstDeltaTs} before the first delta (the seed's {@code first_token_ts == 0.0}). */
     static final long NO_DELTA = Long.MIN_VALUE;
+    /** {@link #seq} and {@link #place} of a session not numbered by a session task (stored before they existed). */
+    public static final long UNNUMBERED = Long.MIN_VALUE;
 
     private final long beginTs;
     /** The model and tenant the begin named (null when it named none): kept in the store. */
@@ -29,6 +32,14 @@ public final class Session {
     private long lastDeltaTs;
     /** Meter wall-clock time of the begin, or of the last applied delta, or of the restore: liveness only. */
     private long lastSeenMs;
+    /**
+     * Stored, so that a restore rebuilds the session task's orders: the number of this session's begin among the
+     * task's begins ({@link #seq}: the oldest begin waiting for a delta is evicted first), and its place in the
+     * order of the live sessions ({@link #place}: the seq of the begin that made its id live; a later begin of a
+     * live id keeps that place, as the seed's dict keeps a key's place; rates are summed in that order).
+     */
+    private long seq = UNNUMBERED;
+    private long place = UNNUMBERED;
     /** The insights tallies this session adds to (not stored: attached at begin and at restore). */
     private GroupTally modelTally;
     private GroupTally tenantTally;
@@ -72,6 +83,30 @@ public final class Session {
         Session s = new Session(beginTs, 0, 0, NO_DELTA, NO_DELTA, model, tenant);
         s.lastSeenMs = seenMs;
         return s;
+    }
+
+    /**
+     * Numbers the session: its begin is the task's {@code seq}-th, and it is live in the place of the begin
+     * numbered {@code place} ({@code place <= seq}).
+     */
+    public void numbered(long seq, long place) {
+        this.seq = seq;
+        this.place = place;
+    }
+
+    /** Whether {@link #numbered} was called (a session stored before sessions were numbered was not). */
+    public boolean isNumbered() {
+        return seq != UNNUMBERED;
+    }
+
+    /** The number of this session's begin among its task's begins; {@link #UNNUMBERED} if not numbered. */
+    public long seq() {
+        return seq;
+    }
+
+    /** Its place in the task's order of live sessions (the seq of the begin that made it live). */
+    public long place() {
+        return place;
     }
 
     /** The stream id the processor keeps this session under (null until {@link #keyedAs}). */
@@ -163,6 +198,18 @@ public final class Session {
         return !hasDelta() && now - lastSeenMs > expiryMs;
     }
 
+    /**
+     * The tick at which a session received at {@code seenMs} and never fed expires ({@link #isBeginExpired}): the
+     * first whole second more than {@code expiryMs} after {@code seenMs} ({@code Long.MAX_VALUE} past the end of time).
+     */
+    public static long beginExpiryTick(long seenMs, long expiryMs) {
+        long interval = Ticks.INTERVAL.toMillis();
+        if (seenMs > Long.MAX_VALUE - interval - expiryMs) {
+            return Long.MAX_VALUE;
+        }
+        return Ticks.tickOf(seenMs + expiryMs) + interval;
+    }
+
     public long beginTs() {
         return beginTs;
     }
@@ -224,7 +271,7 @@ public final class Session {
 
     @Override
     public String toString() {
-        return "Session[begin=" + beginTs + (model != null ? ", model=" + model : "") + (tenant != null ? ", tenant=" + tenant : "") + ", output=" + outputTokens + ", reasoning=" + reasoningTokens
+        return "Session[begin=" + beginTs + (isNumbered() ? ", seq=" + seq + ", place=" + place : "") + (model != null ? ", model=" + model : "") + (tenant != null ? ", tenant=" + tenant : "") + ", output=" + outputTokens + ", reasoning=" + reasoningTokens
                 + (hasDelta() ? ", first=" + firstDeltaTs + ", last=" + lastDeltaTs : ", no delta") + "]";
     }
 }

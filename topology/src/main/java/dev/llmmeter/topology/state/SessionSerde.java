@@ -9,19 +9,25 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Compact binary form of a {@link Session} for the {@code sessions} store and its changelog. Two layouts, told
+ * Compact binary form of a {@link Session} for the {@code sessions} store and its changelog. Three layouts, told
  * apart by their first byte:
  * <ul>
- *   <li>V1, a session without model and tenant: the version byte and five longs, 41 bytes (the layout before
- *       model and tenant existed, so values written by the previous version restore as they were);</li>
- *   <li>V2, a session naming a model or a tenant: V1's fields, then for each of model and tenant a length
- *       (unsigned 16 bits, {@code 0xFFFF} for none) and its UTF-8 bytes (at most 256 characters, 1,024 bytes):
- *       45 bytes plus the names.</li>
+ *   <li>V3, a session numbered by its task ({@link Session#numbered}), as the session processor writes every
+ *       session: V1's fields, then its {@link Session#seq} and {@code seq - }{@link Session#place} as variable-length
+ *       zig-zag longs (as Kafka's record format writes them: 7 bits a byte, low bits first; 1 byte for a place equal
+ *       to the seq, 1 to 10 for the seq), then model and tenant as in V2: 47 bytes plus the seq's and the names;</li>
+ *   <li>V1, a session not numbered, without model and tenant: the version byte and five longs, 41 bytes (the
+ *       layout before model and tenant existed);</li>
+ *   <li>V2, a session not numbered, naming a model or a tenant: V1's fields, then for each of model and tenant a
+ *       length (unsigned 16 bits, {@code 0xFFFF} for none) and its UTF-8 bytes (at most 256 characters, 1,024
+ *       bytes): 45 bytes plus the names.</li>
  * </ul>
+ * Values written by the versions before restore as they were: V1 and V2 as sessions not numbered.
  */
 public final class SessionSerde implements Serde<Session>, Serializer<Session>, Deserializer<Session> {
     static final byte V1 = 1;
     static final byte V2 = 2;
+    static final byte V3 = 3;
     static final int V1_SIZE = 1 + 5 * Long.BYTES;
     private static final int NONE = 0xFFFF;
 
@@ -30,13 +36,23 @@ public final class SessionSerde implements Serde<Session>, Serializer<Session>, 
         if (s == null) {
             return null;
         }
-        if (s.model() == null && s.tenant() == null) {
+        if (!s.isNumbered() && s.model() == null && s.tenant() == null) {
             return fields(ByteBuffer.allocate(V1_SIZE).put(V1), s).array();
         }
         byte[] model = s.model() == null ? null : s.model().getBytes(StandardCharsets.UTF_8);
         byte[] tenant = s.tenant() == null ? null : s.tenant().getBytes(StandardCharsets.UTF_8);
-        ByteBuffer b = ByteBuffer.allocate(V1_SIZE + 4 + (model == null ? 0 : model.length) + (tenant == null ? 0 : tenant.length));
-        fields(b.put(V2), s);
+        int names = 4 + (model == null ? 0 : model.length) + (tenant == null ? 0 : tenant.length);
+        if (!s.isNumbered()) {
+            ByteBuffer b = fields(ByteBuffer.allocate(V1_SIZE + names).put(V2), s);
+            putName(b, model);
+            putName(b, tenant);
+            return b.array();
+        }
+        long gap = s.seq() - s.place();
+        ByteBuffer b = ByteBuffer.allocate(V1_SIZE + sizeOfVarlong(s.seq()) + sizeOfVarlong(gap) + names);
+        fields(b.put(V3), s);
+        putVarlong(s.seq(), b);
+        putVarlong(gap, b);
         putName(b, model);
         putName(b, tenant);
         return b.array();
@@ -67,14 +83,24 @@ public final class SessionSerde implements Serde<Session>, Serializer<Session>, 
             ByteBuffer b = ByteBuffer.wrap(bytes, 1, V1_SIZE - 1);
             return new Session(b.getLong(), b.getLong(), b.getLong(), b.getLong(), b.getLong());
         }
-        if (bytes.length >= V1_SIZE + 4 && bytes[0] == V2) {
+        if (bytes.length >= V1_SIZE + 4 && (bytes[0] == V2 || bytes[0] == V3)) {
             try {
                 ByteBuffer b = ByteBuffer.wrap(bytes, 1, bytes.length - 1);
                 long begin = b.getLong(), output = b.getLong(), reasoning = b.getLong(), first = b.getLong(), last = b.getLong();
+                long seq = Session.UNNUMBERED;
+                long place = Session.UNNUMBERED;
+                if (bytes[0] == V3) {
+                    seq = getVarlong(b);
+                    place = seq - getVarlong(b);
+                }
                 String model = getName(b);
                 String tenant = getName(b);
                 if (!b.hasRemaining()) {
-                    return new Session(begin, output, reasoning, first, last, model, tenant);
+                    Session s = new Session(begin, output, reasoning, first, last, model, tenant);
+                    if (bytes[0] == V3) {
+                        s.numbered(seq, place);
+                    }
+                    return s;
                 }
             } catch (RuntimeException e) {
                 // falls through to the error below
@@ -82,6 +108,37 @@ public final class SessionSerde implements Serde<Session>, Serializer<Session>, 
         }
         throw new SerializationException("unknown session layout: " + bytes.length + " bytes, version "
                 + (bytes.length > 0 ? bytes[0] : "none"));
+    }
+
+    private static int sizeOfVarlong(long v) {
+        long z = (v << 1) ^ (v >> 63);
+        int size = 1;
+        while ((z >>>= 7) != 0) {
+            size++;
+        }
+        return size;
+    }
+
+    private static void putVarlong(long v, ByteBuffer b) {
+        long z = (v << 1) ^ (v >> 63);
+        while ((z & ~0x7FL) != 0) {
+            b.put((byte) ((z & 0x7F) | 0x80));
+            z >>>= 7;
+        }
+        b.put((byte) z);
+    }
+
+    /** @throws IllegalArgumentException past 10 bytes */
+    private static long getVarlong(ByteBuffer b) {
+        long z = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            byte x = b.get();
+            z |= (long) (x & 0x7F) << shift;
+            if (x >= 0) {
+                return (z >>> 1) ^ -(z & 1);
+            }
+        }
+        throw new IllegalArgumentException("varlong longer than 10 bytes");
     }
 
     private static String getName(ByteBuffer b) {

@@ -1,10 +1,12 @@
 package dev.llmmeter.topology.processors;
 
 import dev.llmmeter.contract.DeltaEvent;
+import dev.llmmeter.contract.StreamStatus;
 import dev.llmmeter.topology.MeteringConfig;
 import dev.llmmeter.topology.StoreNames;
 import dev.llmmeter.topology.Ticks;
 import dev.llmmeter.topology.state.Partial;
+import dev.llmmeter.topology.state.Session;
 import dev.llmmeter.topology.state.SessionsStore;
 import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.StreamsConfig;
@@ -21,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -78,11 +81,15 @@ class SessionMeterTest {
 
     /** The task starts again at {@code now} over the same store: what a restart or a moved task sees after the restore. */
     private void restartAt(long now) {
+        restartAt(now, MeteringConfig.defaults());
+    }
+
+    private void restartAt(long now, MeteringConfig config) {
         meter.close();
         context = newContext(StreamsConfig.AT_LEAST_ONCE, now);
         context.addStateStore(store);
         context.addStateStore(endings);
-        meter = new SessionMeter(MeteringConfig.defaults());
+        meter = new SessionMeter(config);
         meter.init(context);
     }
 
@@ -197,6 +204,87 @@ class SessionMeterTest {
         assertEquals(3, misrouted());
         tick(T + 1_000);
         assertEquals(new Partial(T + 1_000, 0.0, 0, 2, true), partials().get(0));
+    }
+
+    /** The streams evicted (or expired) so far: the keys of the final records in state expired, in order. */
+    private List<String> expired() {
+        return context.forwarded().stream().map(f -> (Object) f.record().value())
+                .filter(v -> v instanceof StreamStatus st && st.state() == StreamStatus.State.EXPIRED)
+                .map(v -> ((StreamStatus) v).streamId()).toList();
+    }
+
+    /**
+     * The sessions are stored under their ids, and a store is read back in key order; the cap must still evict what
+     * it would have without the restart: the waiting stream whose latest begin is the oldest (c was begun again after
+     * b and a), and when none is waiting, the stream that has been live the longest.
+     */
+    @Test
+    void afterARestoreTheCapEvictsTheOldestBegunStreamNotTheFirstId() {
+        MeteringConfig capOf3 = MeteringConfig.fromMap(Map.of(MeteringConfig.MAX_SESSIONS_PER_TASK, "3"));
+        start(StreamsConfig.AT_LEAST_ONCE, capOf3, 0, true);
+        deliver(DeltaEvent.begin("c", T));
+        deliver(DeltaEvent.begin("b", T + 1));
+        deliver(DeltaEvent.begin("a", T + 2));
+        deliver(DeltaEvent.begin("c", T + 3)); // a restart of c: c keeps its place in the live order
+        store.flushCache();
+        restartAt(T + 10, capOf3);
+        deliver(DeltaEvent.begin("d", T + 11));
+        assertEquals(List.of("b"), expired(), "b's is the oldest begin still waiting for a delta");
+
+        deliver(DeltaEvent.output("c", T + 12, 1));
+        deliver(DeltaEvent.output("a", T + 13, 1));
+        deliver(DeltaEvent.output("d", T + 14, 1));
+        store.flushCache();
+        restartAt(T + 20, capOf3);
+        deliver(DeltaEvent.begin("e", T + 21));
+        assertEquals(List.of("c"), expired(), "none waits: c has been live the longest");
+    }
+
+    /**
+     * Sessions stored by a version that did not number them restore before every numbered one, in the order of their
+     * begin times, and are stored numbered at the next commit.
+     */
+    @Test
+    void sessionsStoredWithoutNumbersRestoreOldestBeginFirstAndAreStoredNumbered() {
+        MeteringConfig capOf3 = MeteringConfig.fromMap(Map.of(MeteringConfig.MAX_SESSIONS_PER_TASK, "3"));
+        start(StreamsConfig.AT_LEAST_ONCE, capOf3, 0, true);
+        deliver(DeltaEvent.begin("a", T + 5)); // numbered: begun after the upgrade
+        store.put("b", Session.begun(T + 2, T + 2)); // as the previous version stored them
+        store.put("c", Session.begun(T + 1, T + 1));
+        store.flushCache();
+        assertFalse(store.get("c").isNumbered());
+        restartAt(T + 10, capOf3);
+        assertEquals(2, store.pending(), "b and c are written again, numbered");
+        store.flushCache();
+        assertTrue(store.get("b").isNumbered());
+        assertTrue(store.get("c").seq() < store.get("b").seq() && store.get("b").seq() < store.get("a").seq());
+
+        deliver(DeltaEvent.begin("d", T + 11));
+        deliver(DeltaEvent.begin("e", T + 12));
+        assertEquals(List.of("c", "b"), expired());
+    }
+
+    /**
+     * 1, 2 and 3 tokens over 10 s: 0.1, 0.2 and 0.3, which sum to 0.6000000000000001 in the seed's order (the order
+     * of the begins, c, b, a) and to 0.6 in key order.
+     */
+    @Test
+    void afterARestoreTheRatesAreSummedInTheOrderOfTheBeginsAsTheSeedSumsThem() {
+        start(StreamsConfig.AT_LEAST_ONCE, MeteringConfig.defaults(), 0, true);
+        String[] begun = {"c", "b", "a"};
+        for (int i = 0; i < begun.length; i++) {
+            deliver(DeltaEvent.begin(begun[i], T));
+            deliver(DeltaEvent.output(begun[i], T + 1_000, 0));
+            deliver(DeltaEvent.output(begun[i], T + 11_000, i + 1));
+        }
+        double seedsSum = 1 / 10.0 + 2 / 10.0 + 3 / 10.0;
+        assertEquals(0.6000000000000001, seedsSum);
+        tick(T + 12_000);
+        assertEquals(seedsSum, partials().get(0).tpsSum());
+        store.flushCache();
+        restartAt(T + 12_500);
+        tick(T + 13_000);
+        assertEquals(seedsSum, partials().get(0).tpsSum());
     }
 
     private static int partitionOf(String key) {

@@ -2,10 +2,14 @@ package dev.llmmeter.topology.state;
 
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.ByteBuffer;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -44,8 +48,52 @@ class SessionSerdeTest {
     }
 
     @Test
+    void aNumberedSessionIsWrittenInTheThirdLayoutWithItsSeqAndPlaceAsZigZagVarlongs() {
+        Session s = new Session(1000, 7, 3, 1200, 1900);
+        s.numbered(300, 298);
+        byte[] bytes = serde.serialize("", s);
+        byte[] expected = ByteBuffer.allocate(41 + 2 + 1 + 4).put((byte) 3).putLong(1000).putLong(7).putLong(3).putLong(1200)
+                .putLong(1900).put((byte) 0xD8).put((byte) 0x04) // 300 zig-zagged: 600
+                .put((byte) 4) // seq - place = 2, zig-zagged
+                .putShort((short) 0xFFFF).putShort((short) 0xFFFF).array();
+        assertArrayEquals(expected, bytes);
+        Session back = serde.deserialize("", bytes);
+        assertEquals("Session[begin=1000, seq=300, place=298, output=7, reasoning=3, first=1200, last=1900]", back.toString());
+    }
+
+    @ParameterizedTest(name = "seq {0}, place {1}")
+    @CsvSource({"0, 0", "-5, -5", "-9223372036854775807, -9223372036854775807", "9223372036854775807, 0", "63, 64"})
+    void seqAndPlaceRoundTripWithTheNames(long seq, long place) {
+        Session s = new Session(1000, 7, 3, Session.NO_DELTA, Session.NO_DELTA, "m", null);
+        s.numbered(seq, place);
+        Session back = serde.deserialize("", serde.serialize("", s));
+        assertEquals(seq, back.seq());
+        assertEquals(place, back.place());
+        assertEquals("m", back.model());
+        assertNull(back.tenant());
+        assertFalse(back.hasDelta());
+    }
+
+    @Test
+    void aValueWrittenBeforeSessionsWereNumberedRestoresUnnumbered() {
+        byte[] v2 = serde.serialize("", new Session(1000, 7, 3, 1200, 1900, "m", "t"));
+        assertEquals(2, v2[0]);
+        Session s = serde.deserialize("", v2);
+        assertFalse(s.isNumbered());
+        assertEquals(Session.UNNUMBERED, s.seq());
+        assertFalse(serde.deserialize("", serde.serialize("", new Session(1000, 7, 3, 1200, 1900))).isNumbered());
+    }
+
+    @Test
     void aTruncatedValueIsRejected() {
         byte[] bytes = serde.serialize("", new Session(1000, 7, 3, 1200, 1900, "m", "t"));
         assertThrows(SerializationException.class, () -> serde.deserialize("", java.util.Arrays.copyOf(bytes, bytes.length - 1)));
+        Session numbered = new Session(1000, 7, 3, 1200, 1900, "m", "t");
+        numbered.numbered(1_000_000, 1_000_000);
+        byte[] v3 = serde.serialize("", numbered);
+        for (int len = 1; len < v3.length; len++) {
+            byte[] cut = java.util.Arrays.copyOf(v3, len);
+            assertThrows(SerializationException.class, () -> serde.deserialize("", cut), len + " bytes");
+        }
     }
 }
