@@ -1,6 +1,7 @@
 package dev.llmmeter.topology.insights;
 
 import dev.llmmeter.contract.Insight;
+import dev.llmmeter.topology.Emission;
 import dev.llmmeter.topology.PythonRound;
 import dev.llmmeter.topology.state.Partial;
 
@@ -8,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +44,10 @@ public final class InsightsWindow {
     private final Set<String> models = new LinkedHashSet<>();
     private final Set<String> tenants = new LinkedHashSet<>();
     private long folded;
+    /** Whether the windows held anything at the previous tick. */
+    private boolean wasBusy;
+    /** The keys of the groups published at the last insights tick (global included; idle records not). */
+    private final Set<String> published = new HashSet<>();
 
     public InsightsWindow(int maxLabels) {
         this.maxLabels = maxLabels;
@@ -78,12 +84,14 @@ public final class InsightsWindow {
     }
 
     /**
-     * The insights of {@code tick}: global always, and each model and tenant group with a live session or something
-     * applied in the last minute.
+     * The insights of {@code tick}, if they are due ({@link #due}): global, each model and tenant group with a live
+     * session or something applied in the last minute, and one idle record (zeros) for each group published at the
+     * previous insights tick that now has neither.
      *
-     * @param latest every task's latest partial
+     * @param latest   every task's latest partial
+     * @param statsDue whether the stats record of this tick goes out
      */
-    public List<Insight> emit(long tick, Collection<Partial> latest) {
+    public List<Insight> emit(long tick, Collection<Partial> latest, boolean statsDue) {
         Map<String, Figures> groups = new TreeMap<>(KEY_ORDER);
         groups.put(GroupKeys.key(Insight.Group.GLOBAL, null), new Figures());
         for (Partial p : latest) {
@@ -95,29 +103,57 @@ public final class InsightsWindow {
                 f.tpsCount += g.tpsCount();
             }
         }
-        for (Map.Entry<Long, Map<String, Second>> s : seconds.subMap(tick - WINDOW_MS, false, tick, true).entrySet()) {
+        Map<Long, Map<String, Second>> window = seconds.subMap(tick - WINDOW_MS, false, tick, true);
+        boolean busy = !window.isEmpty();
+        for (Map.Entry<Long, Map<String, Second>> s : window.entrySet()) {
             boolean inRateWindow = s.getKey() > tick - RATE_WINDOW_MS;
             for (Map.Entry<String, Second> e : s.getValue().entrySet()) {
                 groups.computeIfAbsent(e.getKey(), k -> new Figures()).add(e.getValue(), inRateWindow);
             }
         }
+        seconds.headMap(tick - WINDOW_MS, true).clear(); // no later tick's window reaches them
         fold(groups, Insight.Group.MODEL, models);
         fold(groups, Insight.Group.TENANT, tenants);
+        groups.values().removeIf(Figures::isEmpty);
+        release(groups.keySet(), Insight.Group.MODEL, models);
+        release(groups.keySet(), Insight.Group.TENANT, tenants);
+        boolean due = due(statsDue, busy, wasBusy);
+        wasBusy = busy;
+        if (!due) {
+            return List.of();
+        }
+        String global = GroupKeys.key(Insight.Group.GLOBAL, null);
+        groups.putIfAbsent(global, new Figures());
+        Set<String> gone = new HashSet<>(published);
+        gone.removeAll(groups.keySet());
+        published.clear();
+        published.addAll(groups.keySet());
+        for (String key : gone) {
+            groups.put(key, new Figures()); // its idle record
+        }
         List<Insight> out = new ArrayList<>(groups.size());
         for (Map.Entry<String, Figures> e : groups.entrySet()) {
-            Insight.Group group = GroupKeys.group(e.getKey());
             Figures f = e.getValue();
-            if (group != Insight.Group.GLOBAL && f.active == 0 && !f.hasRecords()) {
-                continue; // nothing live, nothing in the last minute: the group is gone
-            }
-            out.add(new Insight(tick, group, GroupKeys.name(e.getKey()), f.active,
+            out.add(new Insight(tick, GroupKeys.group(e.getKey()), GroupKeys.name(e.getKey()), f.active,
                     f.tpsCount > 0 ? PythonRound.oneDecimal(f.tpsSum / f.tpsCount) : null,
                     PythonRound.oneDecimal(f.tokens / (RATE_WINDOW_MS / 1000.0)),
                     f.ttft.percentiles(), f.itl.percentiles(), f.started, f.ended));
         }
-        release(out, Insight.Group.MODEL, models);
-        release(out, Insight.Group.TENANT, tenants);
         return out;
+    }
+
+    /**
+     * When insights go out: on every stats tick, and beyond it while the windows hold anything, so that every
+     * figure runs down to zero after the last stream ends (system_tps 10 s later, the rest 60 s later); then once
+     * more at the first tick they hold nothing, the idle record, as the stats do ({@link Emission#due}); then
+     * nothing until the next stats tick.
+     *
+     * @param statsDue whether the stats record of the tick goes out
+     * @param busy     whether the windows of the tick hold anything (something applied in the last minute)
+     * @param wasBusy  whether they did at the previous tick
+     */
+    static boolean due(boolean statsDue, boolean busy, boolean wasBusy) {
+        return statsDue || Emission.due(busy, wasBusy);
     }
 
     /** Beyond {@code maxLabels} labels with a group, the newcomers are folded into {@code other}. */
@@ -142,12 +178,12 @@ public final class InsightsWindow {
         }
     }
 
-    /** Labels whose group emitted nothing give up their place. */
-    private static void release(List<Insight> out, Insight.Group group, Set<String> admitted) {
-        Set<String> present = new java.util.HashSet<>();
-        for (Insight i : out) {
-            if (i.group() == group) {
-                present.add(i.name());
+    /** Labels whose group has nothing left give up their place. */
+    private static void release(Set<String> keys, Insight.Group group, Set<String> admitted) {
+        Set<String> present = new HashSet<>();
+        for (String key : keys) {
+            if (GroupKeys.group(key) == group) {
+                present.add(GroupKeys.name(key));
             }
         }
         admitted.retainAll(present);
@@ -216,6 +252,11 @@ public final class InsightsWindow {
 
         boolean hasRecords() {
             return started != 0 || ended != 0 || !ttft.isEmpty() || !itl.isEmpty() || tokens != 0;
+        }
+
+        /** Nothing live, nothing in the last minute: the group is gone. */
+        boolean isEmpty() {
+            return active == 0 && !hasRecords();
         }
     }
 }
