@@ -312,6 +312,75 @@ class InsightsTest {
         }
     }
 
+    /** Key, active, system_tps, started and ended of each record of {@code tick}, in order. */
+    private static List<String> counts(List<Insight> all, long tick) {
+        return all.stream().filter(i -> i.ts() == tick)
+                .map(i -> i.key() + " active=" + i.active() + " system_tps=" + i.systemTps() + " started=" + i.started() + " ended=" + i.ended())
+                .toList();
+    }
+
+    /**
+     * With one label slot: b runs (3 tokens) and ends; a begins once the task has let b's tally go (4 tokens); then a
+     * new b stream (5 tokens). b keeps its slot (its begin and end are in the last minute), so the new b stream is
+     * b's and a is the one folded; a's refusal is counted once, not at every tick it stays folded.
+     */
+    @Test
+    void aLabelKeepsItsSlotWhileAnythingOfItIsInTheWindowsAndAllItsStreamsCountInItsGroup() {
+        MeteringConfig config = MeteringConfig.fromMap(Map.of(MeteringConfig.INSIGHTS_MAX_LABELS, "1"));
+        try (MeteringDriver d = new MeteringDriver(config)) {
+            d.begin("b1", T0, "b", null).output("b1", T0 + 100, 1).output("b1", T0 + 600, 3).end("b1", T0 + 1_500)
+                    .begin("a1", T0 + 3_500, "a", null).output("a1", T0 + 3_600, 2).output("a1", T0 + 4_100, 4)
+                    .begin("b2", T0 + 4_500, "b", null).output("b2", T0 + 4_600, 1).output("b2", T0 + 4_800, 5)
+                    .tickTo(T0 + 10_000);
+            List<Insight> all = d.insights();
+            assertEquals(List.of(
+                    "global active=2 system_tps=1.2 started=3 ended=1",
+                    "model:b active=1 system_tps=0.8 started=2 ended=1",
+                    "model:other active=1 system_tps=0.4 started=1 ended=0"), counts(all, T0 + 5_000));
+            assertEquals(List.of(
+                    "global active=2 system_tps=1.2 started=3 ended=1",
+                    "model:b active=1 system_tps=0.8 started=2 ended=1",
+                    "model:other active=1 system_tps=0.4 started=1 ended=0"), counts(all, T0 + 10_000));
+            assertEquals(1, d.counter(MeteringMetrics.FOLDED_LABELS), "a's admission refused once");
+        }
+    }
+
+    @Test
+    void aLabelNamedOtherIsPublishedApartFromTheFold() {
+        MeteringConfig config = MeteringConfig.fromMap(Map.of(MeteringConfig.INSIGHTS_MAX_LABELS, "1"));
+        try (MeteringDriver d = new MeteringDriver(config)) {
+            d.begin("o1", T0, "other", null).begin("x1", T0 + 100, "x", null).begin("x2", T0 + 200, "x", null)
+                    .output("o1", T0 + 300, 1).output("x1", T0 + 300, 2).output("x2", T0 + 300, 3).tickTo(T0 + 1_000);
+            List<Insight> all = d.insights();
+            assertEquals(List.of(
+                    "global active=3 system_tps=0.6 started=3 ended=0",
+                    "model:*other active=1 system_tps=0.1 started=1 ended=0",
+                    "model:other active=2 system_tps=0.5 started=2 ended=0"), counts(all, T0 + 1_000));
+            assertEquals("*other", at(all, T0 + 1_000, "model:*other").name(), "the label other, escaped");
+            assertEquals("other", at(all, T0 + 1_000, "model:other").name(), "the fold: x, which found the slot taken");
+        }
+    }
+
+    /**
+     * A session task keeps at most metering.insights.max.labels.per.task labels of a breakdown: a begin naming one
+     * more is counted in that task's overflow, which the combiner adds to other, and in overflowed-sessions.
+     */
+    @Test
+    void beyondItsOwnBoundASessionTaskCountsNewLabelsInOtherAndMetersThem() {
+        MeteringConfig config = MeteringConfig.fromMap(Map.of(MeteringConfig.INSIGHTS_MAX_LABELS, "1",
+                MeteringConfig.INSIGHTS_MAX_LABELS_PER_TASK, "2"));
+        try (MeteringDriver d = new MeteringDriver(config)) {
+            d.begin("a1", T0, "a", null).begin("b1", T0 + 100, "b", null).begin("c1", T0 + 200, "c", null)
+                    .begin("c2", T0 + 300, "c", null).output("a1", T0 + 400, 1).tickTo(T0 + 1_000);
+            assertEquals(List.of(
+                    "global active=4 system_tps=0.1 started=4 ended=0",
+                    "model:a active=1 system_tps=0.1 started=1 ended=0",
+                    "model:other active=3 system_tps=0.0 started=3 ended=0"), counts(d.insights(), T0 + 1_000));
+            assertEquals(2, d.counter(MeteringMetrics.OVERFLOWED_SESSIONS), "c1 and c2: the task had a and b");
+            assertEquals(1, d.counter(MeteringMetrics.FOLDED_LABELS), "b, refused by the combiner (c never reached it)");
+        }
+    }
+
     @Test
     void theEphemeralGraphGivesTheSameOutputsAsTheDurableOne() {
         List<List<?>> outputs = new ArrayList<>();

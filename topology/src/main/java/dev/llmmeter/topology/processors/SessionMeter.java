@@ -109,7 +109,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         this.out = (ProcessorContext) context;
         this.store = context.getStateStore(StoreNames.SESSIONS);
         this.endingsStore = context.getStateStore(StoreNames.STREAM_ENDINGS);
-        this.insights = new TaskInsights(config.insightsMaxLabels());
+        this.insights = new TaskInsights(config.insightsMaxLabelsPerTask());
         this.taskId = context.taskId().toString();
         this.sensors = MeterSensors.register(context.metrics(), taskId);
         this.commitEachTick = MeteringTopology.exactlyOnce(context.appConfigs());
@@ -126,6 +126,9 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
                     waiting.add(kv.key);
                 }
             });
+        }
+        for (long n = insights.takeOverflowed(); n > 0; n--) {
+            sensors.overflowedSessions.record(); // restored in the store's order, not the begins': others may overflow
         }
         endings.clear();
         List<Map.Entry<String, Long>> ended = new ArrayList<>();
@@ -196,8 +199,8 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         Session s = Session.begun(time, now, event.model(), event.tenant());
         s.keyedAs(id);
         insights.onBegin(s);
-        if (insights.takeFolded() > 0) {
-            sensors.foldedLabels.record();
+        for (long n = insights.takeOverflowed(); n > 0; n--) {
+            sensors.overflowedSessions.record();
         }
         if (!endings.isEmpty() && endings.remove(id) != null) {
             endingsStore.put(id, null); // the stream id is live again: its old final record must not be deleted
@@ -441,12 +444,12 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         final Sensor duplicateBegin;
         final Sensor evicted;
         final Sensor misrouted;
-        final Sensor foldedLabels;
+        final Sensor overflowedSessions;
         /** Tick duration in ms: avg, max, p50, p99 (once a second: costs nothing on the per-event path). */
         final Sensor tick;
 
         private MeterSensors(Sensor outOfOrder, Sensor unknownStream, Sensor stale, Sensor beginExpired,
-                             Sensor duplicateBegin, Sensor evicted, Sensor misrouted, Sensor foldedLabels, Sensor tick) {
+                             Sensor duplicateBegin, Sensor evicted, Sensor misrouted, Sensor overflowedSessions, Sensor tick) {
             this.outOfOrder = outOfOrder;
             this.unknownStream = unknownStream;
             this.stale = stale;
@@ -454,7 +457,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             this.duplicateBegin = duplicateBegin;
             this.evicted = evicted;
             this.misrouted = misrouted;
-            this.foldedLabels = foldedLabels;
+            this.overflowedSessions = overflowedSessions;
             this.tick = tick;
         }
 
@@ -467,7 +470,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
                     sensor(metrics, taskId, MeteringMetrics.DUPLICATE_BEGINS),
                     sensor(metrics, taskId, MeteringMetrics.EVICTED_SESSIONS),
                     sensor(metrics, taskId, MeteringMetrics.MISROUTED_RECORDS),
-                    sensor(metrics, taskId, MeteringMetrics.FOLDED_LABELS),
+                    sensor(metrics, taskId, MeteringMetrics.OVERFLOWED_SESSIONS),
                     tickSensor(metrics, taskId));
         }
 
@@ -508,7 +511,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             metrics.removeSensor(duplicateBegin);
             metrics.removeSensor(evicted);
             metrics.removeSensor(misrouted);
-            metrics.removeSensor(foldedLabels);
+            metrics.removeSensor(overflowedSessions);
             metrics.removeSensor(tick);
         }
     }
