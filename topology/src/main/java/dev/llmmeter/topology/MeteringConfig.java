@@ -52,7 +52,10 @@ public record MeteringConfig(String deltasTopic, String statsTopic, String deadL
     public static final String INSIGHTS_MAX_LABELS_PER_TASK = "metering.insights.max.labels.per.task";
     /** {@link #INSIGHTS_MAX_LABELS_PER_TASK} when not set: this, or {@link #INSIGHTS_MAX_LABELS} when that is larger. */
     static final int DEFAULT_MAX_LABELS_PER_TASK = 200;
-    /** Upper limit of {@link #INSIGHTS_MAX_LABELS}: it bounds the size of a partial (see {@code PartialSerde}). */
+    /**
+     * Upper limit of {@link #INSIGHTS_MAX_LABELS} and {@link #INSIGHTS_MAX_LABELS_PER_TASK}; the latter bounds the size
+     * of a partial (see {@code PartialSerde}).
+     */
     public static final int MAX_LABELS_LIMIT = 1000;
     public static final String STALE_MS = "metering.stale.ms";
     public static final String HOUR_WINDOW_MS = "metering.hour.window.ms";
