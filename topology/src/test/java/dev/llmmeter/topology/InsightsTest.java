@@ -280,10 +280,14 @@ class InsightsTest {
             for (String key : List.of("global", "model:m")) {
                 Insight.Group group = key.equals("global") ? GLOBAL : MODEL;
                 String name = key.equals("global") ? null : "m";
-                assertEquals(new Insight(T0 + 15_000, group, name, 0, null, 0.0, null, null, 3, 3), figures(at(all, T0 + 15_000, key)));
-                assertEquals(new Insight(T0 + 60_000, group, name, 0, null, 0.0, null, null, 3, 3), figures(at(all, T0 + 60_000, key)));
-                assertEquals(3, at(all, T0 + 60_000, key).ttftMs().count());
-                assertEquals(147, at(all, T0 + 60_000, key).itlMs().count(), "49 gaps a stream");
+                for (int k = 15; k <= 60; k++) {
+                    Insight i = at(all, T0 + 1_000L * k, key);
+                    assertEquals(new Insight(T0 + 1_000L * k, group, name, 0, null, 0.0, null, null, 3, 3), figures(i), "T0 + " + k + " s");
+                    assertPercentiles(new long[] {100, 100, 100}, i.ttftMs());
+                    long[] gaps = new long[147]; // 49 gaps of 100 ms a stream
+                    Arrays.fill(gaps, 100);
+                    assertPercentiles(gaps, i.itlMs());
+                }
                 for (int k = 61; k <= 64; k++) {
                     Insight i = at(all, T0 + 1_000L * k, key);
                     assertEquals(new Insight(T0 + 1_000L * k, group, name, 0, null, 0.0, null, null, 0, 3), figures(i), "T0 + " + k + " s");
