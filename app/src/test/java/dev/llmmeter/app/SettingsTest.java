@@ -96,7 +96,7 @@ class SettingsTest {
         assertEquals("unknown setting metering.topic.creat; known metering settings: metering.topic.deltas, metering.topic.stats, "
                 + "metering.topic.dlq, metering.topic.streams, metering.topic.insights, metering.stale.ms, metering.hour.window.ms, "
                 + "metering.begin.expiry.ms, metering.partial.ttl.ms, metering.combiner.grace.ms, metering.max.future.ms, "
-                + "metering.max.sessions.per.task, metering.streams.retention.ms, metering.insights.max.labels, "
+                + "metering.max.sessions.per.task, metering.streams.retention.ms, metering.insights.max.labels, metering.insights.max.labels.per.task, "
                 + "metering.topic.deltas.partitions, metering.topic.replication.factor, metering.topic.create", unknown);
     }
 

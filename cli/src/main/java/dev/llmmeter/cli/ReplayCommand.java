@@ -29,7 +29,7 @@ import java.util.concurrent.Callable;
             "",
             "Lines are read as bytes and decoded by the topology's own decoder. A valid line (an accepted event) is keyed by its stream_id and arrives at its ts; a line without ts takes the ts of the last accepted event. A line that breaks the contract (not UTF-8, not JSON, a missing field, ...) is dead-lettered, exactly as on Kafka, and moves no clock. Blank lines are skipped.",
             "",
-            "The clock starts at floor(first accepted ts / 1000) x 1000 and ticks every whole second; every event with ts <= T is applied before the tick at T; the last tick is the first one at or after the last accepted ts + the tail. An idle stretch (no stats to emit until the next event) is crossed in one step.",
+            "The clock starts at floor(first accepted ts / 1000) x 1000 and ticks every whole second; every event with ts <= T is applied before the tick at T; the last tick is the first one at or after the last accepted ts + the tail. An idle stretch (no stats or insights to emit until the next event) is crossed in one step.",
             "",
             "--output-topic prints another of the topology's outputs instead of the stats, each record as one JSON line in the order produced: metering.insights (one record per group, global, model:NAME and tenant:NAME, on each stats tick) or metering.streams (per-stream records; a tombstone, which deletes a stream's record retention after its final one, prints as {\"stream_id\":\"KEY\",\"tombstone\":true,\"ts\":TICK}). Topics go by their configured names (metering.topic.* in --config).",
             "",

@@ -53,10 +53,11 @@ import java.util.function.Consumer;
  * current wall clock and event time, and moves no clock: the topology dead-letters it with the codec's reason, as
  * on Kafka. Blank lines are skipped.
  *
- * <p>Idle stretches cost one tick: after a tick that emitted no stats record, and with no accepted event since,
- * the topology emits no stats and no insights until the next accepted event (no session has a recent delta, and the
- * idle record has been sent), so the clock jumps straight to the fire time of the last tick before that event. That
- * one punctuation prunes what the skipped ones would have (pruning only grows with the tick), and Kafka keeps the
+ * <p>Idle stretches cost one tick: after a tick that emitted no stats and no insights record, and with no accepted
+ * event since, the topology emits no stats and no insights until the next accepted event (no session has a recent
+ * delta, nothing is left in the insights' windows, and both idle records have been sent), so the clock jumps straight
+ * to the fire time of the last tick before that event. That one punctuation prunes what the skipped ones would have
+ * (pruning only grows with the tick), and Kafka keeps the
  * punctuation schedule aligned to whole seconds after a jump. The tail is crossed the same way.
  *
  * <p>What is printed is one output topic's records, one JSON line each, in the order the topology produced them
@@ -247,7 +248,7 @@ public final class Replayer {
         private long wallClock;  // the driver's wall clock
         private long eventTime;  // ts of the last accepted event: the time of lines without ts, and of dead letters
         private long lastTs = Long.MIN_VALUE; // the latest accepted ts, where the tail starts
-        private boolean idle;    // the last tick emitted nothing and no accepted event came since
+        private boolean idle;    // the last tick emitted nothing (stats, insights) and no accepted event came since
         private long events;
         private long deadLetters;
         private long ticks;
@@ -354,6 +355,7 @@ public final class Replayer {
                 if (output == Output.INSIGHTS) {
                     print(value);
                 }
+                emitted = true; // the insights run down for a minute after the stats' idle record
             }
             drainStreams();
             dueTicks.headMap(clock, true).clear(); // due by now: a tombstone that did not come is not waited for

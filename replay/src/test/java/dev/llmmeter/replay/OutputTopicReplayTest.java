@@ -72,6 +72,39 @@ class OutputTopicReplayTest {
                 replay(MeteringConfig.defaults(), "metering.insights", TRACE, 0));
     }
 
+    /**
+     * After the stats' idle record the insights run down for a minute: an idle stretch is crossed in one step only
+     * once neither topic got a record, so the replay prints what ticking every second would. s1 (m1) begins at T0,
+     * has deltas at +200 and +1200 and ends at +1500; s2 begins (no model) 200 s later.
+     */
+    @Test
+    void theInsightsRunDownAfterTheStatsIdleRecordIsPrintedWhole() throws Exception {
+        String trace = String.join("\n",
+                "{\"type\":\"begin\",\"stream_id\":\"s1\",\"ts\":" + T0 + ",\"model\":\"m1\"}",
+                "{\"type\":\"output\",\"stream_id\":\"s1\",\"ts\":" + (T0 + 200) + ",\"running\":2}",
+                "{\"type\":\"output\",\"stream_id\":\"s1\",\"ts\":" + (T0 + 1_200) + ",\"running\":5}",
+                "{\"type\":\"end\",\"stream_id\":\"s1\",\"ts\":" + (T0 + 1_500) + ",\"final_output_tokens\":5}",
+                "{\"type\":\"begin\",\"stream_id\":\"s2\",\"ts\":" + (T0 + 200_000) + "}",
+                "");
+        List<String> insights = replay(MeteringConfig.defaults(), "metering.insights", trace, 0);
+        List<Long> globalTicks = new ArrayList<>();
+        for (String line : insights) {
+            if (line.contains("\"group\":\"global\"")) {
+                globalTicks.add(Long.parseLong(line.substring(line.indexOf("\"ts\":") + 5, line.indexOf(','))));
+            }
+        }
+        List<Long> everySecond = new ArrayList<>();
+        for (long k = 1; k <= 62; k++) {
+            everySecond.add(T0 + 1_000 * k);
+        }
+        everySecond.add(T0 + 200_000); // s2's begin
+        assertEquals(everySecond, globalTicks, "the stats' idle record at +2 s, the insights' at +62 s (the end left the window)");
+        assertEquals(List.of(
+                "{\"ts\":1790000062000,\"group\":\"global\",\"name\":null,\"active\":0,\"tps\":null,\"system_tps\":0.0,\"ttft_ms\":null,\"itl_ms\":null,\"started\":0,\"ended\":0}",
+                "{\"ts\":1790000062000,\"group\":\"model\",\"name\":\"m1\",\"active\":0,\"tps\":null,\"system_tps\":0.0,\"ttft_ms\":null,\"itl_ms\":null,\"started\":0,\"ended\":0}"),
+                insights.stream().filter(line -> line.startsWith("{\"ts\":1790000062000,")).toList());
+    }
+
     /** s1's end publishes its final record at once (dated with the tick that covers it), before the tick's records. */
     @Test
     void theStreamsTopicPrintsEachStreamsRecordsAndTheFinalOneOfAnEndedStream() throws Exception {

@@ -234,12 +234,14 @@ class ReplayerTest {
         assertEquals(expected, both.stats());
         assertEquals(shifted(String.join("\n", a.stats()), YEAR_MS), String.join("\n", b.stats()));
         assertTrue(a.stats().get(a.stats().size() - 1).contains("\"active\":1,"), "never-fed is still live when the burst ends");
-        // A year is 31.5 million ticks; crossed in one. Alone, the first burst's tail ends with an idle jump and
-        // its last tick (2); together, one jump lands on the tick of the second burst's first second, a tick
-        // the second burst alone starts its clock at and does not run (1).
-        assertEquals(200, a.summary().ticks());
-        assertEquals(200, b.summary().ticks());
-        assertEquals(200 - 2 + 1 + 200, both.summary().ticks());
+        // A year is 31.5 million ticks; crossed in one. A burst alone runs every second through the insights' idle
+        // record (T0 + 222 s: the last end, applied in the second of T0 + 162 s, has left their 60-s window) and the
+        // silent tick after it (223 ticks), then ends with an idle jump and its last tick (2); together, one jump
+        // lands on the tick of the second burst's first second, a tick the second burst alone starts its clock at
+        // and does not run (1).
+        assertEquals(225, a.summary().ticks());
+        assertEquals(225, b.summary().ticks());
+        assertEquals(225 - 2 + 1 + 225, both.summary().ticks());
         assertTrue(both.summary().ticks() < 500, "ticks: " + both.summary().ticks());
     }
 

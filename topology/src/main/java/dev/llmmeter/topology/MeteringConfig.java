@@ -30,11 +30,16 @@ import java.util.TreeMap;
  * @param streamsRetentionMs how long after a stream's final record its tombstone follows on the streams topic
  * @param insightsMaxLabels the most distinct models (and, apart, tenants) with a group of their own in the
  *                        insights; the rest are folded into {@code other} (counted in {@code folded-labels})
+ * @param insightsMaxLabelsPerTask the most distinct models (and, apart, tenants) a session task tallies apart in
+ *                        its partials, which bounds a partial's size; at least {@code insightsMaxLabels}. A begin
+ *                        naming one more counts in {@code other} whatever the combiner decides for its label
+ *                        (counted in {@code overflowed-sessions})
  */
 public record MeteringConfig(String deltasTopic, String statsTopic, String deadLetterTopic,
                              long staleMs, long hourWindowMs, long beginExpiryMs,
                              long partialTtlMs, long combinerGraceMs, long maxFutureMs, int maxSessionsPerTask,
-                             String streamsTopic, String insightsTopic, long streamsRetentionMs, int insightsMaxLabels) {
+                             String streamsTopic, String insightsTopic, long streamsRetentionMs, int insightsMaxLabels,
+                             int insightsMaxLabelsPerTask) {
 
     public static final String PREFIX = "metering.";
     public static final String DELTAS_TOPIC = "metering.topic.deltas";
@@ -44,7 +49,13 @@ public record MeteringConfig(String deltasTopic, String statsTopic, String deadL
     public static final String INSIGHTS_TOPIC = "metering.topic.insights";
     public static final String STREAMS_RETENTION_MS = "metering.streams.retention.ms";
     public static final String INSIGHTS_MAX_LABELS = "metering.insights.max.labels";
-    /** Upper limit of {@link #INSIGHTS_MAX_LABELS}: it bounds the size of a partial (see {@code PartialSerde}). */
+    public static final String INSIGHTS_MAX_LABELS_PER_TASK = "metering.insights.max.labels.per.task";
+    /** {@link #INSIGHTS_MAX_LABELS_PER_TASK} when not set: this, or {@link #INSIGHTS_MAX_LABELS} when that is larger. */
+    static final int DEFAULT_MAX_LABELS_PER_TASK = 200;
+    /**
+     * Upper limit of {@link #INSIGHTS_MAX_LABELS} and {@link #INSIGHTS_MAX_LABELS_PER_TASK}; the latter bounds the size
+     * of a partial (see {@code PartialSerde}).
+     */
     public static final int MAX_LABELS_LIMIT = 1000;
     public static final String STALE_MS = "metering.stale.ms";
     public static final String HOUR_WINDOW_MS = "metering.hour.window.ms";
@@ -67,6 +78,10 @@ public record MeteringConfig(String deltasTopic, String statsTopic, String deadL
         if (insightsMaxLabels < 1 || insightsMaxLabels > MAX_LABELS_LIMIT) {
             throw new IllegalArgumentException(INSIGHTS_MAX_LABELS + " must be between 1 and " + MAX_LABELS_LIMIT
                     + " labels, got " + insightsMaxLabels);
+        }
+        if (insightsMaxLabelsPerTask < insightsMaxLabels || insightsMaxLabelsPerTask > MAX_LABELS_LIMIT) {
+            throw new IllegalArgumentException(INSIGHTS_MAX_LABELS_PER_TASK + " must be between " + INSIGHTS_MAX_LABELS + " ("
+                    + insightsMaxLabels + ") and " + MAX_LABELS_LIMIT + " labels, got " + insightsMaxLabelsPerTask);
         }
         if (maxSessionsPerTask <= 0) {
             throw new IllegalArgumentException(MAX_SESSIONS_PER_TASK + " must be a positive number of sessions, got " + maxSessionsPerTask);
@@ -135,7 +150,9 @@ public record MeteringConfig(String deltasTopic, String statsTopic, String deadL
                 merged.getOrDefault(STREAMS_TOPIC, DEFAULTS.get(STREAMS_TOPIC)),
                 merged.getOrDefault(INSIGHTS_TOPIC, DEFAULTS.get(INSIGHTS_TOPIC)),
                 millis(merged, STREAMS_RETENTION_MS),
-                count(merged, INSIGHTS_MAX_LABELS));
+                count(merged, INSIGHTS_MAX_LABELS),
+                merged.containsKey(INSIGHTS_MAX_LABELS_PER_TASK) ? count(merged, INSIGHTS_MAX_LABELS_PER_TASK)
+                        : Math.max(DEFAULT_MAX_LABELS_PER_TASK, count(merged, INSIGHTS_MAX_LABELS)));
     }
 
     private static long millis(Map<String, String> merged, String key) {
@@ -178,6 +195,7 @@ public record MeteringConfig(String deltasTopic, String statsTopic, String deadL
         d.put(MAX_SESSIONS_PER_TASK, "200000");
         d.put(STREAMS_RETENTION_MS, "3600000");
         d.put(INSIGHTS_MAX_LABELS, "100");
+        d.put(INSIGHTS_MAX_LABELS_PER_TASK, String.valueOf(DEFAULT_MAX_LABELS_PER_TASK));
         return java.util.Collections.unmodifiableMap(d);
     }
 }

@@ -142,10 +142,11 @@ public final class MeteringTopology {
         // to choose the next record by time, has nothing to wait for: off, it changes no record's order and saves
         // Kafka Streams a per-record readiness check (a set built and a map walked for every record processed).
         p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, String.valueOf(StreamsConfig.MAX_TASK_IDLE_MS_DISABLED));
-        // A partial is bounded by PartialSerde.maxBytes(labels) (about 3.9 MB at 100 labels, if every group's
-        // sketches were full; a few KB in practice): the partials topic and the producer must take the bound, or
-        // a busy second would fail the task. Internal topics only ("topic." applies to the app's own topics).
-        int partialBound = PartialSerde.maxBytes(config.insightsMaxLabels()) + 64 * 1024;
+        // A partial is bounded by PartialSerde.maxBytes(labels), labels being a task's own bound (about 7.8 MB at
+        // the default 200, if every group's sketches were full; a few KB in practice): the partials topic and the
+        // producer must take the bound, or a busy second would fail the task. Internal topics only ("topic." applies
+        // to the app's own topics).
+        int partialBound = PartialSerde.maxBytes(config.insightsMaxLabelsPerTask()) + 64 * 1024;
         p.put(StreamsConfig.topicPrefix(TopicConfig.MAX_MESSAGE_BYTES_CONFIG), String.valueOf(partialBound));
         p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), String.valueOf(Math.max(partialBound, 1024 * 1024)));
         return p;

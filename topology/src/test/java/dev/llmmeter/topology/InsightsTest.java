@@ -216,30 +216,89 @@ class InsightsTest {
     }
 
     @Test
-    void aGroupWithNoLiveSessionAndNothingInTheLastMinuteEmitsNothing() {
+    void aGroupWithNoLiveSessionAndNothingInTheLastMinutePublishesOneIdleRecordThenNothing() {
         try (MeteringDriver d = new MeteringDriver()) {
             d.begin("s1", T0, "a", null).begin("s2", T0, "b", null).output("s1", T0 + 100, 1).output("s2", T0 + 100, 1)
-                    .end("s1", T0 + 500).output("s2", T0 + 30_000, 2).output("s2", T0 + 60_000, 3).tickTo(T0 + 61_000);
+                    .end("s1", T0 + 500).output("s2", T0 + 30_000, 2).output("s2", T0 + 60_000, 3).tickTo(T0 + 62_000);
             List<Insight> all = d.insights();
             Insight last = at(all, T0 + 60_000, "model:a");
             assertEquals(new Insight(T0 + 60_000, MODEL, "a", 0, null, 0.0, null, null, 1, 1), figures(last),
                     "ended, but its minute is not over");
-            assertNull(at(all, T0 + 61_000, "model:a"), "nothing live, nothing in the last minute");
+            assertEquals(new Insight(T0 + 61_000, MODEL, "a", 0, null, 0.0, null, null, 0, 0), at(all, T0 + 61_000, "model:a"),
+                    "nothing live, nothing in the last minute: its idle record");
+            assertNull(at(all, T0 + 62_000, "model:a"), "then nothing");
             assertEquals(1, at(all, T0 + 61_000, "model:b").active());
+            assertEquals(1, at(all, T0 + 62_000, "model:b").active());
         }
     }
 
     @Test
-    void insightsGoOutOnTheStatsTicksAndGlobalCarriesTheIdleRecord() {
+    void insightsGoOutOnTheStatsTicksAndEachGroupEndsWithAnIdleRecord() {
         try (MeteringDriver d = new MeteringDriver()) {
             d.begin("s1", T0, "m", "t").output("s1", T0 + 100, 1).output("s1", T0 + 900, 9).tickTo(T0 + 70_000);
             List<Long> statsTicks = d.stats().stream().map(Stats::ts).toList();
             List<Insight> all = d.insights();
             assertEquals(statsTicks, all.stream().filter(i -> i.group() == GLOBAL).map(Insight::ts).toList());
             assertEquals(T0 + 61_000, statsTicks.get(statsTicks.size() - 1), "the idle tick: s1 pruned as stale");
-            Insight idle = at(all, T0 + 61_000, "global");
-            assertEquals(new Insight(T0 + 61_000, GLOBAL, null, 0, null, 0.0, null, null, 0, 0), idle);
-            assertNull(at(all, T0 + 61_000, "model:m"));
+            assertEquals(List.of(
+                    new Insight(T0 + 61_000, GLOBAL, null, 0, null, 0.0, null, null, 0, 0),
+                    new Insight(T0 + 61_000, MODEL, "m", 0, null, 0.0, null, null, 0, 0),
+                    new Insight(T0 + 61_000, TENANT, "t", 0, null, 0.0, null, null, 0, 0)),
+                    all.stream().filter(i -> i.ts() >= T0 + 61_000).toList(), "the idle records, then nothing");
+        }
+    }
+
+    /**
+     * Three streams of model m at 20 tokens/s (2 tokens every 100 ms) begin at T0 and end together at T0 + 5 s: the
+     * stats publish their idle record at T0 + 5 s; the insights go on while their windows hold anything.
+     * Every tick's second of tokens is 60 (3 x 20), in the partials of T0 + 1 s to T0 + 5 s, so system_tps is 300 / 10
+     * until T0 + 10 s and loses 6.0 a second from T0 + 11 s; the begins and first deltas (in the partial of T0 + 1 s)
+     * leave the 60-s window at T0 + 61 s, the gaps of each later second one a second after, the ends (T0 + 5 s) at
+     * T0 + 65 s: then one idle record per group, and nothing more.
+     */
+    @Test
+    void afterTheLastStreamEndsTheInsightsRunDownToZeroThenPublishOneIdleRecordAndStop() {
+        try (MeteringDriver d = new MeteringDriver()) {
+            d.begin("s1", T0, "m", null).begin("s2", T0, "m", null).begin("s3", T0, "m", null);
+            for (int k = 1; k <= 50; k++) {
+                for (String s : List.of("s1", "s2", "s3")) {
+                    d.output(s, T0 + 100L * k, 2L * k);
+                }
+            }
+            d.end("s1", T0 + 5_000).end("s2", T0 + 5_000).end("s3", T0 + 5_000).tickTo(T0 + 130_000);
+
+            List<Stats> stats = d.stats();
+            assertEquals(T0 + 5_000, stats.get(stats.size() - 1).ts(), "the stats' idle record");
+            assertEquals(List.of(false, 0L), List.of(stats.get(stats.size() - 1).tpsAvailable(), stats.get(stats.size() - 1).active()));
+
+            List<Insight> all = d.insights();
+            List<Long> ticks = all.stream().filter(i -> i.group() == GLOBAL).map(Insight::ts).toList();
+            assertEquals(java.util.stream.LongStream.rangeClosed(1, 65).mapToObj(k -> T0 + 1_000 * k).toList(), ticks,
+                    "a global record at every tick through T0 + 65 s, none after");
+            assertEquals(List.of(30.0, 30.0, 30.0, 30.0, 30.0, 30.0, 24.0, 18.0, 12.0, 6.0, 0.0, 0.0),
+                    java.util.stream.LongStream.rangeClosed(5, 16).mapToObj(k -> at(all, T0 + 1_000 * k, "global").systemTps()).toList());
+            for (String key : List.of("global", "model:m")) {
+                Insight.Group group = key.equals("global") ? GLOBAL : MODEL;
+                String name = key.equals("global") ? null : "m";
+                for (int k = 15; k <= 60; k++) {
+                    Insight i = at(all, T0 + 1_000L * k, key);
+                    assertEquals(new Insight(T0 + 1_000L * k, group, name, 0, null, 0.0, null, null, 3, 3), figures(i), "T0 + " + k + " s");
+                    assertPercentiles(new long[] {100, 100, 100}, i.ttftMs());
+                    long[] gaps = new long[147]; // 49 gaps of 100 ms a stream
+                    Arrays.fill(gaps, 100);
+                    assertPercentiles(gaps, i.itlMs());
+                }
+                for (int k = 61; k <= 64; k++) {
+                    Insight i = at(all, T0 + 1_000L * k, key);
+                    assertEquals(new Insight(T0 + 1_000L * k, group, name, 0, null, 0.0, null, null, 0, 3), figures(i), "T0 + " + k + " s");
+                    assertNull(i.ttftMs());
+                    assertEquals(30L * (65 - k), i.itlMs().count(), "10 gaps a stream in each second still in the window");
+                }
+                assertEquals(new Insight(T0 + 65_000, group, name, 0, null, 0.0, null, null, 0, 0), at(all, T0 + 65_000, key),
+                        "the idle record");
+            }
+            assertEquals(List.of("global", "model:m"), all.stream().filter(i -> i.ts() == T0 + 65_000).map(Insight::key).toList());
+            assertEquals(T0 + 65_000, all.get(all.size() - 1).ts(), "nothing after the idle record");
         }
     }
 
@@ -254,6 +313,75 @@ class InsightsTest {
             assertEquals(2, tick.get(3).active());
             assertEquals(1, tick.get(3).ttftMs().count());
             assertEquals(2, d.counter(MeteringMetrics.FOLDED_LABELS));
+        }
+    }
+
+    /** Key, active, system_tps, started and ended of each record of {@code tick}, in order. */
+    private static List<String> counts(List<Insight> all, long tick) {
+        return all.stream().filter(i -> i.ts() == tick)
+                .map(i -> i.key() + " active=" + i.active() + " system_tps=" + i.systemTps() + " started=" + i.started() + " ended=" + i.ended())
+                .toList();
+    }
+
+    /**
+     * With one label slot: b runs (3 tokens) and ends; a begins once the task has let b's tally go (4 tokens); then a
+     * new b stream (5 tokens). b keeps its slot (its begin and end are in the last minute), so the new b stream is
+     * b's and a is the one folded; a's refusal is counted once, not at every tick it stays folded.
+     */
+    @Test
+    void aLabelKeepsItsSlotWhileAnythingOfItIsInTheWindowsAndAllItsStreamsCountInItsGroup() {
+        MeteringConfig config = MeteringConfig.fromMap(Map.of(MeteringConfig.INSIGHTS_MAX_LABELS, "1"));
+        try (MeteringDriver d = new MeteringDriver(config)) {
+            d.begin("b1", T0, "b", null).output("b1", T0 + 100, 1).output("b1", T0 + 600, 3).end("b1", T0 + 1_500)
+                    .begin("a1", T0 + 3_500, "a", null).output("a1", T0 + 3_600, 2).output("a1", T0 + 4_100, 4)
+                    .begin("b2", T0 + 4_500, "b", null).output("b2", T0 + 4_600, 1).output("b2", T0 + 4_800, 5)
+                    .tickTo(T0 + 10_000);
+            List<Insight> all = d.insights();
+            assertEquals(List.of(
+                    "global active=2 system_tps=1.2 started=3 ended=1",
+                    "model:b active=1 system_tps=0.8 started=2 ended=1",
+                    "model:other active=1 system_tps=0.4 started=1 ended=0"), counts(all, T0 + 5_000));
+            assertEquals(List.of(
+                    "global active=2 system_tps=1.2 started=3 ended=1",
+                    "model:b active=1 system_tps=0.8 started=2 ended=1",
+                    "model:other active=1 system_tps=0.4 started=1 ended=0"), counts(all, T0 + 10_000));
+            assertEquals(1, d.counter(MeteringMetrics.FOLDED_LABELS), "a's admission refused once");
+        }
+    }
+
+    @Test
+    void aLabelNamedOtherIsPublishedApartFromTheFold() {
+        MeteringConfig config = MeteringConfig.fromMap(Map.of(MeteringConfig.INSIGHTS_MAX_LABELS, "1"));
+        try (MeteringDriver d = new MeteringDriver(config)) {
+            d.begin("o1", T0, "other", null).begin("x1", T0 + 100, "x", null).begin("x2", T0 + 200, "x", null)
+                    .output("o1", T0 + 300, 1).output("x1", T0 + 300, 2).output("x2", T0 + 300, 3).tickTo(T0 + 1_000);
+            List<Insight> all = d.insights();
+            assertEquals(List.of(
+                    "global active=3 system_tps=0.6 started=3 ended=0",
+                    "model:*other active=1 system_tps=0.1 started=1 ended=0",
+                    "model:other active=2 system_tps=0.5 started=2 ended=0"), counts(all, T0 + 1_000));
+            assertEquals("*other", at(all, T0 + 1_000, "model:*other").name(), "the label other, escaped");
+            assertEquals("other", at(all, T0 + 1_000, "model:other").name(), "the fold: x, which found the slot taken");
+        }
+    }
+
+    /**
+     * A session task keeps at most metering.insights.max.labels.per.task labels of a breakdown: a begin naming one
+     * more is counted in that task's overflow, which the combiner adds to other, and in overflowed-sessions.
+     */
+    @Test
+    void beyondItsOwnBoundASessionTaskCountsNewLabelsInOtherAndMetersThem() {
+        MeteringConfig config = MeteringConfig.fromMap(Map.of(MeteringConfig.INSIGHTS_MAX_LABELS, "1",
+                MeteringConfig.INSIGHTS_MAX_LABELS_PER_TASK, "2"));
+        try (MeteringDriver d = new MeteringDriver(config)) {
+            d.begin("a1", T0, "a", null).begin("b1", T0 + 100, "b", null).begin("c1", T0 + 200, "c", null)
+                    .begin("c2", T0 + 300, "c", null).output("a1", T0 + 400, 1).tickTo(T0 + 1_000);
+            assertEquals(List.of(
+                    "global active=4 system_tps=0.1 started=4 ended=0",
+                    "model:a active=1 system_tps=0.1 started=1 ended=0",
+                    "model:other active=3 system_tps=0.0 started=3 ended=0"), counts(d.insights(), T0 + 1_000));
+            assertEquals(2, d.counter(MeteringMetrics.OVERFLOWED_SESSIONS), "c1 and c2: the task had a and b");
+            assertEquals(1, d.counter(MeteringMetrics.FOLDED_LABELS), "b, refused by the combiner (c never reached it)");
         }
     }
 

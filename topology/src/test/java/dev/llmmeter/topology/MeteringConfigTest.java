@@ -14,7 +14,7 @@ class MeteringConfigTest {
         MeteringConfig c = MeteringConfig.defaults();
         assertEquals(new MeteringConfig("metering.deltas", "metering.stats", "metering.deltas.dlq",
                 60_000, 3_600_000, 600_000, 30_000, 500, 300_000, 200_000,
-                "metering.streams", "metering.insights", 3_600_000, 100), c);
+                "metering.streams", "metering.insights", 3_600_000, 100, 200), c);
     }
 
     @Test
@@ -34,7 +34,7 @@ class MeteringConfigTest {
                 + "metering.stale.ms, metering.hour.window.ms, "
                 + "metering.begin.expiry.ms, metering.partial.ttl.ms, metering.combiner.grace.ms, "
                 + "metering.max.future.ms, metering.max.sessions.per.task, metering.streams.retention.ms, "
-                + "metering.insights.max.labels", e.getMessage());
+                + "metering.insights.max.labels, metering.insights.max.labels.per.task", e.getMessage());
     }
 
     @Test
@@ -79,6 +79,17 @@ class MeteringConfigTest {
                 assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of("metering.insights.max.labels", "0"))).getMessage());
         assertEquals("metering.insights.max.labels must be between 1 and 1000 labels, got 1001",
                 assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of("metering.insights.max.labels", "1001"))).getMessage());
+        assertEquals(200, c.insightsMaxLabelsPerTask());
+        assertEquals(500, MeteringConfig.fromMap(Map.of("metering.insights.max.labels", "500")).insightsMaxLabelsPerTask(),
+                "unset, it is at least metering.insights.max.labels");
+        assertEquals(3, MeteringConfig.fromMap(Map.of("metering.insights.max.labels", "2",
+                "metering.insights.max.labels.per.task", "3")).insightsMaxLabelsPerTask());
+        assertEquals("metering.insights.max.labels.per.task must be between metering.insights.max.labels (7) and 1000 labels, got 6",
+                assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of("metering.insights.max.labels", "7",
+                        "metering.insights.max.labels.per.task", "6"))).getMessage());
+        assertEquals("metering.insights.max.labels.per.task must be between metering.insights.max.labels (100) and 1000 labels, got 1001",
+                assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of(
+                        "metering.insights.max.labels.per.task", "1001"))).getMessage());
         assertEquals("the deltas, stats, dead-letter, streams and insights topics must be five different topics, got metering.deltas, "
                         + "metering.stats, metering.deltas.dlq, metering.stats, metering.insights",
                 assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of("metering.topic.streams", "metering.stats"))).getMessage());

@@ -1,6 +1,7 @@
 package dev.llmmeter.topology.insights;
 
 import dev.llmmeter.contract.Insight;
+import dev.llmmeter.topology.Emission;
 import dev.llmmeter.topology.PythonRound;
 import dev.llmmeter.topology.state.Partial;
 
@@ -8,21 +9,26 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The combiner's side of the insights: the last minute of seconds, each the merge of every task's part of that
- * second, per group; and at each emitted tick, one {@link Insight} per group.
+ * second, per group; and at each insights tick ({@link #due}), one {@link Insight} per group.
  *
  * <ul>
  *   <li>{@code active} and {@code tps} are state: summed over the latest partial of every task, like the stats.</li>
  *   <li>The windowed figures add each task's second once (a partial's second is added when it is the newest that
  *       task has sent), whatever tick it is emitted in: a late partial still lands in its own second.
  *       "Applied in the last N s" at tick T is the seconds (T - N s, T], on the meters' clocks (receipt).</li>
+ *   <li>Figures are gathered per label as the tasks report them; which labels have a group of their own is decided
+ *       here, at each tick, by one rule ({@link LabelSlots}); the others, and the tasks' overflows, are summed into
+ *       the {@code other} group of their breakdown. So a named group always holds all of its streams, whatever task
+ *       metered them, and {@code other} only the rest.</li>
  * </ul>
  * The seconds live in memory: after the combiner restarts or moves, the windowed figures cover the time since
  * (they are whole again after a minute); {@code active} and {@code tps} come back with the partials store.
@@ -30,21 +36,27 @@ import java.util.TreeMap;
 public final class InsightsWindow {
     public static final long WINDOW_MS = 60_000;
     public static final long RATE_WINDOW_MS = 10_000;
-    /** Global first, then models, then tenants, each by name. */
+    /** Partial keys: global first, then models, then tenants, each by name. */
     private static final Comparator<String> KEY_ORDER = Comparator.comparing(GroupKeys::group).thenComparing(k -> k);
+    /** Published groups: global first, then models, then tenants, each by name with {@code other} last. */
+    private static final Comparator<Published> PUBLISHED_ORDER = Comparator.comparing(Published::group)
+            .thenComparing(Published::fold).thenComparing(p -> p.name() == null ? "" : p.name());
 
-    private final int maxLabels;
-    /** tick -> group key -> that second, merged over tasks. */
+    /** tick -> group key (as in the partials) -> that second, merged over tasks. */
     private final TreeMap<Long, Map<String, Second>> seconds = new TreeMap<>();
     /** task -> the tick of the newest second of that task added. */
     private final Map<String, Long> lastAdded = new HashMap<>();
-    /** Labels with a group of their own, per breakdown, in the order they got it. */
-    private final Set<String> models = new LinkedHashSet<>();
-    private final Set<String> tenants = new LinkedHashSet<>();
-    private long folded;
+    private final LabelSlots models;
+    private final LabelSlots tenants;
+    /** Whether the windows held anything at the previous tick. */
+    private boolean wasBusy;
+    /** The groups published at the last insights tick (global included; idle records not). */
+    private final Set<Published> published = new HashSet<>();
 
+    /** @param maxLabels the most models (and, apart, tenants) with a group of their own */
     public InsightsWindow(int maxLabels) {
-        this.maxLabels = maxLabels;
+        this.models = new LabelSlots(maxLabels);
+        this.tenants = new LabelSlots(maxLabels);
     }
 
     /** Adds a task's partial's second, unless that task's second of this tick (or a later one) is in already. */
@@ -54,6 +66,12 @@ public final class InsightsWindow {
             return;
         }
         lastAdded.put(task, p.tick());
+        for (String key : p.groups().keySet()) {
+            String name = GroupKeys.name(key);
+            if (name != null && !name.equals(GroupKeys.OVERFLOW)) {
+                slots(GroupKeys.group(key)).seen(name);
+            }
+        }
         if (!seconds.isEmpty() && p.tick() <= seconds.lastKey() - WINDOW_MS) {
             return; // older than any window still to be emitted
         }
@@ -72,92 +90,123 @@ public final class InsightsWindow {
         }
     }
 
+    private LabelSlots slots(Insight.Group group) {
+        return group == Insight.Group.MODEL ? models : tenants;
+    }
+
     /** Forgets a task (it went silent): its next partial's second is taken whatever its tick. */
     public void forget(String task) {
         lastAdded.remove(task);
     }
 
     /**
-     * The insights of {@code tick}: global always, and each model and tenant group with a live session or something
-     * applied in the last minute.
+     * The insights of {@code tick}, if they are due ({@link #due}): global, each model and tenant group with a live
+     * session or something applied in the last minute, and one idle record (zeros) for each group published at the
+     * previous insights tick that now has neither. The label slots are brought up to the tick whether or not.
      *
-     * @param latest every task's latest partial
+     * @param latest   every task's latest partial
+     * @param statsDue whether the stats record of this tick goes out
      */
-    public List<Insight> emit(long tick, Collection<Partial> latest) {
-        Map<String, Figures> groups = new TreeMap<>(KEY_ORDER);
-        groups.put(GroupKeys.key(Insight.Group.GLOBAL, null), new Figures());
+    public List<Insight> emit(long tick, Collection<Partial> latest, boolean statsDue) {
+        Map<String, Figures> byKey = new TreeMap<>(KEY_ORDER);
         for (Partial p : latest) {
             for (Map.Entry<String, GroupPart> e : p.groups().entrySet()) {
                 GroupPart g = e.getValue();
-                Figures f = groups.computeIfAbsent(e.getKey(), k -> new Figures());
+                Figures f = byKey.computeIfAbsent(e.getKey(), k -> new Figures());
                 f.active += g.active();
                 f.tpsSum += g.tpsSum();
                 f.tpsCount += g.tpsCount();
             }
         }
-        for (Map.Entry<Long, Map<String, Second>> s : seconds.subMap(tick - WINDOW_MS, false, tick, true).entrySet()) {
+        Map<Long, Map<String, Second>> window = seconds.subMap(tick - WINDOW_MS, false, tick, true);
+        boolean busy = !window.isEmpty();
+        for (Map.Entry<Long, Map<String, Second>> s : window.entrySet()) {
             boolean inRateWindow = s.getKey() > tick - RATE_WINDOW_MS;
             for (Map.Entry<String, Second> e : s.getValue().entrySet()) {
-                groups.computeIfAbsent(e.getKey(), k -> new Figures()).add(e.getValue(), inRateWindow);
+                byKey.computeIfAbsent(e.getKey(), k -> new Figures()).add(e.getValue(), inRateWindow);
             }
         }
-        fold(groups, Insight.Group.MODEL, models);
-        fold(groups, Insight.Group.TENANT, tenants);
+        seconds.headMap(tick - WINDOW_MS, true).clear(); // no later tick's window reaches them
+        byKey.values().removeIf(Figures::isEmpty);
+        models.update(labels(byKey.keySet(), Insight.Group.MODEL));
+        tenants.update(labels(byKey.keySet(), Insight.Group.TENANT));
+        boolean due = due(statsDue, busy, wasBusy);
+        wasBusy = busy;
+        if (!due) {
+            return List.of();
+        }
+        Map<Published, Figures> groups = new TreeMap<>(PUBLISHED_ORDER);
+        groups.put(Published.GLOBAL, new Figures());
+        for (Map.Entry<String, Figures> e : byKey.entrySet()) {
+            groups.computeIfAbsent(publishedAs(e.getKey()), k -> new Figures()).merge(e.getValue());
+        }
+        Set<Published> gone = new HashSet<>(published);
+        gone.removeAll(groups.keySet());
+        published.clear();
+        published.addAll(groups.keySet());
+        for (Published g : gone) {
+            groups.put(g, new Figures()); // its idle record
+        }
         List<Insight> out = new ArrayList<>(groups.size());
-        for (Map.Entry<String, Figures> e : groups.entrySet()) {
-            Insight.Group group = GroupKeys.group(e.getKey());
+        for (Map.Entry<Published, Figures> e : groups.entrySet()) {
             Figures f = e.getValue();
-            if (group != Insight.Group.GLOBAL && f.active == 0 && !f.hasRecords()) {
-                continue; // nothing live, nothing in the last minute: the group is gone
-            }
-            out.add(new Insight(tick, group, GroupKeys.name(e.getKey()), f.active,
+            out.add(new Insight(tick, e.getKey().group(), e.getKey().name(), f.active,
                     f.tpsCount > 0 ? PythonRound.oneDecimal(f.tpsSum / f.tpsCount) : null,
                     PythonRound.oneDecimal(f.tokens / (RATE_WINDOW_MS / 1000.0)),
                     f.ttft.percentiles(), f.itl.percentiles(), f.started, f.ended));
         }
-        release(out, Insight.Group.MODEL, models);
-        release(out, Insight.Group.TENANT, tenants);
         return out;
     }
 
-    /** Beyond {@code maxLabels} labels with a group, the newcomers are folded into {@code other}. */
-    private void fold(Map<String, Figures> groups, Insight.Group group, Set<String> admitted) {
-        List<String> newcomers = new ArrayList<>();
-        for (String key : groups.keySet()) {
+    /** The labels of {@code group} among partial keys, by name (a task's overflow is no label). */
+    private static Set<String> labels(Set<String> keys, Insight.Group group) {
+        Set<String> labels = new TreeSet<>();
+        for (String key : keys) {
             if (GroupKeys.group(key) == group) {
                 String name = GroupKeys.name(key);
-                if (!name.equals(GroupKeys.OTHER) && !admitted.contains(name)) {
-                    newcomers.add(name);
+                if (!name.equals(GroupKeys.OVERFLOW)) {
+                    labels.add(name);
                 }
             }
         }
-        for (String name : newcomers) {
-            if (admitted.size() < maxLabels) {
-                admitted.add(name);
-            } else {
-                Figures f = groups.remove(GroupKeys.key(group, name));
-                groups.computeIfAbsent(GroupKeys.key(group, GroupKeys.OTHER), k -> new Figures()).merge(f);
-                folded++;
-            }
-        }
+        return labels;
     }
 
-    /** Labels whose group emitted nothing give up their place. */
-    private static void release(List<Insight> out, Insight.Group group, Set<String> admitted) {
-        Set<String> present = new java.util.HashSet<>();
-        for (Insight i : out) {
-            if (i.group() == group) {
-                present.add(i.name());
-            }
+    /** The group a partial key's figures are published in: its label's own if it has a slot, else the fold. */
+    private Published publishedAs(String key) {
+        Insight.Group group = GroupKeys.group(key);
+        if (group == Insight.Group.GLOBAL) {
+            return Published.GLOBAL;
         }
-        admitted.retainAll(present);
+        String name = GroupKeys.name(key);
+        if (!name.equals(GroupKeys.OVERFLOW) && slots(group).has(name)) {
+            return new Published(group, false, GroupKeys.publishedName(name));
+        }
+        return new Published(group, true, GroupKeys.OTHER);
     }
 
-    /** Groups folded into {@code other} since the last call. */
+    /**
+     * When insights go out: on every stats tick, and beyond it while the windows hold anything, so that every
+     * figure runs down to zero after the last stream ends (system_tps 10 s later, the rest 60 s later); then once
+     * more at the first tick they hold nothing, the idle record, as the stats do ({@link Emission#due}); then
+     * nothing until the next stats tick.
+     *
+     * @param statsDue whether the stats record of the tick goes out
+     * @param busy     whether the windows of the tick hold anything (something applied in the last minute)
+     * @param wasBusy  whether they did at the previous tick
+     */
+    static boolean due(boolean statsDue, boolean busy, boolean wasBusy) {
+        return statsDue || Emission.due(busy, wasBusy);
+    }
+
+    /** Labels refused a group of their own since the last call (models and tenants). */
     public long takeFolded() {
-        long f = folded;
-        folded = 0;
-        return f;
+        return models.takeRefused() + tenants.takeRefused();
+    }
+
+    /** A published group: global, a label's own group (by its published name), or the fold of a breakdown. */
+    private record Published(Insight.Group group, boolean fold, String name) {
+        static final Published GLOBAL = new Published(Insight.Group.GLOBAL, false, null);
     }
 
     /** Seconds held (at most a minute's). */
@@ -216,6 +265,11 @@ public final class InsightsWindow {
 
         boolean hasRecords() {
             return started != 0 || ended != 0 || !ttft.isEmpty() || !itl.isEmpty() || tokens != 0;
+        }
+
+        /** Nothing live, nothing in the last minute: the group is gone. */
+        boolean isEmpty() {
+            return active == 0 && !hasRecords();
         }
     }
 }

@@ -3,7 +3,6 @@ package dev.llmmeter.topology.insights;
 import dev.llmmeter.contract.Insight;
 import dev.llmmeter.topology.state.Session;
 
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -12,18 +11,23 @@ import java.util.Map;
  * A session task's side of the insights: one {@link GroupTally} for all its streams (global), one per model and
  * one per tenant, each fed as events are applied and drained into the task's partial at each tick.
  *
- * <p>Labels are bounded: at most {@code maxLabels} distinct models (and as many tenants) have a tally of their own
- * at a time; a begin naming another one is counted in the {@code other} group of its breakdown (and in
- * {@link #takeFolded}). A label's tally goes away at the first tick where it has no live session and nothing
- * applied, which frees its place. Sessions without a model (tenant) count in global only.
+ * <p>The task folds no label into {@code other}: which labels have a group of their own is the combiner's decision,
+ * which sees every task ({@link LabelSlots}). A task only bounds its partials: at most {@code maxLabels} distinct
+ * models (and as many tenants) have a tally of their own at a time ({@code metering.insights.max.labels.per.task},
+ * at least the combiner's bound); a session whose label is new to the task beyond that is counted in the task's
+ * overflow ({@link GroupKeys#OVERFLOW}), which the combiner adds to {@code other}, and in {@link #takeOverflowed}.
+ * A label's tally goes away at the first tick where it has no live session and nothing applied, which frees its
+ * place. Tallies are kept in the order the task first saw their labels, so a partial lists new labels in that
+ * order. Sessions without a model (tenant) count in global only.
  */
 public final class TaskInsights {
     private final int maxLabels;
     private final GroupTally global = new GroupTally(Insight.Group.GLOBAL, null);
-    private final Map<String, GroupTally> models = new HashMap<>();
-    private final Map<String, GroupTally> tenants = new HashMap<>();
-    private long folded;
+    private final Map<String, GroupTally> models = new LinkedHashMap<>();
+    private final Map<String, GroupTally> tenants = new LinkedHashMap<>();
+    private long overflowed;
 
+    /** @param maxLabels the most models (and, apart, tenants) with a tally of their own in this task */
     public TaskInsights(int maxLabels) {
         this.maxLabels = maxLabels;
     }
@@ -41,10 +45,10 @@ public final class TaskInsights {
         if (t != null) {
             return t;
         }
-        int named = labels.size() - (labels.containsKey(GroupKeys.OTHER) ? 1 : 0);
-        if (named >= maxLabels) {
-            folded++;
-            label = GroupKeys.OTHER;
+        int own = labels.size() - (labels.containsKey(GroupKeys.OVERFLOW) ? 1 : 0);
+        if (own >= maxLabels) {
+            overflowed++;
+            label = GroupKeys.OVERFLOW;
             t = labels.get(label);
             if (t != null) {
                 return t;
@@ -136,15 +140,10 @@ public final class TaskInsights {
         }
     }
 
-    /** Begins whose model or tenant was folded into {@code other} since the last call. */
-    public long takeFolded() {
-        long f = folded;
-        folded = 0;
+    /** Sessions counted in the task's overflow (their model, or tenant, found the task's bound reached) since the last call. */
+    public long takeOverflowed() {
+        long f = overflowed;
+        overflowed = 0;
         return f;
-    }
-
-    /** Labels with a tally of their own now (models + tenants, {@code other} included). */
-    public int labels() {
-        return models.size() + tenants.size();
     }
 }

@@ -28,10 +28,16 @@ public final class MeteringMetrics {
     /** Records whose key the Java client's default partitioner would put in another partition (processed all the same). */
     public static final String MISROUTED_RECORDS = "misrouted-records";
     /**
-     * Insights labels folded into {@code other} because {@code metering.insights.max.labels} distinct ones already
-     * had a group: begins so folded in a session task, groups so folded at a tick in the combiner.
+     * On the combiner: insights labels refused a group of their own because {@code metering.insights.max.labels} others
+     * had one (they count in {@code other}); each label once per refusal, not at every tick it stays folded.
      */
     public static final String FOLDED_LABELS = "folded-labels";
+    /**
+     * On a session task: sessions counted in their breakdown's {@code other} by the task itself, because their model
+     * (or tenant) was new to the task and {@code metering.insights.max.labels.per.task} others already had a tally
+     * there; the combiner cannot give those sessions back to their label's group.
+     */
+    public static final String OVERFLOWED_SESSIONS = "overflowed-sessions";
     /** Partials dated more than a second ahead of the combiner's clock (their tick is taken as the combiner's own). */
     public static final String FUTURE_PARTIALS = "future-partials";
     /**

@@ -113,12 +113,15 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         this.out = (ProcessorContext) context;
         this.store = context.getStateStore(StoreNames.SESSIONS);
         this.endingsStore = context.getStateStore(StoreNames.STREAM_ENDINGS);
-        this.insights = new TaskInsights(config.insightsMaxLabels());
+        this.insights = new TaskInsights(config.insightsMaxLabelsPerTask());
         this.taskId = context.taskId().toString();
         this.sensors = MeterSensors.register(context.metrics(), taskId);
         this.commitEachTick = MeteringTopology.exactlyOnce(context.appConfigs());
         long now = context.currentSystemTimeMs();
         restore(now);
+        for (long n = insights.takeOverflowed(); n > 0; n--) {
+            sensors.overflowedSessions.record(); // restored beyond the task's label bound (in the live order)
+        }
         endings.clear();
         List<Map.Entry<String, Long>> ended = new ArrayList<>();
         try (KeyValueIterator<String, Long> it = endingsStore.all()) {
@@ -242,8 +245,8 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         s.numbered(seq, current != null ? current.place() : seq); // a live id keeps its place, as in the seed's dict
         s.keyedAs(id);
         insights.onBegin(s);
-        if (insights.takeFolded() > 0) {
-            sensors.foldedLabels.record();
+        for (long n = insights.takeOverflowed(); n > 0; n--) {
+            sensors.overflowedSessions.record();
         }
         if (!endings.isEmpty() && endings.remove(id) != null) {
             endingsStore.put(id, null); // the stream id is live again: its old final record must not be deleted
@@ -487,12 +490,12 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         final Sensor duplicateBegin;
         final Sensor evicted;
         final Sensor misrouted;
-        final Sensor foldedLabels;
+        final Sensor overflowedSessions;
         /** Tick duration in ms: avg, max, p50, p99 (once a second: costs nothing on the per-event path). */
         final Sensor tick;
 
         private MeterSensors(Sensor outOfOrder, Sensor unknownStream, Sensor stale, Sensor beginExpired,
-                             Sensor duplicateBegin, Sensor evicted, Sensor misrouted, Sensor foldedLabels, Sensor tick) {
+                             Sensor duplicateBegin, Sensor evicted, Sensor misrouted, Sensor overflowedSessions, Sensor tick) {
             this.outOfOrder = outOfOrder;
             this.unknownStream = unknownStream;
             this.stale = stale;
@@ -500,7 +503,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             this.duplicateBegin = duplicateBegin;
             this.evicted = evicted;
             this.misrouted = misrouted;
-            this.foldedLabels = foldedLabels;
+            this.overflowedSessions = overflowedSessions;
             this.tick = tick;
         }
 
@@ -513,7 +516,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
                     sensor(metrics, taskId, MeteringMetrics.DUPLICATE_BEGINS),
                     sensor(metrics, taskId, MeteringMetrics.EVICTED_SESSIONS),
                     sensor(metrics, taskId, MeteringMetrics.MISROUTED_RECORDS),
-                    sensor(metrics, taskId, MeteringMetrics.FOLDED_LABELS),
+                    sensor(metrics, taskId, MeteringMetrics.OVERFLOWED_SESSIONS),
                     tickSensor(metrics, taskId));
         }
 
@@ -554,7 +557,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             metrics.removeSensor(duplicateBegin);
             metrics.removeSensor(evicted);
             metrics.removeSensor(misrouted);
-            metrics.removeSensor(foldedLabels);
+            metrics.removeSensor(overflowedSessions);
             metrics.removeSensor(tick);
         }
     }

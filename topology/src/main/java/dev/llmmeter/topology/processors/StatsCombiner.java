@@ -213,12 +213,13 @@ public final class StatsCombiner implements Processor<String, Partial, String, O
         if (allFresh) {
             readings.record(tick, globalTps);
         }
-        if (Emission.due(recent, wasRecent)) {
+        boolean statsDue = Emission.due(recent, wasRecent);
+        if (statsDue) {
             Stats stats = new Stats(rounded(globalTps), !Double.isNaN(globalTps), false,
                     rounded(readings.high()), rounded(readings.low()), active, tick);
             context.forward(new Record<>(Topics.STATS_KEY, stats, tick));
-            emitInsights(tick);
         }
+        emitInsights(tick, statsDue);
         wasRecent = recent;
         lastEmittedTick = tick;
         progress.put(LAST_EMITTED_TICK, tick);
@@ -228,13 +229,16 @@ public final class StatsCombiner implements Processor<String, Partial, String, O
         }
     }
 
-    /** The insights of the tick, one record per group, after its stats record. */
-    private void emitInsights(long tick) {
+    /**
+     * The insights of the tick, one record per group, after its stats record: on the stats' ticks and, after the
+     * stats' idle record, on until the insights' own idle record ({@link InsightsWindow#emit}).
+     */
+    private void emitInsights(long tick, boolean statsDue) {
         List<Partial> shares = new ArrayList<>(latest.size());
         for (Report r : latest.values()) {
             shares.add(r.partial());
         }
-        for (Insight i : insights.emit(tick, shares)) {
+        for (Insight i : insights.emit(tick, shares, statsDue)) {
             context.forward(new Record<>(i.key(), i, tick));
         }
         for (long f = insights.takeFolded(); f > 0; f--) {
