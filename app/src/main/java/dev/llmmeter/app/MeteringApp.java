@@ -53,7 +53,7 @@ public final class MeteringApp implements AutoCloseable {
         this(settingsOf(settings));
     }
 
-    /** @throws StartupException for missing bootstrap servers or credentials */
+    /** @throws StartupException for missing bootstrap servers or credentials, or any bad Kafka setting ({@link Settings#requireValidKafka}) */
     public MeteringApp(Settings settings) {
         this.settings = settings;
         this.config = settings.metering();
@@ -65,6 +65,11 @@ public final class MeteringApp implements AutoCloseable {
         ClusterCheck.missingCredentials(streamsProperties).ifPresent(problem -> {
             throw new StartupException(problem, null);
         });
+        try {
+            settings.requireValidKafka(); // before anything is written: topics, the instance id file
+        } catch (Settings.SettingsException e) {
+            throw new StartupException(e.getMessage(), null);
+        }
     }
 
     private static Settings settingsOf(Properties merged) {
