@@ -113,6 +113,9 @@ public final class MeteringApp implements AutoCloseable {
         try {
             String clusterId = ClusterCheck.await(admin, streamsProperties, STARTUP_TIMEOUT);
             LOG.info("connected to Kafka cluster {} at {}", clusterId, streamsProperties.getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
+            // What Kafka Streams or the results would trip over later, said now in one line, before anything is created.
+            TopicSetup.check(admin, settings, streamsProperties.getProperty(StreamsConfig.APPLICATION_ID_CONFIG),
+                    STARTUP_TIMEOUT.toMillis()).forEach(LOG::warn);
             List<String> created = TopicSetup.ensure(admin, settings, STARTUP_TIMEOUT.toMillis());
             if (!created.isEmpty()) {
                 LOG.info("created topics {}", created);
