@@ -53,7 +53,7 @@ public final class MeteringApp implements AutoCloseable {
         this(settingsOf(settings));
     }
 
-    /** @throws StartupException for missing bootstrap servers or credentials */
+    /** @throws StartupException for missing bootstrap servers or credentials, or any bad Kafka setting ({@link Settings#requireValidKafka}) */
     public MeteringApp(Settings settings) {
         this.settings = settings;
         this.config = settings.metering();
@@ -65,6 +65,11 @@ public final class MeteringApp implements AutoCloseable {
         ClusterCheck.missingCredentials(streamsProperties).ifPresent(problem -> {
             throw new StartupException(problem, null);
         });
+        try {
+            settings.requireValidKafka(); // before anything is written: topics, the instance id file
+        } catch (Settings.SettingsException e) {
+            throw new StartupException(e.getMessage(), null);
+        }
     }
 
     private static Settings settingsOf(Properties merged) {
@@ -108,6 +113,9 @@ public final class MeteringApp implements AutoCloseable {
         try {
             String clusterId = ClusterCheck.await(admin, streamsProperties, STARTUP_TIMEOUT);
             LOG.info("connected to Kafka cluster {} at {}", clusterId, streamsProperties.getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
+            // What Kafka Streams or the results would trip over later, said now in one line, before anything is created.
+            TopicSetup.check(admin, settings, streamsProperties.getProperty(StreamsConfig.APPLICATION_ID_CONFIG),
+                    STARTUP_TIMEOUT.toMillis()).forEach(LOG::warn);
             List<String> created = TopicSetup.ensure(admin, settings, STARTUP_TIMEOUT.toMillis());
             if (!created.isEmpty()) {
                 LOG.info("created topics {}", created);

@@ -74,6 +74,7 @@ public final class ServeCommand implements Callable<Integer> {
         ClusterCheck.missingCredentials(settings.all()).ifPresent(problem -> {
             throw new CommandLine.ParameterException(spec.commandLine(), problem);
         });
+        ServiceMain.requireValidKafka(spec.commandLine(), settings);
         MeteringService service;
         try {
             service = start(settings, httpHost, httpPort);

@@ -65,6 +65,18 @@ public final class ServiceMain implements Runnable {
         }
     }
 
+    /**
+     * Every Kafka setting checked as the clients will check it ({@link Settings#requireValidKafka}), so that every
+     * command refuses the same bad setting the same way: a usage error, exit 2, before it connects or writes.
+     */
+    public static void requireValidKafka(CommandLine cmd, Settings settings) {
+        try {
+            settings.requireValidKafka();
+        } catch (Settings.SettingsException e) {
+            throw new CommandLine.ParameterException(cmd, e.getMessage());
+        }
+    }
+
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");

@@ -2,8 +2,17 @@ package dev.llmmeter.app;
 
 import dev.llmmeter.topology.MeteringConfig;
 import dev.llmmeter.topology.MeteringTopology;
+import dev.llmmeter.topology.StoreNames;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsConfig;
 
 import java.io.IOException;
@@ -12,13 +21,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 /**
  * Every setting of a metering process, in one place. Layers, lowest precedence first: built-in defaults, a
@@ -32,7 +45,9 @@ import java.util.Set;
  * {@code .}; the result names a metering setting when {@code metering.<it>} is one, and a Kafka setting
  * otherwise. So {@code METERING_BOOTSTRAP_SERVERS=b:9092} sets {@code bootstrap.servers},
  * {@code METERING_SASL_JAAS_CONFIG} sets {@code sasl.jaas.config}, {@code METERING_STALE_MS} sets
- * {@code metering.stale.ms}.
+ * {@code metering.stale.ms}. A {@code METERING_*} variable that names neither (a typo such as
+ * {@code METERING_STALE_MSS}) is an error naming it, as an unknown {@code metering.*} key in the file is:
+ * the {@code METERING_} namespace is ours, so nothing in it is passed on unread.
  */
 public final class Settings {
     public static final String ENV_PREFIX = "METERING_";
@@ -68,6 +83,26 @@ public final class Settings {
             StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
             StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
             ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+
+    /** The client-config prefixes Kafka Streams routes to one client, or to the topics it creates. */
+    private static final List<String> KAFKA_PREFIXES = List.of(StreamsConfig.MAIN_CONSUMER_PREFIX,
+            StreamsConfig.RESTORE_CONSUMER_PREFIX, StreamsConfig.GLOBAL_CONSUMER_PREFIX, StreamsConfig.CONSUMER_PREFIX,
+            StreamsConfig.PRODUCER_PREFIX, StreamsConfig.ADMIN_CLIENT_PREFIX);
+    /**
+     * Characters Kafka allows in a topic name; the application id prefixes the internal topics
+     * ({@code <id>-sessions-changelog}, ...), so it is held to them too.
+     */
+    private static final Pattern TOPIC_CHARACTERS = Pattern.compile("[a-zA-Z0-9._-]+");
+    /** The address the settings probe's admin client is given: a literal, so that building it resolves no name. */
+    private static final String PROBE_ADDRESS = "127.0.0.1:9";
+    /** Kafka's longest topic name. */
+    static final int MAX_TOPIC_NAME = 249;
+    /** The longest suffix Kafka Streams adds to the application id for this topology's internal topics. */
+    static final int LONGEST_INTERNAL_SUFFIX = java.util.stream.Stream.of(
+                    "-" + StoreNames.SESSIONS + "-changelog", "-" + StoreNames.STREAM_ENDINGS + "-changelog",
+                    "-" + StoreNames.PARTIALS + "-changelog", "-" + StoreNames.READINGS + "-changelog",
+                    "-" + StoreNames.COMBINER_STATE + "-changelog", "-" + StoreNames.PARTIALS_TOPIC + "-repartition")
+            .mapToInt(String::length).max().orElseThrow();
 
     private final Properties merged;
     private final MeteringConfig metering;
@@ -107,6 +142,122 @@ public final class Settings {
      */
     public static Settings load(Path file, Map<String, String> env, Properties flags) {
         return new Settings(layered(loadFile(file), fromEnvironment(env), flags));
+    }
+
+    /**
+     * Every Kafka setting checked the way the clients will check it, before any client is made or anything
+     * written: the Kafka Streams config (with our defaults), each client's config derived from it (main, restore
+     * and global consumer, producer, admin: Kafka's own validators, prefixed settings included), the group
+     * timings the broker would refuse only at the first join, the application id as a topic-name prefix, and the
+     * client's construction itself (an admin client is built and closed at once: that parses
+     * {@code sasl.jaas.config} and loads the TLS key and trust stores). {@code bootstrap.servers} must be set.
+     *
+     * @throws SettingsException naming the setting, in one line
+     */
+    public void requireValidKafka() {
+        Properties props = streams();
+        StreamsConfig streamsConfig;
+        try {
+            streamsConfig = new StreamsConfig(props);
+        } catch (ConfigException e) {
+            throw new SettingsException("bad Kafka setting: " + e.getMessage());
+        }
+        String applicationId = streamsConfig.getString(StreamsConfig.APPLICATION_ID_CONFIG);
+        if (!TOPIC_CHARACTERS.matcher(applicationId).matches()
+                || applicationId.length() > MAX_TOPIC_NAME - LONGEST_INTERNAL_SUFFIX) {
+            throw new SettingsException("application.id must be 1 to " + (MAX_TOPIC_NAME - LONGEST_INTERNAL_SUFFIX)
+                    + " letters, digits, '.', '_' or '-' (it names the consumer group and prefixes the internal topics), got '"
+                    + applicationId + "'");
+        }
+        ConsumerConfig main;
+        try {
+            main = new ConsumerConfig(withDeserializers(streamsConfig.getMainConsumerConfigs(applicationId, "check", 0)));
+            new ConsumerConfig(withDeserializers(streamsConfig.getRestoreConsumerConfigs("check")));
+            new ConsumerConfig(withDeserializers(streamsConfig.getGlobalConsumerConfigs("check")));
+            new ProducerConfig(withSerializers(streamsConfig.getProducerConfigs("check")));
+            new AdminClientConfig(streamsConfig.getAdminConfigs("check"));
+        } catch (ConfigException e) {
+            throw new SettingsException("bad Kafka setting: " + e.getMessage());
+        }
+        if (classicGroupProtocol(props)) {
+            int session = main.getInt(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG);
+            int heartbeat = main.getInt(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG);
+            if (session <= 0 || heartbeat <= 0) {
+                throw new SettingsException("session.timeout.ms and heartbeat.interval.ms must be positive, got "
+                        + session + " and " + heartbeat);
+            }
+            if (heartbeat >= session) {
+                throw new SettingsException("heartbeat.interval.ms (" + heartbeat + ") must be lower than session.timeout.ms ("
+                        + session + ")");
+            }
+        }
+        Map<String, Object> probeConfig = new HashMap<>(streamsConfig.getAdminConfigs(MeteringApp.SETUP_CLIENT_ID));
+        // The settings, not the address: a name that does not resolve (yet) is the cluster check's to report.
+        probeConfig.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, PROBE_ADDRESS);
+        Admin probe;
+        try {
+            probe = Admin.create(probeConfig);
+        } catch (KafkaException e) {
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            // The cause says which setting ("JAAS config entry not terminated by semi-colon", a key store's path, ...).
+            throw new SettingsException("bad Kafka client settings: " + (root.getMessage() == null ? root : root.getMessage()));
+        }
+        probe.close(Duration.ZERO);
+    }
+
+    /**
+     * Whether {@code key} is a setting of Kafka Streams or one of its clients, plain or with the prefix Streams
+     * routes to one client ({@code producer.}, {@code main.consumer.}, ...) or to its topics ({@code topic.}).
+     */
+    public static boolean isKafkaSetting(String key) {
+        for (String prefix : KAFKA_PREFIXES) {
+            if (key.startsWith(prefix)) {
+                return isClientSetting(key.substring(prefix.length()));
+            }
+        }
+        if (key.startsWith(StreamsConfig.TOPIC_PREFIX)) {
+            return TOPIC_CONFIG_NAMES.contains(key.substring(StreamsConfig.TOPIC_PREFIX.length()));
+        }
+        return StreamsConfig.configDef().names().contains(key) || isClientSetting(key);
+    }
+
+    private static boolean isClientSetting(String key) {
+        return ConsumerConfig.configNames().contains(key) || ProducerConfig.configNames().contains(key)
+                || AdminClientConfig.configNames().contains(key);
+    }
+
+    /** The topic-level config names ({@code cleanup.policy}, ...), from Kafka's own constants. */
+    private static final Set<String> TOPIC_CONFIG_NAMES = topicConfigNames();
+
+    private static Set<String> topicConfigNames() {
+        Set<String> names = new TreeSet<>();
+        for (java.lang.reflect.Field f : TopicConfig.class.getFields()) {
+            if (f.getName().endsWith("_CONFIG") && f.getType() == String.class) {
+                try {
+                    names.add((String) f.get(null));
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        return Collections.unmodifiableSet(names);
+    }
+
+    private static Map<String, Object> withSerializers(Map<String, Object> producer) {
+        Map<String, Object> m = new HashMap<>(producer);
+        m.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        m.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        return m;
+    }
+
+    private static Map<String, Object> withDeserializers(Map<String, Object> consumer) {
+        Map<String, Object> m = new HashMap<>(consumer);
+        m.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        m.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        return m;
     }
 
     /** The merged layers, built-in defaults not included. */
@@ -238,17 +389,65 @@ public final class Settings {
         return p;
     }
 
-    /** @return the settings named by {@code METERING_*} variables of {@code env} */
+    /**
+     * @return the settings named by {@code METERING_*} variables of {@code env}
+     * @throws SettingsException naming the first variable (in name order) that sets neither a metering nor a Kafka setting
+     */
     public static Properties fromEnvironment(Map<String, String> env) {
         Properties p = new Properties();
-        for (Map.Entry<String, String> e : env.entrySet()) {
-            String name = e.getKey();
+        for (String name : new TreeSet<>(env.keySet())) {
             if (!name.startsWith(ENV_PREFIX) || NOT_SETTINGS.contains(name) || name.length() == ENV_PREFIX.length()) {
                 continue;
             }
-            p.setProperty(settingName(name), e.getValue());
+            String key = settingName(name);
+            if (key.startsWith(MeteringConfig.PREFIX) ? !isMeteringSetting(key) : !isKafkaSetting(key)) {
+                throw new SettingsException("unknown environment variable " + name + ": it would set " + key
+                        + ", which is neither a metering nor a Kafka setting" + suggestion(name)
+                        + " (METERING_* variables are settings, apart from " + String.join(" and ", new TreeSet<>(NOT_SETTINGS)) + ")");
+            }
+            p.setProperty(key, env.get(name));
         }
         return p;
+    }
+
+    /** "; did you mean METERING_STALE_MS?" for a near miss of a metering setting's variable, else nothing. */
+    private static String suggestion(String name) {
+        List<String> candidates = new java.util.ArrayList<>(NOT_SETTINGS);
+        for (String key : MeteringConfig.DEFAULTS.keySet()) {
+            candidates.add(ENV_PREFIX + key.substring(MeteringConfig.PREFIX.length()).replace('.', '_').toUpperCase(Locale.ROOT));
+        }
+        for (String key : APP_DEFAULTS.keySet()) {
+            candidates.add(ENV_PREFIX + key.substring(MeteringConfig.PREFIX.length()).replace('.', '_').toUpperCase(Locale.ROOT));
+        }
+        String best = null;
+        int bestDistance = 3; // two edits at most
+        for (String c : candidates) {
+            int d = editDistance(name, c);
+            if (d < bestDistance) {
+                best = c;
+                bestDistance = d;
+            }
+        }
+        return best == null ? "" : "; did you mean " + best + "?";
+    }
+
+    private static int editDistance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitute = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitute, Math.min(previous[j], current[j - 1]) + 1);
+            }
+            int[] t = previous;
+            previous = current;
+            current = t;
+        }
+        return previous[b.length()];
     }
 
     /** {@code METERING_SASL_JAAS_CONFIG} -> {@code sasl.jaas.config}; {@code METERING_STALE_MS} -> {@code metering.stale.ms}. */

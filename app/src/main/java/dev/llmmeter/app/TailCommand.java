@@ -33,7 +33,9 @@ import java.util.function.Predicate;
             "With --group GROUP (global, model:NAME or tenant:NAME), only that group's insights records are read: the view shows its active streams, TPS, system tokens/s, TTFT and inter-delta latency (ITL) p50/p99 and the begins and ends of the last minute; with --json each of its records is printed as published, one JSON line each. A group publishes while it has live streams or activity in the last minute.",
             "",
             "Settings (security included) come from --config and METERING_* environment variables, as for 'topology'."
-        })
+        },
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:--max-records shown, or stopped (Ctrl-C)", "1:failed (cluster unreachable, authentication failed)", "2:bad usage or settings"})
 public final class TailCommand implements Callable<Integer> {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
 
@@ -80,6 +82,7 @@ public final class TailCommand implements Callable<Integer> {
         ClusterCheck.missingCredentials(settings).ifPresent(problem -> {
             throw new CommandLine.ParameterException(spec.commandLine(), problem);
         });
+        ServiceMain.requireValidKafka(spec.commandLine(), layered);
         MeteringConfig meteringConfig = layered.metering();
         try {
             ClusterCheck.await(settings, CONNECT_TIMEOUT);

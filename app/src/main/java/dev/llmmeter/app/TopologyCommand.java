@@ -20,12 +20,12 @@ import java.util.concurrent.Callable;
         description = {
             "Reads delta events from metering.deltas, publishes global stats to metering.stats once a second and dead-letters invalid input to metering.deltas.dlq, creating those topics when missing. Runs until SIGTERM or Ctrl-C, then closes cleanly.",
             "",
-            "Settings, lowest precedence first: built-in defaults (exactly_once_v2, application id llm-metering), the --config properties file, METERING_* environment variables (METERING_SASL_JAAS_CONFIG sets sasl.jaas.config; METERING_STALE_MS sets metering.stale.ms), then these flags. Any Kafka client or Streams setting passes through, security included.",
+            "Settings, lowest precedence first: built-in defaults (exactly_once_v2, application id llm-metering), the --config properties file, METERING_* environment variables (METERING_SASL_JAAS_CONFIG sets sasl.jaas.config; METERING_STALE_MS sets metering.stale.ms), then these flags. Any Kafka client or Streams setting passes through, security included; each is checked by Kafka's own validators before the app connects.",
             "",
-            "Run more instances with the same application id to scale out; the input topic's partition count bounds how many are useful."
+            "Run more instances with the same application id to scale out; the input topic's partition count bounds how many are useful. That count is fixed once the app has run: after partitions are added it refuses to start, saying how to reset (README, Scaling out). Existing topics with settings the topology cannot work with (a compacted dead-letter topic) are refused the same way; unusual ones (a metering.streams that is not compacted, ...) are warned of."
         },
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:stopped cleanly (SIGTERM or Ctrl-C)", "1:failed (unreachable cluster, missing permission, fatal processing error)", "2:bad usage or settings"})
+        exitCodeList = {"0:stopped cleanly (SIGTERM or Ctrl-C)", "1:failed (unreachable cluster, missing permission, input partitions added, an existing topic it cannot use, fatal processing error)", "2:bad usage or settings (any Kafka, Streams or metering setting, or an unknown METERING_* variable), before anything is written"})
 public final class TopologyCommand implements Callable<Integer> {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;

@@ -33,6 +33,72 @@ class SettingsTest {
     }
 
     @Test
+    void aTypoInAMeteringVariableIsAnErrorNamingIt() {
+        assertEquals("unknown environment variable METERING_STALE_MSS: it would set stale.mss, which is neither a metering "
+                        + "nor a Kafka setting; did you mean METERING_STALE_MS? (METERING_* variables are settings, apart from "
+                        + "METERING_JAVA_OPTS and METERING_LOG_LEVEL)",
+                assertThrows(Settings.SettingsException.class, () -> Settings.load(null,
+                        Map.of("METERING_STALE_MSS", "5", "METERING_BOOTSTRAP_SERVERS", "b:9092"), new Properties())).getMessage());
+        assertEquals("unknown environment variable METERING_BOOTSTRAP_SERVER: it would set bootstrap.server, which is neither "
+                        + "a metering nor a Kafka setting (METERING_* variables are settings, apart from METERING_JAVA_OPTS and "
+                        + "METERING_LOG_LEVEL)",
+                assertThrows(Settings.SettingsException.class, () -> Settings.load(null,
+                        Map.of("METERING_BOOTSTRAP_SERVER", "b:9092"), new Properties())).getMessage());
+    }
+
+    @Test
+    void theVariablesOfTheScriptsTheImageAndTheDocsAreAccepted() {
+        Map<String, String> env = new java.util.TreeMap<>(Map.of("METERING_JAVA_OPTS", "-Xmx1g", "METERING_LOG_LEVEL", "INFO",
+                "METERING_BOOTSTRAP_SERVERS", "kafka:19092", "METERING_APPLICATION_ID", "llm-metering",
+                "METERING_STATE_DIR", "/var/lib/metering/state", "METERING_TOPIC_DELTAS_PARTITIONS", "4",
+                "METERING_SECURITY_PROTOCOL", "SASL_SSL", "METERING_SASL_MECHANISM", "PLAIN",
+                "METERING_SASL_JAAS_CONFIG", "x", "METERING_SSL_TRUSTSTORE_LOCATION", "/etc/ca.pem"));
+        env.put("METERING_PRODUCER_LINGER_MS", "5");
+        env.put("METERING_MAIN_CONSUMER_MAX_POLL_RECORDS", "100");
+        env.put("METERING_TOPIC_MIN_INSYNC_REPLICAS", "2");
+        env.put("METERING_NUM_STANDBY_REPLICAS", "1");
+        env.put("METERING_TOPIC_DELTAS", "my.deltas");
+        Properties p = Settings.fromEnvironment(env);
+        assertEquals(13, p.size(), p.toString());
+        assertEquals("5", p.getProperty("producer.linger.ms"));
+        assertEquals("2", p.getProperty("topic.min.insync.replicas"));
+        assertEquals("my.deltas", p.getProperty("metering.topic.deltas"));
+    }
+
+    @Test
+    void everyKafkaSettingIsCheckedAsTheClientsWillBeforeAnythingStarts() {
+        Map<String, String> bad = new java.util.LinkedHashMap<>();
+        bad.put("processing.guarantee=bogus",
+                "bad Kafka setting: Invalid value bogus for configuration processing.guarantee: String must be one of: at_least_once, exactly_once_v2");
+        bad.put("num.stream.threads=abc", "bad Kafka setting: Invalid value abc for configuration num.stream.threads: Not a number of type INT");
+        bad.put("security.protocol=TLS", "bad Kafka setting: Invalid value TLS for configuration security.protocol: "
+                + "String must be one of (case insensitive): SASL_SSL, PLAINTEXT, SSL, SASL_PLAINTEXT");
+        bad.put("main.consumer.max.poll.records=0", "bad Kafka setting: Invalid value 0 for configuration max.poll.records: Value must be at least 1");
+        bad.put("producer.linger.ms=-1", "bad Kafka setting: Invalid value -1 for configuration linger.ms: Value must be at least 0");
+        bad.put("session.timeout.ms=-5", "session.timeout.ms and heartbeat.interval.ms must be positive, got -5 and 1000");
+        bad.put("heartbeat.interval.ms=20000", "heartbeat.interval.ms (20000) must be lower than session.timeout.ms (10000)");
+        bad.put("application.id=my app", "application.id must be 1 to 224 letters, digits, '.', '_' or '-' (it names the "
+                + "consumer group and prefixes the internal topics), got 'my app'");
+        bad.put("sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username=\"u\" password=\"p\"",
+                "bad Kafka client settings: JAAS config entry not terminated by semi-colon");
+        for (Map.Entry<String, String> e : bad.entrySet()) {
+            Properties p = new Properties();
+            p.put("bootstrap.servers", "localhost:9");
+            if (e.getKey().startsWith("sasl.")) {
+                p.put("security.protocol", "SASL_PLAINTEXT");
+                p.put("sasl.mechanism", "PLAIN");
+            }
+            String[] kv = e.getKey().split("=", 2);
+            p.put(kv[0], kv[1]);
+            Settings s = Settings.of(p);
+            assertEquals(e.getValue(), assertThrows(Settings.SettingsException.class, s::requireValidKafka).getMessage(), e.getKey());
+        }
+        Properties good = new Properties();
+        good.put("bootstrap.servers", "localhost:9");
+        Settings.of(good).requireValidKafka();
+    }
+
+    @Test
     void aClientGetsOnlyTheSettingsItKnows() {
         Properties all = new Properties();
         all.put("bootstrap.servers", "b:9092");

@@ -86,8 +86,9 @@ final class SimulateCommand implements Callable<Integer> {
             description = "Send as fast as possible instead of in real time (to load a benchmark topic). Record timestamps are the events' ts, and brokers reject records more than log.message.timestamp.after.max.ms (default 1 h) ahead: keep --duration under 3600 or set --start in the past.")
     private boolean noPacing;
 
-    @Option(names = "--topic", defaultValue = Topics.DELTAS, paramLabel = "TOPIC",
-            description = "Topic to send to (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--topic", paramLabel = "TOPIC",
+            description = "Topic to send to (default: the topology's input, metering.topic.deltas from --config or METERING_TOPIC_DELTAS, else "
+                    + Topics.DELTAS + ").")
     private String topic;
 
     @Option(names = "--fleet",
@@ -159,6 +160,9 @@ final class SimulateCommand implements Callable<Integer> {
             if (bootstrapServers.isBlank()) {
                 throw new CommandLine.ParameterException(cmd, "--bootstrap-servers must not be empty");
             }
+            if (topic == null) { // the topic the topology reads, as the same settings name it
+                topic = ServiceMain.settings(cmd, config, new java.util.Properties()).metering().deltasTopic();
+            }
             if (topic.isBlank()) {
                 throw new CommandLine.ParameterException(cmd, "--topic must not be empty");
             }
@@ -228,10 +232,14 @@ final class SimulateCommand implements Callable<Integer> {
 
     private int toKafka(CommandLine cmd, SimulationConfig base, PrintWriter err, AtomicBoolean stop) {
         // File, then METERING_* environment, as for the other commands; only producer settings pass.
-        java.util.Properties extra = ServiceMain.settings(cmd, config, new java.util.Properties()).client(ProducerConfig.configNames());
+        java.util.Properties flags = new java.util.Properties();
+        flags.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Settings settings = ServiceMain.settings(cmd, config, flags);
+        java.util.Properties extra = settings.client(ProducerConfig.configNames());
         ClusterCheck.missingCredentials(extra).ifPresent(problem -> {
             throw new CommandLine.ParameterException(cmd, problem);
         });
+        ServiceMain.requireValidKafka(cmd, settings); // as topology, tail and serve: a bad setting is a usage error
         try {
             // Fails fast, before the producer waits out max.block.ms, on bad or missing credentials.
             java.util.Properties check = Settings.layered(extra);

@@ -264,7 +264,7 @@ class SimulateCommandTest {
                 "--start", "--no-pacing", "--topic", "--config")) {
             assertTrue(run.out().contains(option), option);
         }
-        assertTrue(run.out().contains("(default: 20)") && run.out().contains("(default: metering.deltas)"), run.out());
+        assertTrue(run.out().contains("(default: 20)") && run.out().replaceAll("\\s+", " ").contains("(default: the topology's input, metering.topic.deltas from --config or METERING_TOPIC_DELTAS, else metering.deltas)"), run.out());
         assertTrue(metering("--help").out().contains("simulate"), "metering --help lists simulate");
     }
 

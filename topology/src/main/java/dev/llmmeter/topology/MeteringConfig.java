@@ -64,6 +64,11 @@ public record MeteringConfig(String deltasTopic, String statsTopic, String deadL
     public static final String COMBINER_GRACE_MS = "metering.combiner.grace.ms";
     public static final String MAX_FUTURE_MS = "metering.max.future.ms";
     public static final String MAX_SESSIONS_PER_TASK = "metering.max.sessions.per.task";
+    /**
+     * Upper limit of {@link #MAX_FUTURE_MS}, one day: no producer's clock is a day ahead of the meter's by mere skew,
+     * and the combiner adds the setting to its clock ({@code StatsCombiner.init}), which must not overflow.
+     */
+    public static final long MAX_FUTURE_LIMIT_MS = 86_400_000L;
 
     /** Every setting this record reads, with its default, in documentation order. */
     public static final Map<String, String> DEFAULTS = defaultsInOrder();
@@ -74,6 +79,10 @@ public record MeteringConfig(String deltasTopic, String statsTopic, String deadL
         requirePositive(BEGIN_EXPIRY_MS, beginExpiryMs);
         requirePositive(PARTIAL_TTL_MS, partialTtlMs);
         requirePositive(MAX_FUTURE_MS, maxFutureMs);
+        if (maxFutureMs > MAX_FUTURE_LIMIT_MS) {
+            throw new IllegalArgumentException(MAX_FUTURE_MS + " must be at most " + MAX_FUTURE_LIMIT_MS
+                    + " ms (one day), got " + maxFutureMs);
+        }
         requirePositive(STREAMS_RETENTION_MS, streamsRetentionMs);
         if (insightsMaxLabels < 1 || insightsMaxLabels > MAX_LABELS_LIMIT) {
             throw new IllegalArgumentException(INSIGHTS_MAX_LABELS + " must be between 1 and " + MAX_LABELS_LIMIT

@@ -66,6 +66,17 @@ class MeteringConfigTest {
     }
 
     @Test
+    void aMaxFutureBeyondOneDayIsRejectedByNameSoTheCombinersClampCannotOverflow() {
+        assertEquals("metering.max.future.ms must be at most 86400000 ms (one day), got 9223372036854775000",
+                assertThrows(IllegalArgumentException.class,
+                        () -> MeteringConfig.fromMap(Map.of("metering.max.future.ms", "9223372036854775000"))).getMessage());
+        assertEquals("metering.max.future.ms must be at most 86400000 ms (one day), got 86400001",
+                assertThrows(IllegalArgumentException.class,
+                        () -> MeteringConfig.fromMap(Map.of("metering.max.future.ms", "86400001"))).getMessage());
+        assertEquals(86_400_000L, MeteringConfig.fromMap(Map.of("metering.max.future.ms", "86400000")).maxFutureMs());
+    }
+
+    @Test
     void insightsSettingsAreReadAndValidatedByName() {
         MeteringConfig c = MeteringConfig.fromMap(Map.of("metering.topic.streams", "s", "metering.topic.insights", "i",
                 "metering.streams.retention.ms", "60000", "metering.insights.max.labels", "7"));

@@ -7,6 +7,7 @@ import dev.llmmeter.app.Settings;
 import dev.llmmeter.contract.Topics;
 import dev.llmmeter.topology.MeteringConfig;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.junit.jupiter.api.Test;
@@ -19,10 +20,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** The app creates the topics it reads and writes when they are missing, or says why it will not. */
@@ -61,6 +64,80 @@ class TopicSetupTest {
             assertEquals("compact", streamsConfig.get("cleanup.policy").value(), "the per-stream records are compacted");
             assertEquals(List.of(), TopicSetup.ensure(admin, layered, 30_000)); // idempotent
         }
+    }
+
+    @Test
+    void theStreamsTopicGetsTheExistingInputsPartitionCountNotTheConfiguredOne() throws Exception {
+        kafka.createTopic("input3.deltas", 3);
+        Settings settings = Settings.of(topics("input3")); // metering.topic.deltas.partitions: 4, the default
+        try (Admin admin = admin()) {
+            awaitListed(admin, "input3.deltas");
+            TopicSetup.ensure(admin, settings, 30_000);
+            assertEquals(3, describe(admin, List.of("input3.streams")).get("input3.streams").partitions().size());
+        }
+    }
+
+    @Test
+    void aCompactedDeadLetterTopicIsRefusedInOneLineBeforeAnythingIsCreated() throws Exception {
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic("compacted.dlq", 1, (short) 1)
+                    .configs(Map.of("cleanup.policy", "compact")))).all().get(30, TimeUnit.SECONDS);
+            awaitListed(admin, "compacted.dlq");
+            Settings settings = Settings.of(topics("compacted"));
+            StartupException e = assertThrows(StartupException.class, () -> TopicSetup.check(admin, settings, "compacted-app", 30_000));
+            assertEquals("compacted.dlq has cleanup.policy=compact: a compacted topic refuses records without a key, and a dead "
+                    + "letter may have none, so the app would stop at the first; set cleanup.policy=delete on it, or name "
+                    + "another topic in metering.topic.dlq", e.getMessage());
+            assertFalse(admin.listTopics().names().get(30, TimeUnit.SECONDS).contains("compacted.deltas"), "nothing created");
+        }
+    }
+
+    @Test
+    void unusualExistingTopicsAreAcceptedWithAWarningOfOneLineEach() throws Exception {
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic("unusual.deltas", 4, (short) 1),
+                    new NewTopic("unusual.stats", 2, (short) 1),
+                    new NewTopic("unusual.streams", 2, (short) 1).configs(Map.of("cleanup.policy", "delete")))).all().get(30, TimeUnit.SECONDS);
+            awaitListed(admin, "unusual.deltas", "unusual.stats", "unusual.streams");
+            Settings settings = Settings.of(topics("unusual"));
+            List<String> warnings = List.of(
+                    "unusual.stats has 2 partitions: every stats record has the same key and goes to one of them, the others "
+                            + "stay empty (the app creates it with 1)",
+                    "unusual.streams has cleanup.policy=delete, not compact: ended streams' records and their tombstones stay "
+                            + "until retention.ms instead of being compacted away (the app creates it compacted)",
+                    "unusual.streams has 2 partitions and unusual.deltas 4: each stream's records still go to one partition, "
+                            + "in order (the app creates it with as many as the input)");
+            assertEquals(warnings, TopicSetup.check(admin, settings, "unusual-app", 30_000));
+            TopicSetup.ensure(admin, settings, 30_000);
+            assertEquals(warnings, TopicSetup.check(admin, settings, "unusual-app", 30_000), "the topics the app created add no warning");
+        }
+    }
+
+    @Test
+    void theTopicsTheAppCreatesGiveNoWarning() throws Exception {
+        try (Admin admin = admin()) {
+            Settings settings = Settings.of(topics("fresh"));
+            TopicSetup.ensure(admin, settings, 30_000);
+            describe(admin, List.of("fresh.deltas", "fresh.stats", "fresh.dlq", "fresh.streams", "fresh.insights"));
+            assertEquals(List.of(), TopicSetup.check(admin, settings, "fresh-app", 30_000));
+        }
+    }
+
+    /** The five topics named {@code PREFIX.deltas}, ... */
+    private static Properties topics(String prefix) {
+        Properties settings = new Properties();
+        settings.put(MeteringConfig.DELTAS_TOPIC, prefix + ".deltas");
+        settings.put(MeteringConfig.STATS_TOPIC, prefix + ".stats");
+        settings.put(MeteringConfig.DLQ_TOPIC, prefix + ".dlq");
+        settings.put(MeteringConfig.STREAMS_TOPIC, prefix + ".streams");
+        settings.put(MeteringConfig.INSIGHTS_TOPIC, prefix + ".insights");
+        return settings;
+    }
+
+    /** Until the broker lists the topics just created (its metadata may lag a moment behind the creation). */
+    private static void awaitListed(Admin admin, String... topics) {
+        await("topics " + List.of(topics) + " listed").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> admin.listTopics().names().get().containsAll(List.of(topics)));
     }
 
     /** Right after creation the broker's metadata may lag a moment: an unknown topic is asked about again. */

@@ -282,6 +282,31 @@ class StatsCombinerTest {
         assertEquals(null, readings.get(T + HOUR));
     }
 
+    /**
+     * The restart clamp adds metering.max.future.ms to the clock: at the largest value allowed, and a clock at the
+     * end of the year 9999 (the replay's last), it does not overflow (an overflow would make every reading "from the
+     * future" and forget it), so the hour's readings survive the restart as they are.
+     */
+    @Test
+    void atTheLargestMaxFutureTheRestartClampKeepsTheReadingsAndTheLastTick() {
+        long late = 253_402_300_799_000L - 10_000; // 9999-12-31T23:59:49Z
+        Map<String, Object> largest = Map.of(MeteringConfig.MAX_FUTURE_MS, String.valueOf(MeteringConfig.MAX_FUTURE_LIMIT_MS));
+        for (long clock : new long[] {T, late}) {
+            combiner.close();
+            withEmptyStores(new MockProcessorContext<>());
+            context.setCurrentSystemTimeMs(clock);
+            KeyValueStore<String, Long> progress = context.getStateStore(StoreNames.COMBINER_STATE);
+            progress.put(StatsCombiner.LAST_EMITTED_TICK, clock + 2000);
+            KeyValueStore<Long, Double> readings = context.getStateStore(StoreNames.READINGS);
+            readings.put(clock - 5000, 12.0);
+            readings.put(clock + 2000, 30.0); // another instance's clock was 2 s ahead: within the setting, kept
+            combiner = new StatsCombiner(MeteringConfig.fromMap(largest), 2);
+            combiner.init(context);
+            assertEquals(12.0, readings.get(clock - 5000));
+            assertEquals(30.0, readings.get(clock + 2000));
+        }
+    }
+
     @Test
     void aCombinerMovedToAnInstanceWhoseClockIsALittleBehindPublishesNoTickTwice() {
         report("0_0", T + 1000, 10.0, 1, 1, true);

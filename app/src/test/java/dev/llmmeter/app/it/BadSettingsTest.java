@@ -1,0 +1,137 @@
+package dev.llmmeter.app.it;
+
+import dev.llmmeter.app.InstanceId;
+import dev.llmmeter.app.ServiceMain;
+import dev.llmmeter.devkit.KafkaBrokerExtension;
+import org.apache.kafka.clients.admin.Admin;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+/**
+ * A bad Kafka or Streams setting is a usage error for topology, tail and serve alike: exit 2, one line naming it (and
+ * the pointer to --help), before anything is written: no topic created, no instance id file.
+ */
+class BadSettingsTest {
+    @RegisterExtension
+    static KafkaBrokerExtension kafka = new KafkaBrokerExtension();
+
+    @TempDir
+    Path dir;
+
+    /** A properties line and the message it gives. */
+    private static Map<String, String> badSettings() {
+        Map<String, String> bad = new LinkedHashMap<>();
+        bad.put("processing.guarantee=bogus", "bad Kafka setting: Invalid value bogus for configuration processing.guarantee: "
+                + "String must be one of: at_least_once, exactly_once_v2");
+        bad.put("num.stream.threads=abc", "bad Kafka setting: Invalid value abc for configuration num.stream.threads: Not a number of type INT");
+        bad.put("security.protocol=TLS", "bad Kafka setting: Invalid value TLS for configuration security.protocol: "
+                + "String must be one of (case insensitive): SASL_SSL, PLAINTEXT, SSL, SASL_PLAINTEXT");
+        bad.put("session.timeout.ms=-5", "session.timeout.ms and heartbeat.interval.ms must be positive, got -5 and 1000");
+        bad.put("security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\nsasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule "
+                + "required username=\"metering\" password=\"secret\"", "bad Kafka client settings: JAAS config entry not terminated by semi-colon");
+        bad.put("application.id=my app", "application.id must be 1 to 224 letters, digits, '.', '_' or '-' (it names the consumer "
+                + "group and prefixes the internal topics), got 'my app'");
+        return bad;
+    }
+
+    @Test
+    void topologyRefusesEachBadSettingWithExitTwoInOneLineHavingWrittenNothing() throws Exception {
+        Set<String> before = topics();
+        int n = 0;
+        for (Map.Entry<String, String> bad : badSettings().entrySet()) {
+            Path state = dir.resolve("state-" + n);
+            Path config = config("topology-" + n++, bad.getKey());
+            Run run = metering("topology", "--bootstrap-servers", kafka.bootstrapServers(), "--config", config.toString(),
+                    "--state-dir", state.toString());
+            assertUsageError("topology", bad.getValue(), run);
+            assertFalse(Files.exists(state.resolve(InstanceId.FILE_NAME)), "no instance id file: " + run);
+        }
+        Run run = metering("topology", "--bootstrap-servers", kafka.bootstrapServers(), "--application-id", "my app",
+                "--state-dir", dir.resolve("state-flag").toString());
+        assertUsageError("topology", badSettings().get("application.id=my app"), run);
+        assertEquals(before, topics(), "no topic created");
+    }
+
+    @Test
+    void tailAndServeRefuseTheSameSettingsTheSameWay() throws Exception {
+        Set<String> before = topics();
+        int n = 0;
+        for (Map.Entry<String, String> bad : badSettings().entrySet()) {
+            Path config = config("clients-" + n++, bad.getKey());
+            assertUsageError("tail", bad.getValue(), metering("tail", "--bootstrap-servers", kafka.bootstrapServers(),
+                    "--config", config.toString(), "--json", "--max-records", "1"));
+            assertUsageError("serve", bad.getValue(), metering("serve", "--bootstrap-servers", kafka.bootstrapServers(),
+                    "--config", config.toString(), "--http-port", "0"));
+        }
+        assertEquals(before, topics(), "no topic created");
+    }
+
+    /** Topic names of its own, so that a topic it created could not hide among those of another test. */
+    private Path config(String name, String lines) throws Exception {
+        Path f = dir.resolve(name + ".properties");
+        Files.writeString(f, lines + "\nmetering.topic.deltas=" + name + ".deltas\nmetering.topic.stats=" + name + ".stats\n"
+                + "metering.topic.dlq=" + name + ".dlq\nmetering.topic.streams=" + name + ".streams\n"
+                + "metering.topic.insights=" + name + ".insights\n");
+        return f;
+    }
+
+    private static void assertUsageError(String command, String message, Run run) {
+        List<String> lines = run.err().lines().toList();
+        assertEquals(2, run.exit(), run.toString());
+        assertEquals(List.of("metering " + command + ": " + message, "Run 'metering " + command + " --help' for usage."), lines,
+                run.toString());
+        assertEquals("", run.out(), run.toString());
+    }
+
+    private static Set<String> topics() throws Exception {
+        try (Admin admin = Admin.create(kafka.clientConfig())) {
+            return admin.listTopics().names().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    record Run(int exit, String out, String err) {
+    }
+
+    /** {@code metering ARGS} in this JVM: its exit code, stdout and stderr (the commands print to System.out/err too). */
+    private static synchronized Run metering(String... args) {
+        PrintStream stdout = System.out;
+        PrintStream stderr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        StringWriter cmdErr = new StringWriter();
+        int exit;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            CommandLine cmd = ServiceMain.commandLine();
+            cmd.setErr(new PrintWriter(cmdErr, true));
+            exit = cmd.execute(args);
+        } finally {
+            System.setOut(stdout);
+            System.setErr(stderr);
+        }
+        List<String> all = new ArrayList<>();
+        all.add(err.toString(StandardCharsets.UTF_8));
+        all.add(cmdErr.toString());
+        return new Run(exit, out.toString(StandardCharsets.UTF_8), String.join("", all));
+    }
+}
