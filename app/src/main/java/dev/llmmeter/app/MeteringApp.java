@@ -42,7 +42,7 @@ public final class MeteringApp implements AutoCloseable {
     private long replacementWindowStart = System.nanoTime();
     private int replacements;
     private volatile KafkaStreams streams;
-    private boolean closed;
+    private volatile boolean closed;
     private boolean closedCleanly;
 
     /**
@@ -83,8 +83,13 @@ public final class MeteringApp implements AutoCloseable {
         return streamsProperties;
     }
 
-    /** Checks the cluster answers, creates missing topics, starts the streams. Returns once started. */
-    public void start() {
+    /**
+     * Checks the cluster answers, creates missing topics, starts the streams. Returns once started, or at once
+     * when {@link #stop()} came first (a signal while the cluster did not answer yet).
+     *
+     * @return true when the streams started, false when stopped before
+     */
+    public boolean start() {
         try {
             String instanceId = Settings.withInstanceId(streamsProperties);
             LOG.info("group.instance.id {}", instanceId == null ? "none (dynamic membership)" : instanceId);
@@ -106,7 +111,10 @@ public final class MeteringApp implements AutoCloseable {
             throw new StartupException("cannot set up the Kafka admin client: " + rootMessage(e), e);
         }
         try {
-            String clusterId = ClusterCheck.await(admin, streamsProperties, STARTUP_TIMEOUT);
+            String clusterId = ClusterCheck.await(admin, streamsProperties, STARTUP_TIMEOUT, () -> closed);
+            if (clusterId == null) {
+                return false; // stopped while waiting for the cluster
+            }
             LOG.info("connected to Kafka cluster {} at {}", clusterId, streamsProperties.getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
             List<String> created = TopicSetup.ensure(admin, settings, STARTUP_TIMEOUT.toMillis());
             if (!created.isEmpty()) {
@@ -135,11 +143,12 @@ public final class MeteringApp implements AutoCloseable {
         synchronized (this) {
             if (closed) { // stopped (a signal) while the cluster check ran: start nothing
                 created.close(Duration.ZERO);
-                return;
+                return false;
             }
             streams = created;
             streams.start();
         }
+        return true;
     }
 
     /**

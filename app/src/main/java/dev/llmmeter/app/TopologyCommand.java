@@ -67,9 +67,10 @@ public final class TopologyCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         boolean failed;
         try {
-            app.start();
-            System.err.println("metering: running (application id "
-                    + app.streamsProperties().getProperty(StreamsConfig.APPLICATION_ID_CONFIG) + "); Ctrl-C to stop");
+            if (app.start()) {
+                System.err.println("metering: running (application id "
+                        + app.streamsProperties().getProperty(StreamsConfig.APPLICATION_ID_CONFIG) + "); Ctrl-C to stop");
+            }
             failed = app.awaitStop();
         } catch (StartupException e) {
             System.err.println("metering: " + e.getMessage());
