@@ -36,7 +36,10 @@ public final class MeteringApp implements AutoCloseable {
     private final Settings settings;
     private final Properties streamsProperties;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final AccessCheck access;
     private volatile Throwable failure;
+    /** Why the app stopped, in one line for the operator, when it stopped on a missing permission. */
+    private volatile String failureLine;
     static final int MAX_REPLACEMENTS = 10;
     static final Duration REPLACEMENT_WINDOW = Duration.ofMinutes(5);
     private long replacementWindowStart = System.nanoTime();
@@ -62,6 +65,8 @@ public final class MeteringApp implements AutoCloseable {
             throw new StartupException("no bootstrap servers: pass --bootstrap-servers, or set bootstrap.servers "
                     + "in the config file or METERING_BOOTSTRAP_SERVERS", null);
         }
+        this.access = new AccessCheck(streamsProperties.getProperty(StreamsConfig.APPLICATION_ID_CONFIG), config,
+                MeteringTopology.exactlyOnce(streamsProperties));
         ClusterCheck.missingCredentials(streamsProperties).ifPresent(problem -> {
             throw new StartupException(problem, null);
         });
@@ -122,8 +127,15 @@ public final class MeteringApp implements AutoCloseable {
             }
             // One session task per input partition: the combiner waits for all of them on a cold start.
             sessionTasks = TopicSetup.partitionCount(admin, config.deltasTopic(), STARTUP_TIMEOUT.toMillis());
+            List<String> missing = access.missing(admin, STARTUP_TIMEOUT.toMillis());
+            if (!missing.isEmpty()) {
+                throw new StartupException(access.line(missing), null);
+            }
         } catch (KafkaException e) {
             throw new StartupException("cannot set up the Kafka admin client: " + rootMessage(e), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StartupException("interrupted while checking the cluster", e);
         } finally {
             admin.close(Duration.ZERO); // nothing is pending unless setup failed, and then it is abandoned
         }
@@ -169,8 +181,9 @@ public final class MeteringApp implements AutoCloseable {
                     replacements, MAX_REPLACEMENTS, REPLACEMENT_WINDOW.toSeconds(), rootMessage(e));
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         }
-        LOG.error("metering stopped on an unrecoverable error", e);
         failure = e;
+        access.describe(e).ifPresentOrElse(line -> failureLine = line, // the line says it all: no stack trace
+                () -> LOG.error("metering stopped on an unrecoverable error", e));
         return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
     }
 
@@ -205,6 +218,11 @@ public final class MeteringApp implements AutoCloseable {
 
     public Throwable failure() {
         return failure;
+    }
+
+    /** Why the app stopped, in one line, when it stopped on a missing permission; null otherwise. */
+    public String failureLine() {
+        return failureLine;
     }
 
     /**

@@ -82,6 +82,9 @@ public final class TopologyCommand implements Callable<Integer> {
         }
         boolean closed = app.stop();
         if (failed) {
+            if (app.failureLine() != null) {
+                System.err.println("metering: " + app.failureLine());
+            }
             return 1;
         }
         if (!closed) {
