@@ -58,6 +58,7 @@ public final class MeteringApp implements AutoCloseable {
 
     /** @throws StartupException for missing bootstrap servers or credentials */
     public MeteringApp(Settings settings) {
+        Secrets.register(settings.all());
         this.settings = settings;
         this.config = settings.metering();
         this.streamsProperties = settings.streams();
@@ -196,7 +197,12 @@ public final class MeteringApp implements AutoCloseable {
         return false;
     }
 
+    /** Kafka's message, and its innermost cause's when that says more, secret setting values masked ({@link Secrets}). */
     static String rootMessage(Throwable t) {
+        return Secrets.redact(unmaskedRootMessage(t));
+    }
+
+    private static String unmaskedRootMessage(Throwable t) {
         Throwable root = t;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();

@@ -63,7 +63,7 @@ class MissingPermissionTest {
         grant(acls);
         Path config = saslConfig(work);
 
-        Run run = topology(work, "--bootstrap-servers", kafka.bootstrapServers(), "--config", config.toString(),
+        ServiceProcess.Run run = ServiceProcess.run(work, "topology", "--bootstrap-servers", kafka.bootstrapServers(), "--config", config.toString(),
                 "--state-dir", stateDir("prefix-only").toString());
 
         revoke(acls);
@@ -86,7 +86,7 @@ class MissingPermissionTest {
                 group);
         grant(acls);
         try (Admin admin = Admin.create(kafka.clientConfig())) {
-            Started started = start(work, "--bootstrap-servers", kafka.bootstrapServers(), "--config", saslConfig(work).toString(),
+            ServiceProcess.Started started = ServiceProcess.start(work, "topology", "--bootstrap-servers", kafka.bootstrapServers(), "--config", saslConfig(work).toString(),
                     "--application-id", app, "--state-dir", stateDir(app).toString());
             try {
                 await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
@@ -97,7 +97,7 @@ class MissingPermissionTest {
 
                 admin.deleteAcls(List.of(group.toFilter())).all().get(30, TimeUnit.SECONDS);
 
-                Run run = started.finish();
+                ServiceProcess.Run run = started.finish();
                 assertEquals(1, run.exit(), run.toString());
                 assertEquals("", run.out(), run.toString());
                 assertEquals(List.of("metering: running (application id revoked); Ctrl-C to stop",
@@ -150,35 +150,4 @@ class MissingPermissionTest {
         return Files.createTempDirectory(Files.createDirectories(Path.of("target", "state")).toAbsolutePath(), name);
     }
 
-    record Run(int exit, String out, String err) {
-    }
-
-    record Started(Process process, Path out, Path err) {
-        Run finish() throws Exception {
-            try {
-                assertTrue(process.waitFor(120, TimeUnit.SECONDS), "still running after 120 s: " + Files.readString(err));
-            } finally {
-                process.destroyForcibly().waitFor();
-            }
-            return new Run(process.exitValue(), Files.readString(out), Files.readString(err));
-        }
-    }
-
-    static Run topology(Path work, String... args) throws Exception {
-        return start(work, args).finish();
-    }
-
-    /** {@code metering topology ARGS} as a child JVM logging with the service's log4j2.xml. */
-    static Started start(Path work, String... args) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx512m",
-                "-Dlog4j2.configurationFile=" + Path.of("target", "classes", "log4j2.xml").toUri(),
-                "-cp", System.getProperty("java.class.path"), "dev.llmmeter.app.ServiceMain", "topology"));
-        command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command);
-        pb.environment().keySet().removeIf(k -> k.startsWith("METERING_"));
-        Path out = work.resolve("topology.out");
-        Path err = work.resolve("topology.err");
-        return new Started(pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start(), out, err);
-    }
 }
