@@ -20,12 +20,15 @@ import java.util.concurrent.Callable;
         description = {
             "Reads delta events from metering.deltas, publishes global stats to metering.stats once a second and dead-letters invalid input to metering.deltas.dlq, creating those topics when missing. Runs until SIGTERM or Ctrl-C, then closes cleanly.",
             "",
+            "Before it starts, it checks that the cluster answers and that its principal may do what the app does (its topics, the internal topics prefixed with the application id, its consumer group, its transactional ids); a failure, then or while running, is one line on stderr naming what is wrong or missing, with no stack trace and no secret value.",
+            "",
             "Settings, lowest precedence first: built-in defaults (exactly_once_v2, application id llm-metering), the --config properties file, METERING_* environment variables (METERING_SASL_JAAS_CONFIG sets sasl.jaas.config; METERING_STALE_MS sets metering.stale.ms), then these flags. Any Kafka client or Streams setting passes through, security included.",
             "",
             "Run more instances with the same application id to scale out; the input topic's partition count bounds how many are useful."
         },
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:stopped cleanly (SIGTERM or Ctrl-C)", "1:failed (unreachable cluster, missing permission, fatal processing error)", "2:bad usage or settings"})
+        exitCodeList = {"0:stopped cleanly (SIGTERM or Ctrl-C, also while still waiting for the cluster)",
+            "1:failed (unreachable cluster, failed authentication, missing permission, fatal processing error)", "2:bad usage or settings"})
 public final class TopologyCommand implements Callable<Integer> {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
