@@ -110,6 +110,43 @@ class MissingPermissionTest {
         }
     }
 
+    @Test
+    void aTransactionalIdPermissionRevokedWhileRunningStopsTheAppWithOneLineNamingItExitOne(@TempDir Path work) throws Exception {
+        String app = "revoked-txn";
+        AclBinding group = allow(ResourceType.GROUP, app, PatternType.LITERAL, AclOperation.READ);
+        AclBinding transactions = allow(ResourceType.TRANSACTIONAL_ID, app + "-", PatternType.PREFIXED, AclOperation.ALL);
+        List<AclBinding> acls = List.of(
+                allow(ResourceType.TOPIC, "metering.", PatternType.PREFIXED, AclOperation.ALL),
+                allow(ResourceType.TOPIC, app + "-", PatternType.PREFIXED, AclOperation.ALL),
+                transactions,
+                group);
+        grant(acls);
+        try (Admin admin = Admin.create(kafka.clientConfig())) {
+            ServiceProcess.Started started = ServiceProcess.start(work, "topology", "--bootstrap-servers", kafka.bootstrapServers(), "--config", saslConfig(work).toString(),
+                    "--application-id", app, "--state-dir", stateDir(app).toString());
+            try {
+                await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
+                        .until(() -> Files.readString(started.err()).contains("metering: running"));
+                // Its tasks assigned: the group has a member, so the app has met its group permission.
+                await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                        .until(() -> admin.describeConsumerGroups(List.of(app)).all().get().get(app).members().size() == 1);
+
+                admin.deleteAcls(List.of(transactions.toFilter())).all().get(30, TimeUnit.SECONDS);
+
+                ServiceProcess.Run run = started.finish();
+                assertEquals(1, run.exit(), run.toString());
+                assertEquals("", run.out(), run.toString());
+                assertEquals(List.of("metering: running (application id revoked-txn); Ctrl-C to stop",
+                        "metering: not authorized: the app (application id revoked-txn) needs WRITE on transactional ids "
+                                + "prefixed revoked-txn- (exactly-once): grant it to its principal with an ACL"),
+                        run.err().lines().toList(), run.toString());
+            } finally {
+                started.process().destroyForcibly().waitFor();
+                revoke(acls);
+            }
+        }
+    }
+
     /** The app's own topics, as an administrator creates them for an app that may not. */
     @BeforeAll
     static void topics() throws Exception {
