@@ -20,6 +20,7 @@ import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 
 /**
  * Before a command starts work: does the cluster answer these client settings? If not, why, in one sentence,
@@ -80,6 +81,17 @@ public final class ClusterCheck {
      * @throws StartupException saying why the cluster does not answer
      */
     public static String await(Admin admin, Properties settings, Duration timeout) {
+        return await(admin, settings, timeout, () -> false);
+    }
+
+    /**
+     * As {@link #await(Admin, Properties, Duration)}, ending the wait as soon as {@code stopRequested} says so
+     * (checked every 100 ms): a stop request (SIGTERM) while the cluster does not answer is no failure.
+     *
+     * @return the cluster id, or null when a stop was requested first
+     * @throws StartupException saying why the cluster does not answer
+     */
+    public static String await(Admin admin, Properties settings, Duration timeout, BooleanSupplier stopRequested) {
         String bootstrap = string(settings, CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "(no bootstrap servers)");
         String protocol = string(settings, CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "PLAINTEXT").toUpperCase(Locale.ROOT);
         KafkaFuture<String> clusterId = admin.describeCluster(new DescribeClusterOptions()
@@ -90,6 +102,9 @@ public final class ClusterCheck {
                 try {
                     return clusterId.get(100, TimeUnit.MILLISECONDS);
                 } catch (TimeoutException e) {
+                    if (stopRequested.getAsBoolean()) {
+                        return null;
+                    }
                     if (System.nanoTime() - deadline > 0) {
                         throw unreachable(bootstrap, timeout, e);
                     }

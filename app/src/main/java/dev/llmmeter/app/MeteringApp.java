@@ -36,13 +36,16 @@ public final class MeteringApp implements AutoCloseable {
     private final Settings settings;
     private final Properties streamsProperties;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final AccessCheck access;
     private volatile Throwable failure;
+    /** Why the app stopped, in one line for the operator, when it stopped on a missing permission. */
+    private volatile String failureLine;
     static final int MAX_REPLACEMENTS = 10;
     static final Duration REPLACEMENT_WINDOW = Duration.ofMinutes(5);
     private long replacementWindowStart = System.nanoTime();
     private int replacements;
     private volatile KafkaStreams streams;
-    private boolean closed;
+    private volatile boolean closed;
     private boolean closedCleanly;
 
     /**
@@ -55,6 +58,7 @@ public final class MeteringApp implements AutoCloseable {
 
     /** @throws StartupException for missing bootstrap servers or credentials, or any bad Kafka setting ({@link Settings#requireValidKafka}) */
     public MeteringApp(Settings settings) {
+        Secrets.register(settings.all());
         this.settings = settings;
         this.config = settings.metering();
         this.streamsProperties = settings.streams();
@@ -62,6 +66,8 @@ public final class MeteringApp implements AutoCloseable {
             throw new StartupException("no bootstrap servers: pass --bootstrap-servers, or set bootstrap.servers "
                     + "in the config file or METERING_BOOTSTRAP_SERVERS", null);
         }
+        this.access = new AccessCheck(streamsProperties.getProperty(StreamsConfig.APPLICATION_ID_CONFIG), config,
+                MeteringTopology.exactlyOnce(streamsProperties));
         ClusterCheck.missingCredentials(streamsProperties).ifPresent(problem -> {
             throw new StartupException(problem, null);
         });
@@ -88,8 +94,13 @@ public final class MeteringApp implements AutoCloseable {
         return streamsProperties;
     }
 
-    /** Checks the cluster answers, creates missing topics, starts the streams. Returns once started. */
-    public void start() {
+    /**
+     * Checks the cluster answers, creates missing topics, starts the streams. Returns once started, or at once
+     * when {@link #stop()} came first (a signal while the cluster did not answer yet).
+     *
+     * @return true when the streams started, false when stopped before
+     */
+    public boolean start() {
         try {
             String instanceId = Settings.withInstanceId(streamsProperties);
             LOG.info("group.instance.id {}", instanceId == null ? "none (dynamic membership)" : instanceId);
@@ -111,7 +122,10 @@ public final class MeteringApp implements AutoCloseable {
             throw new StartupException("cannot set up the Kafka admin client: " + rootMessage(e), e);
         }
         try {
-            String clusterId = ClusterCheck.await(admin, streamsProperties, STARTUP_TIMEOUT);
+            String clusterId = ClusterCheck.await(admin, streamsProperties, STARTUP_TIMEOUT, () -> closed);
+            if (clusterId == null) {
+                return false; // stopped while waiting for the cluster
+            }
             LOG.info("connected to Kafka cluster {} at {}", clusterId, streamsProperties.getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
             // What Kafka Streams or the results would trip over later, said now in one line, before anything is created.
             TopicSetup.check(admin, settings, streamsProperties.getProperty(StreamsConfig.APPLICATION_ID_CONFIG),
@@ -122,8 +136,15 @@ public final class MeteringApp implements AutoCloseable {
             }
             // One session task per input partition: the combiner waits for all of them on a cold start.
             sessionTasks = TopicSetup.partitionCount(admin, config.deltasTopic(), STARTUP_TIMEOUT.toMillis());
+            List<String> missing = access.missing(admin, STARTUP_TIMEOUT.toMillis());
+            if (!missing.isEmpty()) {
+                throw new StartupException(access.line(missing), null);
+            }
         } catch (KafkaException e) {
             throw new StartupException("cannot set up the Kafka admin client: " + rootMessage(e), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StartupException("interrupted while checking the cluster", e);
         } finally {
             admin.close(Duration.ZERO); // nothing is pending unless setup failed, and then it is abandoned
         }
@@ -143,11 +164,12 @@ public final class MeteringApp implements AutoCloseable {
         synchronized (this) {
             if (closed) { // stopped (a signal) while the cluster check ran: start nothing
                 created.close(Duration.ZERO);
-                return;
+                return false;
             }
             streams = created;
             streams.start();
         }
+        return true;
     }
 
     /**
@@ -168,8 +190,9 @@ public final class MeteringApp implements AutoCloseable {
                     replacements, MAX_REPLACEMENTS, REPLACEMENT_WINDOW.toSeconds(), rootMessage(e));
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         }
-        LOG.error("metering stopped on an unrecoverable error", e);
         failure = e;
+        access.describe(e).ifPresentOrElse(line -> failureLine = line, // the line says it all: no stack trace
+                () -> LOG.error("metering stopped on an unrecoverable error", e));
         return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
     }
 
@@ -182,7 +205,12 @@ public final class MeteringApp implements AutoCloseable {
         return false;
     }
 
+    /** Kafka's message, and its innermost cause's when that says more, secret setting values masked ({@link Secrets}). */
     static String rootMessage(Throwable t) {
+        return Secrets.redact(unmaskedRootMessage(t));
+    }
+
+    private static String unmaskedRootMessage(Throwable t) {
         Throwable root = t;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
@@ -204,6 +232,11 @@ public final class MeteringApp implements AutoCloseable {
 
     public Throwable failure() {
         return failure;
+    }
+
+    /** Why the app stopped, in one line, when it stopped on a missing permission; null otherwise. */
+    public String failureLine() {
+        return failureLine;
     }
 
     /**

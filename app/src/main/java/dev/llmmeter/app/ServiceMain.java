@@ -46,7 +46,7 @@ public final class ServiceMain implements Runnable {
     static int usageError(CommandLine.ParameterException e, String[] args) {
         CommandLine cmd = e.getCommandLine();
         PrintWriter err = cmd.getErr();
-        err.println(cmd.getCommandSpec().qualifiedName() + ": " + e.getMessage());
+        err.println(cmd.getCommandSpec().qualifiedName() + ": " + Secrets.redactValues(e.getMessage()));
         CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
         err.println("Run '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage.");
         err.flush();
@@ -59,7 +59,9 @@ public final class ServiceMain implements Runnable {
      */
     public static Settings settings(CommandLine cmd, Path file, Properties flags) {
         try {
-            return Settings.load(file, System.getenv(), flags);
+            Settings settings = Settings.load(file, System.getenv(), flags);
+            Secrets.register(settings.all()); // before any client quotes one of them in an error
+            return settings;
         } catch (Settings.SettingsException e) {
             throw new CommandLine.ParameterException(cmd, e.getMessage());
         }

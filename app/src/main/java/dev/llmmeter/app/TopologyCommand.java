@@ -20,12 +20,16 @@ import java.util.concurrent.Callable;
         description = {
             "Reads delta events from metering.deltas, publishes global stats to metering.stats once a second and dead-letters invalid input to metering.deltas.dlq, creating those topics when missing. Runs until SIGTERM or Ctrl-C, then closes cleanly.",
             "",
+            "Before it starts, it checks that the cluster answers and that its principal may do what the app does (its topics, the internal topics prefixed with the application id, its consumer group, its transactional ids); a failure, then or while running, is one line on stderr naming what is wrong or missing, with no stack trace and no secret value.",
+            "",
             "Settings, lowest precedence first: built-in defaults (exactly_once_v2, application id llm-metering), the --config properties file, METERING_* environment variables (METERING_SASL_JAAS_CONFIG sets sasl.jaas.config; METERING_STALE_MS sets metering.stale.ms), then these flags. Any Kafka client or Streams setting passes through, security included; each is checked by Kafka's own validators before the app connects.",
             "",
             "Run more instances with the same application id to scale out; the input topic's partition count bounds how many are useful. That count is fixed once the app has run: after partitions are added it refuses to start, saying how to reset (README, Scaling out). Existing topics with settings the topology cannot work with (a compacted dead-letter topic) are refused the same way; unusual ones (a metering.streams that is not compacted, ...) are warned of."
         },
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:stopped cleanly (SIGTERM or Ctrl-C)", "1:failed (unreachable cluster, missing permission, input partitions added, an existing topic it cannot use, fatal processing error)", "2:bad usage or settings (any Kafka, Streams or metering setting, or an unknown METERING_* variable), before anything is written"})
+        exitCodeList = {"0:stopped cleanly (SIGTERM or Ctrl-C, also while still waiting for the cluster)",
+            "1:failed (unreachable cluster, failed authentication, missing permission, input partitions added, an existing topic it cannot use, fatal processing error)",
+            "2:bad usage or settings (any Kafka, Streams or metering setting, or an unknown METERING_* variable), before anything is written"})
 public final class TopologyCommand implements Callable<Integer> {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -67,9 +71,10 @@ public final class TopologyCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         boolean failed;
         try {
-            app.start();
-            System.err.println("metering: running (application id "
-                    + app.streamsProperties().getProperty(StreamsConfig.APPLICATION_ID_CONFIG) + "); Ctrl-C to stop");
+            if (app.start()) {
+                System.err.println("metering: running (application id "
+                        + app.streamsProperties().getProperty(StreamsConfig.APPLICATION_ID_CONFIG) + "); Ctrl-C to stop");
+            }
             failed = app.awaitStop();
         } catch (StartupException e) {
             System.err.println("metering: " + e.getMessage());
@@ -81,6 +86,9 @@ public final class TopologyCommand implements Callable<Integer> {
         }
         boolean closed = app.stop();
         if (failed) {
+            if (app.failureLine() != null) {
+                System.err.println("metering: " + app.failureLine());
+            }
             return 1;
         }
         if (!closed) {

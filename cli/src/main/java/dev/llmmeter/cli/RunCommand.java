@@ -208,6 +208,9 @@ final class RunCommand implements Callable<Integer> {
                 return 1;
             }
             if (app.failure() != null) {
+                if (app.failureLine() != null) { // a missing permission: the app logged nothing about it
+                    System.err.println("metering run: " + app.failureLine());
+                }
                 return 1;
             }
             return 0;

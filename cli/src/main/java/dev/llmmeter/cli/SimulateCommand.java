@@ -1,5 +1,6 @@
 package dev.llmmeter.cli;
 
+import dev.llmmeter.app.Secrets;
 import dev.llmmeter.app.ServiceMain;
 import dev.llmmeter.app.ClusterCheck;
 import dev.llmmeter.app.Settings;
@@ -261,8 +262,8 @@ final class SimulateCommand implements Callable<Integer> {
             Simulator.Result r = new Simulator(pacer, progress(err), stop::get).run(generator, sink);
             summary(err, generator, r, "to " + topic + ", all acknowledged,", started);
             return r.stopped() ? 130 : 0;
-        } catch (SinkException e) {
-            err.println("simulate: " + e.getMessage());
+        } catch (SinkException e) { // it quotes Kafka's messages: secret values masked
+            err.println("simulate: " + Secrets.redact(e.getMessage()));
             return 1;
         } catch (IOException e) { // the Kafka sink throws SinkException only
             err.println("simulate: " + describe(e));

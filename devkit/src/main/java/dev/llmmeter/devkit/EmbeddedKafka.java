@@ -90,6 +90,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final Map<String, String> users;
     private final Duration startTimeout;
     private final Map<String, String> overrides;
+    private final List<String> superUsers;
 
     private int port = -1;
     private Path dataDir;
@@ -106,6 +107,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         this.users = Collections.unmodifiableMap(new LinkedHashMap<>(b.users));
         this.startTimeout = b.startTimeout;
         this.overrides = Map.copyOf(b.overrides);
+        this.superUsers = b.superUsers == null ? null : List.copyOf(b.superUsers);
     }
 
     public static Builder builder() {
@@ -119,8 +121,18 @@ public final class EmbeddedKafka implements AutoCloseable {
         private final Map<String, String> users = new LinkedHashMap<>();
         private Duration startTimeout = Duration.ofSeconds(60);
         private final Map<String, String> overrides = new LinkedHashMap<>();
+        private List<String> superUsers;
 
         private Builder() {
+        }
+
+        /**
+         * Turns on KRaft's {@code StandardAuthorizer}: every other SASL user needs ACLs for what it does. The
+         * broker itself (its own user, and the loopback-only controller listener) and these users are super users.
+         */
+        public Builder authorizer(String... superUsers) {
+            this.superUsers = List.of(superUsers);
+            return this;
         }
 
         /** The client listener's port on 127.0.0.1; 0 (the default) picks a free one at the first start. */
@@ -459,6 +471,12 @@ public final class EmbeddedKafka implements AutoCloseable {
         c.put("broker.session.timeout.ms", "4000");
         c.put("broker.heartbeat.interval.ms", "1000");
         c.putAll(overrides);
+        if (superUsers != null) {
+            c.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+            StringBuilder supers = new StringBuilder("User:" + INTERNAL_USER + ";User:ANONYMOUS");
+            superUsers.forEach(u -> supers.append(";User:").append(u));
+            c.put("super.users", supers.toString());
+        }
 
         c.put("process.roles", "broker,controller");
         c.put("node.id", String.valueOf(NODE_ID));

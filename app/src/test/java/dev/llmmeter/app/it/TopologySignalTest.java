@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -57,6 +59,35 @@ class TopologySignalTest {
         } finally {
             child.destroyForcibly().waitFor();
             TopologyProcess.keepLogs(work, "sigterm");
+        }
+    }
+
+    @Test
+    void sigtermWhileWaitingForAnUnreachableClusterStopsAtOnceWithExitCodeZero(@TempDir Path work) throws Exception {
+        int port;
+        try (ServerSocket probe = new ServerSocket(0)) { // a port nobody listens on once closed
+            port = probe.getLocalPort();
+        }
+        Path config = Files.writeString(work.resolve("app.properties"), "");
+        Path log = work.resolve("topology.log");
+        Process child = TopologyProcess.start("localhost:" + port, "unreachable", work.resolve("state"), config, log);
+        try {
+            // MeteringApp logs the instance id right before it waits for the cluster, signal handlers installed.
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> Files.readString(log).contains("group.instance.id"));
+            long signalled = System.nanoTime();
+            child.destroy(); // SIGTERM
+            assertTrue(child.waitFor(60, TimeUnit.SECONDS), "still running 60 s after SIGTERM");
+            long stoppedMs = (System.nanoTime() - signalled) / 1_000_000;
+            String out = Files.readString(log);
+            System.out.println("SIGTERM while waiting for the cluster: exit " + child.exitValue() + " after " + stoppedMs + " ms");
+            assertEquals(0, child.exitValue(), "a stop request ends the wait; log:\n" + out);
+            assertTrue(out.contains("metering: stopped cleanly on SIGTERM"), out);
+            assertFalse(out.contains("cannot reach Kafka"), "the wait did not run to its deadline: " + out);
+            assertFalse(out.contains("metering: running"), out);
+        } finally {
+            child.destroyForcibly().waitFor();
+            TopologyProcess.keepLogs(work, "sigterm-unreachable");
         }
     }
 
