@@ -33,12 +33,17 @@ import java.util.concurrent.atomic.AtomicReference;
             "                          (?group=model|tenant|global|model:NAME|...)",
             "  GET /api/streams/ID     a stream's latest record (404 when unknown)",
             "  GET /metrics            Prometheus text format",
-            "  GET /healthz, /readyz   alive; ready (assigned and caught up)",
+            "  GET /healthz            200 while the feed reads or may recover; 503",
+            "                          once it has failed for over a minute",
+            "  GET /readyz             200 once reading metering.stats and caught up;",
+            "                          else 503 with the reason",
+            "",
+            "A fresh server reads back the last 600 ticks, the insights of the last minute and the streams of the last hour. It waits for an unreachable cluster (or a missing metering.stats) instead of exiting: /readyz answers 503 with the reason, and the log says it once. The topics are looked at every 5 s: one deleted, recreated or given more partitions is followed, each change logged once.",
             "",
             "Runs until SIGTERM or Ctrl-C. Settings (security included) come from --config and METERING_* environment variables, as for 'topology'."
         },
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:stopped cleanly (SIGTERM or Ctrl-C)", "1:failed (port in use, cluster unreachable at start)", "2:bad usage or settings"})
+        exitCodeList = {"0:stopped cleanly (SIGTERM or Ctrl-C)", "1:failed (the HTTP port in use)", "2:bad usage or settings (--http-host not an address of this machine)"})
 public final class ServeCommand implements Callable<Integer> {
     static final int DEFAULT_HTTP_PORT = 8080;
 
@@ -74,13 +79,19 @@ public final class ServeCommand implements Callable<Integer> {
         ClusterCheck.missingCredentials(settings.all()).ifPresent(problem -> {
             throw new CommandLine.ParameterException(spec.commandLine(), problem);
         });
+        if (httpHost != null) {
+            notLocal(httpHost).ifPresent(problem -> {
+                throw new CommandLine.ParameterException(spec.commandLine(), problem);
+            });
+        }
         MeteringService service;
         try {
             service = start(settings, httpHost, httpPort);
         } catch (KafkaException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "invalid Kafka consumer settings: " + MeteringApp.rootMessage(e));
         } catch (RuntimeException e) {
-            System.err.println("metering serve: cannot listen on port " + httpPort + ": " + MeteringApp.rootMessage(e));
+            System.err.println("metering serve: cannot listen on " + (httpHost == null ? "port " : httpHost + " port ") + httpPort
+                    + ": " + MeteringApp.rootMessage(e));
             return 1;
         }
         CountDownLatch stop = new CountDownLatch(1);
@@ -97,6 +108,25 @@ public final class ServeCommand implements Callable<Integer> {
         }
         System.err.println("metering serve: stopped" + (signal.get() == null ? "" : " on " + signal.get()));
         return 0;
+    }
+
+    /** Why the server could not listen on {@code host}, when it names no address of this machine; empty when it does. */
+    static java.util.Optional<String> notLocal(String host) {
+        java.net.InetAddress address;
+        try {
+            address = java.net.InetAddress.getByName(host);
+        } catch (java.net.UnknownHostException e) {
+            return java.util.Optional.of("--http-host " + host + ": unknown host");
+        }
+        try {
+            if (address.isAnyLocalAddress() || address.isLoopbackAddress() || java.net.NetworkInterface.getByInetAddress(address) != null) {
+                return java.util.Optional.empty();
+            }
+        } catch (java.net.SocketException e) {
+            return java.util.Optional.empty(); // cannot tell: let the bind say
+        }
+        return java.util.Optional.of("--http-host " + host + " is not an address of this machine"
+                + (host.equals(address.getHostAddress()) ? "" : " (" + address.getHostAddress() + ")"));
     }
 
     /**
