@@ -10,7 +10,12 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -111,21 +116,21 @@ public final class ServeCommand implements Callable<Integer> {
     }
 
     /** Why the server could not listen on {@code host}, when it names no address of this machine; empty when it does. */
-    static java.util.Optional<String> notLocal(String host) {
-        java.net.InetAddress address;
+    static Optional<String> notLocal(String host) {
+        InetAddress address;
         try {
-            address = java.net.InetAddress.getByName(host);
-        } catch (java.net.UnknownHostException e) {
-            return java.util.Optional.of("--http-host " + host + ": unknown host");
+            address = InetAddress.getByName(host);
+        } catch (UnknownHostException e) {
+            return Optional.of("--http-host " + host + ": unknown host");
         }
         try {
-            if (address.isAnyLocalAddress() || address.isLoopbackAddress() || java.net.NetworkInterface.getByInetAddress(address) != null) {
-                return java.util.Optional.empty();
+            if (address.isAnyLocalAddress() || address.isLoopbackAddress() || NetworkInterface.getByInetAddress(address) != null) {
+                return Optional.empty();
             }
-        } catch (java.net.SocketException e) {
-            return java.util.Optional.empty(); // cannot tell: let the bind say
+        } catch (SocketException e) {
+            return Optional.empty(); // cannot tell: let the bind say
         }
-        return java.util.Optional.of("--http-host " + host + " is not an address of this machine"
+        return Optional.of("--http-host " + host + " is not an address of this machine"
                 + (host.equals(address.getHostAddress()) ? "" : " (" + address.getHostAddress() + ")"));
     }
 

@@ -11,6 +11,7 @@ import dev.llmmeter.contract.StatsCodec;
 import dev.llmmeter.contract.Topics;
 import dev.llmmeter.topology.MeteringConfig;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.common.errors.WakeupException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,6 +22,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
 @Command(name = "tail",
@@ -31,7 +34,6 @@ import java.util.function.Predicate;
             "A downstream consumer of metering.stats and metering.insights (read_committed, no consumer group). Each tick is shown once: a record repeating one of the last 600 ticks (at-least-once can publish a tick twice) is skipped. The view shows the tick time, TPS, high, low, active streams, then from the tick's global insights record the time to first token (TTFT) p50 and p99 in ms and the system's tokens per second ('-' until it comes, or when there is none: no first delta in the last minute), and a sparkline of the last minute's TPS, redrawn in place each second. With --json, each stats record is printed as it arrives, one JSON line each, and nothing else goes to stdout.",
             "",
             "With --group GROUP (global, model:NAME or tenant:NAME), only that group's insights records are read: the view shows its active streams, TPS, system tokens/s, TTFT and inter-delta latency (ITL) p50/p99 and the begins and ends of the last minute; with --json each of its records is printed as published, one JSON line each. A group publishes while it has live streams or activity in the last minute.",
-            "",
             "",
             "The topics are looked at every 5 s: one deleted, recreated or given more partitions under the tail is followed (a recreated topic and new partitions are read from their beginning), and each change is said once on stderr. Runs until SIGTERM or Ctrl-C, or --max-records.",
             "",
@@ -88,8 +90,8 @@ public final class TailCommand implements Callable<Integer> {
         });
         MeteringConfig meteringConfig = layered.metering();
         // SIGTERM and Ctrl-C stop the tail, which then exits 0 (the JVM's default handling would exit 143 or 130).
-        java.util.concurrent.atomic.AtomicReference<StatsTail> running = new java.util.concurrent.atomic.AtomicReference<>();
-        java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicReference<StatsTail> running = new AtomicReference<>();
+        AtomicBoolean stopping = new AtomicBoolean();
         StopSignals.install(() -> {
             stopping.set(true);
             StatsTail t = running.get();
@@ -106,7 +108,7 @@ public final class TailCommand implements Callable<Integer> {
             System.err.println("metering tail: " + e.getMessage());
             return 1;
         }
-        // The view reads the insights beside the stats; --json prints the stats alone, as it always did.
+        // The view reads the insights beside the stats; --json prints the stats alone.
         String statsTopic = group == null ? meteringConfig.statsTopic() : null;
         String insightsTopic = group != null || !json ? meteringConfig.insightsTopic() : null;
         try (StatsTail tail = new StatsTail(settings, statsTopic, insightsTopic)
@@ -123,7 +125,7 @@ public final class TailCommand implements Callable<Integer> {
                 printGroup(tail, out, json, group, maxRecords);
             }
             return 0;
-        } catch (org.apache.kafka.common.errors.WakeupException e) {
+        } catch (WakeupException e) {
             return 0; // stopped while positioning
         } catch (StartupException e) {
             System.err.println("metering tail: " + e.getMessage());

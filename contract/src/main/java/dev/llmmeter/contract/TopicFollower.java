@@ -227,7 +227,11 @@ public final class TopicFollower implements AutoCloseable {
         }
         Map<TopicPartition, Long> starts = new LinkedHashMap<>();
         firstSeen.forEach((start, tps) -> starts.putAll(offsets(start, tps)));
-        problem = null;
+        if (problem != null) {
+            String at = consumerSettings.getProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG);
+            said.add(0, problem.startsWith("cannot reach ") ? "Kafka at " + at + " answers again" : "the topics can be described again at " + at);
+            problem = null;
+        }
         learnt.forEach(Runnable::run);
         said.forEach(notices);
         if (!keep.equals(consumer.assignment())) {

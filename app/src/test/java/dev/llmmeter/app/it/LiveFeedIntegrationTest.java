@@ -175,4 +175,26 @@ class LiveFeedIntegrationTest {
         }
         assertEquals(List.of(base, base + 2000), delivered);
     }
+
+    @Test
+    @DisplayName("a cluster that stops answering is waited for: unready naming it, healthy all along, ready again once it is back")
+    void aClusterThatStopsAnsweringIsWaitedFor() throws Exception {
+        ServeTopics t = topics("outage");
+        kafka.createTopic(t.stats(), 1);
+        long base = base();
+        ticks(t.stats(), base);
+        MeteringView view = new MeteringView();
+        try (LiveFeed feed = new LiveFeed(client(), view, LiveFeed.Settings.defaults(t)).start()) {
+            await("feed ready").atMost(LOADED).until(() -> feed.notReadyReason() == null);
+            kafka.stop();
+            await("unready").atMost(LOADED).until(() -> ("cannot reach Kafka at " + kafka.bootstrapServers()
+                    + " (no answer within 10 s); trying again every 5 s").equals(feed.notReadyReason()));
+            assertNull(feed.failure());
+            kafka.start();
+            ticks(t.stats(), base + 1000);
+            await("ready again").atMost(LOADED).until(() -> feed.notReadyReason() == null);
+            await("the next tick").atMost(LOADED).until(() -> view.latestStats().orElseThrow().ts() == base + 1000);
+            assertNull(feed.failure());
+        }
+    }
 }
