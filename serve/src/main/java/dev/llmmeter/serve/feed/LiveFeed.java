@@ -34,9 +34,10 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Ready ({@link #notReadyReason()}) while {@code metering.stats} is read and the last look at the topics
  * succeeded, once the consumer has reached, at least once, the end offsets every partition had when first assigned.
- * A failure while reading (a revoked permission, a rotated password, ...) is retried every {@link #TOPIC_RECHECK};
- * one that lasts longer than {@link Settings#failureLimit()} is a {@link #failure()}: {@code /healthz} fails, so an
- * orchestrator restarts the server (with its new settings).
+ * A failure while reading (a revoked permission, a rotated password, ...) is retried every {@link #TOPIC_RECHECK},
+ * and over once the feed has read for twice that without one; one that lasts longer than
+ * {@link Settings#failureLimit()} is a {@link #failure()}: {@code /healthz} fails, so an orchestrator restarts the
+ * server (with its new settings). An unreachable cluster is no failure: the consumer waits for it.
  */
 public final class LiveFeed implements Readiness, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LiveFeed.class);
@@ -75,6 +76,7 @@ public final class LiveFeed implements Readiness, AutoCloseable {
     private volatile String notReady = "not started";
     private volatile String failing;
     private volatile long failingSince;
+    private long lastFailure;
     private volatile String dead;
     private volatile boolean closing;
 
@@ -152,7 +154,8 @@ public final class LiveFeed implements Readiness, AutoCloseable {
             while (!closing) {
                 try {
                     step();
-                    if (failing != null) {
+                    // Clear only after a clean stretch: a consumer may fail one poll in two on a lasting error.
+                    if (failing != null && System.nanoTime() - lastFailure > 2 * TOPIC_RECHECK.toNanos()) {
                         log.warn("metering feed reads again");
                         failing = null;
                     }
@@ -171,6 +174,7 @@ public final class LiveFeed implements Readiness, AutoCloseable {
                         }
                     }
                     failing = reason;
+                    lastFailure = System.nanoTime();
                     if (stopped.await(TOPIC_RECHECK.toMillis(), TimeUnit.MILLISECONDS)) {
                         return;
                     }
