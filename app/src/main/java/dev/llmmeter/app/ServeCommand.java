@@ -10,7 +10,12 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -33,12 +38,17 @@ import java.util.concurrent.atomic.AtomicReference;
             "                          (?group=model|tenant|global|model:NAME|...)",
             "  GET /api/streams/ID     a stream's latest record (404 when unknown)",
             "  GET /metrics            Prometheus text format",
-            "  GET /healthz, /readyz   alive; ready (assigned and caught up)",
+            "  GET /healthz            200 while the feed reads or may recover; 503",
+            "                          once it has failed for over a minute",
+            "  GET /readyz             200 once reading metering.stats and caught up;",
+            "                          else 503 with the reason",
+            "",
+            "A fresh server reads back the last 600 ticks, the insights of the last minute and the streams of the last hour. It waits for an unreachable cluster (or a missing metering.stats) instead of exiting: /readyz answers 503 with the reason, and the log says it once. The topics are looked at every 5 s: one deleted, recreated or given more partitions is followed, each change logged once.",
             "",
             "Runs until SIGTERM or Ctrl-C. Settings (security included) come from --config and METERING_* environment variables, as for 'topology'."
         },
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:stopped cleanly (SIGTERM or Ctrl-C)", "1:failed (port in use, cluster unreachable at start)", "2:bad usage or settings"})
+        exitCodeList = {"0:stopped cleanly (SIGTERM or Ctrl-C)", "1:failed (the HTTP port in use)", "2:bad usage or settings (--http-host not an address of this machine)"})
 public final class ServeCommand implements Callable<Integer> {
     static final int DEFAULT_HTTP_PORT = 8080;
 
@@ -75,13 +85,19 @@ public final class ServeCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), problem);
         });
         ServiceMain.requireValidKafka(spec.commandLine(), settings);
+        if (httpHost != null) {
+            notLocal(httpHost).ifPresent(problem -> {
+                throw new CommandLine.ParameterException(spec.commandLine(), problem);
+            });
+        }
         MeteringService service;
         try {
             service = start(settings, httpHost, httpPort);
         } catch (KafkaException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "invalid Kafka consumer settings: " + MeteringApp.rootMessage(e));
         } catch (RuntimeException e) {
-            System.err.println("metering serve: cannot listen on port " + httpPort + ": " + MeteringApp.rootMessage(e));
+            System.err.println("metering serve: cannot listen on " + (httpHost == null ? "port " : httpHost + " port ") + httpPort
+                    + ": " + MeteringApp.rootMessage(e));
             return 1;
         }
         CountDownLatch stop = new CountDownLatch(1);
@@ -98,6 +114,25 @@ public final class ServeCommand implements Callable<Integer> {
         }
         System.err.println("metering serve: stopped" + (signal.get() == null ? "" : " on " + signal.get()));
         return 0;
+    }
+
+    /** Why the server could not listen on {@code host}, when it names no address of this machine; empty when it does. */
+    static Optional<String> notLocal(String host) {
+        InetAddress address;
+        try {
+            address = InetAddress.getByName(host);
+        } catch (UnknownHostException e) {
+            return Optional.of("--http-host " + host + ": unknown host");
+        }
+        try {
+            if (address.isAnyLocalAddress() || address.isLoopbackAddress() || NetworkInterface.getByInetAddress(address) != null) {
+                return Optional.empty();
+            }
+        } catch (SocketException e) {
+            return Optional.empty(); // cannot tell: let the bind say
+        }
+        return Optional.of("--http-host " + host + " is not an address of this machine"
+                + (host.equals(address.getHostAddress()) ? "" : " (" + address.getHostAddress() + ")"));
     }
 
     /**

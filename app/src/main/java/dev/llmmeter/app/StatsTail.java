@@ -1,25 +1,30 @@
 package dev.llmmeter.app;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
+import dev.llmmeter.contract.TopicFollower;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
- * A downstream consumer of the stats topic, the insights topic, or both: no consumer group (it reads, it does not
- * share work), read_committed (the app writes transactionally), starting a little before the end so a view has
- * some history.
+ * A downstream consumer of the stats topic, the insights topic, or both, through a {@link TopicFollower}: no consumer
+ * group (it reads, it does not share work), read_committed (the app writes transactionally), starting a little
+ * before the end so a view has some history, and following the topics when they are deleted, recreated or given
+ * more partitions (each change said once).
  */
 public final class StatsTail implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(StatsTail.class);
+    /** How often the topics are described for changes. */
+    static final Duration RECHECK = Duration.ofSeconds(5);
+
     /** Which of the topology's outputs a record came from. */
     public enum Source {
         STATS, INSIGHTS
@@ -31,9 +36,12 @@ public final class StatsTail implements AutoCloseable {
         boolean accept(Source source, byte[] key, byte[] value);
     }
 
-    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Properties clientSettings;
     private final String topic;
     private final String insightsTopic;
+    private Consumer<String> notices = log::warn;
+    private volatile TopicFollower follower;
+    private volatile boolean woken;
 
     /** A tail of the stats topic alone. */
     public StatsTail(Properties clientSettings, String topic) {
@@ -49,68 +57,57 @@ public final class StatsTail implements AutoCloseable {
         if (statsTopic == null && insightsTopic == null) {
             throw new IllegalArgumentException("a tail reads the stats topic, the insights topic or both");
         }
-        Properties p = Settings.only(clientSettings, ConsumerConfig.configNames());
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        try {
-            this.consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        } catch (org.apache.kafka.common.KafkaException e) {
-            throw new StartupException("invalid Kafka consumer settings: " + MeteringApp.rootMessage(e), e);
-        }
+        this.clientSettings = clientSettings;
         this.topic = statsTopic;
         this.insightsTopic = insightsTopic;
     }
 
+    /** Where the changes to the topics are said, one sentence each (default: the log, at WARN). */
+    public StatsTail notices(Consumer<String> notices) {
+        this.notices = notices;
+        return this;
+    }
+
     /**
-     * Assigns every partition of the topics. The stats are positioned {@code history} records before the end; the
+     * Assigns every partition of the topics. The stats are positioned at the {@code history}-th last record; the
      * insights (many records a tick, one per group) at the first record of the last {@code history} seconds, or at
      * the end when there is none.
      *
      * @throws StartupException when a topic that must exist does not (the stats, or the insights read alone), or
      *                          cannot be described within the timeout
+     * @throws WakeupException  after {@link #wakeup()}
      */
     public void seekToLast(int history, Duration timeout) {
-        long now = System.currentTimeMillis();
-        List<TopicPartition> stats = topic == null ? List.of() : partitions(topic, timeout, true);
-        List<TopicPartition> insights = insightsTopic == null ? List.of() : partitions(insightsTopic, timeout, topic == null);
-        List<TopicPartition> all = new java.util.ArrayList<>(stats);
-        all.addAll(insights);
-        consumer.assign(all);
-        Map<TopicPartition, Long> ends = consumer.endOffsets(all, timeout);
-        Map<TopicPartition, Long> begins = consumer.beginningOffsets(all, timeout);
-        for (TopicPartition tp : stats) {
-            consumer.seek(tp, Math.max(begins.get(tp), ends.get(tp) - history));
+        Map<String, TopicFollower.Start> topics = new LinkedHashMap<>();
+        if (topic != null) {
+            topics.put(topic, TopicFollower.Start.lastRecords(history));
         }
-        if (!insights.isEmpty()) {
-            Map<TopicPartition, Long> times = new java.util.HashMap<>();
-            insights.forEach(tp -> times.put(tp, now - history * 1000L));
-            Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndTimestamp> found = history == 0 ? Map.of()
-                    : consumer.offsetsForTimes(times, timeout);
-            for (TopicPartition tp : insights) {
-                org.apache.kafka.clients.consumer.OffsetAndTimestamp at = found.get(tp);
-                consumer.seek(tp, at == null ? ends.get(tp) : at.offset());
-            }
+        if (insightsTopic != null) {
+            topics.put(insightsTopic, TopicFollower.Start.since(Duration.ofSeconds(history)));
         }
-    }
-
-    /** The topic's partitions; none when it does not exist and need not. */
-    private List<TopicPartition> partitions(String name, Duration timeout, boolean required) {
-        List<PartitionInfo> partitions;
+        TopicFollower f;
         try {
-            partitions = consumer.partitionsFor(name, timeout);
+            f = new TopicFollower(clientSettings, "metering-tail", topics, RECHECK, timeout, s -> notices.accept(s));
+        } catch (KafkaException e) {
+            throw new StartupException("invalid Kafka consumer settings: " + MeteringApp.rootMessage(e), e);
+        }
+        follower = f;
+        if (woken) {
+            f.wakeup();
+        }
+        String required = topic != null ? topic : insightsTopic;
+        try {
+            f.check();
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
-            throw new StartupException("cannot reach Kafka to read " + name + " within " + timeout.toSeconds() + " s", e);
-        } catch (org.apache.kafka.common.KafkaException e) {
-            throw new StartupException("cannot read " + name + ": " + MeteringApp.rootMessage(e), e);
+            throw new StartupException("cannot reach Kafka to read " + required + " within " + timeout.toSeconds() + " s", e);
+        } catch (WakeupException e) {
+            throw e;
+        } catch (KafkaException e) {
+            throw new StartupException("cannot read " + required + ": " + MeteringApp.rootMessage(e), e);
         }
-        if (partitions == null || partitions.isEmpty()) {
-            if (!required) {
-                return List.of();
-            }
-            throw new StartupException("topic " + name + " does not exist (is the topology running?)", null);
+        if (!f.reading(required)) {
+            throw new StartupException("topic " + required + " does not exist (is the topology running?)", null);
         }
-        return partitions.stream().map(p -> new TopicPartition(name, p.partition())).toList();
     }
 
     /**
@@ -126,10 +123,13 @@ public final class StatsTail implements AutoCloseable {
      * {@code sink} with the output it came from.
      */
     public long run(Sink sink, long max) {
+        if (follower == null) {
+            throw new IllegalStateException("seekToLast first");
+        }
         long seen = 0;
         try {
             while (max == 0 || seen < max) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                for (ConsumerRecord<byte[], byte[]> r : follower.poll(Duration.ofMillis(500))) {
                     Source source = r.topic().equals(topic) ? Source.STATS : Source.INSIGHTS;
                     if (sink.accept(source, r.key(), r.value()) && ++seen == max) {
                         break;
@@ -142,13 +142,20 @@ public final class StatsTail implements AutoCloseable {
         return seen;
     }
 
-    /** Thread-safe: makes {@link #run} return. */
+    /** Thread-safe: makes {@link #run} (or {@link #seekToLast}) return. */
     public void wakeup() {
-        consumer.wakeup();
+        woken = true;
+        TopicFollower f = follower;
+        if (f != null) {
+            f.wakeup();
+        }
     }
 
     @Override
     public void close() {
-        consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
+        TopicFollower f = follower;
+        if (f != null) {
+            f.close();
+        }
     }
 }

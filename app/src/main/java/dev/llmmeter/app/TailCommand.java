@@ -11,6 +11,7 @@ import dev.llmmeter.contract.StatsCodec;
 import dev.llmmeter.contract.Topics;
 import dev.llmmeter.topology.MeteringConfig;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.common.errors.WakeupException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,6 +22,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
 @Command(name = "tail",
@@ -32,10 +35,12 @@ import java.util.function.Predicate;
             "",
             "With --group GROUP (global, model:NAME or tenant:NAME), only that group's insights records are read: the view shows its active streams, TPS, system tokens/s, TTFT and inter-delta latency (ITL) p50/p99 and the begins and ends of the last minute; with --json each of its records is printed as published, one JSON line each. A group publishes while it has live streams or activity in the last minute.",
             "",
+            "The topics are looked at every 5 s: one deleted, recreated or given more partitions under the tail is followed (a recreated topic and new partitions are read from their beginning), and each change is said once on stderr. Runs until SIGTERM or Ctrl-C, or --max-records.",
+            "",
             "Settings (security included) come from --config and METERING_* environment variables, as for 'topology'."
         },
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:--max-records shown, or stopped (Ctrl-C)", "1:failed (cluster unreachable, authentication failed)", "2:bad usage or settings"})
+        exitCodeList = {"0:stopped (SIGTERM, Ctrl-C or --max-records)", "1:failed (cluster unreachable, authentication failed, or the topic missing, at start)", "2:bad usage or settings"})
 public final class TailCommand implements Callable<Integer> {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
 
@@ -51,7 +56,8 @@ public final class TailCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print each stats record as a JSON line instead of the live view.")
     private boolean json;
 
-    @Option(names = "--history", defaultValue = "60", paramLabel = "N", description = "Start this many records before the end (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--history", defaultValue = "60", paramLabel = "N",
+            description = "Start with the last N stats records (and the insights of the last N seconds), in the view and with --json alike; 0 starts at the end (default: ${DEFAULT-VALUE}).")
     private int history;
 
     @Option(names = "--max-records", defaultValue = "0", paramLabel = "N", description = "Exit after N records (default: run until Ctrl-C).")
@@ -84,28 +90,35 @@ public final class TailCommand implements Callable<Integer> {
         });
         ServiceMain.requireValidKafka(spec.commandLine(), layered);
         MeteringConfig meteringConfig = layered.metering();
+        // SIGTERM and Ctrl-C stop the tail, which then exits 0 (the JVM's default handling would exit 143 or 130).
+        AtomicReference<StatsTail> running = new AtomicReference<>();
+        AtomicBoolean stopping = new AtomicBoolean();
+        StopSignals.install(() -> {
+            stopping.set(true);
+            StatsTail t = running.get();
+            if (t != null) {
+                t.wakeup();
+            }
+        });
         try {
             ClusterCheck.await(settings, CONNECT_TIMEOUT);
         } catch (StartupException e) {
+            if (stopping.get()) {
+                return 0;
+            }
             System.err.println("metering tail: " + e.getMessage());
             return 1;
         }
-        Thread hook = null;
-        // The view reads the insights beside the stats; --json prints the stats alone, as it always did.
+        // The view reads the insights beside the stats; --json prints the stats alone.
         String statsTopic = group == null ? meteringConfig.statsTopic() : null;
         String insightsTopic = group != null || !json ? meteringConfig.insightsTopic() : null;
-        try (StatsTail tail = new StatsTail(settings, statsTopic, insightsTopic)) {
-            Thread main = Thread.currentThread();
-            hook = new Thread(() -> {
-                tail.wakeup();
-                try {
-                    main.join(5000);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "metering-tail-shutdown");
-            Runtime.getRuntime().addShutdownHook(hook);
-            tail.seekToLast(json ? 0 : history, CONNECT_TIMEOUT);
+        try (StatsTail tail = new StatsTail(settings, statsTopic, insightsTopic)
+                .notices(notice -> System.err.println("metering tail: " + notice))) {
+            running.set(tail);
+            if (stopping.get()) {
+                return 0;
+            }
+            tail.seekToLast(history, CONNECT_TIMEOUT);
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             if (group == null) {
                 printTo(tail, out, json, maxRecords);
@@ -113,17 +126,11 @@ public final class TailCommand implements Callable<Integer> {
                 printGroup(tail, out, json, group, maxRecords);
             }
             return 0;
+        } catch (WakeupException e) {
+            return 0; // stopped while positioning
         } catch (StartupException e) {
             System.err.println("metering tail: " + e.getMessage());
             return 1;
-        } finally {
-            if (hook != null) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException e) {
-                    // shutting down (signal): the hook is running and waits for this thread
-                }
-            }
         }
     }
 

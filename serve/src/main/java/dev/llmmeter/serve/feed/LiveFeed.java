@@ -1,25 +1,21 @@
 package dev.llmmeter.serve.feed;
 
+import dev.llmmeter.contract.TopicFollower;
 import dev.llmmeter.serve.MeteringView;
 import dev.llmmeter.serve.Readiness;
-import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -28,16 +24,20 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Feeds a {@link MeteringView} from the metering topics with one {@link KafkaConsumer}: no consumer group
- * (every serve instance reads everything; nothing to share or commit), {@code read_committed} (the
- * topology writes transactionally), positioned a little before the end so a fresh server shows the
- * latest figures at once and can resume SSE clients from recent ticks.
+ * Feeds a {@link MeteringView} from the metering topics through a {@link TopicFollower}: no consumer group (every
+ * serve instance reads everything; nothing to share or commit), {@code read_committed} (the topology writes
+ * transactionally), positioned before the end so a fresh server shows the latest figures at once, can resume SSE
+ * clients over the whole resume ring and knows the streams of the last hour.
  *
- * <p>A topic that does not exist yet (an older topology without insights, or one not started) is looked
- * for again every {@link #TOPIC_RECHECK}, and logged once, never with a stack trace.
+ * <p>The topics are described every {@link #TOPIC_RECHECK}: one that does not exist yet is read when it appears; a
+ * deleted, recreated or repartitioned one is followed, each change logged once.
  *
- * <p>Ready ({@link #notReadyReason()}) once {@code metering.stats} is assigned and the consumer has reached,
- * at least once, the end offsets every assigned partition had when it was assigned.
+ * <p>Ready ({@link #notReadyReason()}) while {@code metering.stats} is read and the last look at the topics
+ * succeeded, once the consumer has reached, at least once, the end offsets every partition had when first assigned.
+ * A failure while reading (a revoked permission, a rotated password, ...) is retried every {@link #TOPIC_RECHECK},
+ * and over once the feed has read for twice that without one; one that lasts longer than
+ * {@link Settings#failureLimit()} is a {@link #failure()}: {@code /healthz} fails, so an orchestrator restarts the
+ * server (with its new settings). An unreachable cluster is no failure: the consumer waits for it.
  */
 public final class LiveFeed implements Readiness, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LiveFeed.class);
@@ -45,29 +45,39 @@ public final class LiveFeed implements Readiness, AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(200);
     private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(10);
 
-    /** How far back to start; {@link #defaults()} are what {@code serve} runs with. */
-    public record Settings(int statsHistory, Duration lookback, ServeTopics topics) {
+    /**
+     * How far back to start, and how long a failure may last; {@link #defaults()} are what {@code serve} runs with.
+     *
+     * @param statsHistory    stats records to read back: the SSE resume ring
+     * @param insightsLookback insights records of this last stretch of time: each group's latest
+     * @param streamsLookback streams records of this last stretch: the view keeps ended streams this long
+     * @param failureLimit    how long the feed may fail without a break before {@link #failure()} says so
+     */
+    public record Settings(int statsHistory, Duration insightsLookback, Duration streamsLookback, Duration failureLimit,
+                           ServeTopics topics) {
         public static Settings defaults() {
             return defaults(ServeTopics.DEFAULTS);
         }
 
         public static Settings defaults(ServeTopics topics) {
-            // statsHistory fills the SSE resume ring (ten minutes of ticks); insights and streams from the last
-            // minute give every group and live stream its latest record.
-            return new Settings(600, Duration.ofSeconds(60), topics);
+            MeteringView.Limits limits = MeteringView.Limits.defaults();
+            return new Settings(limits.tickMemory(), Duration.ofSeconds(60), limits.streamRetention(), Duration.ofSeconds(60), topics);
         }
     }
 
-    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final TopicFollower follower;
     private final MeteringView view;
     private final Settings settings;
     private final Thread thread;
     private final CountDownLatch stopped = new CountDownLatch(1);
-    private final Set<String> assignedTopics = new HashSet<>();
-    private final Set<String> reportedMissing = new HashSet<>();
     private final Map<TopicPartition, Long> catchUpTo = new HashMap<>();
+    private final Set<TopicPartition> registered = new HashSet<>();
     private volatile boolean caughtUp;
     private volatile String notReady = "not started";
+    private volatile String failing;
+    private volatile long failingSince;
+    private long lastFailure;
+    private volatile String dead;
     private volatile boolean closing;
 
     /** Client settings for a cluster given only its bootstrap servers. */
@@ -78,21 +88,16 @@ public final class LiveFeed implements Readiness, AutoCloseable {
     }
 
     /**
-     * @param clientSettings consumer settings (bootstrap servers, security, ...); group, offsets commit,
-     *                       isolation and deserializers are set here
+     * @param clientSettings client settings (bootstrap servers, security, ...); group, offsets commit, isolation and
+     *                       deserializers are set here
      * @throws KafkaException when the settings are invalid
      */
     public LiveFeed(Properties clientSettings, MeteringView view, Settings settings) {
-        Properties p = new Properties();
-        Set<String> known = ConsumerConfig.configNames();
-        clientSettings.stringPropertyNames().stream().filter(known::contains)
-                .forEach(k -> p.put(k, clientSettings.getProperty(k)));
-        p.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
-        p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "metering-serve");
-        this.consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        Map<String, TopicFollower.Start> topics = new LinkedHashMap<>();
+        topics.put(settings.topics().stats(), TopicFollower.Start.lastRecords(settings.statsHistory()));
+        topics.put(settings.topics().insights(), TopicFollower.Start.since(settings.insightsLookback()));
+        topics.put(settings.topics().streams(), TopicFollower.Start.since(settings.streamsLookback()));
+        this.follower = new TopicFollower(clientSettings, "metering-serve", topics, TOPIC_RECHECK, METADATA_TIMEOUT, LiveFeed::notice);
         this.view = view;
         this.settings = settings;
         this.thread = new Thread(this::run, "metering-serve-feed");
@@ -103,6 +108,15 @@ public final class LiveFeed implements Readiness, AutoCloseable {
         this(clientSettings, view, Settings.defaults());
     }
 
+    /** A topic still to come is routine (INFO); anything else the follower says is news for an operator (WARN). */
+    private static void notice(String sentence) {
+        if (sentence.contains(" does not exist yet;") || sentence.endsWith(" appeared; reading it")) {
+            log.info(sentence);
+        } else {
+            log.warn(sentence);
+        }
+    }
+
     public LiveFeed start() {
         thread.start();
         return this;
@@ -110,39 +124,80 @@ public final class LiveFeed implements Readiness, AutoCloseable {
 
     @Override
     public String notReadyReason() {
-        return caughtUp ? null : notReady;
+        String f = dead != null ? dead : failing;
+        if (f != null) {
+            return "feed failing: " + f;
+        }
+        String problem = follower.problem();
+        if (problem != null) {
+            return problem;
+        }
+        if (!caughtUp) {
+            return notReady;
+        }
+        String stats = settings.topics().stats();
+        return follower.reading(stats) ? null : "topic " + stats + " does not exist (is the topology running?)";
+    }
+
+    @Override
+    public String failure() {
+        if (dead != null) {
+            return dead;
+        }
+        String f = failing;
+        return f != null && System.nanoTime() - failingSince > settings.failureLimit().toNanos()
+                ? "the feed has failed for more than " + settings.failureLimit().toSeconds() + " s: " + f : null;
     }
 
     private void run() {
-        long nextTopicCheck = 0;
         try {
             while (!closing) {
-                if (assignedTopics.size() < 3 && System.nanoTime() - nextTopicCheck >= 0) {
-                    assignNewTopics();
-                    nextTopicCheck = System.nanoTime() + TOPIC_RECHECK.toNanos();
-                }
-                if (consumer.assignment().isEmpty()) {
+                try {
+                    step();
+                    // Clear only after a clean stretch: a consumer may fail one poll in two on a lasting error.
+                    if (failing != null && System.nanoTime() - lastFailure > 2 * TOPIC_RECHECK.toNanos()) {
+                        log.warn("metering feed reads again");
+                        failing = null;
+                    }
+                } catch (WakeupException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    String reason = e.getClass().getSimpleName() + ": " + String.valueOf(e.getMessage()).replace('\n', ' ');
+                    if (failing == null) {
+                        failingSince = System.nanoTime();
+                    }
+                    if (!reason.equals(failing)) {
+                        if (e instanceof KafkaException) {
+                            log.error("metering feed failed (trying again every {} s): {}", TOPIC_RECHECK.toSeconds(), reason);
+                        } else {
+                            log.error("metering feed failed (trying again every {} s)", TOPIC_RECHECK.toSeconds(), e);
+                        }
+                    }
+                    failing = reason;
+                    lastFailure = System.nanoTime();
                     if (stopped.await(TOPIC_RECHECK.toMillis(), TimeUnit.MILLISECONDS)) {
                         return;
                     }
-                    continue;
                 }
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
-                    dispatch(r);
-                }
-                checkCaughtUp();
             }
         } catch (WakeupException e) {
             // close() asked us to stop
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            notReady = "feed stopped: " + e;
-            caughtUp = false;
+        } catch (Error e) {
+            dead = "feed stopped: " + e;
             log.error("metering feed stopped", e);
+            throw e;
         } finally {
             stopped.countDown();
         }
+    }
+
+    private void step() {
+        for (ConsumerRecord<byte[], byte[]> r : follower.poll(POLL)) {
+            dispatch(r);
+        }
+        checkCaughtUp();
     }
 
     private void dispatch(ConsumerRecord<byte[], byte[]> r) {
@@ -159,89 +214,47 @@ public final class LiveFeed implements Readiness, AutoCloseable {
         }
     }
 
-    /** Assigns the wanted topics that exist now and were not assigned yet, positioned near their end. */
-    private void assignNewTopics() {
-        Map<String, List<PartitionInfo>> existing;
-        try {
-            existing = consumer.listTopics(METADATA_TIMEOUT);
-        } catch (WakeupException e) {
-            throw e;
-        } catch (KafkaException e) {
-            notReady = "cannot list topics: " + e.getMessage();
-            log.warn("cannot list topics (will retry in {} s): {}", TOPIC_RECHECK.toSeconds(), e.getMessage());
-            return;
-        }
-        List<TopicPartition> added = new ArrayList<>();
-        for (String topic : List.of(settings.topics().stats(), settings.topics().insights(), settings.topics().streams())) {
-            if (assignedTopics.contains(topic)) {
-                continue;
-            }
-            List<PartitionInfo> partitions = existing.get(topic);
-            if (partitions == null || partitions.isEmpty()) {
-                if (reportedMissing.add(topic)) {
-                    log.info("topic {} does not exist yet; looking again every {} s", topic, TOPIC_RECHECK.toSeconds());
-                }
-                continue;
-            }
-            assignedTopics.add(topic);
-            partitions.forEach(p -> added.add(new TopicPartition(topic, p.partition())));
-            if (reportedMissing.remove(topic)) {
-                log.info("topic {} appeared; reading it", topic);
-            }
-        }
-        if (!assignedTopics.contains(settings.topics().stats())) {
-            notReady = "topic " + settings.topics().stats() + " does not exist yet (is the topology running?)";
-        }
-        if (added.isEmpty()) {
-            return;
-        }
-        List<TopicPartition> all = new ArrayList<>(consumer.assignment());
-        all.addAll(added);
-        consumer.assign(all);
-        Map<TopicPartition, Long> ends = consumer.endOffsets(added, METADATA_TIMEOUT);
-        Map<TopicPartition, Long> begins = consumer.beginningOffsets(added, METADATA_TIMEOUT);
-        Map<TopicPartition, Long> since = new HashMap<>();
-        long from = System.currentTimeMillis() - settings.lookback().toMillis();
-        added.stream().filter(tp -> !tp.topic().equals(settings.topics().stats())).forEach(tp -> since.put(tp, from));
-        Map<TopicPartition, OffsetAndTimestamp> byTime = since.isEmpty() ? Map.of() : consumer.offsetsForTimes(since, METADATA_TIMEOUT);
-        for (TopicPartition tp : added) {
-            long start;
-            if (tp.topic().equals(settings.topics().stats())) {
-                start = Math.max(begins.get(tp), ends.get(tp) - settings.statsHistory());
-            } else {
-                OffsetAndTimestamp at = byTime.get(tp);
-                start = at == null ? ends.get(tp) : at.offset();
-            }
-            consumer.seek(tp, start);
-            catchUpTo.put(tp, ends.get(tp));
-        }
-        if (caughtUp) {
-            return; // a topic that appears later does not make a ready server unready
-        }
-        notReady = "catching up with " + assignedTopics;
-    }
-
+    /** Caught up once every partition assigned before has reached the end it had when first assigned. */
     private void checkCaughtUp() {
-        if (caughtUp || catchUpTo.isEmpty()) {
+        if (caughtUp) {
             return;
         }
-        catchUpTo.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
-        if (catchUpTo.isEmpty() && assignedTopics.contains(settings.topics().stats())) {
+        String stats = settings.topics().stats();
+        List<TopicPartition> unseen = follower.consumer().assignment().stream().filter(tp -> !registered.contains(tp)).toList();
+        try {
+            if (!unseen.isEmpty()) {
+                catchUpTo.putAll(follower.consumer().endOffsets(unseen, METADATA_TIMEOUT));
+                registered.addAll(unseen);
+            }
+            if (follower.reading(stats)) {
+                catchUpTo.entrySet().removeIf(e -> !follower.consumer().assignment().contains(e.getKey())
+                        || follower.consumer().position(e.getKey(), METADATA_TIMEOUT) >= e.getValue());
+            }
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            return; // the cluster does not answer now: the follower says so, and this is tried again at the next poll
+        }
+        if (!follower.reading(stats)) {
+            notReady = "topic " + stats + " does not exist yet (is the topology running?)";
+            return;
+        }
+        if (catchUpTo.isEmpty()) {
             caughtUp = true;
-            log.info("caught up with {}", assignedTopics);
+            log.info("caught up with {}", settings.topics());
+        } else {
+            notReady = "catching up with " + settings.topics().stats() + ", " + settings.topics().insights() + " and " + settings.topics().streams();
         }
     }
 
     @Override
     public void close() {
         closing = true;
-        consumer.wakeup();
+        follower.wakeup();
         stopped.countDown();
         try {
             thread.join(TimeUnit.SECONDS.toMillis(10));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+        follower.close();
     }
 }

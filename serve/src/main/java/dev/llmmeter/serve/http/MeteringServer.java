@@ -103,7 +103,7 @@ public final class MeteringServer implements AutoCloseable {
             cfg.routes.get("/api/stats", this::stats);
             cfg.routes.get("/api/insights", this::insights);
             cfg.routes.get("/api/streams/{id}", this::stream);
-            cfg.routes.get("/healthz", ctx -> json(ctx, 200, JSON.createObjectNode().put("status", "ok")));
+            cfg.routes.get("/healthz", this::health);
             cfg.routes.get("/readyz", this::ready);
             cfg.routes.get("/metrics", this::scrape);
             cfg.routes.exception(Params.BadParameter.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
@@ -166,6 +166,15 @@ public final class MeteringServer implements AutoCloseable {
         view.stream(id).ifPresentOrElse(
                 e -> ctx.status(200).contentType(JSON_TYPE).result(e.json()),
                 () -> error(ctx, 404, "unknown stream " + Params.quote(id)));
+    }
+
+    private void health(Context ctx) {
+        String failure = readiness.failure();
+        ObjectNode body = JSON.createObjectNode().put("status", failure == null ? "ok" : "failing");
+        if (failure != null) {
+            body.put("reason", failure);
+        }
+        json(ctx, failure == null ? 200 : 503, body);
     }
 
     private void ready(Context ctx) {

@@ -9,12 +9,13 @@ import java.time.Duration;
 import java.util.Properties;
 
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The feed without a broker; on a real broker it is exercised by the integration test (devkit's EmbeddedKafka). */
 class LiveFeedTest {
     @Test
-    @DisplayName("an unreachable cluster leaves the feed not ready, saying why in one line, and it still closes promptly")
+    @DisplayName("an unreachable cluster is waited for: the feed is not ready, names the cluster in one line, and still closes promptly")
     void unreachableCluster() throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
@@ -27,7 +28,9 @@ class LiveFeedTest {
         LiveFeed feed = new LiveFeed(settings, new MeteringView()).start();
         try {
             assertTrue(feed.notReadyReason() != null);
-            await().atMost(Duration.ofSeconds(60)).until(() -> feed.notReadyReason().startsWith("cannot list topics: "));
+            await().atMost(Duration.ofSeconds(60)).until(() -> ("cannot reach Kafka at 127.0.0.1:" + port
+                    + " (no answer within 10 s); trying again every 5 s").equals(feed.notReadyReason()));
+            assertNull(feed.failure(), "an unreachable cluster is waited for: the server stays healthy");
             assertTrue(!feed.notReadyReason().contains("\n"), feed.notReadyReason());
         } finally {
             long t0 = System.nanoTime();

@@ -1,0 +1,200 @@
+package dev.llmmeter.app.it;
+
+import dev.llmmeter.contract.Stats;
+import dev.llmmeter.contract.StatsCodec;
+import dev.llmmeter.devkit.KafkaBrokerExtension;
+import dev.llmmeter.serve.MeteringView;
+import dev.llmmeter.serve.feed.LiveFeed;
+import dev.llmmeter.serve.feed.ServeTopics;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.LongStream;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** serve's feed on a real broker, the topics written by a transactional producer as the topology writes them. */
+class LiveFeedIntegrationTest {
+    @RegisterExtension
+    static KafkaBrokerExtension kafka = new KafkaBrokerExtension();
+
+    private static final Duration LOADED = Duration.ofSeconds(60); // a bound for a loaded machine, not an expectation
+
+    private static ServeTopics topics(String prefix) {
+        return new ServeTopics(prefix + ".stats", prefix + ".insights", prefix + ".streams");
+    }
+
+    private static Properties client() {
+        Properties p = new Properties();
+        p.putAll(kafka.clientConfig());
+        return p;
+    }
+
+    private static KafkaProducer<String, String> producer(String transactionalId) {
+        Properties p = client();
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
+        producer.initTransactions();
+        return producer;
+    }
+
+    /** Each tick in a transaction of its own, as the topology commits under exactly-once: a commit marker apiece. */
+    private static void ticks(String topic, long... ts) {
+        try (KafkaProducer<String, String> producer = producer(topic + "-writer")) {
+            for (long t : ts) {
+                producer.beginTransaction();
+                producer.send(new ProducerRecord<>(topic, null, t, "global", stats(t)));
+                producer.commitTransaction();
+            }
+        }
+    }
+
+    private static String stats(long ts) {
+        return new String(StatsCodec.encode(new Stats(10.0, true, false, 12.0, 8.0, 1, ts)), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private static long base() {
+        return (System.currentTimeMillis() / 1000 - 3600) * 1000;
+    }
+
+    @Test
+    @DisplayName("a fresh feed under exactly-once holds the last 600 ticks, though they take 1,200 offsets")
+    void aFreshFeedUnderExactlyOnceHoldsTheLastSixHundredTicks() throws Exception {
+        ServeTopics t = topics("ring");
+        kafka.createTopic(t.stats(), 1);
+        long base = base();
+        ticks(t.stats(), LongStream.range(0, 700).map(i -> base + i * 1000).toArray());
+
+        MeteringView view = new MeteringView();
+        List<Long> delivered = new CopyOnWriteArrayList<>();
+        view.onTick(s -> delivered.add(s.ts()));
+        try (LiveFeed feed = new LiveFeed(client(), view, LiveFeed.Settings.defaults(t)).start()) {
+            await("feed ready").atMost(LOADED).until(() -> feed.notReadyReason() == null);
+        }
+        assertEquals(LongStream.range(100, 700).mapToObj(i -> base + i * 1000).toList(), delivered);
+    }
+
+    @Test
+    @DisplayName("a fresh feed knows the streams that ended in the last hour, as /api/streams promises")
+    void aFreshFeedKnowsTheStreamsOfTheLastHour() throws Exception {
+        ServeTopics t = topics("hour");
+        kafka.createTopic(t.stats(), 1);
+        kafka.createTopic(t.streams(), 2);
+        long now = System.currentTimeMillis() / 1000 * 1000;
+        ticks(t.stats(), now);
+        long tenMinutesAgo = now - 600_000;
+        String ended = "{\"stream_id\":\"s-ended\",\"state\":\"ended\",\"tps\":16.0,\"output\":4,\"ts\":" + tenMinutesAgo + "}";
+        try (KafkaProducer<String, String> producer = producer("hour-streams")) {
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(t.streams(), null, tenMinutesAgo, "s-ended", ended));
+            producer.commitTransaction();
+        }
+
+        MeteringView view = new MeteringView();
+        try (LiveFeed feed = new LiveFeed(client(), view, LiveFeed.Settings.defaults(t)).start()) {
+            await("feed ready").atMost(LOADED).until(() -> feed.notReadyReason() == null);
+            assertEquals(ended, new String(view.stream("s-ended").orElseThrow().json(), java.nio.charset.StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    @DisplayName("a deleted stats topic makes the feed unready; recreated, with more partitions, it is read again")
+    void aDeletedStatsTopicMakesTheFeedUnreadyAndARecreatedOneIsRead() throws Exception {
+        ServeTopics t = topics("gone");
+        kafka.createTopic(t.stats(), 1);
+        long base = base();
+        ticks(t.stats(), base);
+        MeteringView view = new MeteringView();
+        List<Long> delivered = new CopyOnWriteArrayList<>();
+        view.onTick(s -> delivered.add(s.ts()));
+        try (LiveFeed feed = new LiveFeed(client(), view, LiveFeed.Settings.defaults(t)).start();
+             Admin admin = Admin.create(kafka.clientConfig())) {
+            await("feed ready").atMost(LOADED).until(() -> feed.notReadyReason() == null);
+
+            admin.deleteTopics(List.of(t.stats())).all().get();
+            await("unready").atMost(LOADED).until(() -> ("topic " + t.stats() + " does not exist (is the topology running?)")
+                    .equals(feed.notReadyReason()));
+
+            kafka.createTopic(t.stats(), 3);
+            try (KafkaProducer<String, String> producer = producer("gone-again")) {
+                producer.beginTransaction();
+                producer.send(new ProducerRecord<>(t.stats(), 2, base + 1000, "global", stats(base + 1000))); // a partition it lacked
+                producer.commitTransaction();
+            }
+            await("the recreated topic's tick").atMost(LOADED).until(() -> delivered.size() == 2);
+            await("ready again").atMost(LOADED).until(() -> feed.notReadyReason() == null);
+        }
+        assertEquals(List.of(base, base + 1000), delivered);
+    }
+
+    @Test
+    @DisplayName("a failure while reading is retried; one that lasts past the limit fails the health check, and recovery clears it")
+    void aFailingFeedRecoversOrFailsTheHealthCheck() throws Exception {
+        ServeTopics t = topics("fail");
+        kafka.createTopic(t.stats(), 1);
+        long base = base();
+        ticks(t.stats(), base);
+        MeteringView view = new MeteringView();
+        List<Long> delivered = new CopyOnWriteArrayList<>();
+        AtomicBoolean broken = new AtomicBoolean();
+        view.onTick(s -> {
+            if (broken.get()) {
+                throw new IllegalStateException("the view cannot take tick " + s.ts());
+            }
+            delivered.add(s.ts());
+        });
+        LiveFeed.Settings settings = new LiveFeed.Settings(600, Duration.ofSeconds(60), Duration.ofHours(1), Duration.ofSeconds(2), t);
+        try (LiveFeed feed = new LiveFeed(client(), view, settings).start()) {
+            await("feed ready").atMost(LOADED).until(() -> feed.notReadyReason() == null);
+            broken.set(true);
+            ticks(t.stats(), base + 1000);
+            await("unready").atMost(LOADED).until(() -> ("feed failing: IllegalStateException: the view cannot take tick " + (base + 1000))
+                    .equals(feed.notReadyReason()));
+            await("health failing").atMost(LOADED).until(() -> ("the feed has failed for more than 2 s: IllegalStateException: "
+                    + "the view cannot take tick " + (base + 1000)).equals(feed.failure()));
+
+            broken.set(false);
+            ticks(t.stats(), base + 2000);
+            await("the next tick").atMost(LOADED).until(() -> delivered.contains(base + 2000));
+            await("ready again").atMost(LOADED).until(() -> feed.notReadyReason() == null);
+            assertNull(feed.failure());
+        }
+        assertEquals(List.of(base, base + 2000), delivered);
+    }
+
+    @Test
+    @DisplayName("a cluster that stops answering is waited for: unready naming it, healthy all along, ready again once it is back")
+    void aClusterThatStopsAnsweringIsWaitedFor() throws Exception {
+        ServeTopics t = topics("outage");
+        kafka.createTopic(t.stats(), 1);
+        long base = base();
+        ticks(t.stats(), base);
+        MeteringView view = new MeteringView();
+        try (LiveFeed feed = new LiveFeed(client(), view, LiveFeed.Settings.defaults(t)).start()) {
+            await("feed ready").atMost(LOADED).until(() -> feed.notReadyReason() == null);
+            kafka.stop();
+            await("unready").atMost(LOADED).until(() -> ("cannot reach Kafka at " + kafka.bootstrapServers()
+                    + " (no answer within 10 s); trying again every 5 s").equals(feed.notReadyReason()));
+            assertNull(feed.failure());
+            kafka.start();
+            ticks(t.stats(), base + 1000);
+            await("ready again").atMost(LOADED).until(() -> feed.notReadyReason() == null);
+            await("the next tick").atMost(LOADED).until(() -> view.latestStats().orElseThrow().ts() == base + 1000);
+            assertNull(feed.failure());
+        }
+    }
+}
