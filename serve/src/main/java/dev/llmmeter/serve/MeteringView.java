@@ -20,7 +20,6 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.function.LongSupplier;
 
 /**
  * What this server knows, in memory: the latest stats tick, the latest insights record of each group and
@@ -33,13 +32,14 @@ public final class MeteringView {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Sizes and ages; {@link #defaults()} are what {@code serve} runs with. */
-    public record Limits(int tickMemory, long maxAheadMs, int maxStreams, Duration streamRetention,
+    public record Limits(int tickMemory, int followAfter, int maxStreams, Duration streamRetention,
                          int maxGroups, Duration insightRetention) {
         public static Limits defaults() {
             // Streams: the topic keeps a final record for an hour before its tombstone; so does the view, up to
             // 50,000 streams (~300 bytes each). Insights: a group's last record (its idle one, at zero) is shown
-            // for two minutes of the topology's ticks.
-            return new Limits(600, 30_000, 50_000, Duration.ofHours(1), 10_000, Duration.ofSeconds(120));
+            // for two minutes of the topology's ticks. Ticks: five in a row behind a far-future one bring the
+            // watermark back to the topology's line (see TickGate).
+            return new Limits(600, 5, 50_000, Duration.ofHours(1), 10_000, Duration.ofSeconds(120));
         }
     }
 
@@ -62,13 +62,13 @@ public final class MeteringView {
     private final AtomicLong evictedStreams = new AtomicLong();
 
     public MeteringView() {
-        this(Limits.defaults(), System::currentTimeMillis);
+        this(Limits.defaults());
     }
 
-    /** @param clock this server's wall clock, epoch ms: only the tick gate's far-future check reads it */
-    public MeteringView(Limits limits, LongSupplier clock) {
+    /** Everything here goes by the topology's records alone: this server's clock plays no part. */
+    public MeteringView(Limits limits) {
         this.limits = limits;
-        this.gate = new TickGate(limits.tickMemory(), limits.maxAheadMs(), clock);
+        this.gate = new TickGate(limits.tickMemory(), limits.followAfter());
     }
 
     /** Called, on the feeding thread and in order, with each tick delivered. */

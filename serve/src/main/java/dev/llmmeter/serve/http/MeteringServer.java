@@ -1,5 +1,6 @@
 package dev.llmmeter.serve.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -196,9 +197,10 @@ public final class MeteringServer implements AutoCloseable {
         return a;
     }
 
-    private static void json(Context ctx, int status, Object body) {
+    /** A JSON body; its doubles (an insights record's, parsed from the topic) printed as the topic carries them. */
+    private static void json(Context ctx, int status, JsonNode body) {
         try {
-            ctx.status(status).contentType(JSON_TYPE).result(JSON.writeValueAsBytes(body));
+            ctx.status(status).contentType(JSON_TYPE).result(PythonJson.bytes(JSON, body));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

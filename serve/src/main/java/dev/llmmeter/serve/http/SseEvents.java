@@ -27,7 +27,8 @@ public final class SseEvents {
     /**
      * {@code event: metering}, {@code id:} the tick, {@code data:} exactly the seed's payload, in the seed's
      * order ({@code tps, tps_available, estimated, high, low, active}); with a stream, that stream's
-     * {@code stream_tps} and {@code ttft_ms} after them (null while unknown).
+     * {@code stream_tps} and {@code ttft_ms} after them (null while unknown). Every double is printed as the
+     * seed's {@code json.dumps} prints it, as on the topics.
      *
      * @param stream null for the plain event; otherwise the stream's latest record, or null when unknown
      */
@@ -35,7 +36,7 @@ public final class SseEvents {
         StringBuilder head = new StringBuilder(32).append("event: ").append(EVENT).append("\nid: ").append(s.ts()).append("\ndata: ");
         ByteArrayOutputStream out = new ByteArrayOutputStream(160);
         out.writeBytes(head.toString().getBytes(StandardCharsets.US_ASCII));
-        try (JsonGenerator g = JSON.createGenerator(out)) {
+        try (JsonGenerator g = PythonJson.wrap(JSON.createGenerator(out))) {
             g.writeStartObject();
             StatsCodec.writeSeedPayload(g, s);
             if (withStream) {
@@ -56,7 +57,8 @@ public final class SseEvents {
         } else if (v.isIntegralNumber()) {
             g.writeNumberField(name, v.longValue());
         } else {
-            g.writeNumberField(name, v.doubleValue());
+            g.writeFieldName(name);
+            g.writeNumber(v.doubleValue()); // as Python prints it (PythonJson)
         }
     }
 }

@@ -54,7 +54,6 @@ class DashboardBrowserTest {
 
     /** Tick i: tps 30.i, high 40.0, low 20.0, active 10+i; insights: system 100+i tokens/s, TTFT p50 800+i ms, p99 2000+i ms. */
     private void feed(int i, long ts) {
-        f.clock.set(ts);
         f.view.offerInsight("global", insight("global", "null", 10 + i, "30." + i, (100 + i) + ".5",
                 quantiles(800 + i, 1500, 2000 + i, 20), quantiles(30, 40, 90, 500), ts));
         f.view.offerInsight("model:llama-3-70b", insight("model", "\"llama-3-70b\"", 6, "31.0", (70 + i) + ".0",

@@ -71,6 +71,16 @@ class EndpointsTest {
     }
 
     @Test
+    @DisplayName("/api/insights prints a large rate as the topic carries it, as Python prints it: 12345678.9, 1e+16")
+    void insightsKeepPythonsFloatFormat() throws Exception {
+        f.view.offerInsight("global", insight("global", "null", 5, "12345678.9", "1e+16", "null", "null", T0));
+        String global = "{\"ts\":1790000000000,\"group\":\"global\",\"name\":null,\"active\":5,\"tps\":12345678.9,"
+                + "\"system_tps\":1e+16,\"ttft_ms\":null,\"itl_ms\":null,\"started\":3,\"ended\":1}";
+        assertEquals("[" + global + "]", f.get("/api/insights").body());
+        assertEquals(global, f.get("/api/insights?group=global").body());
+    }
+
+    @Test
     @DisplayName("/api/insights of a group with no record is a 404; a malformed group a 400")
     void insightsErrors() throws Exception {
         HttpResponse<String> unknown = f.get("/api/insights?group=model:gpt-9");

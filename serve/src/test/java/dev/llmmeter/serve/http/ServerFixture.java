@@ -8,16 +8,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
-import static dev.llmmeter.serve.Records.T0;
-
-/** A real server on a free port over an in-memory view, its clock and readiness set by the test. */
+/** A real server on a free port over an in-memory view, its readiness set by the test. */
 final class ServerFixture implements AutoCloseable {
-    final AtomicLong clock = new AtomicLong(T0);
     final AtomicReference<String> notReady = new AtomicReference<>();
-    final MeteringView view = new MeteringView(MeteringView.Limits.defaults(), clock::get);
+    final MeteringView view = new MeteringView();
     final MeteringServer server;
     final int port;
     private final HttpClient http = HttpClient.newHttpClient();

@@ -1,4 +1,4 @@
-package dev.llmmeter.serve.bench;
+package dev.llmmeter.bench;
 
 import dev.llmmeter.contract.Stats;
 import dev.llmmeter.serve.MeteringView;
@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * (median, p99, max), the heap per connected client and the server's thread count. A command that prints
  * figures, not a test.
  *
- * <pre>java -cp ... dev.llmmeter.serve.bench.SseFanOutBench [clients=1000] [ticks=200] [intervalMs=100]</pre>
+ * <pre>java -cp bench/target/benchmarks.jar dev.llmmeter.bench.SseFanOutBench [clients=1000] [ticks=200] [intervalMs=100]</pre>
  */
 public final class SseFanOutBench {
     private SseFanOutBench() {
