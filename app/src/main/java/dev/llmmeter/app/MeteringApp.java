@@ -128,8 +128,8 @@ public final class MeteringApp implements AutoCloseable {
             }
             LOG.info("connected to Kafka cluster {} at {}", clusterId, streamsProperties.getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
             // What Kafka Streams or the results would trip over later, said now in one line, before anything is created.
-            TopicSetup.check(admin, settings, streamsProperties.getProperty(StreamsConfig.APPLICATION_ID_CONFIG),
-                    STARTUP_TIMEOUT.toMillis()).forEach(LOG::warn);
+            List<String> warnings = TopicSetup.check(admin, settings,
+                    streamsProperties.getProperty(StreamsConfig.APPLICATION_ID_CONFIG), STARTUP_TIMEOUT.toMillis());
             List<String> created = TopicSetup.ensure(admin, settings, STARTUP_TIMEOUT.toMillis());
             if (!created.isEmpty()) {
                 LOG.info("created topics {}", created);
@@ -140,6 +140,7 @@ public final class MeteringApp implements AutoCloseable {
             if (!missing.isEmpty()) {
                 throw new StartupException(access.line(missing), null);
             }
+            warnings.forEach(LOG::warn); // after the permissions: a refusal stays the one line it promises
         } catch (KafkaException e) {
             throw new StartupException("cannot set up the Kafka admin client: " + rootMessage(e), e);
         } catch (InterruptedException e) {

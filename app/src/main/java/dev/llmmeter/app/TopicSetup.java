@@ -9,6 +9,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.streams.TopologyDescription;
 
@@ -125,21 +126,33 @@ public final class TopicSetup {
                         + "(README: Scaling out)", null);
             }
         }
-        Map<ConfigResource, Config> configs = get(admin.describeConfigs(outputs.stream()
-                .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList()).all(), timeoutMs, "describe topics " + outputs);
         List<String> warnings = new ArrayList<>();
+        Map<ConfigResource, Config> configs;
+        try {
+            configs = get(admin.describeConfigs(outputs.stream()
+                    .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList()).all(), timeoutMs, "describe the settings of topics " + outputs);
+        } catch (StartupException e) {
+            if (!(e.getCause() instanceof TopicAuthorizationException)) {
+                throw e;
+            }
+            // The app itself never needs DESCRIBE_CONFIGS on these topics: without it, their settings go unchecked.
+            warnings.add("cannot check the settings (cleanup.policy) of the existing topics " + outputs
+                    + ": the principal lacks DESCRIBE_CONFIGS on them; their partition counts are checked");
+            configs = null;
+        }
         for (String topic : outputs) {
-            Config c = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, topic));
-            String policy = c == null || c.get(TopicConfig.CLEANUP_POLICY_CONFIG) == null ? TopicConfig.CLEANUP_POLICY_DELETE
+            Config c = configs == null ? null : configs.get(new ConfigResource(ConfigResource.Type.TOPIC, topic));
+            String policy = configs == null ? null // unknown: not checked
+                    : c == null || c.get(TopicConfig.CLEANUP_POLICY_CONFIG) == null ? TopicConfig.CLEANUP_POLICY_DELETE
                     : c.get(TopicConfig.CLEANUP_POLICY_CONFIG).value();
-            boolean compacted = policy.contains(TopicConfig.CLEANUP_POLICY_COMPACT);
+            boolean compacted = policy != null && policy.contains(TopicConfig.CLEANUP_POLICY_COMPACT);
             int partitions = described.get(topic).partitions().size();
             if (topic.equals(config.deadLetterTopic()) && compacted) {
                 throw new StartupException(topic + " has cleanup.policy=" + policy + ": a compacted topic refuses records "
                         + "without a key, and a dead letter may have none, so the app would stop at the first; set "
                         + "cleanup.policy=delete on it, or name another topic in " + MeteringConfig.DLQ_TOPIC, null);
             }
-            if (topic.equals(config.streamsTopic()) && !compacted) {
+            if (topic.equals(config.streamsTopic()) && policy != null && !compacted) {
                 warnings.add(topic + " has cleanup.policy=" + policy + ", not compact: ended streams' records and their "
                         + "tombstones stay until retention.ms instead of being compacted away (the app creates it compacted)");
             }

@@ -51,15 +51,15 @@ class ErrorLinesTest {
 
         ServiceProcess.Run topology = ServiceProcess.run(work, "topology", "--bootstrap-servers", kafka.bootstrapServers(),
                 "--config", config.toString(), "--state-dir", work.resolve("state").toString());
-        assertEquals(1, topology.exit(), topology.toString());
-        assertEquals(List.of("metering: cannot set up the Kafka admin client: Failed to create new KafkaAdminClient "
-                + "(Value not specified for key '****' in JAAS config)"), topology.err().lines().toList());
+        assertEquals(2, topology.exit(), topology.toString()); // a bad setting, found before anything is written
+        assertEquals(List.of("metering topology: bad Kafka client settings: Value not specified for key '****' in JAAS config",
+                "Run 'metering topology --help' for usage."), topology.err().lines().toList());
 
         ServiceProcess.Run tail = ServiceProcess.run(work, "tail", "--bootstrap-servers", kafka.bootstrapServers(),
                 "--config", config.toString(), "--json", "--max-records", "1");
-        assertEquals(1, tail.exit(), tail.toString());
-        assertEquals(List.of("metering tail: invalid Kafka client settings: Failed to create new KafkaAdminClient "
-                + "(Value not specified for key '****' in JAAS config)"), tail.err().lines().toList());
+        assertEquals(2, tail.exit(), tail.toString());
+        assertEquals(List.of("metering tail: bad Kafka client settings: Value not specified for key '****' in JAAS config",
+                "Run 'metering tail --help' for usage."), tail.err().lines().toList());
         for (String part : List.of("s3cr", "wordpart")) {
             assertFalse(topology.err().contains(part) || tail.err().contains(part), part + ": " + topology + tail);
         }
