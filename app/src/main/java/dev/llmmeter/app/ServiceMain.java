@@ -24,6 +24,7 @@ import java.util.Properties;
         },
         subcommands = {TopologyCommand.class, TailCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
 public final class ServiceMain implements Runnable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ServiceMain.class);
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
@@ -36,10 +37,27 @@ public final class ServiceMain implements Runnable {
         return configure(new CommandLine(new ServiceMain()));
     }
 
-    /** How every metering command line behaves: case-insensitive enums, one-line usage errors. */
+    /**
+     * How every metering command line behaves: case-insensitive enums, one-line usage errors, and one line (exit 1)
+     * for anything a command did not handle itself, such as a permission revoked under a running consumer.
+     */
     public static CommandLine configure(CommandLine cmd) {
         return cmd.setCaseInsensitiveEnumValuesAllowed(true)
-                .setParameterExceptionHandler(ServiceMain::usageError);
+                .setParameterExceptionHandler(ServiceMain::usageError)
+                .setExecutionExceptionHandler(ServiceMain::failure);
+    }
+
+    /**
+     * A failure no command caught: one line on stderr, its message's secrets masked ({@link MeteringApp#rootMessage}),
+     * exit 1; the stack trace goes to the log at DEBUG only (METERING_LOG_LEVEL=DEBUG shows it).
+     */
+    static int failure(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+        LOG.debug("{} failed", cmd.getCommandSpec().qualifiedName(), e);
+        String what = e instanceof org.apache.kafka.common.KafkaException ? "" : e.getClass().getSimpleName() + ": ";
+        PrintWriter err = cmd.getErr();
+        err.println(cmd.getCommandSpec().qualifiedName() + ": failed: " + what + MeteringApp.rootMessage(e));
+        err.flush();
+        return 1;
     }
 
     /** A usage error is one line and a pointer to --help, not the whole usage text. */
