@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -74,7 +75,10 @@ public final class TopicFollower implements AutoCloseable {
             return n == 0 ? atEnd() : new Start(Kind.LAST_RECORDS, n);
         }
 
-        /** At the first record whose timestamp is within {@code ago} of this machine's clock; at the end when none is. */
+        /**
+         * At the first record whose timestamp is within {@code ago} of the newest record's in the topic (the writer's
+         * clock, not this machine's); at the end when the topic holds none.
+         */
         public static Start since(Duration ago) {
             return ago.isZero() ? atEnd() : new Start(Kind.SINCE, ago.toMillis());
         }
@@ -282,25 +286,50 @@ public final class TopicFollower implements AutoCloseable {
         return switch (start.kind) {
             case END -> ends;
             case SINCE -> {
+                OptionalLong newest = newestTimestamp(tps, ends);
+                if (newest.isEmpty()) {
+                    yield ends; // nothing there yet
+                }
                 Map<TopicPartition, Long> times = new HashMap<>();
-                long from = System.currentTimeMillis() - start.amount;
+                long from = newest.getAsLong() - start.amount;
                 tps.forEach(tp -> times.put(tp, from));
                 Map<TopicPartition, OffsetAndTimestamp> at = consumer.offsetsForTimes(times, timeout);
                 Map<TopicPartition, Long> out = new HashMap<>();
                 tps.forEach(tp -> out.put(tp, at.get(tp) == null ? ends.get(tp) : at.get(tp).offset()));
                 yield out;
             }
-            case LAST_RECORDS -> lastRecords((int) start.amount, tps, ends);
+            case LAST_RECORDS -> {
+                Map<TopicPartition, Long> out = new HashMap<>();
+                lastRecords((int) start.amount, tps, ends).forEach((tp, record) -> out.put(tp, record[0]));
+                yield out;
+            }
         };
     }
 
     /**
-     * The offset of the {@code n}-th last committed record of each partition (its beginning when it holds fewer),
-     * found by reading back from the end with a consumer of its own, over a window doubled until it holds them.
+     * The newest timestamp among the last committed records of these partitions, the clock of whoever wrote them: a
+     * look-back is measured on it, never on this machine's clock, whose difference from the writer's would shift it.
+     * (Kafka's max-timestamp offset lookup would not do: under exactly-once it finds the commit markers, stamped by
+     * the broker's clock.) Empty when the partitions hold no record.
      */
-    private Map<TopicPartition, Long> lastRecords(int n, List<TopicPartition> tps, Map<TopicPartition, Long> ends) {
+    private OptionalLong newestTimestamp(List<TopicPartition> tps, Map<TopicPartition, Long> ends) {
+        OptionalLong newest = OptionalLong.empty();
+        for (long[] last : lastRecords(1, tps, ends).values()) {
+            if (last[1] >= 0 && (newest.isEmpty() || last[1] > newest.getAsLong())) {
+                newest = OptionalLong.of(last[1]);
+            }
+        }
+        return newest;
+    }
+
+    /**
+     * The offset and timestamp of the {@code n}-th last committed record of each partition (its beginning, with
+     * timestamp -1, when it holds fewer), found by reading back from the end with a consumer of its own, over a
+     * window doubled until it holds them.
+     */
+    private Map<TopicPartition, long[]> lastRecords(int n, List<TopicPartition> tps, Map<TopicPartition, Long> ends) {
         Map<TopicPartition, Long> begins = consumer.beginningOffsets(tps, timeout);
-        Map<TopicPartition, Long> out = new HashMap<>();
+        Map<TopicPartition, long[]> out = new HashMap<>();
         Properties p = new Properties();
         p.putAll(consumerSettings);
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, consumerSettings.getProperty(ConsumerConfig.CLIENT_ID_CONFIG) + "-count");
@@ -311,9 +340,9 @@ public final class TopicFollower implements AutoCloseable {
                 long window = n;
                 while (true) {
                     long from = Math.max(begin, end - window);
-                    List<Long> offsets = recordOffsets(counter, tp, from, end);
-                    if (offsets.size() >= n || from == begin) {
-                        out.put(tp, offsets.size() >= n ? offsets.get(offsets.size() - n) : from);
+                    List<long[]> records = readBack(counter, tp, from, end);
+                    if (records.size() >= n || from == begin) {
+                        out.put(tp, records.size() >= n ? records.get(records.size() - n) : new long[] {from, -1});
                         break;
                     }
                     window *= 2;
@@ -323,10 +352,11 @@ public final class TopicFollower implements AutoCloseable {
         return out;
     }
 
-    private List<Long> recordOffsets(KafkaConsumer<byte[], byte[]> counter, TopicPartition tp, long from, long end) {
+    /** The offset and timestamp of each committed record from {@code from} to {@code end} (control records skipped). */
+    private List<long[]> readBack(KafkaConsumer<byte[], byte[]> counter, TopicPartition tp, long from, long end) {
         counter.assign(List.of(tp));
         counter.seek(tp, from);
-        List<Long> offsets = new ArrayList<>();
+        List<long[]> records = new ArrayList<>();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (counter.position(tp, timeout) < end) {
             if (woken) {
@@ -337,11 +367,11 @@ public final class TopicFollower implements AutoCloseable {
             }
             for (ConsumerRecord<byte[], byte[]> r : counter.poll(Duration.ofMillis(200)).records(tp)) {
                 if (r.offset() < end) {
-                    offsets.add(r.offset());
+                    records.add(new long[] {r.offset(), r.timestamp()});
                 }
             }
         }
-        return offsets;
+        return records;
     }
 
     /**

@@ -112,6 +112,34 @@ class LiveFeedIntegrationTest {
     }
 
     @Test
+    @DisplayName("the hour a fresh feed reads back is the topology's last hour (its newest record's time), whatever serve's clock says")
+    void aFreshFeedMeasuresItsLookBackOnTheTopologysClock() throws Exception {
+        ServeTopics t = topics("skew");
+        kafka.createTopic(t.stats(), 1);
+        kafka.createTopic(t.streams(), 2);
+        long topologyNow = System.currentTimeMillis() / 1000 * 1000 - 3 * 3_600_000L; // its clock 3 h behind ours
+        ticks(t.stats(), topologyNow);
+        String ancient = "{\"stream_id\":\"s-ancient\",\"state\":\"ended\",\"tps\":1.0,\"output\":1,\"ts\":" + (topologyNow - 7_200_000) + "}";
+        String ended = "{\"stream_id\":\"s-ended\",\"state\":\"ended\",\"tps\":16.0,\"output\":4,\"ts\":" + (topologyNow - 600_000) + "}";
+        String live = "{\"stream_id\":\"s-live\",\"state\":\"live\",\"tps\":20.0,\"output\":40,\"ts\":" + topologyNow + "}";
+        try (KafkaProducer<String, String> producer = producer("skew-streams")) {
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(t.streams(), null, topologyNow - 7_200_000, "s-ancient", ancient));
+            producer.send(new ProducerRecord<>(t.streams(), null, topologyNow - 600_000, "s-ended", ended));
+            producer.send(new ProducerRecord<>(t.streams(), null, topologyNow, "s-live", live));
+            producer.commitTransaction();
+        }
+
+        MeteringView view = new MeteringView();
+        try (LiveFeed feed = new LiveFeed(client(), view, LiveFeed.Settings.defaults(t)).start()) {
+            await("feed ready").atMost(LOADED).until(() -> feed.notReadyReason() == null);
+            await("streams read back").atMost(LOADED).until(() -> view.stream("s-live").isPresent());
+            assertEquals(ended, new String(view.stream("s-ended").orElseThrow().json(), java.nio.charset.StandardCharsets.UTF_8));
+            assertTrue(view.stream("s-ancient").isEmpty(), "two hours before the topology's newest record: not read back");
+        }
+    }
+
+    @Test
     @DisplayName("a deleted stats topic makes the feed unready; recreated, with more partitions, it is read again")
     void aDeletedStatsTopicMakesTheFeedUnreadyAndARecreatedOneIsRead() throws Exception {
         ServeTopics t = topics("gone");
