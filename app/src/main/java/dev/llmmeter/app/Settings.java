@@ -72,7 +72,7 @@ public final class Settings {
     /**
      * {@code session.timeout.ms} when the user sets none (the consumer's own default is 45 s): how long a
      * member that died without a word keeps its tasks, the stats combiner's among them. With 10 s, stats
-     * resume about 12-14 s after a crash (see FailoverTest). Streams heartbeats from a background thread, so
+     * resume about 12-14 s after a crash (see FailoverIT). Streams heartbeats from a background thread, so
      * a busy stream thread does not miss them; the broker's {@code group.min.session.timeout.ms} is 6 s.
      */
     public static final int SESSION_TIMEOUT_MS = 10_000;

@@ -59,7 +59,7 @@ import java.util.Objects;
  * against Kafka {@value #VERIFIED_KAFKA_VERSION}; a Kafka upgrade must keep it true. {@code SessionsStoreTest}
  * checks that each commit leaves the changelog up to date and fails the build when the Kafka on the class path
  * is not {@link #VERIFIED_KAFKA_VERSION}, until someone re-verifies the hook and updates the constant;
- * {@code SessionsCrashConsistencyTest} kills the app between deltas and the next commit on a real broker.
+ * {@code SessionsCrashConsistencyIT} kills the app between deltas and the next commit on a real broker.
  */
 public final class SessionsStore implements KeyValueStore<String, Session>, CachedStateStore<String, Session> {
     /**
@@ -67,7 +67,7 @@ public final class SessionsStore implements KeyValueStore<String, Session>, Cach
      * registered store before the task's offsets are committed ({@code StreamTask.prepareCommit} ->
      * {@code ProcessorStateManager.flushCache}). {@code SessionsStoreTest} compares it with the Kafka on the
      * class path; on an upgrade, re-verify that path (and run {@code SessionsStoreTest} and
-     * {@code SessionsCrashConsistencyTest}) before changing it.
+     * {@code SessionsCrashConsistencyIT}) before changing it.
      */
     public static final String VERIFIED_KAFKA_VERSION = "4.4.0";
 

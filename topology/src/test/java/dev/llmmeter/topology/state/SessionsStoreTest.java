@@ -323,7 +323,7 @@ class SessionsStoreTest {
                 "Kafka on the class path is not the version SessionsStore's flush-before-commit hook was verified on: check that "
                         + "StreamTask.prepareCommit still calls ProcessorStateManager.flushCache, which calls "
                         + "CachedStateStore.flushCache on every store, before the offsets are committed; run SessionsStoreTest "
-                        + "and SessionsCrashConsistencyTest; then update SessionsStore.VERIFIED_KAFKA_VERSION");
+                        + "and SessionsCrashConsistencyIT; then update SessionsStore.VERIFIED_KAFKA_VERSION");
     }
 
     private static List<String> keys(KeyValueIterator<String, Session> it) {

@@ -15,7 +15,7 @@ import java.util.Properties;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** The broker goes away and comes back on the same port and data: the topology recovers by itself. */
-class BrokerRestartTest {
+class BrokerRestartIT {
     @RegisterExtension
     static KafkaBrokerExtension kafka = new KafkaBrokerExtension();
 

@@ -54,7 +54,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * stream (the changelog may be ahead of the offsets, never behind): otherwise a restart would resume after events
  * whose effect it had lost. Then the app is started again on the same state directory and the stats must be right.
  */
-class SessionsCrashConsistencyTest {
+class SessionsCrashConsistencyIT {
     @RegisterExtension
     static KafkaBrokerExtension kafka = new KafkaBrokerExtension();
 

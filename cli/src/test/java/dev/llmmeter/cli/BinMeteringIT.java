@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * only records each build (and takes a while, as a first build does) and whose {@code java} only prints its
  * arguments: what it builds, when, and what it runs, without building anything for real.
  */
-class BinMeteringTest {
+class BinMeteringIT {
     @TempDir
     Path tmp;
     Path root;

@@ -45,7 +45,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * By hand, the same with the old defaults (45 s session timeout, no static membership):
  * {@code -Dfailover.oldDefaults=true}; with a clean stop (SIGTERM) instead of SIGKILL: {@code -Dfailover.signal=TERM}.
  */
-class FailoverTest {
+class FailoverIT {
     @RegisterExtension
     static KafkaBrokerExtension kafka = new KafkaBrokerExtension();
 

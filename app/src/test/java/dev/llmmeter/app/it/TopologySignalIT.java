@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * `metering topology` stopped with SIGTERM (what {@code docker stop} and Kubernetes send; {@link Process#destroy()}
  * on Linux) exits 0, as its --help says, having closed its streams and left the consumer group.
  */
-class TopologySignalTest {
+class TopologySignalIT {
     @RegisterExtension
     static KafkaBrokerExtension kafka = new KafkaBrokerExtension();
 

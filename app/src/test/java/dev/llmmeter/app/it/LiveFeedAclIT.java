@@ -40,7 +40,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 /** serve's feed on a broker that authorizes: a READ permission revoked under it, then granted again. */
-class LiveFeedAclTest {
+class LiveFeedAclIT {
     @RegisterExtension
     static KafkaBrokerExtension kafka = new KafkaBrokerExtension(b -> b
             .sasl(users())

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * {@code tail --group GROUP --json} on a broker: a read_committed consumer without a group prints exactly that
  * group's insights records, as published, each tick once; other groups, aborted records and repeats are not printed.
  */
-class TailGroupTest {
+class TailGroupIT {
     @RegisterExtension
     static KafkaBrokerExtension kafka = new KafkaBrokerExtension();
 

@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * (its sessions changelog keeps the old count), so the app says so before starting it, in one line, with what to do;
  * and what it says to do (the application reset: its internal topics and local state deleted) lets it start again.
  */
-class GrownInputTest {
+class GrownInputIT {
     @RegisterExtension
     static KafkaBrokerExtension kafka = new KafkaBrokerExtension();
 

@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Bad input on the real topic: each reason reaches the DLQ topic with its headers; the stats do not notice. */
-class DeadLetterIntegrationTest {
+class DeadLetterIntegrationIT {
     @RegisterExtension
     static KafkaBrokerExtension kafka = new KafkaBrokerExtension();
 

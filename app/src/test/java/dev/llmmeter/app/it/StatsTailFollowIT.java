@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * The tail (through contract's TopicFollower, which serve's feed shares) on a real broker: a topic given more
  * partitions, deleted, and back with fewer is followed, each change said once.
  */
-class StatsTailFollowTest {
+class StatsTailFollowIT {
     @RegisterExtension
     static KafkaBrokerExtension kafka = new KafkaBrokerExtension();
 

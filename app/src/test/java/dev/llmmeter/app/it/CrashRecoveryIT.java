@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * `metering topology` as a child process, killed with SIGKILL mid-load and started again on the same
  * state directory: sessions and the hour of readings come back from the changelogs.
  */
-class CrashRecoveryTest {
+class CrashRecoveryIT {
     @RegisterExtension
     static KafkaBrokerExtension kafka = new KafkaBrokerExtension();
 

@@ -15,7 +15,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class SlowClientTest {
+class SlowClientIT {
     private static final int TICKS = 60_000;
     private static final int BURST = 50;
 

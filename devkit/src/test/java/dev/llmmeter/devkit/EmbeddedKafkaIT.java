@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** The embedded broker is a real Kafka: records, transactions, restarts and SASL behave as on a cluster. */
-class EmbeddedKafkaTest {
+class EmbeddedKafkaIT {
     @RegisterExtension
     static KafkaBrokerExtension kafka = new KafkaBrokerExtension();
 

@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Judged on the events' own times, every restored session was 90 s stale at the first tick and pruned, and every
  * later delta of those streams dropped as an unknown stream.
  */
-class OutageRecoveryTest {
+class OutageRecoveryIT {
     private static final Duration OUTAGE = Duration.ofSeconds(90);
 
     @RegisterExtension

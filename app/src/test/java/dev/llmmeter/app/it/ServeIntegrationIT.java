@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code serve} on a real broker behind the live topology with constant-rate streams: what the endpoints, an SSE
  * client and the dashboard in a real browser show is what {@code metering.stats} holds, tick for tick.
  */
-class ServeIntegrationTest {
+class ServeIntegrationIT {
     @RegisterExtension
     static KafkaBrokerExtension kafka = new KafkaBrokerExtension();
 

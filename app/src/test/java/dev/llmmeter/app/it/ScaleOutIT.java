@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Two instances share four input partitions; the stats topic still carries one record per tick for the
  * whole application, with every stream in it.
  */
-class ScaleOutTest {
+class ScaleOutIT {
     @RegisterExtension
     static KafkaBrokerExtension kafka = new KafkaBrokerExtension();
 

@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** The app creates the topics it reads and writes when they are missing, or says why it will not. */
-class TopicSetupTest {
+class TopicSetupIT {
     @RegisterExtension
     static KafkaBrokerExtension kafka = new KafkaBrokerExtension();
 

@@ -39,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * is missing in one line, exit 1, no stack trace. The process runs with the service's own logging
  * (log4j2.xml), so stderr is exactly what an operator sees.
  */
-class MissingPermissionTest {
+class MissingPermissionIT {
     static final String ADMIN = "admin";
     static final String USER = "metering";
     static final String PASSWORD = "metering-secret";

@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
  * A bad Kafka or Streams setting is a usage error for topology, tail and serve alike: exit 2, one line naming it (and
  * the pointer to --help), before anything is written: no topic created, no instance id file.
  */
-class BadSettingsTest {
+class BadSettingsIT {
     @RegisterExtension
     static KafkaBrokerExtension kafka = new KafkaBrokerExtension();
 

@@ -12,8 +12,11 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The feed without a broker; on a real broker it is exercised by the integration test (devkit's EmbeddedKafka). */
-class LiveFeedTest {
+/**
+ * The feed's real consumer against a closed port (no broker): it waits out the feed's 10 s metadata timeout, hence
+ * an integration test. On a real broker the feed is exercised by app's integration tests (devkit's EmbeddedKafka).
+ */
+class LiveFeedIT {
     @Test
     @DisplayName("an unreachable cluster is waited for: the feed is not ready, names the cluster in one line, and still closes promptly")
     void unreachableCluster() throws Exception {

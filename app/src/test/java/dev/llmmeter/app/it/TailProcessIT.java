@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code metering tail --json} as a child JVM with the service's own log configuration, on a real broker: its
  * history, a topic deleted and recreated under it, and SIGTERM.
  */
-class TailProcessTest {
+class TailProcessIT {
     @RegisterExtension
     static KafkaBrokerExtension kafka = new KafkaBrokerExtension();
 

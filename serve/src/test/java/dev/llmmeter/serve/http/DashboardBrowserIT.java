@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * second show on the page, each equal to the record fed. Skipped only where {@code /usr/bin/chromium} is
  * absent; CI installs it.
  */
-class DashboardBrowserTest {
+class DashboardBrowserIT {
     private static final int TICKS = 5;
 
     private ServerFixture f;

@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** simulate sends to the topic the topology reads, as the same settings name it, and checks them as the other commands do. */
-class SimulateTopicTest {
+class SimulateTopicIT {
     @RegisterExtension
     static KafkaBrokerExtension kafka = new KafkaBrokerExtension();
 

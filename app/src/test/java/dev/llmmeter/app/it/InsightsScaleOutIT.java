@@ -54,7 +54,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * the content (a tick whose global record has every stream begun and fed), and the windowed figures hold for the
  * minute after.
  */
-class InsightsScaleOutTest {
+class InsightsScaleOutIT {
     @RegisterExtension
     static KafkaBrokerExtension kafka = new KafkaBrokerExtension();
 
@@ -219,7 +219,7 @@ class InsightsScaleOutTest {
                 Insight g = tick.get(Topics.STATS_KEY);
                 // Complete once a later tick has come: one partition, and a tick's records are published together.
                 if (g != null && global.test(g) && ticks.higherKey(e.getKey()) != null) {
-                    return tick.values().stream().collect(Collectors.toMap(Insight::key, InsightsScaleOutTest::describe,
+                    return tick.values().stream().collect(Collectors.toMap(Insight::key, InsightsScaleOutIT::describe,
                             (x, y) -> x, TreeMap::new));
                 }
             }

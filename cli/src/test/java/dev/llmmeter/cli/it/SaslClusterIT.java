@@ -50,7 +50,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * fails on the broker's answer (not a client timeout), with one line that names authentication and a non-zero
  * exit, having written nothing. How long each failure took is printed, not asserted.
  */
-class SaslClusterTest {
+class SaslClusterIT {
     static final String USER = "metering";
     static final String PASSWORD = "metering-secret";
 

@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** serve's feed on a real broker, the topics written by a transactional producer as the topology writes them. */
-class LiveFeedIntegrationTest {
+class LiveFeedIntegrationIT {
     @RegisterExtension
     static KafkaBrokerExtension kafka = new KafkaBrokerExtension();
 

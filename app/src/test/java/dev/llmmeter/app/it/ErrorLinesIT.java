@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
  * service's own logging (what an operator sees): no log line of the Kafka clients before it, and no part of a
  * password in it.
  */
-class ErrorLinesTest {
+class ErrorLinesIT {
     static final String USER = "metering";
 
     @RegisterExtension
