@@ -77,42 +77,27 @@ class MissingPermissionIT {
 
     @Test
     void aPermissionRevokedWhileRunningStopsTheAppWithOneLineNamingItExitOne(@TempDir Path work) throws Exception {
-        String app = "revoked";
-        AclBinding group = allow(ResourceType.GROUP, app, PatternType.LITERAL, AclOperation.READ);
-        List<AclBinding> acls = List.of(
-                allow(ResourceType.TOPIC, "metering.", PatternType.PREFIXED, AclOperation.ALL),
-                allow(ResourceType.TOPIC, app + "-", PatternType.PREFIXED, AclOperation.ALL),
-                allow(ResourceType.TRANSACTIONAL_ID, app + "-", PatternType.PREFIXED, AclOperation.ALL),
-                group);
-        grant(acls);
-        try (Admin admin = Admin.create(kafka.clientConfig())) {
-            ServiceProcess.Started started = ServiceProcess.start(work, "topology", "--bootstrap-servers", kafka.bootstrapServers(), "--config", saslConfig(work).toString(),
-                    "--application-id", app, "--state-dir", stateDir(app).toString());
-            try {
-                await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
-                        .until(() -> Files.readString(started.err()).contains("metering: running"));
-                // Its tasks assigned: the group has a member, so the app has met its group permission.
-                await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-                        .until(() -> admin.describeConsumerGroups(List.of(app)).all().get().get(app).members().size() == 1);
-
-                admin.deleteAcls(List.of(group.toFilter())).all().get(30, TimeUnit.SECONDS);
-
-                ServiceProcess.Run run = started.finish();
-                assertEquals(1, run.exit(), run.toString());
-                assertEquals("", run.out(), run.toString());
-                assertEquals(List.of("metering: running (application id revoked); Ctrl-C to stop",
-                        "metering: not authorized: the app (application id revoked) needs READ on group revoked: "
-                                + "grant it to its principal with an ACL"), operatorLines(run), run.toString());
-            } finally {
-                started.process().destroyForcibly().waitFor();
-                revoke(acls);
-            }
-        }
+        ServiceProcess.Run run = revokeWhileRunning(work, "revoked", ResourceType.GROUP);
+        assertEquals(List.of("metering: running (application id revoked); Ctrl-C to stop",
+                "metering: not authorized: the app (application id revoked) needs READ on group revoked: "
+                        + "grant it to its principal with an ACL"), operatorLines(run), run.toString());
     }
 
     @Test
     void aTransactionalIdPermissionRevokedWhileRunningStopsTheAppWithOneLineNamingItExitOne(@TempDir Path work) throws Exception {
-        String app = "revoked-txn";
+        ServiceProcess.Run run = revokeWhileRunning(work, "revoked-txn", ResourceType.TRANSACTIONAL_ID);
+        assertEquals(List.of("metering: running (application id revoked-txn); Ctrl-C to stop",
+                "metering: not authorized: the app (application id revoked-txn) needs WRITE on transactional ids "
+                        + "prefixed revoked-txn- (exactly-once): grant it to its principal with an ACL"),
+                operatorLines(run), run.toString());
+    }
+
+    /**
+     * Runs {@code topology} as application {@code app} with every permission it needs, waits until its tasks are
+     * assigned (the group has a member), revokes its permission on {@code revoked} (its group, or its transactional
+     * ids), and returns the run once the app has stopped: exit 1, nothing on stdout.
+     */
+    private ServiceProcess.Run revokeWhileRunning(Path work, String app, ResourceType revoked) throws Exception {
         AclBinding group = allow(ResourceType.GROUP, app, PatternType.LITERAL, AclOperation.READ);
         AclBinding transactions = allow(ResourceType.TRANSACTIONAL_ID, app + "-", PatternType.PREFIXED, AclOperation.ALL);
         List<AclBinding> acls = List.of(
@@ -131,15 +116,13 @@ class MissingPermissionIT {
                 await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
                         .until(() -> admin.describeConsumerGroups(List.of(app)).all().get().get(app).members().size() == 1);
 
-                admin.deleteAcls(List.of(transactions.toFilter())).all().get(30, TimeUnit.SECONDS);
+                AclBinding taken = revoked == ResourceType.GROUP ? group : transactions;
+                admin.deleteAcls(List.of(taken.toFilter())).all().get(30, TimeUnit.SECONDS);
 
                 ServiceProcess.Run run = started.finish();
                 assertEquals(1, run.exit(), run.toString());
                 assertEquals("", run.out(), run.toString());
-                assertEquals(List.of("metering: running (application id revoked-txn); Ctrl-C to stop",
-                        "metering: not authorized: the app (application id revoked-txn) needs WRITE on transactional ids "
-                                + "prefixed revoked-txn- (exactly-once): grant it to its principal with an ACL"),
-                        operatorLines(run), run.toString());
+                return run;
             } finally {
                 started.process().destroyForcibly().waitFor();
                 revoke(acls);
