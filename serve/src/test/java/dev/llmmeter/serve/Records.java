@@ -2,7 +2,7 @@ package dev.llmmeter.serve;
 
 import java.nio.charset.StandardCharsets;
 
-/** Real JSON record values, as the topology publishes them (README wire contract; issue 11 for the new topics). */
+/** Real JSON record values, as the topology publishes them (README wire contract). */
 public final class Records {
     public static final long T0 = 1_790_000_000_000L;
 
