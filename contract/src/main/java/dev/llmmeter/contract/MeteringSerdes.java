@@ -30,6 +30,11 @@ public final class MeteringSerdes {
         return serde(OutputCodecs::encode, OutputCodecs::decodeInsight);
     }
 
+    /** {@code metering.usage}: the ledger's CloudEvents records. */
+    public static Serde<Usage> usage() {
+        return serde(UsageCodec::encode, UsageCodec::decode);
+    }
+
     private static <T> Serde<T> serde(Function<T, byte[]> encode, Function<byte[], T> decode) {
         Serializer<T> ser = (topic, value) -> value == null ? null : encode.apply(value);
         Deserializer<T> de = (topic, bytes) -> decode.apply(bytes);

@@ -13,6 +13,8 @@ public final class Topics {
     public static final String STREAMS = "metering.streams";
     /** Output: one record per group (global, model, tenant) on each stats tick. Keys: {@link #STATS_KEY}, model:NAME, tenant:NAME. */
     public static final String INSIGHTS = "metering.insights";
+    /** Output: the usage ledger, one CloudEvents record per closed (tenant, model) window; keyed by the record's id. */
+    public static final String USAGE = "metering.usage";
     /** Events that failed validation, original bytes untouched, reason in headers. */
     public static final String DEAD_LETTERS = "metering.deltas.dlq";
     /** Every stats record carries this key: the stats are global. */
