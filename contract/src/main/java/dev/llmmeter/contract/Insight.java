@@ -1,5 +1,8 @@
 package dev.llmmeter.contract;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+
 /**
  * One group's figures at a stats tick, published to {@link Topics#INSIGHTS}: key {@code global},
  * {@code model:NAME} or {@code tenant:NAME}.
@@ -28,10 +31,12 @@ public record Insight(long ts, Group group, String name, long active, Double tps
             this.wireName = wireName;
         }
 
+        @JsonValue
         public String wireName() {
             return wireName;
         }
 
+        @JsonCreator
         public static Group fromWireName(String name) {
             for (Group g : values()) {
                 if (g.wireName.equals(name)) {

@@ -1,5 +1,8 @@
 package dev.llmmeter.contract;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+
 /**
  * One stream's live figures, published to {@link Topics#STREAMS} (key: the stream id): once a second while it
  * receives deltas, and once more when it ends, goes stale or expires.
@@ -30,10 +33,12 @@ public record StreamStatus(String streamId, String model, String tenant, State s
             this.wireName = wireName;
         }
 
+        @JsonValue
         public String wireName() {
             return wireName;
         }
 
+        @JsonCreator
         public static State fromWireName(String name) {
             for (State s : values()) {
                 if (s.wireName.equals(name)) {
