@@ -5,10 +5,8 @@ import dev.llmmeter.contract.RecentTicks;
 import dev.llmmeter.app.StartupException;
 import dev.llmmeter.app.StatsTail;
 import dev.llmmeter.contract.Insight;
-import dev.llmmeter.contract.OutputCodecs;
-import dev.llmmeter.contract.Stats;
-import dev.llmmeter.contract.StatsCodec;
 import dev.llmmeter.contract.Topics;
+import dev.llmmeter.contract.Stats;
 import dev.llmmeter.topology.MeteringConfig;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.common.errors.WakeupException;
@@ -183,7 +181,7 @@ public final class TailCommand implements Callable<Integer> {
         return (source, key, value) -> {
             String line;
             if (source == StatsTail.Source.STATS) {
-                Stats s = StatsCodec.decode(value);
+                Stats s = Topics.STATS.deserializeValue(value);
                 if (!shown.firstTime(s.ts())) {
                     return false;
                 }
@@ -229,7 +227,7 @@ public final class TailCommand implements Callable<Integer> {
 
     private static Insight decodeOrNull(byte[] value) {
         try {
-            return OutputCodecs.decodeInsight(value);
+            return Topics.INSIGHTS.deserializeValue(value);
         } catch (RuntimeException e) {
             return null;
         }
@@ -260,7 +258,7 @@ public final class TailCommand implements Callable<Integer> {
     /** The tick of a record, or null when it is not a stats record (printed as it is: --json hides nothing). */
     private static Long tsOf(byte[] value) {
         try {
-            return StatsCodec.decode(value).ts();
+            return Topics.STATS.deserializeValue(value).ts();
         } catch (RuntimeException e) {
             return null;
         }

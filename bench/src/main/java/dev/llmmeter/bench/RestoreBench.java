@@ -5,7 +5,7 @@ import dev.llmmeter.app.TopicSetup;
 import dev.llmmeter.devkit.EmbeddedKafka;
 import dev.llmmeter.contract.EventType;
 import dev.llmmeter.contract.Stats;
-import dev.llmmeter.contract.StatsCodec;
+import dev.llmmeter.contract.Topics;
 import dev.llmmeter.topology.MeteringConfig;
 import dev.llmmeter.topology.MeteringTopology;
 import dev.llmmeter.topology.StoreNames;
@@ -336,7 +336,7 @@ public final class RestoreBench {
                     }
                 }
                 for (ConsumerRecord<byte[], byte[]> r : stats.poll(Duration.ofMillis(5))) {
-                    Stats s = StatsCodec.decode(r.value());
+                    Stats s = Topics.STATS.deserializeValue(r.value());
                     if (firstStats < 0) {
                         firstStats = System.nanoTime();
                         active = s.active();

@@ -24,7 +24,7 @@ import java.io.IOException;
  * compact, the fields in the record's component order with snake_case names, an absent value written as
  * {@code null} (never left out), enums by their wire names, and every double as the seed's
  * {@code json.dumps} prints a float ({@link PythonFloats#repr}). Reading is strict: a field the record has but the
- * bytes lack is a {@link SerializationException} naming it; fields it does not know are skipped. A null value (a
+ * bytes lack, a null for a field that cannot be absent, or a fraction where the record holds an integer is a {@link SerializationException} naming it; fields it does not know are skipped. A null value (a
  * tombstone) is null both ways.
  */
 public final class WireJson<T> implements Serde<T> {
@@ -34,6 +34,7 @@ public final class WireJson<T> implements Serde<T> {
             .disable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
             .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .addModule(new SimpleModule("python-floats")
                     .addSerializer(Double.class, new PythonDouble())

@@ -111,6 +111,13 @@ class WireJsonTest {
     }
 
     @Test
+    void aFractionWhereTheRecordHoldsAnIntegerIsRefused() {
+        assertThrows(SerializationException.class, () -> STREAMS.decode(bytes("{\"stream_id\":\"s\",\"model\":null,"
+                + "\"tenant\":null,\"state\":\"active\",\"tps\":null,\"output\":0,\"reasoning\":0,\"ttft_ms\":1e+16,"
+                + "\"decode_ms\":null,\"begin_ts\":0,\"ts\":0}")));
+    }
+
+    @Test
     void anUnknownStateOrNotJsonIsRefused() {
         assertThrows(SerializationException.class, () -> STREAMS.decode(bytes("{\"stream_id\":\"s\",\"model\":null,"
                 + "\"tenant\":null,\"state\":\"paused\",\"tps\":null,\"output\":0,\"reasoning\":0,\"ttft_ms\":null,"

@@ -7,7 +7,7 @@ import dev.llmmeter.contract.DeltaEvent;
 import dev.llmmeter.contract.DeltaEventCodec;
 import dev.llmmeter.contract.EventType;
 import dev.llmmeter.contract.InvalidDeltaException;
-import dev.llmmeter.contract.OutputCodecs;
+import dev.llmmeter.contract.Topics;
 import dev.llmmeter.contract.StreamStatus;
 import dev.llmmeter.topology.MeteringConfig;
 import dev.llmmeter.topology.MeteringTopology;
@@ -386,7 +386,7 @@ public final class Replayer {
                     continue;
                 }
                 print(r.value());
-                StreamStatus status = OutputCodecs.decodeStreamStatus(r.value());
+                StreamStatus status = Topics.STREAMS.deserializeValue(r.value());
                 if (status.state() != StreamStatus.State.ACTIVE) {
                     schedule(id, firstTickAtOrAfter(saturatingAdd(status.ts(), config.streamsRetentionMs())));
                 }

@@ -1,13 +1,11 @@
 package dev.llmmeter.serve;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.NullNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmmeter.contract.Insight;
 import dev.llmmeter.contract.Stats;
-import dev.llmmeter.contract.StatsCodec;
+import dev.llmmeter.contract.StreamStatus;
+import dev.llmmeter.contract.Topics;
+import org.apache.kafka.common.errors.SerializationException;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -23,14 +21,13 @@ import java.util.function.Consumer;
 
 /**
  * What this server knows, in memory: the latest stats tick, the latest insights record of each group and
- * the latest record of each recent stream. Fed by {@link dev.llmmeter.serve.feed.LiveFeed} (or directly
+ * the latest record of each recent stream, as the contract's records ({@link Stats}, {@link Insight},
+ * {@link StreamStatus}) read through the topics' serdes. Fed by {@link dev.llmmeter.serve.feed.LiveFeed} (or directly
  * by a test) with the topics' record values; read by the HTTP handlers and the metrics.
  *
  * <p>Thread-safe: one feeding thread, many readers.
  */
 public final class MeteringView {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     /** Sizes and ages; {@link #defaults()} are what {@code serve} runs with. */
     public record Limits(int tickMemory, int followAfter, int maxStreams, Duration streamRetention,
                          int maxGroups, Duration insightRetention) {
@@ -48,11 +45,11 @@ public final class MeteringView {
     private final List<Consumer<Stats>> tickListeners = new CopyOnWriteArrayList<>();
 
     private volatile Stats latest;
-    private final Map<String, InsightEntry> insights = new HashMap<>();
+    private final Map<String, Insight> insights = new HashMap<>();
     /** The topology's clock as its latest insights record tells it: what groups age against (guarded by insights). */
     private long insightsNow = Long.MIN_VALUE;
     /** Insertion order = order of last update: the head is the stream updated longest ago. */
-    private final LinkedHashMap<String, StreamEntry> streams = new LinkedHashMap<>();
+    private final LinkedHashMap<String, StreamStatus> streams = new LinkedHashMap<>();
     /** The topology's clock as its latest stream record tells it: what streams age against (guarded by streams). */
     private long streamsNow = Long.MIN_VALUE;
 
@@ -86,8 +83,8 @@ public final class MeteringView {
     public boolean offerStats(byte[] value) {
         Stats s;
         try {
-            s = StatsCodec.decode(value);
-        } catch (IllegalArgumentException e) {
+            s = Topics.STATS.deserializeValue(value);
+        } catch (SerializationException e) {
             invalidRecords.incrementAndGet();
             return false;
         }
@@ -124,22 +121,20 @@ public final class MeteringView {
             }
             return;
         }
-        ObjectNode node = parseObject(value);
-        if (node == null || !node.path("ts").canConvertToLong()) {
-            invalidRecords.incrementAndGet();
+        Insight insight = decode(Topics.INSIGHTS::deserializeValue, value);
+        if (insight == null) {
             return;
         }
         synchronized (insights) {
             if (insights.size() >= limits.maxGroups() && !insights.containsKey(key)) {
                 expireInsights();
                 if (insights.size() >= limits.maxGroups()) {
-                    insights.values().stream().min(Comparator.comparingLong(InsightEntry::ts))
-                            .ifPresent(oldest -> insights.remove(oldest.key()));
+                    insights.entrySet().stream().min(Comparator.comparingLong(e -> e.getValue().ts()))
+                            .ifPresent(oldest -> insights.remove(oldest.getKey()));
                 }
             }
-            long ts = node.get("ts").asLong();
-            insights.put(key, new InsightEntry(key, node, ts));
-            insightsNow = ts;
+            insights.put(key, insight);
+            insightsNow = insight.ts();
         }
     }
 
@@ -151,15 +146,10 @@ public final class MeteringView {
         }
         synchronized (streams) {
             streams.remove(streamId);
-            if (value != null) {
-                ObjectNode node = parseObject(value);
-                if (node == null || !node.path("ts").canConvertToLong()) {
-                    invalidRecords.incrementAndGet();
-                } else {
-                    long ts = node.get("ts").asLong();
-                    streams.put(streamId, new StreamEntry(streamId, value, field(node, "tps"), field(node, "ttft_ms"), ts));
-                    streamsNow = ts;
-                }
+            StreamStatus status = value == null ? null : decode(Topics.STREAMS::deserializeValue, value);
+            if (status != null) {
+                streams.put(streamId, status);
+                streamsNow = status.ts();
             }
             expireStreams();
         }
@@ -171,7 +161,7 @@ public final class MeteringView {
         return Optional.ofNullable(latest);
     }
 
-    public Optional<StreamEntry> stream(String streamId) {
+    public Optional<StreamStatus> stream(String streamId) {
         synchronized (streams) {
             expireStreams();
             return Optional.ofNullable(streams.get(streamId));
@@ -185,17 +175,18 @@ public final class MeteringView {
     }
 
     /** Every group's latest record, {@code global} first, then by key. */
-    public List<InsightEntry> insights() {
-        List<InsightEntry> out;
+    public List<Insight> insights() {
+        List<Map.Entry<String, Insight>> out;
         synchronized (insights) {
             expireInsights();
-            out = new ArrayList<>(insights.values());
+            out = new ArrayList<>(insights.entrySet());
         }
-        out.sort(Comparator.comparing((InsightEntry e) -> !"global".equals(e.key())).thenComparing(InsightEntry::key));
-        return out;
+        out.sort(Comparator.comparing((Map.Entry<String, Insight> e) -> !Topics.STATS_KEY.equals(e.getKey()))
+                .thenComparing(Map.Entry::getKey));
+        return out.stream().map(Map.Entry::getValue).toList();
     }
 
-    public Optional<InsightEntry> insight(String key) {
+    public Optional<Insight> insight(String key) {
         synchronized (insights) {
             expireInsights();
             return Optional.ofNullable(insights.get(key));
@@ -226,9 +217,9 @@ public final class MeteringView {
      */
     private void expireStreams() {
         long cutoff = streamsNow == Long.MIN_VALUE ? Long.MIN_VALUE : streamsNow - limits.streamRetention().toMillis();
-        Iterator<StreamEntry> it = streams.values().iterator();
+        Iterator<StreamStatus> it = streams.values().iterator();
         while (it.hasNext()) {
-            StreamEntry head = it.next();
+            StreamStatus head = it.next();
             if (streams.size() <= limits.maxStreams() && head.ts() >= cutoff) {
                 break;
             }
@@ -253,17 +244,13 @@ public final class MeteringView {
         insights.values().removeIf(e -> e.ts() < cutoff);
     }
 
-    private static ObjectNode parseObject(byte[] value) {
+    /** The record, or null (counted) when the value is not one. */
+    private <T> T decode(java.util.function.Function<byte[], T> deserialize, byte[] value) {
         try {
-            JsonNode n = JSON.readTree(value);
-            return n instanceof ObjectNode o ? o : null;
-        } catch (IOException e) {
+            return deserialize.apply(value);
+        } catch (SerializationException e) {
+            invalidRecords.incrementAndGet();
             return null;
         }
-    }
-
-    private static JsonNode field(ObjectNode node, String name) {
-        JsonNode v = node.get(name);
-        return v == null || !v.isNumber() ? NullNode.getInstance() : v;
     }
 }

@@ -1,5 +1,6 @@
 package dev.llmmeter.serve;
 
+import dev.llmmeter.contract.Insight;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -56,7 +57,7 @@ class MeteringViewTest {
     }
 
     private List<String> groups() {
-        return view.insights().stream().map(InsightEntry::key).toList();
+        return view.insights().stream().map(Insight::key).toList();
     }
 
     @Test
@@ -97,6 +98,6 @@ class MeteringViewTest {
         view.offerInsight("model:a", insight("model", "\"a\"", 1, "1.0", "1.0", "null", "null", T0 - 5000));
         view.offerInsight("model:b", insight("model", "\"b\"", 1, "1.0", "1.0", "null", "null", T0));
         view.offerInsight("model:c", insight("model", "\"c\"", 1, "1.0", "1.0", "null", "null", T0));
-        assertEquals(List.of("model:b", "model:c"), view.insights().stream().map(InsightEntry::key).toList());
+        assertEquals(List.of("model:b", "model:c"), view.insights().stream().map(Insight::key).toList());
     }
 }

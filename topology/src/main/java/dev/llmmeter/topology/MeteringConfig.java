@@ -190,11 +190,11 @@ public record MeteringConfig(String deltasTopic, String statsTopic, String deadL
 
     private static Map<String, String> defaultsInOrder() {
         Map<String, String> d = new java.util.LinkedHashMap<>();
-        d.put(DELTAS_TOPIC, Topics.DELTAS);
-        d.put(STATS_TOPIC, Topics.STATS);
-        d.put(DLQ_TOPIC, Topics.DEAD_LETTERS);
-        d.put(STREAMS_TOPIC, Topics.STREAMS);
-        d.put(INSIGHTS_TOPIC, Topics.INSIGHTS);
+        d.put(DELTAS_TOPIC, Topics.DELTAS.name());
+        d.put(STATS_TOPIC, Topics.STATS.name());
+        d.put(DLQ_TOPIC, Topics.DEAD_LETTERS.name());
+        d.put(STREAMS_TOPIC, Topics.STREAMS.name());
+        d.put(INSIGHTS_TOPIC, Topics.INSIGHTS.name());
         d.put(STALE_MS, "60000");
         d.put(HOUR_WINDOW_MS, "3600000");
         d.put(BEGIN_EXPIRY_MS, "600000");

@@ -1,7 +1,7 @@
 package dev.llmmeter.topology;
 
 import dev.llmmeter.contract.Insight;
-import dev.llmmeter.contract.MeteringSerdes;
+import dev.llmmeter.contract.Topics;
 import dev.llmmeter.contract.Stats;
 import dev.llmmeter.contract.StreamStatus;
 import dev.llmmeter.topology.processors.SessionMeter;
@@ -97,7 +97,7 @@ public final class MeteringTopology {
         builder.addStateStore(store(durability, StoreNames.READINGS, Serdes.Long(), Serdes.Double()));
         builder.addStateStore(store(durability, StoreNames.COMBINER_STATE, Serdes.String(), Serdes.Long()));
 
-        KStream<String, Partial> meterOutput = builder.stream(config.deltasTopic(), Consumed.with(Serdes.String(), MeteringSerdes.deltaEvent())
+        KStream<String, Partial> meterOutput = builder.stream(config.deltasTopic(), Consumed.with(Serdes.String(), Topics.DELTAS.valueSerde())
                         .withTimestampExtractor(new UsePartitionTimeOnInvalidTimestamp())
                         .withName(StoreNames.SOURCE))
                 .process(() -> new SessionMeter(config, sessionTasks), Named.as(StoreNames.SESSION_METER), StoreNames.SESSIONS,
@@ -107,7 +107,7 @@ public final class MeteringTopology {
                 .defaultBranch(Branched.as("streams"));
         KStream<String, Partial> partials = narrow(meterBranches.get(StoreNames.SESSION_METER_OUTPUT + "partials"));
         KStream<String, StreamStatus> streams = narrow(meterBranches.get(StoreNames.SESSION_METER_OUTPUT + "streams"));
-        streams.to(config.streamsTopic(), Produced.with(Serdes.String(), MeteringSerdes.streamStatus()).withName(StoreNames.STREAMS_SINK));
+        streams.to(config.streamsTopic(), Produced.with(Serdes.String(), Topics.STREAMS.valueSerde()).withName(StoreNames.STREAMS_SINK));
         if (durability == Durability.DURABLE) {
             partials = partials.repartition(Repartitioned.<String, Partial>as(StoreNames.PARTIALS_TOPIC)
                     .withKeySerde(Serdes.String())
@@ -121,8 +121,8 @@ public final class MeteringTopology {
                 .defaultBranch(Branched.as("insights"));
         KStream<String, Stats> stats = narrow(combinerBranches.get(StoreNames.STATS_COMBINER_OUTPUT + "stats"));
         KStream<String, Insight> insights = narrow(combinerBranches.get(StoreNames.STATS_COMBINER_OUTPUT + "insights"));
-        stats.to(config.statsTopic(), Produced.with(Serdes.String(), MeteringSerdes.stats()).withName(StoreNames.STATS_SINK));
-        insights.to(config.insightsTopic(), Produced.with(Serdes.String(), MeteringSerdes.insight()).withName(StoreNames.INSIGHTS_SINK));
+        stats.to(config.statsTopic(), Produced.with(Serdes.String(), Topics.STATS.valueSerde()).withName(StoreNames.STATS_SINK));
+        insights.to(config.insightsTopic(), Produced.with(Serdes.String(), Topics.INSIGHTS.valueSerde()).withName(StoreNames.INSIGHTS_SINK));
         return builder.build();
     }
 

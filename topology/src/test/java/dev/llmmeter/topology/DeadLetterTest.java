@@ -91,7 +91,7 @@ class DeadLetterTest {
             assertEquals(T0 + 100, r.timestamp());
             assertEquals(reason, header(r, DeadLetterHeaders.REASON));
             assertEquals(detail, header(r, DeadLetterHeaders.DETAIL));
-            assertEquals(Topics.DELTAS, header(r, DeadLetterHeaders.SOURCE_TOPIC));
+            assertEquals(Topics.DELTAS.name(), header(r, DeadLetterHeaders.SOURCE_TOPIC));
             assertEquals("0", header(r, DeadLetterHeaders.SOURCE_PARTITION));
             assertEquals("1", header(r, DeadLetterHeaders.SOURCE_OFFSET));
             assertEquals(reason + ": " + detail, header(r, DeadLetterHeaders.MESSAGE));

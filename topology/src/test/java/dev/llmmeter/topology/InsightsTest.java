@@ -1,5 +1,6 @@
 package dev.llmmeter.topology;
 
+import dev.llmmeter.contract.Topics;
 import dev.llmmeter.contract.DeltaEvent;
 import dev.llmmeter.contract.Insight;
 import dev.llmmeter.contract.Stats;
@@ -401,7 +402,7 @@ class InsightsTest {
 
     private static final class OutputsOf {
         static String json(Insight i) {
-            return new String(dev.llmmeter.contract.OutputCodecs.encode(i), java.nio.charset.StandardCharsets.UTF_8);
+            return new String(Topics.INSIGHTS.serializeValue(i), java.nio.charset.StandardCharsets.UTF_8);
         }
     }
 }

@@ -4,7 +4,7 @@ import dev.llmmeter.contract.DeltaEvent;
 import dev.llmmeter.contract.DeltaEventCodec;
 import dev.llmmeter.contract.Insight;
 import dev.llmmeter.contract.StreamStatus;
-import dev.llmmeter.contract.MeteringSerdes;
+import dev.llmmeter.contract.Topics;
 import dev.llmmeter.contract.Stats;
 import dev.llmmeter.topology.processors.MeteringMetrics;
 import dev.llmmeter.topology.state.Session;
@@ -68,11 +68,11 @@ final class MeteringDriver implements AutoCloseable {
         wallClock = T0;
         driver = new TopologyTestDriver(MeteringTopology.build(config, durability), props, Instant.ofEpochMilli(T0));
         deltas = driver.createInputTopic(config.deltasTopic(), new ByteArraySerializer(), new ByteArraySerializer());
-        stats = driver.createOutputTopic(config.statsTopic(), new StringDeserializer(), MeteringSerdes.stats().deserializer());
+        stats = driver.createOutputTopic(config.statsTopic(), new StringDeserializer(), Topics.STATS.valueSerde().deserializer());
         deadLetters = driver.createOutputTopic(config.deadLetterTopic(),
                 Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
-        streams = driver.createOutputTopic(config.streamsTopic(), new StringDeserializer(), MeteringSerdes.streamStatus().deserializer());
-        insights = driver.createOutputTopic(config.insightsTopic(), new StringDeserializer(), MeteringSerdes.insight().deserializer());
+        streams = driver.createOutputTopic(config.streamsTopic(), new StringDeserializer(), Topics.STREAMS.valueSerde().deserializer());
+        insights = driver.createOutputTopic(config.insightsTopic(), new StringDeserializer(), Topics.INSIGHTS.valueSerde().deserializer());
     }
 
     /** A begin naming a model and a tenant (either may be null). */

@@ -28,7 +28,7 @@ public final class ConstantRateStreams implements AutoCloseable {
     private final long start;
 
     public ConstantRateStreams(String bootstrap, Properties client, String prefix, double... ratesPerStream) {
-        this(bootstrap, client, Topics.DELTAS, prefix, ratesPerStream);
+        this(bootstrap, client, Topics.DELTAS.name(), prefix, ratesPerStream);
     }
 
     public ConstantRateStreams(String bootstrap, Properties client, String topic, String prefix, double... ratesPerStream) {

@@ -109,7 +109,7 @@ class CrashRecoveryIT {
         }
         Set<String> topics = g.members().stream().flatMap(m -> m.assignment().topicPartitions().stream())
                 .map(TopicPartition::topic).collect(Collectors.toSet());
-        return topics.contains(Topics.DELTAS) && topics.stream().anyMatch(t -> t.endsWith("-partials-repartition"));
+        return topics.contains(Topics.DELTAS.name()) && topics.stream().anyMatch(t -> t.endsWith("-partials-repartition"));
     }
 
     private static void keepLogs(Path work) throws IOException {

@@ -75,7 +75,7 @@ class DeadLetterIntegrationIT {
                 String[] original = bad.get(reason);
                 assertArrayEquals(original[0] == null ? null : original[0].getBytes(StandardCharsets.UTF_8), r.key(), reason.wireName());
                 assertArrayEquals(original[1].getBytes(StandardCharsets.UTF_8), r.value(), reason.wireName());
-                assertEquals(Topics.DELTAS, header(r, DeadLetterHeaders.SOURCE_TOPIC));
+                assertEquals(Topics.DELTAS.name(), header(r, DeadLetterHeaders.SOURCE_TOPIC));
                 assertEquals(String.valueOf(sentAt.get(reason).partition()), header(r, DeadLetterHeaders.SOURCE_PARTITION));
                 assertEquals(String.valueOf(sentAt.get(reason).offset()), header(r, DeadLetterHeaders.SOURCE_OFFSET));
                 assertEquals(false, header(r, DeadLetterHeaders.DETAIL).isBlank());
@@ -87,7 +87,7 @@ class DeadLetterIntegrationIT {
     }
 
     private static RecordMetadata send(KafkaProducer<byte[], byte[]> p, String key, String value) throws Exception {
-        return p.send(new ProducerRecord<>(Topics.DELTAS, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+        return p.send(new ProducerRecord<>(Topics.DELTAS.name(), key == null ? null : key.getBytes(StandardCharsets.UTF_8),
                 value.getBytes(StandardCharsets.UTF_8))).get();
     }
 
@@ -105,7 +105,7 @@ class DeadLetterIntegrationIT {
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            c.assign(List.of(new TopicPartition(Topics.DEAD_LETTERS, 0)));
+            c.assign(List.of(new TopicPartition(Topics.DEAD_LETTERS.name(), 0)));
             c.seekToBeginning(c.assignment());
             await(expected + " dead letters").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(10))
                     .pollInSameThread() // the consumer is for one thread

@@ -52,7 +52,7 @@ class EndToEndIT {
             List<String> lines = tailed.lines().toList();
             assertEquals(3, lines.size(), tailed);
             for (String line : lines) {
-                Stats s = dev.llmmeter.contract.StatsCodec.decode(line.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                Stats s = Topics.STATS.deserializeValue(line.getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 assertEquals(5, s.active(), line);
                 assertTrue(stats.contains(s) || s.ts() > stats.get(stats.size() - 1).ts(), line);
             }

@@ -43,7 +43,7 @@ class GrownInputIT {
         MeteringApp first = LiveApps.startRunning(LiveApps.settings(kafka.bootstrapServers(), kafka.clientConfig(), app, state, 4));
         first.close();
         try (Admin admin = Admin.create(kafka.clientConfig())) {
-            admin.createPartitions(Map.of(Topics.DELTAS, NewPartitions.increaseTo(6))).all().get(30, TimeUnit.SECONDS);
+            admin.createPartitions(Map.of(Topics.DELTAS.name(), NewPartitions.increaseTo(6))).all().get(30, TimeUnit.SECONDS);
 
             Path config = dir.resolve("app.properties");
             Files.writeString(config, "metering.topic.deltas.partitions=4\n");

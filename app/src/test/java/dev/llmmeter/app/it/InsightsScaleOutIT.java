@@ -4,7 +4,6 @@ import dev.llmmeter.app.MeteringApp;
 import dev.llmmeter.contract.DeltaEvent;
 import dev.llmmeter.contract.DeltaEventCodec;
 import dev.llmmeter.contract.Insight;
-import dev.llmmeter.contract.OutputCodecs;
 import dev.llmmeter.contract.Topics;
 import dev.llmmeter.devkit.KafkaBrokerExtension;
 import dev.llmmeter.topology.PythonRound;
@@ -172,7 +171,7 @@ class InsightsScaleOutIT {
             // In time order, as a producer would send them: each stream's events stay in order in its partition.
             streams.stream().flatMap(s -> s.events().stream())
                     .sorted(java.util.Comparator.comparingLong(DeltaEvent::ts))
-                    .forEach(e -> producer.send(new ProducerRecord<>(Topics.DELTAS, null, e.ts(), e.streamId(), DeltaEventCodec.encode(e))));
+                    .forEach(e -> producer.send(new ProducerRecord<>(Topics.DELTAS.name(), null, e.ts(), e.streamId(), DeltaEventCodec.encode(e))));
             producer.flush();
         }
     }
@@ -198,7 +197,7 @@ class InsightsScaleOutIT {
             p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
             p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
             consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
-            List<TopicPartition> partitions = consumer.partitionsFor(Topics.INSIGHTS, Duration.ofSeconds(30)).stream()
+            List<TopicPartition> partitions = consumer.partitionsFor(Topics.INSIGHTS.name(), Duration.ofSeconds(30)).stream()
                     .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
@@ -210,7 +209,7 @@ class InsightsScaleOutIT {
          */
         Map<String, String> firstTickWhere(java.util.function.Predicate<Insight> global) {
             for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                Insight i = OutputCodecs.decodeInsight(r.value());
+                Insight i = Topics.INSIGHTS.deserializeValue(r.value());
                 assertEquals(i.key(), r.key(), "the record key is the group");
                 ticks.computeIfAbsent(i.ts(), t -> new HashMap<>()).put(i.key(), i);
             }

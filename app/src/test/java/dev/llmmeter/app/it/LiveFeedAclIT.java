@@ -1,7 +1,7 @@
 package dev.llmmeter.app.it;
 
 import dev.llmmeter.contract.Stats;
-import dev.llmmeter.contract.StatsCodec;
+import dev.llmmeter.contract.Topics;
 import dev.llmmeter.devkit.EmbeddedKafka;
 import dev.llmmeter.devkit.KafkaBrokerExtension;
 import dev.llmmeter.serve.MeteringService;
@@ -73,7 +73,7 @@ class LiveFeedAclIT {
         p.putAll(kafka.clientConfig());
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
             producer.send(new ProducerRecord<>(topic, null, ts, "global",
-                    new String(StatsCodec.encode(new Stats(10.0, true, false, 12.0, 8.0, 1, ts)), StandardCharsets.UTF_8)));
+                    new String(Topics.STATS.serializeValue(new Stats(10.0, true, false, 12.0, 8.0, 1, ts)), StandardCharsets.UTF_8)));
         }
     }
 

@@ -1,7 +1,7 @@
 package dev.llmmeter.app.it;
 
 import dev.llmmeter.contract.Stats;
-import dev.llmmeter.contract.StatsCodec;
+import dev.llmmeter.contract.Topics;
 import dev.llmmeter.devkit.KafkaBrokerExtension;
 import dev.llmmeter.serve.MeteringView;
 import dev.llmmeter.serve.feed.LiveFeed;
@@ -64,7 +64,7 @@ class LiveFeedIntegrationIT {
     }
 
     private static String stats(long ts) {
-        return new String(StatsCodec.encode(new Stats(10.0, true, false, 12.0, 8.0, 1, ts)), java.nio.charset.StandardCharsets.UTF_8);
+        return new String(Topics.STATS.serializeValue(new Stats(10.0, true, false, 12.0, 8.0, 1, ts)), java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private static long base() {

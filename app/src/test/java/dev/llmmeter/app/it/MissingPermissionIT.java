@@ -134,9 +134,9 @@ class MissingPermissionIT {
     @BeforeAll
     static void topics() throws Exception {
         try (Admin admin = Admin.create(kafka.clientConfig())) {
-            admin.createTopics(List.of(new NewTopic(Topics.DELTAS, 2, (short) 1), new NewTopic(Topics.STATS, 1, (short) 1),
-                    new NewTopic(Topics.DEAD_LETTERS, 1, (short) 1), new NewTopic(Topics.INSIGHTS, 1, (short) 1),
-                    new NewTopic(Topics.STREAMS, 2, (short) 1).configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG,
+            admin.createTopics(List.of(new NewTopic(Topics.DELTAS.name(), 2, (short) 1), new NewTopic(Topics.STATS.name(), 1, (short) 1),
+                    new NewTopic(Topics.DEAD_LETTERS.name(), 1, (short) 1), new NewTopic(Topics.INSIGHTS.name(), 1, (short) 1),
+                    new NewTopic(Topics.STREAMS.name(), 2, (short) 1).configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG,
                             TopicConfig.CLEANUP_POLICY_COMPACT)))).all().get(30, TimeUnit.SECONDS);
         }
     }

@@ -4,7 +4,7 @@ import dev.llmmeter.app.MeteringApp;
 import dev.llmmeter.app.ServeCommand;
 import dev.llmmeter.app.Settings;
 import dev.llmmeter.contract.Stats;
-import dev.llmmeter.contract.StatsCodec;
+import dev.llmmeter.contract.Topics;
 import dev.llmmeter.devkit.KafkaBrokerExtension;
 import dev.llmmeter.serve.MeteringService;
 import dev.llmmeter.serve.http.HeadlessChromium;
@@ -118,7 +118,7 @@ class ServeIntegrationIT {
 
     /** The seed's payload, in the seed's order, as SSE carries it: the stats record without its tick. */
     private static String seedPayload(Stats s) {
-        String json = new String(StatsCodec.encode(s), StandardCharsets.UTF_8);
+        String json = new String(Topics.STATS.serializeValue(s), StandardCharsets.UTF_8);
         return json.replaceFirst(",\"ts\":\\d+}$", "}");
     }
 
@@ -127,7 +127,7 @@ class ServeIntegrationIT {
     }
 
     private static Optional<Stats> decode(HttpResponse<String> r) {
-        return r.statusCode() == 200 ? Optional.of(StatsCodec.decode(r.body().getBytes(StandardCharsets.UTF_8))) : Optional.empty();
+        return r.statusCode() == 200 ? Optional.of(Topics.STATS.deserializeValue(r.body().getBytes(StandardCharsets.UTF_8))) : Optional.empty();
     }
 
     private static Properties client() {

@@ -1,7 +1,6 @@
 package dev.llmmeter.app.it;
 
 import dev.llmmeter.contract.Stats;
-import dev.llmmeter.contract.StatsCodec;
 import dev.llmmeter.contract.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -35,7 +34,7 @@ public final class StatsCollector implements AutoCloseable {
     private volatile AssertionError failure;
 
     public StatsCollector(String bootstrap, Map<String, Object> client) {
-        this(bootstrap, client, Topics.STATS);
+        this(bootstrap, client, Topics.STATS.name());
     }
 
     public StatsCollector(String bootstrap, Map<String, Object> client, String topic) {
@@ -56,7 +55,7 @@ public final class StatsCollector implements AutoCloseable {
                 var records = consumer.poll(Duration.ofMillis(200));
                 long arrived = System.currentTimeMillis();
                 for (ConsumerRecord<String, byte[]> r : records) {
-                    Stats s = StatsCodec.decode(r.value());
+                    Stats s = Topics.STATS.deserializeValue(r.value());
                     synchronized (this) {
                         stats.add(s);
                         keys.add(r.key());

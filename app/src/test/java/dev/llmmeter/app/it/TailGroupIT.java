@@ -37,7 +37,7 @@ class TailGroupIT {
 
     @Test
     void groupJsonPrintsExactlyThatGroupsCommittedRecordsEachTickOnce() throws Exception {
-        kafka.createTopic(Topics.INSIGHTS, 1);
+        kafka.createTopic(Topics.INSIGHTS.name(), 1);
         long t = (System.currentTimeMillis() / 1000 - 10) * 1000;
         Properties p = new Properties();
         p.putAll(kafka.clientConfig());
@@ -69,7 +69,7 @@ class TailGroupIT {
         settings.put("bootstrap.servers", kafka.bootstrapServers());
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         long printed;
-        try (StatsTail tail = new StatsTail(settings, null, Topics.INSIGHTS)) {
+        try (StatsTail tail = new StatsTail(settings, null, Topics.INSIGHTS.name())) {
             tail.seekToLast(60, Duration.ofSeconds(30));
             printed = TailCommand.printGroup(tail, new PrintStream(bytes, true, StandardCharsets.UTF_8), true, "model:m1", 3);
         }
@@ -79,6 +79,6 @@ class TailGroupIT {
     }
 
     private static void send(KafkaProducer<String, String> producer, long ts, String key, String value) {
-        producer.send(new ProducerRecord<>(Topics.INSIGHTS, null, ts, key, value));
+        producer.send(new ProducerRecord<>(Topics.INSIGHTS.name(), null, ts, key, value));
     }
 }

@@ -1,7 +1,6 @@
 package dev.llmmeter.app.it;
 
 import dev.llmmeter.contract.Stats;
-import dev.llmmeter.contract.StatsCodec;
 import dev.llmmeter.contract.Topics;
 import dev.llmmeter.devkit.KafkaBrokerExtension;
 import org.apache.kafka.clients.admin.Admin;
@@ -37,7 +36,7 @@ class TailProcessIT {
     private static final Duration LOADED = Duration.ofSeconds(90);
 
     private static String tick(long ts) {
-        return new String(StatsCodec.encode(new Stats(10.0, true, false, 12.0, 8.0, 1, ts)), StandardCharsets.UTF_8);
+        return new String(Topics.STATS.serializeValue(new Stats(10.0, true, false, 12.0, 8.0, 1, ts)), StandardCharsets.UTF_8);
     }
 
     private static void send(String topic, String... values) {

@@ -151,7 +151,7 @@ class TopicSetupIT {
     void missingTopicsWithCreationOffIsAClearError() {
         Properties settings = new Properties();
         settings.put(MeteringConfig.DELTAS_TOPIC, "absent.deltas");
-        settings.put(MeteringConfig.STATS_TOPIC, Topics.STATS + ".absent");
+        settings.put(MeteringConfig.STATS_TOPIC, Topics.STATS.name() + ".absent");
         settings.put(MeteringConfig.DLQ_TOPIC, "absent.dlq");
         settings.put(MeteringConfig.STREAMS_TOPIC, "absent.streams");
         settings.put(MeteringConfig.INSIGHTS_TOPIC, "absent.insights");

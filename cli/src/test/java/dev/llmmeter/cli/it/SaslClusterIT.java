@@ -7,7 +7,6 @@ import dev.llmmeter.devkit.KafkaBrokerExtension;
 import dev.llmmeter.cli.Main;
 import dev.llmmeter.app.MeteringApp;
 import dev.llmmeter.contract.Stats;
-import dev.llmmeter.contract.StatsCodec;
 import dev.llmmeter.contract.Topics;
 import dev.llmmeter.devkit.EmbeddedKafka;
 import org.apache.kafka.clients.admin.Admin;
@@ -77,7 +76,7 @@ class SaslClusterIT {
                     "--streams", "5", "--rate", "20", "--duration", "4");
             assertEquals(0, sim.exit(), sim.err());
             assertTrue(sim.err().contains("all acknowledged"), sim.err());
-            assertTrue(endOffsets(Topics.DELTAS) > 0, "events on " + Topics.DELTAS);
+            assertTrue(endOffsets(Topics.DELTAS.name()) > 0, "events on " + Topics.DELTAS.name());
             collector.await(s -> s.ts() >= started && s.active() > 0, Duration.ofSeconds(30), "with the simulated streams");
 
             // Tail reads from the end: keep streams live while it does.
@@ -88,7 +87,7 @@ class SaslClusterIT {
                 Run tail = metering("tail", "--bootstrap-servers", kafka.bootstrapServers(), "--config", scram.toString(),
                         "--json", "--history", "0", "--max-records", "3"); // from the end: the live ticks only
                 assertEquals(0, tail.exit(), tail.err());
-                List<Stats> stats = tail.out().lines().map(l -> StatsCodec.decode(l.getBytes(StandardCharsets.UTF_8))).toList();
+                List<Stats> stats = tail.out().lines().map(l -> Topics.STATS.deserializeValue(l.getBytes(StandardCharsets.UTF_8))).toList();
                 assertEquals(3, stats.size(), tail.out());
                 assertTrue(stats.stream().allMatch(s -> s.active() == 2), "the two live streams: " + stats);
 
@@ -100,7 +99,7 @@ class SaslClusterIT {
                         "METERING_SASL_JAAS_CONFIG", jaas("SCRAM-SHA-512", USER, PASSWORD));
                 Run child = child(env, "tail", "--json", "--max-records", "2");
                 assertEquals(0, child.exit(), child.err());
-                assertEquals(2, child.out().lines().map(l -> StatsCodec.decode(l.getBytes(StandardCharsets.UTF_8))).count(), child.out());
+                assertEquals(2, child.out().lines().map(l -> Topics.STATS.deserializeValue(l.getBytes(StandardCharsets.UTF_8))).count(), child.out());
             }
         }
     }
@@ -139,8 +138,8 @@ class SaslClusterIT {
         Path topologyConfig = this.config(prefix + "-topology.properties", Files.readString(config)
                 + "metering.topic.deltas=" + prefix + ".deltas\nmetering.topic.stats=" + prefix + ".stats\n"
                 + "metering.topic.dlq=" + prefix + ".dlq\n");
-        ensureTopic(Topics.DELTAS, 4);
-        long deltasBefore = endOffsets(Topics.DELTAS);
+        ensureTopic(Topics.DELTAS.name(), 4);
+        long deltasBefore = endOffsets(Topics.DELTAS.name());
 
         Map<String, Function<String, String>> commands = Map.of(
                 "topology", m -> "metering: " + m,
@@ -169,7 +168,7 @@ class SaslClusterIT {
             }
             assertEquals("", run.out(), what);
         }
-        assertEquals(deltasBefore, endOffsets(Topics.DELTAS), "the failed simulate wrote nothing to " + Topics.DELTAS);
+        assertEquals(deltasBefore, endOffsets(Topics.DELTAS.name()), "the failed simulate wrote nothing to " + Topics.DELTAS.name());
         try (Admin admin = Admin.create(kafka.clientConfig())) {
             Set<String> created = admin.listTopics().names().get(10, TimeUnit.SECONDS).stream()
                     .filter(t -> t.startsWith(prefix)).collect(Collectors.toSet());

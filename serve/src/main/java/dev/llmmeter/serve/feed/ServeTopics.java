@@ -7,5 +7,5 @@ import dev.llmmeter.contract.Topics;
  * ({@code metering.topic.stats}, {@code .insights}, {@code .streams}).
  */
 public record ServeTopics(String stats, String insights, String streams) {
-    public static final ServeTopics DEFAULTS = new ServeTopics(Topics.STATS, Topics.INSIGHTS, Topics.STREAMS);
+    public static final ServeTopics DEFAULTS = new ServeTopics(Topics.STATS.name(), Topics.INSIGHTS.name(), Topics.STREAMS.name());
 }

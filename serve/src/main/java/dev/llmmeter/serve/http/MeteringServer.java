@@ -2,10 +2,9 @@ package dev.llmmeter.serve.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.llmmeter.contract.StatsCodec;
-import dev.llmmeter.serve.InsightEntry;
+import dev.llmmeter.contract.Topics;
+import dev.llmmeter.contract.Insight;
 import dev.llmmeter.serve.MeteringView;
 import dev.llmmeter.serve.Readiness;
 import dev.llmmeter.serve.metrics.ServeMetrics;
@@ -21,6 +20,7 @@ import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -147,17 +147,18 @@ public final class MeteringServer implements AutoCloseable {
 
     private void stats(Context ctx) {
         view.latestStats().ifPresentOrElse(
-                s -> ctx.status(200).contentType(JSON_TYPE).result(StatsCodec.encode(s)),
+                s -> ctx.status(200).contentType(JSON_TYPE).result(Topics.STATS.serializeValue(s)),
                 () -> error(ctx, 503, "no stats record yet"));
     }
 
     private void insights(Context ctx) {
         String group = ctx.queryParam("group");
         switch (Params.group(group)) {
-            case ALL -> json(ctx, 200, array(view.insights()));
-            case KIND -> json(ctx, 200, array(view.insights().stream()
-                    .filter(e -> e.key().startsWith(group + ":")).toList()));
-            case KEY -> view.insight(group).ifPresentOrElse(e -> json(ctx, 200, e.value()),
+            case ALL -> array(ctx, view.insights());
+            case KIND -> array(ctx, view.insights().stream()
+                    .filter(i -> i.group().wireName().equals(group)).toList());
+            case KEY -> view.insight(group).ifPresentOrElse(
+                    i -> ctx.status(200).contentType(JSON_TYPE).result(Topics.INSIGHTS.serializeValue(i)),
                     () -> error(ctx, 404, "no insights for group " + group));
         }
     }
@@ -165,7 +166,7 @@ public final class MeteringServer implements AutoCloseable {
     private void stream(Context ctx) {
         String id = Params.streamId(ctx.pathParam("id"), "stream id");
         view.stream(id).ifPresentOrElse(
-                e -> ctx.status(200).contentType(JSON_TYPE).result(e.json()),
+                s -> ctx.status(200).contentType(JSON_TYPE).result(Topics.STREAMS.serializeValue(s)),
                 () -> error(ctx, 404, "unknown stream " + Params.quote(id)));
     }
 
@@ -191,16 +192,23 @@ public final class MeteringServer implements AutoCloseable {
         scrape.handleRequest(new ServletExchange(ctx.req(), ctx.res()));
     }
 
-    private static ArrayNode array(List<InsightEntry> entries) {
-        ArrayNode a = JSON.createArrayNode();
-        entries.forEach(e -> a.add(e.value()));
-        return a;
+    /** The records as a JSON array, each as the topic carries it. */
+    private static void array(Context ctx, List<Insight> insights) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256 * (insights.size() + 1));
+        out.write('[');
+        for (int i = 0; i < insights.size(); i++) {
+            if (i > 0) {
+                out.write(',');
+            }
+            out.writeBytes(Topics.INSIGHTS.serializeValue(insights.get(i)));
+        }
+        out.write(']');
+        ctx.status(200).contentType(JSON_TYPE).result(out.toByteArray());
     }
 
-    /** A JSON body; its doubles (an insights record's, parsed from the topic) printed as the topic carries them. */
     private static void json(Context ctx, int status, JsonNode body) {
         try {
-            ctx.status(status).contentType(JSON_TYPE).result(PythonJson.bytes(JSON, body));
+            ctx.status(status).contentType(JSON_TYPE).result(JSON.writeValueAsBytes(body));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,5 +1,7 @@
 package dev.llmmeter.serve.http;
 
+import dev.llmmeter.contract.Topics;
+
 /** Query and path values, checked: a malformed one is a 400 with a JSON error, never a 500. */
 final class Params {
     /** Stream ids, model and tenant names are 1-256 characters (the wire contract). */
@@ -38,7 +40,7 @@ final class Params {
         if (value == null) {
             return GroupQuery.ALL;
         }
-        if (value.equals("global")) {
+        if (value.equals(Topics.STATS_KEY)) {
             return GroupQuery.KEY;
         }
         if (value.equals("model") || value.equals("tenant")) {

@@ -1,9 +1,7 @@
 package dev.llmmeter.serve.metrics;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmmeter.contract.Insight;
 import dev.llmmeter.contract.Stats;
-import dev.llmmeter.serve.InsightEntry;
 import dev.llmmeter.serve.MeteringView;
 import dev.llmmeter.serve.http.SseHub;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
@@ -15,6 +13,7 @@ import org.apache.kafka.common.MetricName;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -29,7 +28,6 @@ import java.util.function.Supplier;
 public final class ServeMetrics {
     private static final String[] GROUP_LABELS = {"model", "tenant"};
     private static final String[] QUANTILE_LABELS = {"model", "tenant", "quantile"};
-    private static final String[][] QUANTILES = {{"p50", "0.5"}, {"p90", "0.9"}, {"p99", "0.99"}};
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final MeteringView view;
@@ -44,17 +42,17 @@ public final class ServeMetrics {
         statsGauge("llm_metering_last_tick_timestamp_seconds", "Time of the latest stats tick, epoch seconds", s -> s.ts() / 1000.0);
 
         insightGauge("llm_metering_group_tokens_per_second",
-                "Mean per-stream tokens per second over the group's active streams (the seed's formula)", "tps", 1.0);
-        insightGauge("llm_metering_group_active_streams", "Active streams in the group", "active", 1.0);
+                "Mean per-stream tokens per second over the group's active streams (the seed's formula)", Insight::tps);
+        insightGauge("llm_metering_group_active_streams", "Active streams in the group", i -> (double) i.active());
         insightGauge("llm_metering_system_tokens_per_second",
-                "Output and reasoning tokens applied in the last 10 s, divided by 10", "system_tps", 1.0);
-        insightGauge("llm_metering_streams_started_last_minute", "Streams begun in the last 60 s", "started", 1.0);
-        insightGauge("llm_metering_streams_ended_last_minute", "Streams ended in the last 60 s", "ended", 1.0);
+                "Output and reasoning tokens applied in the last 10 s, divided by 10", Insight::systemTps);
+        insightGauge("llm_metering_streams_started_last_minute", "Streams begun in the last 60 s", i -> (double) i.started());
+        insightGauge("llm_metering_streams_ended_last_minute", "Streams ended in the last 60 s", i -> (double) i.ended());
         quantileGauge("llm_metering_time_to_first_token_seconds",
                 "Time to first token (begin to first delta, event time) of streams whose first delta came in the last 60 s",
-                "ttft_ms");
+                Insight::ttftMs);
         quantileGauge("llm_metering_inter_delta_latency_seconds",
-                "Event-time gap between consecutive deltas of one stream, over deltas applied in the last 60 s", "itl_ms");
+                "Event-time gap between consecutive deltas of one stream, over deltas applied in the last 60 s", Insight::itlMs);
 
         GaugeWithCallback.builder().name("llm_metering_serve_ready")
                 .help("1 when the server's consumer is assigned and has caught up with its topics, else 0")
@@ -92,31 +90,28 @@ public final class ServeMetrics {
         }).register(registry);
     }
 
-    private void insightGauge(String name, String help, String field, double scale) {
+    private void insightGauge(String name, String help, Function<Insight, Double> value) {
         GaugeWithCallback.builder().name(name).help(help).labelNames(GROUP_LABELS).callback(cb -> {
-            for (InsightEntry e : view.insights()) {
-                JsonNode v = e.value().get(field);
-                if (v != null && v.isNumber()) {
-                    cb.call(v.doubleValue() * scale, labels(e));
+            for (Insight i : view.insights()) {
+                Double v = value.apply(i);
+                if (v != null) {
+                    cb.call(v, labels(i));
                 }
             }
         }).register(registry);
     }
 
-    private void quantileGauge(String name, String help, String field) {
+    private void quantileGauge(String name, String help, Function<Insight, Insight.Percentiles> field) {
         GaugeWithCallback.builder().name(name).help(help + "; quantiles p50, p90, p99").labelNames(QUANTILE_LABELS).callback(cb -> {
-            for (InsightEntry e : view.insights()) {
-                JsonNode q = e.value().get(field);
-                if (q == null || !q.isObject()) {
+            for (Insight i : view.insights()) {
+                Insight.Percentiles q = field.apply(i);
+                if (q == null) {
                     continue;
                 }
-                String[] group = labels(e);
-                for (String[] quantile : QUANTILES) {
-                    JsonNode v = q.get(quantile[0]);
-                    if (v != null && v.isNumber()) {
-                        cb.call(v.doubleValue() / 1000.0, group[0], group[1], quantile[1]);
-                    }
-                }
+                String[] group = labels(i);
+                cb.call(q.p50() / 1000.0, group[0], group[1], "0.5");
+                cb.call(q.p90() / 1000.0, group[0], group[1], "0.9");
+                cb.call(q.p99() / 1000.0, group[0], group[1], "0.99");
             }
         }).register(registry);
     }
@@ -125,23 +120,13 @@ public final class ServeMetrics {
         CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsLong())).register(registry);
     }
 
-    /** {model, tenant} of a group, from the record's {@code group} and {@code name} (the key when absent). */
-    static String[] labels(InsightEntry e) {
-        ObjectNode v = e.value();
-        String group = v.path("group").asText("");
-        JsonNode nameNode = v.get("name");
-        String name;
-        if (group.isEmpty()) {
-            int colon = e.key().indexOf(':');
-            group = colon < 0 ? e.key() : e.key().substring(0, colon);
-            name = colon < 0 ? "" : e.key().substring(colon + 1);
-        } else {
-            name = nameNode == null || nameNode.isNull() ? "null" : nameNode.asText();
-        }
-        return switch (group) {
-            case "model" -> new String[]{name, ""};
-            case "tenant" -> new String[]{"", name};
-            default -> new String[]{"", ""};
+    /** {model, tenant} of a group, from the record's {@code group} and {@code name}. */
+    static String[] labels(Insight i) {
+        String name = i.name() == null ? "null" : i.name();
+        return switch (i.group()) {
+            case MODEL -> new String[]{name, ""};
+            case TENANT -> new String[]{"", name};
+            case GLOBAL -> new String[]{"", ""};
         };
     }
 }

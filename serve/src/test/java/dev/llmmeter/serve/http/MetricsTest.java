@@ -1,7 +1,7 @@
 package dev.llmmeter.serve.http;
 
 import dev.llmmeter.contract.Insight;
-import dev.llmmeter.contract.OutputCodecs;
+import dev.llmmeter.contract.Topics;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.junit.jupiter.api.AfterEach;
@@ -106,8 +106,8 @@ class MetricsTest {
                 quantiles(640.0, 700.0, 990.0, 9), "null", t));
         assertEquals(98.1, scrape().get("llm_metering_system_tokens_per_second" + llama));
 
-        byte[] idle = OutputCodecs.encode(new Insight(t + 61_000, Insight.Group.MODEL, "llama", 0, null, 0.0, null, null, 0, 0));
-        f.view.offerInsight("global", OutputCodecs.encode(new Insight(t + 61_000, Insight.Group.GLOBAL, null, 0, null, 0.0, null, null, 0, 0)));
+        byte[] idle = Topics.INSIGHTS.serializeValue(new Insight(t + 61_000, Insight.Group.MODEL, "llama", 0, null, 0.0, null, null, 0, 0));
+        f.view.offerInsight("global", Topics.INSIGHTS.serializeValue(new Insight(t + 61_000, Insight.Group.GLOBAL, null, 0, null, 0.0, null, null, 0, 0)));
         f.view.offerInsight("model:llama", idle);
         Map<String, Double> m = scrape();
         assertEquals(0.0, m.get("llm_metering_system_tokens_per_second" + llama));
