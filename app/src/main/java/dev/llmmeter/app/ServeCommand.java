@@ -1,7 +1,7 @@
 package dev.llmmeter.app;
 
 import dev.llmmeter.serve.MeteringService;
-import dev.llmmeter.serve.feed.ServeTopics;
+import dev.llmmeter.contract.OutputTopics;
 import dev.llmmeter.topology.MeteringConfig;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -142,6 +142,6 @@ public final class ServeCommand implements Callable<Integer> {
     public static MeteringService start(Settings settings, String host, int port) {
         MeteringConfig m = settings.metering();
         return MeteringService.start(settings.client(ConsumerConfig.configNames()),
-                new ServeTopics(m.statsTopic(), m.insightsTopic(), m.streamsTopic()), host, port);
+                OutputTopics.named(m.statsTopic(), m.insightsTopic(), m.streamsTopic()), host, port);
     }
 }

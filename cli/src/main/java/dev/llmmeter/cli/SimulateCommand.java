@@ -89,7 +89,7 @@ final class SimulateCommand implements Callable<Integer> {
 
     @Option(names = "--topic", paramLabel = "TOPIC",
             description = "Topic to send to (default: the topology's input, metering.topic.deltas from --config or METERING_TOPIC_DELTAS, else "
-                    + Topics.DELTAS.name() + ").")
+                    + Topics.DELTAS_NAME + ").")
     private String topic;
 
     @Option(names = "--fleet",

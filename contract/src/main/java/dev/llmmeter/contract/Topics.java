@@ -10,8 +10,10 @@ import org.apache.kafka.common.serialization.Serdes;
 public final class Topics {
     private static final Serde<String> KEY = Serdes.String();
 
+    /** The input's name, for where a constant expression is needed (an annotation); else {@code DELTAS.name()}. */
+    public static final String DELTAS_NAME = "metering.deltas";
     /** Input: delta events keyed by stream id; reading validates (a bad value throws {@link InvalidDeltaException}). */
-    public static final Topic<String, DeltaEvent> DELTAS = new Topic<>("metering.deltas", KEY,
+    public static final Topic<String, DeltaEvent> DELTAS = new Topic<>(DELTAS_NAME, KEY,
             Serdes.serdeFrom((topic, v) -> v == null ? null : DeltaEventCodec.encode(v), (topic, b) -> DeltaEventCodec.decode(b)));
     /** Output: one global stats record per emitted tick, key {@link #STATS_KEY}. */
     public static final Topic<String, Stats> STATS = new Topic<>("metering.stats", KEY, WireJson.of(Stats.class));

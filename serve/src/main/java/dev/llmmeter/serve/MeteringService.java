@@ -1,7 +1,7 @@
 package dev.llmmeter.serve;
 
 import dev.llmmeter.serve.feed.LiveFeed;
-import dev.llmmeter.serve.feed.ServeTopics;
+import dev.llmmeter.contract.OutputTopics;
 import dev.llmmeter.serve.http.MeteringServer;
 
 import java.util.Properties;
@@ -29,11 +29,11 @@ public final class MeteringService implements AutoCloseable {
      * @param httpPort      0 picks a free port
      */
     public static MeteringService start(Properties kafkaSettings, String host, int httpPort) {
-        return start(kafkaSettings, ServeTopics.DEFAULTS, host, httpPort);
+        return start(kafkaSettings, OutputTopics.DEFAULTS, host, httpPort);
     }
 
     /** As {@link #start(Properties, String, int)}, reading the topology's outputs under these names. */
-    public static MeteringService start(Properties kafkaSettings, ServeTopics topics, String host, int httpPort) {
+    public static MeteringService start(Properties kafkaSettings, OutputTopics topics, String host, int httpPort) {
         MeteringView view = new MeteringView();
         LiveFeed feed = new LiveFeed(kafkaSettings, view, LiveFeed.Settings.defaults(topics));
         MeteringServer server = new MeteringServer(view, feed).host(host);

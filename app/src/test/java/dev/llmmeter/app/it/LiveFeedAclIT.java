@@ -7,7 +7,7 @@ import dev.llmmeter.devkit.KafkaBrokerExtension;
 import dev.llmmeter.serve.MeteringService;
 import dev.llmmeter.serve.MeteringView;
 import dev.llmmeter.serve.feed.LiveFeed;
-import dev.llmmeter.serve.feed.ServeTopics;
+import dev.llmmeter.contract.OutputTopics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -80,8 +80,8 @@ class LiveFeedAclIT {
     @Test
     @DisplayName("a revoked READ makes the feed unready, then fails /healthz past the limit; granted again, the feed reads on")
     void aRevokedPermissionFailsTheHealthCheckAndAGrantedOneRecovers() throws Exception {
-        ServeTopics t = new ServeTopics("acl.stats", "acl.insights", "acl.streams");
-        kafka.createTopic(t.stats(), 1);
+        OutputTopics t = OutputTopics.named("acl.stats", "acl.insights", "acl.streams");
+        kafka.createTopic(t.stats().name(), 1);
         long base = (System.currentTimeMillis() / 1000 - 100) * 1000;
         tick(base);
         Properties reader = reader();
@@ -123,10 +123,10 @@ class LiveFeedAclIT {
     @Test
     @DisplayName("serve over HTTP: a READ revoked for over a minute turns /healthz 503 (restart me) and /readyz says why; granted again, both are 200")
     void serveFailsItsHealthCheckOnceARevokedPermissionLastsAMinute() throws Exception {
-        ServeTopics t = new ServeTopics("acl.http.stats", "acl.http.insights", "acl.http.streams");
-        kafka.createTopic(t.stats(), 1);
+        OutputTopics t = OutputTopics.named("acl.http.stats", "acl.http.insights", "acl.http.streams");
+        kafka.createTopic(t.stats().name(), 1);
         long base = (System.currentTimeMillis() / 1000 - 100) * 1000;
-        tick(t.stats(), base);
+        tick(t.stats().name(), base);
         try (Admin admin = Admin.create(kafka.clientConfig())) {
             admin.createAcls(List.of(READ, DESCRIBE)).all().get();
             try (MeteringService service = MeteringService.start(reader(), t, "127.0.0.1", 0)) {
@@ -134,7 +134,7 @@ class LiveFeedAclIT {
                 await("ready").atMost(LOADED).until(() -> get(at + "/readyz").statusCode() == 200);
 
                 admin.deleteAcls(List.of(ANY_READ)).all().get();
-                tick(t.stats(), base + 1000);
+                tick(t.stats().name(), base + 1000);
                 await("unready, saying why").atMost(LOADED).until(() -> get(at + "/readyz").body().contains("TopicAuthorizationException"));
                 await("/healthz failing").atMost(Duration.ofSeconds(150)).until(() -> get(at + "/healthz").statusCode() == 503);
 

@@ -5,7 +5,8 @@ import dev.llmmeter.contract.Topics;
 import dev.llmmeter.devkit.KafkaBrokerExtension;
 import dev.llmmeter.serve.MeteringView;
 import dev.llmmeter.serve.feed.LiveFeed;
-import dev.llmmeter.serve.feed.ServeTopics;
+import dev.llmmeter.contract.OutputTopics;
+import dev.llmmeter.contract.StreamStatus;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -34,8 +35,14 @@ class LiveFeedIntegrationIT {
 
     private static final Duration LOADED = Duration.ofSeconds(60); // a bound for a loaded machine, not an expectation
 
-    private static ServeTopics topics(String prefix) {
-        return new ServeTopics(prefix + ".stats", prefix + ".insights", prefix + ".streams");
+    /** A stream record as the topology writes it. */
+    private static String streamRecord(String id, StreamStatus.State state, double tps, long output, long ts) {
+        return new String(Topics.STREAMS.serializeValue(new StreamStatus(id, "m", "t", state, tps, output, 0, 100L, 1000L, ts - 2000, ts)),
+                java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private static OutputTopics topics(String prefix) {
+        return OutputTopics.named(prefix + ".stats", prefix + ".insights", prefix + ".streams");
     }
 
     private static Properties client() {
@@ -74,10 +81,10 @@ class LiveFeedIntegrationIT {
     @Test
     @DisplayName("a fresh feed under exactly-once holds the last 600 ticks, though they take 1,200 offsets")
     void aFreshFeedUnderExactlyOnceHoldsTheLastSixHundredTicks() throws Exception {
-        ServeTopics t = topics("ring");
-        kafka.createTopic(t.stats(), 1);
+        OutputTopics t = topics("ring");
+        kafka.createTopic(t.stats().name(), 1);
         long base = base();
-        ticks(t.stats(), LongStream.range(0, 700).map(i -> base + i * 1000).toArray());
+        ticks(t.stats().name(), LongStream.range(0, 700).map(i -> base + i * 1000).toArray());
 
         MeteringView view = new MeteringView();
         List<Long> delivered = new CopyOnWriteArrayList<>();
@@ -91,42 +98,42 @@ class LiveFeedIntegrationIT {
     @Test
     @DisplayName("a fresh feed knows the streams that ended in the last hour, as /api/streams promises")
     void aFreshFeedKnowsTheStreamsOfTheLastHour() throws Exception {
-        ServeTopics t = topics("hour");
-        kafka.createTopic(t.stats(), 1);
-        kafka.createTopic(t.streams(), 2);
+        OutputTopics t = topics("hour");
+        kafka.createTopic(t.stats().name(), 1);
+        kafka.createTopic(t.streams().name(), 2);
         long now = System.currentTimeMillis() / 1000 * 1000;
-        ticks(t.stats(), now);
+        ticks(t.stats().name(), now);
         long tenMinutesAgo = now - 600_000;
-        String ended = "{\"stream_id\":\"s-ended\",\"state\":\"ended\",\"tps\":16.0,\"output\":4,\"ts\":" + tenMinutesAgo + "}";
+        String ended = streamRecord("s-ended", StreamStatus.State.ENDED, 16.0, 4, tenMinutesAgo);
         try (KafkaProducer<String, String> producer = producer("hour-streams")) {
             producer.beginTransaction();
-            producer.send(new ProducerRecord<>(t.streams(), null, tenMinutesAgo, "s-ended", ended));
+            producer.send(new ProducerRecord<>(t.streams().name(), null, tenMinutesAgo, "s-ended", ended));
             producer.commitTransaction();
         }
 
         MeteringView view = new MeteringView();
         try (LiveFeed feed = new LiveFeed(client(), view, LiveFeed.Settings.defaults(t)).start()) {
             await("feed ready").atMost(LOADED).until(() -> feed.notReadyReason() == null);
-            assertEquals(ended, new String(view.stream("s-ended").orElseThrow().json(), java.nio.charset.StandardCharsets.UTF_8));
+            assertEquals(ended, new String(t.streams().serializeValue(view.stream("s-ended").orElseThrow()), java.nio.charset.StandardCharsets.UTF_8));
         }
     }
 
     @Test
     @DisplayName("the hour a fresh feed reads back is the topology's last hour (its newest record's time), whatever serve's clock says")
     void aFreshFeedMeasuresItsLookBackOnTheTopologysClock() throws Exception {
-        ServeTopics t = topics("skew");
-        kafka.createTopic(t.stats(), 1);
-        kafka.createTopic(t.streams(), 2);
+        OutputTopics t = topics("skew");
+        kafka.createTopic(t.stats().name(), 1);
+        kafka.createTopic(t.streams().name(), 2);
         long topologyNow = System.currentTimeMillis() / 1000 * 1000 - 3 * 3_600_000L; // its clock 3 h behind ours
-        ticks(t.stats(), topologyNow);
-        String ancient = "{\"stream_id\":\"s-ancient\",\"state\":\"ended\",\"tps\":1.0,\"output\":1,\"ts\":" + (topologyNow - 7_200_000) + "}";
-        String ended = "{\"stream_id\":\"s-ended\",\"state\":\"ended\",\"tps\":16.0,\"output\":4,\"ts\":" + (topologyNow - 600_000) + "}";
-        String live = "{\"stream_id\":\"s-live\",\"state\":\"live\",\"tps\":20.0,\"output\":40,\"ts\":" + topologyNow + "}";
+        ticks(t.stats().name(), topologyNow);
+        String ancient = streamRecord("s-ancient", StreamStatus.State.ENDED, 1.0, 1, topologyNow - 7_200_000);
+        String ended = streamRecord("s-ended", StreamStatus.State.ENDED, 16.0, 4, topologyNow - 600_000);
+        String live = streamRecord("s-live", StreamStatus.State.ACTIVE, 20.0, 40, topologyNow);
         try (KafkaProducer<String, String> producer = producer("skew-streams")) {
             producer.beginTransaction();
-            producer.send(new ProducerRecord<>(t.streams(), null, topologyNow - 7_200_000, "s-ancient", ancient));
-            producer.send(new ProducerRecord<>(t.streams(), null, topologyNow - 600_000, "s-ended", ended));
-            producer.send(new ProducerRecord<>(t.streams(), null, topologyNow, "s-live", live));
+            producer.send(new ProducerRecord<>(t.streams().name(), null, topologyNow - 7_200_000, "s-ancient", ancient));
+            producer.send(new ProducerRecord<>(t.streams().name(), null, topologyNow - 600_000, "s-ended", ended));
+            producer.send(new ProducerRecord<>(t.streams().name(), null, topologyNow, "s-live", live));
             producer.commitTransaction();
         }
 
@@ -134,7 +141,7 @@ class LiveFeedIntegrationIT {
         try (LiveFeed feed = new LiveFeed(client(), view, LiveFeed.Settings.defaults(t)).start()) {
             await("feed ready").atMost(LOADED).until(() -> feed.notReadyReason() == null);
             await("streams read back").atMost(LOADED).until(() -> view.stream("s-live").isPresent());
-            assertEquals(ended, new String(view.stream("s-ended").orElseThrow().json(), java.nio.charset.StandardCharsets.UTF_8));
+            assertEquals(ended, new String(t.streams().serializeValue(view.stream("s-ended").orElseThrow()), java.nio.charset.StandardCharsets.UTF_8));
             assertTrue(view.stream("s-ancient").isEmpty(), "two hours before the topology's newest record: not read back");
         }
     }
@@ -142,10 +149,10 @@ class LiveFeedIntegrationIT {
     @Test
     @DisplayName("a deleted stats topic makes the feed unready; recreated, with more partitions, it is read again")
     void aDeletedStatsTopicMakesTheFeedUnreadyAndARecreatedOneIsRead() throws Exception {
-        ServeTopics t = topics("gone");
-        kafka.createTopic(t.stats(), 1);
+        OutputTopics t = topics("gone");
+        kafka.createTopic(t.stats().name(), 1);
         long base = base();
-        ticks(t.stats(), base);
+        ticks(t.stats().name(), base);
         MeteringView view = new MeteringView();
         List<Long> delivered = new CopyOnWriteArrayList<>();
         view.onTick(s -> delivered.add(s.ts()));
@@ -153,14 +160,14 @@ class LiveFeedIntegrationIT {
              Admin admin = Admin.create(kafka.clientConfig())) {
             await("feed ready").atMost(LOADED).until(() -> feed.notReadyReason() == null);
 
-            admin.deleteTopics(List.of(t.stats())).all().get();
-            await("unready").atMost(LOADED).until(() -> ("topic " + t.stats() + " does not exist (is the topology running?)")
+            admin.deleteTopics(List.of(t.stats().name())).all().get();
+            await("unready").atMost(LOADED).until(() -> ("topic " + t.stats().name() + " does not exist (is the topology running?)")
                     .equals(feed.notReadyReason()));
 
-            kafka.createTopic(t.stats(), 3);
+            kafka.createTopic(t.stats().name(), 3);
             try (KafkaProducer<String, String> producer = producer("gone-again")) {
                 producer.beginTransaction();
-                producer.send(new ProducerRecord<>(t.stats(), 2, base + 1000, "global", stats(base + 1000))); // a partition it lacked
+                producer.send(new ProducerRecord<>(t.stats().name(), 2, base + 1000, "global", stats(base + 1000))); // a partition it lacked
                 producer.commitTransaction();
             }
             await("the recreated topic's tick").atMost(LOADED).until(() -> delivered.size() == 2);
@@ -172,10 +179,10 @@ class LiveFeedIntegrationIT {
     @Test
     @DisplayName("a failure while reading is retried; one that lasts past the limit fails the health check, and recovery clears it")
     void aFailingFeedRecoversOrFailsTheHealthCheck() throws Exception {
-        ServeTopics t = topics("fail");
-        kafka.createTopic(t.stats(), 1);
+        OutputTopics t = topics("fail");
+        kafka.createTopic(t.stats().name(), 1);
         long base = base();
-        ticks(t.stats(), base);
+        ticks(t.stats().name(), base);
         MeteringView view = new MeteringView();
         List<Long> delivered = new CopyOnWriteArrayList<>();
         AtomicBoolean broken = new AtomicBoolean();
@@ -189,14 +196,14 @@ class LiveFeedIntegrationIT {
         try (LiveFeed feed = new LiveFeed(client(), view, settings).start()) {
             await("feed ready").atMost(LOADED).until(() -> feed.notReadyReason() == null);
             broken.set(true);
-            ticks(t.stats(), base + 1000);
+            ticks(t.stats().name(), base + 1000);
             await("unready").atMost(LOADED).until(() -> ("feed failing: IllegalStateException: the view cannot take tick " + (base + 1000))
                     .equals(feed.notReadyReason()));
             await("health failing").atMost(LOADED).until(() -> ("the feed has failed for more than 2 s: IllegalStateException: "
                     + "the view cannot take tick " + (base + 1000)).equals(feed.failure()));
 
             broken.set(false);
-            ticks(t.stats(), base + 2000);
+            ticks(t.stats().name(), base + 2000);
             await("the next tick").atMost(LOADED).until(() -> delivered.contains(base + 2000));
             await("ready again").atMost(LOADED).until(() -> feed.notReadyReason() == null);
             assertNull(feed.failure());
@@ -207,10 +214,10 @@ class LiveFeedIntegrationIT {
     @Test
     @DisplayName("a cluster that stops answering is waited for: unready naming it, healthy all along, ready again once it is back")
     void aClusterThatStopsAnsweringIsWaitedFor() throws Exception {
-        ServeTopics t = topics("outage");
-        kafka.createTopic(t.stats(), 1);
+        OutputTopics t = topics("outage");
+        kafka.createTopic(t.stats().name(), 1);
         long base = base();
-        ticks(t.stats(), base);
+        ticks(t.stats().name(), base);
         MeteringView view = new MeteringView();
         try (LiveFeed feed = new LiveFeed(client(), view, LiveFeed.Settings.defaults(t)).start()) {
             await("feed ready").atMost(LOADED).until(() -> feed.notReadyReason() == null);
@@ -219,7 +226,7 @@ class LiveFeedIntegrationIT {
                     + " (no answer within 10 s); trying again every 5 s").equals(feed.notReadyReason()));
             assertNull(feed.failure());
             kafka.start();
-            ticks(t.stats(), base + 1000);
+            ticks(t.stats().name(), base + 1000);
             await("ready again").atMost(LOADED).until(() -> feed.notReadyReason() == null);
             await("the next tick").atMost(LOADED).until(() -> view.latestStats().orElseThrow().ts() == base + 1000);
             assertNull(feed.failure());

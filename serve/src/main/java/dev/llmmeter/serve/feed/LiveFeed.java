@@ -1,5 +1,6 @@
 package dev.llmmeter.serve.feed;
 
+import dev.llmmeter.contract.OutputTopics;
 import dev.llmmeter.contract.TopicFollower;
 import dev.llmmeter.serve.MeteringView;
 import dev.llmmeter.serve.Readiness;
@@ -54,12 +55,12 @@ public final class LiveFeed implements Readiness, AutoCloseable {
      * @param failureLimit    how long the feed may fail without a break before {@link #failure()} says so
      */
     public record Settings(int statsHistory, Duration insightsLookback, Duration streamsLookback, Duration failureLimit,
-                           ServeTopics topics) {
+                           OutputTopics topics) {
         public static Settings defaults() {
-            return defaults(ServeTopics.DEFAULTS);
+            return defaults(OutputTopics.DEFAULTS);
         }
 
-        public static Settings defaults(ServeTopics topics) {
+        public static Settings defaults(OutputTopics topics) {
             MeteringView.Limits limits = MeteringView.Limits.defaults();
             return new Settings(limits.tickMemory(), Duration.ofSeconds(60), limits.streamRetention(), Duration.ofSeconds(60), topics);
         }
@@ -94,9 +95,9 @@ public final class LiveFeed implements Readiness, AutoCloseable {
      */
     public LiveFeed(Properties clientSettings, MeteringView view, Settings settings) {
         Map<String, TopicFollower.Start> topics = new LinkedHashMap<>();
-        topics.put(settings.topics().stats(), TopicFollower.Start.lastRecords(settings.statsHistory()));
-        topics.put(settings.topics().insights(), TopicFollower.Start.since(settings.insightsLookback()));
-        topics.put(settings.topics().streams(), TopicFollower.Start.since(settings.streamsLookback()));
+        topics.put(settings.topics().stats().name(), TopicFollower.Start.lastRecords(settings.statsHistory()));
+        topics.put(settings.topics().insights().name(), TopicFollower.Start.since(settings.insightsLookback()));
+        topics.put(settings.topics().streams().name(), TopicFollower.Start.since(settings.streamsLookback()));
         this.follower = new TopicFollower(clientSettings, "metering-serve", topics, TOPIC_RECHECK, METADATA_TIMEOUT, LiveFeed::notice);
         this.view = view;
         this.settings = settings;
@@ -135,7 +136,7 @@ public final class LiveFeed implements Readiness, AutoCloseable {
         if (!caughtUp) {
             return notReady;
         }
-        String stats = settings.topics().stats();
+        String stats = settings.topics().stats().name();
         return follower.reading(stats) ? null : "topic " + stats + " does not exist (is the topology running?)";
     }
 
@@ -202,14 +203,14 @@ public final class LiveFeed implements Readiness, AutoCloseable {
 
     private void dispatch(ConsumerRecord<byte[], byte[]> r) {
         String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
-        ServeTopics topics = settings.topics();
-        if (r.topic().equals(topics.stats())) {
+        OutputTopics topics = settings.topics();
+        if (r.topic().equals(topics.stats().name())) {
             if (r.value() != null) {
                 view.offerStats(r.value());
             }
-        } else if (r.topic().equals(topics.insights())) {
+        } else if (r.topic().equals(topics.insights().name())) {
             view.offerInsight(key, r.value());
-        } else if (r.topic().equals(topics.streams())) {
+        } else if (r.topic().equals(topics.streams().name())) {
             view.offerStream(key, r.value());
         }
     }
@@ -219,7 +220,7 @@ public final class LiveFeed implements Readiness, AutoCloseable {
         if (caughtUp) {
             return;
         }
-        String stats = settings.topics().stats();
+        String stats = settings.topics().stats().name();
         List<TopicPartition> unseen = follower.consumer().assignment().stream().filter(tp -> !registered.contains(tp)).toList();
         try {
             if (!unseen.isEmpty()) {
@@ -241,7 +242,7 @@ public final class LiveFeed implements Readiness, AutoCloseable {
             caughtUp = true;
             log.info("caught up with {}", settings.topics());
         } else {
-            notReady = "catching up with " + settings.topics().stats() + ", " + settings.topics().insights() + " and " + settings.topics().streams();
+            notReady = "catching up with " + settings.topics();
         }
     }
 
