@@ -13,8 +13,7 @@ import java.util.Properties;
  */
 public final class ClusterOptions {
     @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]",
-            description = "Kafka cluster to connect to (bootstrap.servers); without it, METERING_BOOTSTRAP_SERVERS or "
-                    + "bootstrap.servers in the --config file.")
+            description = "Kafka cluster to connect to: bootstrap.servers, over METERING_BOOTSTRAP_SERVERS and the --config file.")
     private String bootstrapServers;
 
     @Mixin
