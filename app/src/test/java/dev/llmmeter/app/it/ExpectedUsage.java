@@ -11,11 +11,11 @@ import java.util.TreeMap;
 
 /**
  * What the usage ledger must bill for a trace, by the simplest model that states the rule: each stream is one
- * request, billed once, under its (tenant, model). An ended stream is billed from its end: the provider's
- * {@code final_output_tokens}, and its {@code input_tokens}, {@code reasoning_tokens} and
- * {@code cached_input_tokens} where given; a figure the end leaves out is the meter's own running count for
- * reasoning and 0 for input and cached input. A stream that never ends is billed from the meter's running counts
- * (output and reasoning; no input, no cached input) and counted as metered.
+ * request, billed once, under its (tenant, model). An ended stream is billed from its end alone, as the ledger's
+ * session meter does: the provider's {@code final_output_tokens} (whatever the running count), and its
+ * {@code input_tokens}, {@code reasoning_tokens} and {@code cached_input_tokens}, each 0 when the end leaves it out
+ * (reasoning too, whatever reasoning deltas the stream had). A stream that never ends is billed from the meter's
+ * running counts (output and reasoning; no input, no cached input) and counted as metered.
  *
  * <p>Windows do not matter here: the sum over all minute windows, and over all hour windows, equals the totals.
  */
@@ -66,8 +66,8 @@ public final class ExpectedUsage {
         if (e == null) {
             return Totals.of(0, s.runningOutput(), s.runningReasoning(), 0, true);
         }
-        return Totals.of(orZero(e.inputTokens()), e.finalOutputTokens(),
-                e.reasoningTokens() != null ? e.reasoningTokens() : s.runningReasoning(), orZero(e.cachedInputTokens()), false);
+        return Totals.of(orZero(e.inputTokens()), e.finalOutputTokens(), orZero(e.reasoningTokens()),
+                orZero(e.cachedInputTokens()), false);
     }
 
     /** Totals per (tenant, model) over every stream of the trace. */

@@ -25,9 +25,9 @@ class ExpectedUsageTest {
             new UsageTrace.Delta("output", 3_000, 2)), new UsageTrace.End(4_000, 2, 10L, 0L, 10L));
 
     @Test
-    @DisplayName("an end's provider figures win; a reasoning figure it leaves out is the running count; input and cached default to 0")
+    @DisplayName("an end's provider figures win over the running counts; a figure it leaves out is 0, reasoning included")
     void endedStreams() {
-        assertEquals(totals(1, 300, 12, 7, 100, 0), ExpectedUsage.billed(REASONED));
+        assertEquals(totals(1, 300, 12, 0, 100, 0), ExpectedUsage.billed(REASONED));
         assertEquals(totals(1, 0, 4, 20, 0, 0), ExpectedUsage.billed(PROVIDER));
         assertEquals(totals(1, 10, 2, 0, 10, 0), ExpectedUsage.billed(ANONYMOUS));
     }
@@ -41,7 +41,7 @@ class ExpectedUsageTest {
     @Test
     @DisplayName("totals add up per (tenant, model), none a key of its own")
     void perTenantAndModel() {
-        assertEquals(Map.of(new Key("t0", "m0"), totals(3, 300, 22, 32, 100, 1), new Key(null, null), totals(1, 10, 2, 0, 10, 0)),
+        assertEquals(Map.of(new Key("t0", "m0"), totals(3, 300, 22, 25, 100, 1), new Key(null, null), totals(1, 10, 2, 0, 10, 0)),
                 ExpectedUsage.totals(List.of(REASONED, PROVIDER, UNENDED, ANONYMOUS)));
     }
 

@@ -5,6 +5,7 @@ import dev.llmmeter.app.it.ExpectedUsage.Totals;
 import dev.llmmeter.contract.Topics;
 import dev.llmmeter.contract.Usage;
 import dev.llmmeter.devkit.KafkaBrokerExtension;
+import dev.llmmeter.topology.usage.UsageItem;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -66,13 +67,16 @@ class ReconciliationIT {
      * bounce and its catch-up: a live stream must not look stale because the broker was away.
      */
     static final long STALE_MS = 15_000;
-    /** The streams that move stream time past the last window on every partition; their usage is not the trace's. */
-    static final String FLUSH_TENANT = "flush";
+    static final long MAX_FUTURE_MS = 3 * 3_600_000L;
+    /** The streams that move stream time past the last window on every ledger task; their usage is not the trace's. */
+    static final String FLUSH_TENANT_PREFIX = "flush-";
 
     @Test
     void ledgerSumsToTheTraceThroughACrashABrokerBounceAndRedeliveredEnds(@TempDir Path work) throws Exception {
         kafka.createTopic(Topics.DELTAS, PARTITIONS);
-        long base = Usage.Window.HOUR.startOf(System.currentTimeMillis()) - 3 * 3_600_000L; // the trace ends > 1 h before now
+        // Event time runs ahead of the wall clock from the start (two minutes a second), so the ledger's wall-clock
+        // close never comes first: every window of the trace closes by stream time.
+        long base = Usage.Window.MINUTE.startOf(System.currentTimeMillis()) + Usage.Window.MINUTE.sizeMs();
         UsageTrace trace = UsageTrace.generate(SEED, STREAMS, DURATION_MS, base, COMPRESSION);
         Map<Key, Totals> expected = ExpectedUsage.totals(trace.streams());
 
@@ -84,8 +88,8 @@ class ReconciliationIT {
                     + "metering.topic.deltas.partitions=" + PARTITIONS + "\n"
                     + "metering.stale.ms=" + STALE_MS + "\n"
                     + "metering.usage.grace.ms=" + GRACE_MS + "\n"
-                    // Redelivered ends are remembered for 6 h of event time: the whole trace and more.
-                    + "metering.usage.dedupe.ms=" + 6 * 3_600_000L + "\n");
+                    // The trace's event time, and the flush's, run up to 2.6 h ahead of the meter's clock.
+                    + "metering.max.future.ms=" + MAX_FUTURE_MS + "\n");
         }
         Process[] procs = new Process[2];
         procs[0] = TopologyProcess.start(kafka.bootstrapServers(), "reconcile", states[0], configs[0], work.resolve("p0.log"));
@@ -118,7 +122,7 @@ class ReconciliationIT {
                 LockSupport.parkUntil(start + e.at()); // real-time pacing of the trace, not a wait for an outcome
                 producer.send(new ProducerRecord<>(Topics.DELTAS, e.streamId(), e.json().getBytes(StandardCharsets.UTF_8)));
             }
-            flush(producer, trace);
+            flush(admin, producer, trace);
             producer.flush();
             long sent = System.currentTimeMillis();
             System.out.printf(Locale.ROOT, "reconciliation: %d events of %d streams sent in %.1f s%n", trace.events().size(),
@@ -149,22 +153,29 @@ class ReconciliationIT {
 
     /** The ledger's records of the trace's own streams (the flush streams' are left out). */
     private static List<Usage> traceRecords(List<Usage> records) {
-        return records.stream().filter(u -> !FLUSH_TENANT.equals(u.tenant())).toList();
+        return records.stream().filter(u -> u.tenant() == null || !u.tenant().startsWith(FLUSH_TENANT_PREFIX)).toList();
     }
 
     /**
-     * One short stream on every input partition, dated past the end of the trace's last hour window plus the grace,
-     * so every partition's stream time closes every window of the trace (rather than waiting for the wall clock).
+     * One short stream for every partition of the ledger's repartition topic (a tenant of its own each, hashed there
+     * as the ledger keys its items), dated past the end of the trace's last hour window plus the grace: every ledger
+     * task's stream time then closes every window of the trace, rather than the wall clock hours later.
      */
-    private static void flush(KafkaProducer<String, byte[]> producer, UsageTrace trace) {
+    private static void flush(Admin admin, KafkaProducer<String, byte[]> producer, UsageTrace trace) throws Exception {
+        String repartition = admin.listTopics().names().get().stream()
+                .filter(t -> t.startsWith("reconcile-") && t.contains("usage") && t.endsWith("-repartition"))
+                .findFirst().orElseThrow(() -> new AssertionError("no usage repartition topic"));
+        int partitions = admin.describeTopics(List.of(repartition)).allTopicNames().get().get(repartition).partitions().size();
         long ts = Usage.Window.HOUR.startOf(trace.lastTs()) + Usage.Window.HOUR.sizeMs() + GRACE_MS + 60_000;
-        Map<Integer, String> keys = new TreeMap<>();
-        for (int i = 0; keys.size() < PARTITIONS; i++) {
-            String key = "flush-" + i;
-            keys.putIfAbsent(Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % PARTITIONS, key);
+        Map<Integer, String> tenants = new TreeMap<>();
+        for (int i = 0; tenants.size() < partitions; i++) {
+            String tenant = FLUSH_TENANT_PREFIX + i;
+            byte[] key = UsageItem.ledgerKey(tenant, null).getBytes(StandardCharsets.UTF_8);
+            tenants.putIfAbsent(Utils.toPositive(Utils.murmur2(key)) % partitions, tenant);
         }
-        for (String id : keys.values()) {
-            for (String json : List.of(UsageTrace.begin(id, ts, FLUSH_TENANT, null),
+        for (String tenant : tenants.values()) {
+            String id = "stream-of-" + tenant;
+            for (String json : List.of(UsageTrace.begin(id, ts, tenant, null),
                     UsageTrace.delta(id, new UsageTrace.Delta("output", ts + 1, 1)),
                     UsageTrace.end(id, new UsageTrace.End(ts + 2, 1, null, null, null)))) {
                 producer.send(new ProducerRecord<>(Topics.DELTAS, id, json.getBytes(StandardCharsets.UTF_8)));
