@@ -1,6 +1,6 @@
 package dev.llmmeter.cli;
 
-import dev.llmmeter.app.ServiceMain;
+import dev.llmmeter.app.ConfigFileOption;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.llmmeter.app.StartupException;
@@ -37,6 +37,8 @@ import java.util.concurrent.Callable;
             "Prints events/s (medians), the ratio metering / pass-through per guarantee, the no-op app's events/s and the ratio metering / no-op per guarantee, the plain consumer's events/s, the ratio metering at_least_once / consumer and the no-op's / consumer (the most any Kafka Streams app can reach), how busy each app's stream thread was (its CPU time over the run: near 100%, the app is bound by its own per-record work), the metering app's tick (punctuation) latency p50/p99, peak heap and process RSS, and the machine. The broker and the apps share this process and its cores. The metering runs set metering.stale.ms and metering.begin.expiry.ms to a day, because the loaded events are minutes old by the time they are read.",
             "",
             "With --sessions N, instead: the cost of one tick with N live sessions in a single task (no broker), p50/p99/max over many ticks, the bytes of store value and of heap per live session; then (unless --no-restore) the time the metering app takes to restore N sessions from the sessions changelog on the embedded broker (one partition, a fresh state dir, exactly-once as the app runs by default), part of the failover time: restore time, records/s, MB of changelog, and the times from start() to RUNNING, to the restored task's first tick and to the first stats record. Where this build has a per-task session cap (metering.max.sessions.per.task) it is raised to fit N.",
+            "",
+            "--config: Kafka Streams and client settings for both apps over their defaults (and metering.* settings for the metering app), to try other settings.",
             "",
             "Progress goes to stderr; with --json, stdout carries one JSON object and nothing else."
         },
@@ -85,9 +87,8 @@ final class BenchCommand implements Callable<Integer> {
             description = "With --sessions: only the tick benchmark, without the broker and the restore from the changelog.")
     private boolean noRestore;
 
-    @Option(names = "--config", paramLabel = "FILE",
-            description = "Kafka Streams and client settings for both apps over their defaults (and metering.* settings for the metering app), to try other settings.")
-    private Path config;
+    @CommandLine.Mixin
+    private ConfigFileOption config;
 
     @Option(names = "--json", description = "Print the results as one JSON object on stdout.")
     private boolean json;
@@ -111,7 +112,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
             } else {
                 BrokerBench.Result r = new BrokerBench(new BrokerBench.Options(events, partitions, streams, repetitions,
-                        streamThreads, seed, warmup, ServiceMain.settings(spec.commandLine(), config, new java.util.Properties()).all()), workDir, err).run();
+                        streamThreads, seed, warmup, config.settings(spec.commandLine(), new java.util.Properties()).all()), workDir, err).run();
                 out.print(json ? brokerJson(r) + "\n" : brokerTable(r));
             }
             out.flush();
