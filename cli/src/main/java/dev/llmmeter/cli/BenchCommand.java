@@ -351,19 +351,20 @@ final class BenchCommand implements Callable<Integer> {
                 o.repetitions(), o.repetitions() == 1 ? "" : "s", o.extraConfig().isBlank() ? "" : "; settings added: "
                         + o.extraConfig().strip().replace("\n", ", ")));
         s.append("machine: ").append(Machine.describe()).append("; broker in this process, each instance a child JVM\n\n");
-        s.append(String.format(Locale.ROOT, "%-10s %5s %10s %12s %15s %20s%n", "", "host", "gap (s)", "stop -> (s)",
-                restart ? "restart -> (s)" : "", restart ? "gap after restart (s)" : ""));
+        s.append(String.format(Locale.ROOT, "%-10s %5s %10s %12s %15s %20s", "", "host", "gap (s)", "stop -> (s)",
+                restart ? "restart -> (s)" : "", restart ? "gap after restart (s)" : "").stripTrailing()).append('\n');
         for (FailoverBench.Run run : r.runs()) {
-            s.append(String.format(Locale.ROOT, "%-10s %5s %10.1f %12.1f %15s %20s%n", "run " + run.repetition(), "p" + run.host(),
+            s.append(String.format(Locale.ROOT, "%-10s %5s %10.1f %12.1f %15s %20s", "run " + run.repetition(), "p" + run.host(),
                     run.gapMs() / 1000.0, run.stopToFirstMs() / 1000.0,
                     restart ? String.format(Locale.ROOT, "%.1f", run.restartToFirstMs() / 1000.0) : "",
-                    restart ? String.format(Locale.ROOT, "%.1f", run.largestGapAfterRestartMs() / 1000.0) : ""));
+                    restart ? String.format(Locale.ROOT, "%.1f", run.largestGapAfterRestartMs() / 1000.0) : "").stripTrailing()).append('\n');
         }
-        s.append(String.format(Locale.ROOT, "%-10s %5s %10.1f %12.1f %15s %20s%n", "median", "",
+        s.append(String.format(Locale.ROOT, "%-10s %5s %10.1f %12.1f %15s %20s", "median", "",
                 r.medianSeconds(FailoverBench.Run::gapMs), r.medianSeconds(FailoverBench.Run::stopToFirstMs),
                 restart ? String.format(Locale.ROOT, "%.1f", r.medianSeconds(FailoverBench.Run::restartToFirstMs)) : "",
-                restart ? String.format(Locale.ROOT, "%.1f", r.medianSeconds(FailoverBench.Run::largestGapAfterRestartMs)) : ""));
-        s.append("\ngap: last stats record before the stop -> first after; stop -> and restart ->: to the first record with a later tick\n");
+                restart ? String.format(Locale.ROOT, "%.1f", r.medianSeconds(FailoverBench.Run::largestGapAfterRestartMs)) : "").stripTrailing()).append('\n');
+        s.append("\ngap: last stats record before the stop -> first after; stop ->" + (restart ? " and restart ->" : "")
+                + ": to the first record with a later tick\n");
         return s.toString();
     }
 
