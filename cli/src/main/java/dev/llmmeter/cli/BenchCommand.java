@@ -1,6 +1,6 @@
 package dev.llmmeter.cli;
 
-import dev.llmmeter.app.ServiceMain;
+import dev.llmmeter.app.ConfigFileOption;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.llmmeter.app.StartupException;
@@ -40,6 +40,8 @@ import java.util.concurrent.Callable;
             "With --sessions N, instead: the cost of one tick with N live sessions in a single task (no broker), p50/p99/max over many ticks, the bytes of store value and of heap per live session; then (unless --no-restore) the time the metering app takes to restore N sessions from the sessions changelog on the embedded broker (one partition, a fresh state dir, exactly-once as the app runs by default), part of the failover time: restore time, records/s, MB of changelog, and the times from start() to RUNNING, to the restored task's first tick and to the first stats record. Where this build has a per-task session cap (metering.max.sessions.per.task) it is raised to fit N.",
             "",
             "With --failover, instead: how long the stats stop when the instance running the stats combiner dies. Two 'metering topology' processes (child JVMs, one application id, own state dirs) over a 4-partition input carrying 12 streams at 20 deltas/s on the embedded broker; the one running the combiner is killed (SIGKILL; --sigterm: stopped cleanly) and, with --restart-after S, restarted on its state directory S seconds later. Prints, per repetition and as medians: the stats gap (last record before the stop to the first after), the time from the stop and from the restart to the first record with a later tick, and the largest gap after the restart (its rejoin's rebalance). --config adds settings to both instances (e.g. session.timeout.ms=45000 and an empty group.instance.id, to compare with Kafka's defaults).",
+            "",
+            "--config: Kafka Streams and client settings for both apps over their defaults (and metering.* settings for the metering app), to try other settings.",
             "",
             "Progress goes to stderr; with --json, stdout carries one JSON object and nothing else."
         },
@@ -101,9 +103,8 @@ final class BenchCommand implements Callable<Integer> {
             description = "With --failover: stop the instance cleanly (SIGTERM: it leaves the group) instead of SIGKILL.")
     private boolean sigterm;
 
-    @Option(names = "--config", paramLabel = "FILE",
-            description = "Kafka Streams and client settings for both apps over their defaults (and metering.* settings for the metering app), to try other settings.")
-    private Path config;
+    @CommandLine.Mixin
+    private ConfigFileOption config;
 
     @Option(names = "--json", description = "Print the results as one JSON object on stdout.")
     private boolean json;
@@ -118,7 +119,7 @@ final class BenchCommand implements Callable<Integer> {
         try {
             if (failover) {
                 FailoverBench.Result r = new FailoverBench(new FailoverBench.Options(repetitions,
-                        restartAfter == null ? -1 : restartAfter, sigterm, FailoverBench.extraConfig(config)), workDir, err).run();
+                        restartAfter == null ? -1 : restartAfter, sigterm, FailoverBench.extraConfig(config.file())), workDir, err).run();
                 out.print(json ? failoverJson(r) + "\n" : failoverTable(r));
             } else if (sessions != null) {
                 try (Machine.PeakHeap peakHeap = new Machine.PeakHeap(10)) {
@@ -131,7 +132,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
             } else {
                 BrokerBench.Result r = new BrokerBench(new BrokerBench.Options(events, partitions, streams, repetitions,
-                        streamThreads, seed, warmup, ServiceMain.settings(spec.commandLine(), config, new java.util.Properties()).all()), workDir, err).run();
+                        streamThreads, seed, warmup, config.settings(spec.commandLine(), new java.util.Properties()).all()), workDir, err).run();
                 out.print(json ? brokerJson(r) + "\n" : brokerTable(r));
             }
             out.flush();
