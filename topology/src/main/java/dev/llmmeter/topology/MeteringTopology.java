@@ -9,6 +9,10 @@ import dev.llmmeter.topology.processors.StatsCombiner;
 import dev.llmmeter.topology.state.Partial;
 import dev.llmmeter.topology.state.PartialSerde;
 import dev.llmmeter.topology.state.SessionsStore;
+import dev.llmmeter.topology.usage.UsageItem;
+import dev.llmmeter.topology.usage.UsageItemSerde;
+import dev.llmmeter.topology.usage.UsageLedger;
+import dev.llmmeter.topology.usage.UsageWindowSerde;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import dev.llmmeter.topology.errors.InvalidDeltaDeserializationHandler;
@@ -96,6 +100,9 @@ public final class MeteringTopology {
         builder.addStateStore(store(durability, StoreNames.PARTIALS, Serdes.String(), new PartialSerde()));
         builder.addStateStore(store(durability, StoreNames.READINGS, Serdes.Long(), Serdes.Double()));
         builder.addStateStore(store(durability, StoreNames.COMBINER_STATE, Serdes.String(), Serdes.Long()));
+        builder.addStateStore(store(durability, StoreNames.USAGE_WINDOWS, Serdes.String(), new UsageWindowSerde()));
+        builder.addStateStore(store(durability, StoreNames.USAGE_BILLED, Serdes.String(), Serdes.Long()));
+        builder.addStateStore(store(durability, StoreNames.USAGE_LEDGER_STATE, Serdes.String(), Serdes.Long()));
 
         KStream<String, Partial> meterOutput = builder.stream(config.deltasTopic(), Consumed.with(Serdes.String(), MeteringSerdes.deltaEvent())
                         .withTimestampExtractor(new UsePartitionTimeOnInvalidTimestamp())
@@ -104,10 +111,21 @@ public final class MeteringTopology {
                         StoreNames.STREAM_ENDINGS);
         Map<String, KStream<String, Object>> meterBranches = MeteringTopology.<Object>narrow(meterOutput).split(Named.as(StoreNames.SESSION_METER_OUTPUT))
                 .branch((id, v) -> v instanceof Partial, Branched.as("partials"))
+                .branch((id, v) -> v instanceof UsageItem, Branched.as("usage"))
                 .defaultBranch(Branched.as("streams"));
         KStream<String, Partial> partials = narrow(meterBranches.get(StoreNames.SESSION_METER_OUTPUT + "partials"));
         KStream<String, StreamStatus> streams = narrow(meterBranches.get(StoreNames.SESSION_METER_OUTPUT + "streams"));
+        KStream<String, UsageItem> bills = narrow(meterBranches.get(StoreNames.SESSION_METER_OUTPUT + "usage"));
         streams.to(config.streamsTopic(), Produced.with(Serdes.String(), MeteringSerdes.streamStatus()).withName(StoreNames.STREAMS_SINK));
+        if (durability == Durability.DURABLE) {
+            // One (tenant, model) on one ledger task, whichever session task its streams ran on.
+            bills = bills.repartition(Repartitioned.<String, UsageItem>as(StoreNames.USAGE_TOPIC)
+                    .withKeySerde(Serdes.String())
+                    .withValueSerde(new UsageItemSerde()));
+        }
+        bills.process(() -> new UsageLedger(config), Named.as(StoreNames.USAGE_LEDGER), StoreNames.USAGE_WINDOWS,
+                        StoreNames.USAGE_BILLED, StoreNames.USAGE_LEDGER_STATE)
+                .to(config.usageTopic(), Produced.with(Serdes.String(), MeteringSerdes.usage()).withName(StoreNames.USAGE_SINK));
         if (durability == Durability.DURABLE) {
             partials = partials.repartition(Repartitioned.<String, Partial>as(StoreNames.PARTIALS_TOPIC)
                     .withKeySerde(Serdes.String())

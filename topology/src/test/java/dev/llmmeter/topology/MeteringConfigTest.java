@@ -70,8 +70,8 @@ class MeteringConfigTest {
                 assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of("metering.max.sessions.per.task", "0"))).getMessage());
         assertEquals("Invalid value 5m for configuration metering.max.future.ms: Not a number of type LONG",
                 assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of("metering.max.future.ms", "5m"))).getMessage());
-        assertEquals("the deltas, stats, dead-letter, streams and insights topics must be five different topics, got a, a, "
-                        + "metering.deltas.dlq, metering.streams, metering.insights",
+        assertEquals("the deltas, stats, dead-letter, streams, insights and usage topics must be six different topics, got a, a, "
+                        + "metering.deltas.dlq, metering.streams, metering.insights, metering.usage",
                 assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(
                         Map.of("metering.topic.deltas", "a", "metering.topic.stats", "a"))).getMessage());
         assertEquals("Invalid value  for configuration metering.topic.dlq: String may not be empty",
@@ -114,8 +114,8 @@ class MeteringConfigTest {
         assertEquals("Invalid value 1001 for configuration metering.insights.max.labels.per.task: Value must be no more than 1000",
                 assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of(
                         "metering.insights.max.labels.per.task", "1001"))).getMessage());
-        assertEquals("the deltas, stats, dead-letter, streams and insights topics must be five different topics, got metering.deltas, "
-                        + "metering.stats, metering.deltas.dlq, metering.stats, metering.insights",
+        assertEquals("the deltas, stats, dead-letter, streams, insights and usage topics must be six different topics, got metering.deltas, "
+                        + "metering.stats, metering.deltas.dlq, metering.stats, metering.insights, metering.usage",
                 assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of("metering.topic.streams", "metering.stats"))).getMessage());
     }
 }
