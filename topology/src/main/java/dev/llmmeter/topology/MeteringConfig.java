@@ -72,6 +72,8 @@ public final class MeteringConfig extends AbstractConfig {
             .define(STREAMS_TOPIC, Type.STRING, Topics.STREAMS, TOPIC, Importance.MEDIUM,
                     "per-stream records (compacted; as many partitions as the input when the app creates it)")
             .define(INSIGHTS_TOPIC, Type.STRING, Topics.INSIGHTS, TOPIC, Importance.MEDIUM, "per-group insights")
+            .define(USAGE_TOPIC, Type.STRING, Topics.USAGE, TOPIC, Importance.MEDIUM,
+                    "the usage ledger: CloudEvents records of token usage per (tenant, model) and minute or hour")
             .define(STALE_MS, Type.LONG, 60_000L, atLeast(1), Importance.MEDIUM,
                     "a session whose last delta is older than this at a tick is pruned")
             .define(HOUR_WINDOW_MS, Type.LONG, 3_600_000L, atLeast(1), Importance.MEDIUM,
@@ -96,8 +98,6 @@ public final class MeteringConfig extends AbstractConfig {
                     "models (and, apart, tenants) one session task tallies apart at once, which bounds a partial's size; a session "
                             + "whose label is new to the task beyond it counts in `other` (`overflowed-sessions`); from "
                             + "`metering.insights.max.labels` to 1000; unset, `metering.insights.max.labels` when that is larger")
-            .define(USAGE_TOPIC, Type.STRING, Topics.USAGE, TOPIC, Importance.MEDIUM,
-                    "the usage ledger: one CloudEvents record per (tenant, model) and closed minute or hour window")
             .define(USAGE_GRACE_MS, Type.LONG, 300_000L, between(0, MAX_FUTURE_LIMIT_MS), Importance.MEDIUM,
                     "how long after its end a usage window waits for late ends before its record is published; a later "
                             + "end is billed in an amendment (`late-usage`)")

@@ -13,8 +13,11 @@ class MeteringConfigTest {
     @Test
     void defaultsAreTheSeeds() {
         MeteringConfig c = MeteringConfig.defaults();
-        assertEquals(List.of("metering.deltas", "metering.stats", "metering.deltas.dlq", "metering.streams", "metering.insights"),
-                List.of(c.deltasTopic(), c.statsTopic(), c.deadLetterTopic(), c.streamsTopic(), c.insightsTopic()));
+        assertEquals(List.of("metering.deltas", "metering.stats", "metering.deltas.dlq", "metering.streams", "metering.insights",
+                        "metering.usage"),
+                List.of(c.deltasTopic(), c.statsTopic(), c.deadLetterTopic(), c.streamsTopic(), c.insightsTopic(), c.usageTopic()));
+        assertEquals(List.of(300_000L, 3_600_000L), List.of(c.usageGraceMs(), c.usageDedupeMs()));
+        assertEquals(1_000_000, c.usageDedupeMaxIds());
         assertEquals(List.of(60_000L, 3_600_000L, 600_000L, 30_000L, 500L, 300_000L, 3_600_000L),
                 List.of(c.staleMs(), c.hourWindowMs(), c.beginExpiryMs(), c.partialTtlMs(), c.combinerGraceMs(), c.maxFutureMs(),
                         c.streamsRetentionMs()));
@@ -41,11 +44,12 @@ class MeteringConfigTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> MeteringConfig.fromMap(Map.of("metering.stale.msec", "1")));
         assertEquals("unknown setting metering.stale.msec; known metering settings: metering.topic.deltas, "
-                + "metering.topic.stats, metering.topic.dlq, metering.topic.streams, metering.topic.insights, "
+                + "metering.topic.stats, metering.topic.dlq, metering.topic.streams, metering.topic.insights, metering.topic.usage, "
                 + "metering.stale.ms, metering.hour.window.ms, "
                 + "metering.begin.expiry.ms, metering.partial.ttl.ms, metering.combiner.grace.ms, "
                 + "metering.max.future.ms, metering.max.sessions.per.task, metering.streams.retention.ms, "
-                + "metering.insights.max.labels, metering.insights.max.labels.per.task", e.getMessage());
+                + "metering.insights.max.labels, metering.insights.max.labels.per.task, metering.usage.grace.ms, metering.usage.dedupe.ms, "
+                + "metering.usage.dedupe.max.ids", e.getMessage());
     }
 
     @Test
