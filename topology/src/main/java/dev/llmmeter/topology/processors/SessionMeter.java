@@ -46,11 +46,10 @@ import java.util.Set;
  * them to the combiner (with the task's insights tallies, {@link TaskInsights}), and publishes each stream's
  * {@link StreamStatus}: at the ticks of the seconds in which it received a delta, once more when it ends, goes
  * stale or expires, and a tombstone {@code metering.streams.retention.ms} after that ({@link #expireEndings}).
- * It forwards two types: {@link Partial} (key: task id) and {@link StreamStatus} (key: stream id; null for a
- * tombstone), which the topology routes to the combiner and to the streams topic. It is declared as forwarding
- * {@link Partial}s, what the code that drives it directly (the tick and hot-path benchmarks, with a
- * {@code MockProcessorContext<String, Partial>}) reads; at a tick the partial is forwarded first, then the streams'
- * records.
+ * It forwards {@link MeterOutput}s: a {@link MeterOutput.TaskPartial} (key: task id) and
+ * {@link MeterOutput.StreamRecord}s (key: stream id; {@link MeterOutput.StreamRecord#TOMBSTONE} for a delete), which
+ * the topology routes by type to the combiner and to the streams topic; at a tick the partial is forwarded first,
+ * then the streams' records.
  *
  * <p>The {@code sessions} store is the durable truth (changelogged); {@link #live} mirrors it in memory,
  * rebuilt from the store in {@link #init} (which Kafka Streams calls after restoring the store), so a tick
@@ -60,7 +59,7 @@ import java.util.Set;
  * ({@link #restore}). The store is written behind ({@code SessionsStore}): a put marks
  * a session changed, and the changes are written just before each commit.
  */
-public final class SessionMeter implements Processor<String, DeltaEvent, String, Partial> {
+public final class SessionMeter implements Processor<String, DeltaEvent, String, MeterOutput> {
     private static final Logger LOG = LoggerFactory.getLogger(SessionMeter.class);
 
     private final MeteringConfig config;
@@ -75,11 +74,9 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
     private final Map<String, Long> endings = new LinkedHashMap<>();
     /** The number of the task's next begin ({@link Session#seq}); after a restore, past every restored one. */
     private long nextSeq;
-    private ProcessorContext<String, Partial> context;
-    /** The same context, for the per-stream records (see the class comment). */
-    private ProcessorContext<String, Object> out;
+    private ProcessorContext<String, MeterOutput> context;
     /** The per-stream records of the tick being run, forwarded after its partial. */
-    private final List<Record<String, Object>> tickRecords = new ArrayList<>();
+    private final List<Record<String, MeterOutput>> tickRecords = new ArrayList<>();
     private KeyValueStore<String, Session> store;
     private KeyValueStore<String, Long> endingsStore;
     private TaskInsights insights;
@@ -107,10 +104,8 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
     }
 
     @Override
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    public void init(ProcessorContext<String, Partial> context) {
+    public void init(ProcessorContext<String, MeterOutput> context) {
         this.context = context;
-        this.out = (ProcessorContext) context;
         this.store = context.getStateStore(StoreNames.SESSIONS);
         this.endingsStore = context.getStateStore(StoreNames.STREAM_ENDINGS);
         this.insights = new TaskInsights(config.insightsMaxLabelsPerTask());
@@ -370,10 +365,10 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             }
         }
         expireEndings(tick);
-        context.forward(new Record<>(taskId, new Partial(tick, mean.sum(), (int) mean.count(), live.size(), recent,
-                insights.drain()), tick));
-        for (Record<String, Object> r : tickRecords) {
-            out.forward(r);
+        context.forward(new Record<>(taskId, new MeterOutput.TaskPartial(new Partial(tick, mean.sum(), (int) mean.count(),
+                live.size(), recent, insights.drain())), tick));
+        for (Record<String, MeterOutput> r : tickRecords) {
+            context.forward(r);
         }
         tickRecords.clear();
         if (commitEachTick) {
@@ -410,15 +405,15 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         StreamStatus status = new StreamStatus(id, s.model(), s.tenant(), state,
                 Double.isNaN(tps) ? null : PythonRound.oneDecimal(tps), s.outputTokens(), s.reasoningTokens(),
                 fed ? s.ttftMs() : null, fed ? s.lastDeltaTs() - s.firstDeltaTs() : null, s.beginTs(), ts);
-        emit(new Record<>(id, status, ts), inTick);
+        emit(new Record<>(id, new MeterOutput.StreamRecord(status), ts), inTick);
     }
 
     /** A per-stream record: at a tick, after the tick's partial; otherwise (an end, an eviction) at once. */
-    private void emit(Record<String, Object> r, boolean inTick) {
+    private void emit(Record<String, MeterOutput> r, boolean inTick) {
         if (inTick) {
             tickRecords.add(r);
         } else {
-            out.forward(r);
+            context.forward(r);
         }
     }
 
@@ -455,7 +450,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
     /** The delete of an ended stream's record (already taken out of {@link #endings}). */
     private void tombstone(String id, long ts, boolean inTick) {
         endingsStore.put(id, null);
-        emit(new Record<>(id, null, ts), inTick);
+        emit(new Record<>(id, MeterOutput.StreamRecord.TOMBSTONE, ts), inTick);
     }
 
     /**
