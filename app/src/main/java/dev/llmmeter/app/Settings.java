@@ -62,7 +62,7 @@ public final class Settings {
     public static final ConfigDef APP_CONFIG = new ConfigDef()
             .define(DELTAS_PARTITIONS, ConfigDef.Type.INT, 4, ConfigDef.Range.atLeast(1), ConfigDef.Importance.MEDIUM,
                     "partitions of the input topic when the app creates it (fixed once the app has run: "
-                            + "[Scaling out](../README.md#scaling-out))")
+                            + "[Scaling out](#scaling-out))")
             .define(TOPIC_REPLICATION, ConfigDef.Type.SHORT, (short) -1, ConfigDef.LambdaValidator.with(
                             (name, value) -> {
                                 if (value != null && (Short) value != -1 && (Short) value < 1) {

@@ -93,7 +93,7 @@ public final class MeteringConfig extends AbstractConfig {
                     "how long after a stream's final record its tombstone follows on `metering.streams`")
             .define(INSIGHTS_MAX_LABELS, Type.INT, 100, between(1, MAX_LABELS_LIMIT), Importance.LOW,
                     "models (and, apart, tenants) with a group of their own; the rest fold into `other` (`folded-labels`; "
-                            + "the rule: [Bounds](../README.md#output-meteringinsights-per-group)); 1 to 1000")
+                            + "the rule: [Bounds](contract.md#bounds)); 1 to 1000")
             .define(INSIGHTS_MAX_LABELS_PER_TASK, Type.INT, DEFAULT_MAX_LABELS_PER_TASK, between(1, MAX_LABELS_LIMIT), Importance.LOW,
                     "models (and, apart, tenants) one session task tallies apart at once, which bounds a partial's size; a session "
                             + "whose label is new to the task beyond it counts in `other` (`overflowed-sessions`); from "

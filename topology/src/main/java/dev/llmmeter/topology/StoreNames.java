@@ -36,7 +36,7 @@ public final class StoreNames {
     public static final String STATS_SINK = "stats-sink";
     public static final String STREAMS_SINK = "streams-sink";
     public static final String INSIGHTS_SINK = "insights-sink";
-    /** Prefixes of the branches that route each processor's two kinds of output. */
+    /** Prefixes of the nodes that route each processor's kinds of output. */
     public static final String SESSION_METER_OUTPUT = "session-meter-";
     public static final String STATS_COMBINER_OUTPUT = "stats-combiner-";
 
