@@ -160,9 +160,10 @@ class SettingsTest {
                 assertThrows(Settings.SettingsException.class, () -> Settings.of(props("metering.topic.replication.factor", "0"))).getMessage());
         String unknown = assertThrows(Settings.SettingsException.class, () -> Settings.of(props("metering.topic.creat", "false"))).getMessage();
         assertEquals("unknown setting metering.topic.creat; known metering settings: metering.topic.deltas, metering.topic.stats, "
-                + "metering.topic.dlq, metering.topic.streams, metering.topic.insights, metering.stale.ms, metering.hour.window.ms, "
+                + "metering.topic.dlq, metering.topic.streams, metering.topic.insights, metering.topic.usage, metering.stale.ms, metering.hour.window.ms, "
                 + "metering.begin.expiry.ms, metering.partial.ttl.ms, metering.combiner.grace.ms, metering.max.future.ms, "
                 + "metering.max.sessions.per.task, metering.streams.retention.ms, metering.insights.max.labels, metering.insights.max.labels.per.task, "
+                + "metering.usage.grace.ms, metering.usage.dedupe.ms, metering.usage.dedupe.max.ids, "
                 + "metering.topic.deltas.partitions, metering.topic.replication.factor, metering.topic.create", unknown);
     }
 

@@ -34,7 +34,7 @@ class ClusterOptionsUseTest {
         });
         assertEquals(Map.of("bench", List.of("ConfigFileOption"), "replay", List.of("ConfigFileOption"),
                 "run", List.of("ClusterOptions"), "serve", List.of("ClusterOptions"), "simulate", List.of("ClusterOptions"),
-                "tail", List.of("ClusterOptions"), "topology", List.of("ClusterOptions")), mixins);
+                "tail", List.of("ClusterOptions"), "topology", List.of("ClusterOptions"), "usage", List.of("ClusterOptions")), mixins);
     }
 
     @Test

@@ -44,6 +44,10 @@ public final class MeteringConfig extends AbstractConfig {
     public static final String STREAMS_RETENTION_MS = "metering.streams.retention.ms";
     public static final String INSIGHTS_MAX_LABELS = "metering.insights.max.labels";
     public static final String INSIGHTS_MAX_LABELS_PER_TASK = "metering.insights.max.labels.per.task";
+    public static final String USAGE_TOPIC = "metering.topic.usage";
+    public static final String USAGE_GRACE_MS = "metering.usage.grace.ms";
+    public static final String USAGE_DEDUPE_MS = "metering.usage.dedupe.ms";
+    public static final String USAGE_DEDUPE_MAX_IDS = "metering.usage.dedupe.max.ids";
 
     /** {@link #INSIGHTS_MAX_LABELS_PER_TASK} when not set: this, or {@link #INSIGHTS_MAX_LABELS} when that is larger. */
     static final int DEFAULT_MAX_LABELS_PER_TASK = 200;
@@ -68,6 +72,8 @@ public final class MeteringConfig extends AbstractConfig {
             .define(STREAMS_TOPIC, Type.STRING, Topics.STREAMS, TOPIC, Importance.MEDIUM,
                     "per-stream records (compacted; as many partitions as the input when the app creates it)")
             .define(INSIGHTS_TOPIC, Type.STRING, Topics.INSIGHTS, TOPIC, Importance.MEDIUM, "per-group insights")
+            .define(USAGE_TOPIC, Type.STRING, Topics.USAGE, TOPIC, Importance.MEDIUM,
+                    "the usage ledger: CloudEvents records of token usage per (tenant, model) and minute or hour")
             .define(STALE_MS, Type.LONG, 60_000L, atLeast(1), Importance.MEDIUM,
                     "a session whose last delta is older than this at a tick is pruned")
             .define(HOUR_WINDOW_MS, Type.LONG, 3_600_000L, atLeast(1), Importance.MEDIUM,
@@ -91,7 +97,16 @@ public final class MeteringConfig extends AbstractConfig {
             .define(INSIGHTS_MAX_LABELS_PER_TASK, Type.INT, DEFAULT_MAX_LABELS_PER_TASK, between(1, MAX_LABELS_LIMIT), Importance.LOW,
                     "models (and, apart, tenants) one session task tallies apart at once, which bounds a partial's size; a session "
                             + "whose label is new to the task beyond it counts in `other` (`overflowed-sessions`); from "
-                            + "`metering.insights.max.labels` to 1000; unset, `metering.insights.max.labels` when that is larger");
+                            + "`metering.insights.max.labels` to 1000; unset, `metering.insights.max.labels` when that is larger")
+            .define(USAGE_GRACE_MS, Type.LONG, 300_000L, between(0, MAX_FUTURE_LIMIT_MS), Importance.MEDIUM,
+                    "how long after its end a usage window waits for late ends before its record is published; a later "
+                            + "end is billed in an amendment (`late-usage`)")
+            .define(USAGE_DEDUPE_MS, Type.LONG, 3_600_000L, between(1, MAX_FUTURE_LIMIT_MS), Importance.LOW,
+                    "how long the ledger remembers a billed stream id, so that a redelivered end is billed once "
+                            + "(`duplicate-usage`)")
+            .define(USAGE_DEDUPE_MAX_IDS, Type.INT, 1_000_000, atLeast(1), Importance.LOW,
+                    "billed stream ids one ledger task remembers at most; beyond it the oldest is forgotten early "
+                            + "(`usage-dedupe-evictions`)");
 
     /** Every setting with its default as text, in documentation order. */
     public static final Map<String, String> DEFAULTS = defaultsInOrder();
@@ -112,6 +127,10 @@ public final class MeteringConfig extends AbstractConfig {
     private final long streamsRetentionMs;
     private final int insightsMaxLabels;
     private final int insightsMaxLabelsPerTask;
+    private final String usageTopic;
+    private final long usageGraceMs;
+    private final long usageDedupeMs;
+    private final int usageDedupeMaxIds;
 
     private MeteringConfig(Map<String, String> settings) {
         super(CONFIG, settings, false);
@@ -131,7 +150,31 @@ public final class MeteringConfig extends AbstractConfig {
         insightsMaxLabels = getInt(INSIGHTS_MAX_LABELS);
         insightsMaxLabelsPerTask = settings.containsKey(INSIGHTS_MAX_LABELS_PER_TASK) ? getInt(INSIGHTS_MAX_LABELS_PER_TASK)
                 : Math.max(DEFAULT_MAX_LABELS_PER_TASK, insightsMaxLabels);
+        usageTopic = getString(USAGE_TOPIC);
+        usageGraceMs = getLong(USAGE_GRACE_MS);
+        usageDedupeMs = getLong(USAGE_DEDUPE_MS);
+        usageDedupeMaxIds = getInt(USAGE_DEDUPE_MAX_IDS);
         requireConsistent();
+    }
+
+    /** output topic of the usage ledger */
+    public String usageTopic() {
+        return usageTopic;
+    }
+
+    /** how long a usage window waits past its end for late ends */
+    public long usageGraceMs() {
+        return usageGraceMs;
+    }
+
+    /** how long the ledger remembers a billed stream id */
+    public long usageDedupeMs() {
+        return usageDedupeMs;
+    }
+
+    /** how many billed stream ids one ledger task remembers at most */
+    public int usageDedupeMaxIds() {
+        return usageDedupeMaxIds;
     }
 
     /** The checks across settings, after each has passed its own validator. */
@@ -140,9 +183,9 @@ public final class MeteringConfig extends AbstractConfig {
             throw new ConfigException(INSIGHTS_MAX_LABELS_PER_TASK + " must be at least " + INSIGHTS_MAX_LABELS + " ("
                     + insightsMaxLabels + "), got " + insightsMaxLabelsPerTask);
         }
-        List<String> topics = Arrays.asList(deltasTopic, statsTopic, deadLetterTopic, streamsTopic, insightsTopic);
+        List<String> topics = Arrays.asList(deltasTopic, statsTopic, deadLetterTopic, streamsTopic, insightsTopic, usageTopic);
         if (new HashSet<>(topics).size() != topics.size()) {
-            throw new ConfigException("the deltas, stats, dead-letter, streams and insights topics must be five different "
+            throw new ConfigException("the deltas, stats, dead-letter, streams, insights and usage topics must be six different "
                     + "topics, got " + String.join(", ", topics));
         }
     }

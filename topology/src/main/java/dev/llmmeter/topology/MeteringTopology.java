@@ -11,6 +11,10 @@ import dev.llmmeter.topology.processors.StatsCombiner;
 import dev.llmmeter.topology.state.Partial;
 import dev.llmmeter.topology.state.PartialSerde;
 import dev.llmmeter.topology.state.SessionsStore;
+import dev.llmmeter.topology.usage.UsageItem;
+import dev.llmmeter.topology.usage.UsageItemSerde;
+import dev.llmmeter.topology.usage.UsageLedger;
+import dev.llmmeter.topology.usage.UsageWindowSerde;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import dev.llmmeter.topology.errors.InvalidDeltaDeserializationHandler;
@@ -100,6 +104,9 @@ public final class MeteringTopology {
         builder.addStateStore(store(durability, StoreNames.PARTIALS, Serdes.String(), new PartialSerde()));
         builder.addStateStore(store(durability, StoreNames.READINGS, Serdes.Long(), Serdes.Double()));
         builder.addStateStore(store(durability, StoreNames.COMBINER_STATE, Serdes.String(), Serdes.Long()));
+        builder.addStateStore(store(durability, StoreNames.USAGE_WINDOWS, Serdes.String(), new UsageWindowSerde()));
+        builder.addStateStore(store(durability, StoreNames.USAGE_BILLED, Serdes.String(), Serdes.Long()));
+        builder.addStateStore(store(durability, StoreNames.USAGE_LEDGER_STATE, Serdes.String(), Serdes.Long()));
 
         KStream<String, MeterOutput> meterOutput = builder.stream(config.deltasTopic(), Consumed.with(Serdes.String(), MeteringSerdes.deltaEvent())
                         .withTimestampExtractor(new UsePartitionTimeOnInvalidTimestamp())
@@ -113,7 +120,19 @@ public final class MeteringTopology {
         KStream<String, StreamStatus> streams = meterOutput.flatMapValues(
                 v -> v instanceof MeterOutput.StreamRecord r ? Collections.singletonList(r.status()) : List.of(),
                 Named.as(StoreNames.SESSION_METER_OUTPUT + "streams"));
+        KStream<String, UsageItem> bills = meterOutput.flatMapValues(
+                v -> v instanceof MeterOutput.Bill b ? List.of(b.item()) : List.of(),
+                Named.as(StoreNames.SESSION_METER_OUTPUT + "usage"));
         streams.to(config.streamsTopic(), Produced.with(Serdes.String(), MeteringSerdes.streamStatus()).withName(StoreNames.STREAMS_SINK));
+        if (durability == Durability.DURABLE) {
+            // One (tenant, model) on one ledger task, whichever session task its streams ran on.
+            bills = bills.repartition(Repartitioned.<String, UsageItem>as(StoreNames.USAGE_TOPIC)
+                    .withKeySerde(Serdes.String())
+                    .withValueSerde(new UsageItemSerde()));
+        }
+        bills.process(() -> new UsageLedger(config), Named.as(StoreNames.USAGE_LEDGER), StoreNames.USAGE_WINDOWS,
+                        StoreNames.USAGE_BILLED, StoreNames.USAGE_LEDGER_STATE)
+                .to(config.usageTopic(), Produced.with(Serdes.String(), MeteringSerdes.usage()).withName(StoreNames.USAGE_SINK));
         if (durability == Durability.DURABLE) {
             partials = partials.repartition(Repartitioned.<String, Partial>as(StoreNames.PARTIALS_TOPIC)
                     .withKeySerde(Serdes.String())

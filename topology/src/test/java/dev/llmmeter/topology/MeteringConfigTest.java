@@ -13,8 +13,11 @@ class MeteringConfigTest {
     @Test
     void defaultsAreTheSeeds() {
         MeteringConfig c = MeteringConfig.defaults();
-        assertEquals(List.of("metering.deltas", "metering.stats", "metering.deltas.dlq", "metering.streams", "metering.insights"),
-                List.of(c.deltasTopic(), c.statsTopic(), c.deadLetterTopic(), c.streamsTopic(), c.insightsTopic()));
+        assertEquals(List.of("metering.deltas", "metering.stats", "metering.deltas.dlq", "metering.streams", "metering.insights",
+                        "metering.usage"),
+                List.of(c.deltasTopic(), c.statsTopic(), c.deadLetterTopic(), c.streamsTopic(), c.insightsTopic(), c.usageTopic()));
+        assertEquals(List.of(300_000L, 3_600_000L), List.of(c.usageGraceMs(), c.usageDedupeMs()));
+        assertEquals(1_000_000, c.usageDedupeMaxIds());
         assertEquals(List.of(60_000L, 3_600_000L, 600_000L, 30_000L, 500L, 300_000L, 3_600_000L),
                 List.of(c.staleMs(), c.hourWindowMs(), c.beginExpiryMs(), c.partialTtlMs(), c.combinerGraceMs(), c.maxFutureMs(),
                         c.streamsRetentionMs()));
@@ -41,11 +44,12 @@ class MeteringConfigTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> MeteringConfig.fromMap(Map.of("metering.stale.msec", "1")));
         assertEquals("unknown setting metering.stale.msec; known metering settings: metering.topic.deltas, "
-                + "metering.topic.stats, metering.topic.dlq, metering.topic.streams, metering.topic.insights, "
+                + "metering.topic.stats, metering.topic.dlq, metering.topic.streams, metering.topic.insights, metering.topic.usage, "
                 + "metering.stale.ms, metering.hour.window.ms, "
                 + "metering.begin.expiry.ms, metering.partial.ttl.ms, metering.combiner.grace.ms, "
                 + "metering.max.future.ms, metering.max.sessions.per.task, metering.streams.retention.ms, "
-                + "metering.insights.max.labels, metering.insights.max.labels.per.task", e.getMessage());
+                + "metering.insights.max.labels, metering.insights.max.labels.per.task, metering.usage.grace.ms, metering.usage.dedupe.ms, "
+                + "metering.usage.dedupe.max.ids", e.getMessage());
     }
 
     @Test
@@ -70,8 +74,8 @@ class MeteringConfigTest {
                 assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of("metering.max.sessions.per.task", "0"))).getMessage());
         assertEquals("Invalid value 5m for configuration metering.max.future.ms: Not a number of type LONG",
                 assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of("metering.max.future.ms", "5m"))).getMessage());
-        assertEquals("the deltas, stats, dead-letter, streams and insights topics must be five different topics, got a, a, "
-                        + "metering.deltas.dlq, metering.streams, metering.insights",
+        assertEquals("the deltas, stats, dead-letter, streams, insights and usage topics must be six different topics, got a, a, "
+                        + "metering.deltas.dlq, metering.streams, metering.insights, metering.usage",
                 assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(
                         Map.of("metering.topic.deltas", "a", "metering.topic.stats", "a"))).getMessage());
         assertEquals("Invalid value  for configuration metering.topic.dlq: String may not be empty",
@@ -114,8 +118,8 @@ class MeteringConfigTest {
         assertEquals("Invalid value 1001 for configuration metering.insights.max.labels.per.task: Value must be no more than 1000",
                 assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of(
                         "metering.insights.max.labels.per.task", "1001"))).getMessage());
-        assertEquals("the deltas, stats, dead-letter, streams and insights topics must be five different topics, got metering.deltas, "
-                        + "metering.stats, metering.deltas.dlq, metering.stats, metering.insights",
+        assertEquals("the deltas, stats, dead-letter, streams, insights and usage topics must be six different topics, got metering.deltas, "
+                        + "metering.stats, metering.deltas.dlq, metering.stats, metering.insights, metering.usage",
                 assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of("metering.topic.streams", "metering.stats"))).getMessage());
     }
 }

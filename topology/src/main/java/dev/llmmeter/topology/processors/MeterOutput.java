@@ -2,6 +2,7 @@ package dev.llmmeter.topology.processors;
 
 import dev.llmmeter.contract.StreamStatus;
 import dev.llmmeter.topology.state.Partial;
+import dev.llmmeter.topology.usage.UsageItem;
 
 /**
  * What the {@link SessionMeter} forwards: its task's {@link Partial} for the combiner once a tick, and the
@@ -25,5 +26,9 @@ public sealed interface MeterOutput {
         public boolean isTombstone() {
             return status == null;
         }
+    }
+
+    /** One stream's bill for the usage ledger (key: its tenant and model), once, when it ends or leaves without an end. */
+    record Bill(UsageItem item) implements MeterOutput {
     }
 }

@@ -14,6 +14,7 @@ import dev.llmmeter.topology.Ticks;
 import dev.llmmeter.topology.insights.TaskInsights;
 import dev.llmmeter.topology.state.Partial;
 import dev.llmmeter.topology.state.Session;
+import dev.llmmeter.topology.usage.UsageItem;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.metrics.stats.Percentile;
@@ -46,10 +47,11 @@ import java.util.Set;
  * them to the combiner (with the task's insights tallies, {@link TaskInsights}), and publishes each stream's
  * {@link StreamStatus}: at the ticks of the seconds in which it received a delta, once more when it ends, goes
  * stale or expires, and a tombstone {@code metering.streams.retention.ms} after that ({@link #expireEndings}).
- * It forwards {@link MeterOutput}s: a {@link MeterOutput.TaskPartial} (key: task id) and
- * {@link MeterOutput.StreamRecord}s (key: stream id; {@link MeterOutput.StreamRecord#TOMBSTONE} for a delete), which
- * the topology routes by type to the combiner and to the streams topic; at a tick the partial is forwarded first,
- * then the streams' records.
+ * It forwards {@link MeterOutput}s: a {@link MeterOutput.TaskPartial} (key: task id),
+ * {@link MeterOutput.StreamRecord}s (key: stream id; {@link MeterOutput.StreamRecord#TOMBSTONE} for a delete) and,
+ * once per stream when it ends or leaves without an end, its {@link MeterOutput.Bill} (key: its tenant and model),
+ * which the topology routes by type to the combiner, to the streams topic and to the usage ledger; at a tick the
+ * partial is forwarded first, then the streams' records.
  *
  * <p>The {@code sessions} store is the durable truth (changelogged); {@link #live} mirrors it in memory,
  * rebuilt from the store in {@link #init} (which Kafka Streams calls after restoring the store), so a tick
@@ -189,7 +191,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         String id = event.streamId();
         switch (event.type()) {
             case BEGIN -> begin(id, event, time, now);
-            case END -> end(id, now);
+            case END -> end(id, event, time, now);
             case OUTPUT, REASONING -> delta(id, event, time, now);
         }
     }
@@ -266,15 +268,18 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         forget(victim);
         sensors.evicted.record();
         publishFinal(victim, s, StreamStatus.State.EXPIRED, tickCovering(now), false);
+        emit(billMetered(victim, s), false);
     }
 
-    private void end(String id, long now) {
+    private void end(String id, DeltaEvent event, long time, long now) {
         Session s = live.remove(id);
         if (s != null) {
             waiting.remove(id);
             forget(id);
             insights.onEnd(s);
             publishFinal(id, s, StreamStatus.State.ENDED, tickCovering(now), false);
+            emit(bill(new UsageItem(id, s.tenant(), s.model(), time, event.inputTokens(), event.finalOutputTokens(),
+                    given(event.reasoningTokens()), given(event.cachedInputTokens()), false)), false);
         } else {
             checkPartition(id);
         }
@@ -396,7 +401,27 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         }
         forget(id);
         publishFinal(id, s, state, tick, true);
+        emit(billMetered(id, s), true);
         return true;
+    }
+
+    /**
+     * The bill of a stream that left without an end (stale, expired, evicted): the meter's own running counts, dated
+     * by its last delta (its begin when it had none).
+     */
+    private static Record<String, MeterOutput> billMetered(String id, Session s) {
+        return bill(new UsageItem(id, s.tenant(), s.model(), s.hasDelta() ? s.lastDeltaTs() : s.beginTs(), 0,
+                s.outputTokens(), s.reasoningTokens(), 0, true));
+    }
+
+    /** A stream's bill for the usage ledger, keyed by its (tenant, model): one ledger task sums each pair. */
+    private static Record<String, MeterOutput> bill(UsageItem item) {
+        return new Record<>(item.ledgerKey(), new MeterOutput.Bill(item), item.eventTime());
+    }
+
+    /** An optional provider figure the end did not give is billed as 0. */
+    private static long given(long figure) {
+        return figure == DeltaEvent.NOT_GIVEN ? 0 : figure;
     }
 
     /** One stream's record on the streams topic, dated {@code ts} (a tick). */
