@@ -54,7 +54,8 @@ public final class AccessCheck {
      */
     public List<String> missing(Admin admin, long timeoutMs) throws InterruptedException {
         Set<String> missing = new LinkedHashSet<>();
-        List<String> outputs = List.of(config.statsTopic(), config.deadLetterTopic(), config.streamsTopic(), config.insightsTopic());
+        List<String> outputs = List.of(config.statsTopic(), config.deadLetterTopic(), config.streamsTopic(), config.insightsTopic(),
+                config.usageTopic());
         List<String> own = new ArrayList<>(outputs);
         own.add(0, config.deltasTopic());
         Map<String, TopicDescription> topics = answer(admin.describeTopics(own, new DescribeTopicsOptions()

@@ -3,7 +3,6 @@ package dev.llmmeter.app;
 import dev.llmmeter.serve.MeteringService;
 import dev.llmmeter.contract.OutputTopics;
 import dev.llmmeter.topology.MeteringConfig;
-import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.KafkaException;
 import picocli.CommandLine;
@@ -14,7 +13,6 @@ import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.net.UnknownHostException;
-import java.nio.file.Path;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -55,11 +53,8 @@ public final class ServeCommand implements Callable<Integer> {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]", description = "Kafka cluster to read from.")
-    private String bootstrapServers;
-
-    @Option(names = "--config", paramLabel = "FILE", description = "Kafka-style properties file (client and security settings, metering.topic.*).")
-    private Path config;
+    @CommandLine.Mixin
+    private ClusterOptions cluster;
 
     @Option(names = "--http-port", defaultValue = "" + DEFAULT_HTTP_PORT, paramLabel = "PORT",
             description = "HTTP port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
@@ -73,14 +68,7 @@ public final class ServeCommand implements Callable<Integer> {
         if (httpPort < 0 || httpPort > 65535) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--http-port must be between 0 and 65535, got " + httpPort);
         }
-        Properties flags = new Properties();
-        if (bootstrapServers != null) {
-            flags.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        }
-        Settings settings = ServiceMain.settings(spec.commandLine(), config, flags);
-        if (settings.bootstrapServers().isEmpty()) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "no bootstrap servers: pass --bootstrap-servers or set METERING_BOOTSTRAP_SERVERS");
-        }
+        Settings settings = cluster.requireCluster(spec.commandLine(), new Properties());
         ClusterCheck.missingCredentials(settings.all()).ifPresent(problem -> {
             throw new CommandLine.ParameterException(spec.commandLine(), problem);
         });
@@ -142,6 +130,6 @@ public final class ServeCommand implements Callable<Integer> {
     public static MeteringService start(Settings settings, String host, int port) {
         MeteringConfig m = settings.metering();
         return MeteringService.start(settings.client(ConsumerConfig.configNames()),
-                OutputTopics.named(m.statsTopic(), m.insightsTopic(), m.streamsTopic()), host, port);
+                OutputTopics.named(m.statsTopic(), m.insightsTopic(), m.streamsTopic()), m.usageTopic(), host, port);
     }
 }

@@ -22,7 +22,7 @@ import java.util.Properties;
             "",
             "Run 'metering <command> --help' for a command's options."
         },
-        subcommands = {TopologyCommand.class, TailCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TopologyCommand.class, TailCommand.class, ServeCommand.class, UsageCommand.class, CommandLine.HelpCommand.class})
 public final class ServiceMain implements Runnable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ServiceMain.class);
     @CommandLine.Spec

@@ -9,6 +9,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -24,7 +25,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -58,8 +58,20 @@ public final class Settings {
     public static final String DELTAS_PARTITIONS = "metering.topic.deltas.partitions";
     public static final String TOPIC_REPLICATION = "metering.topic.replication.factor";
     public static final String CREATE_TOPICS = "metering.topic.create";
-    /** The app's settings with their defaults, in documentation order. */
-    public static final Map<String, String> APP_DEFAULTS = appDefaults();
+    /** The app's settings, one line each, in documentation order (after the topology's, {@link MeteringConfig#CONFIG}). */
+    public static final ConfigDef APP_CONFIG = new ConfigDef()
+            .define(DELTAS_PARTITIONS, ConfigDef.Type.INT, 4, ConfigDef.Range.atLeast(1), ConfigDef.Importance.MEDIUM,
+                    "partitions of the input topic when the app creates it (fixed once the app has run: "
+                            + "[Scaling out](#scaling-out))")
+            .define(TOPIC_REPLICATION, ConfigDef.Type.SHORT, (short) -1, ConfigDef.LambdaValidator.with(
+                            (name, value) -> {
+                                if (value != null && (Short) value != -1 && (Short) value < 1) {
+                                    throw new ConfigException(name, value, "must be -1 (the broker's default) or at least 1");
+                                }
+                            }, () -> "-1 or [1,...]"), ConfigDef.Importance.MEDIUM,
+                    "replication of the topics the app creates; `-1`: the broker's default")
+            .define(CREATE_TOPICS, ConfigDef.Type.BOOLEAN, true, ConfigDef.Importance.MEDIUM,
+                    "create missing topics; `false`: fail at start if one is missing");
 
     public static final String DEFAULT_APPLICATION_ID = "llm-metering";
     /**
@@ -113,20 +125,19 @@ public final class Settings {
     private Settings(Properties merged) {
         this.merged = copy(merged);
         try {
-            this.metering = MeteringConfig.fromMap(merged, APP_DEFAULTS.keySet());
+            this.metering = MeteringConfig.fromMap(merged, APP_CONFIG.names());
         } catch (IllegalArgumentException e) {
             throw new SettingsException(e.getMessage());
         }
-        this.deltasPartitions = intSetting(DELTAS_PARTITIONS, 1, Integer.MAX_VALUE);
-        this.replicationFactor = (short) intSetting(TOPIC_REPLICATION, -1, Short.MAX_VALUE);
-        if (replicationFactor == 0) {
-            throw new SettingsException(TOPIC_REPLICATION + " must be -1 (the broker's default) or at least 1, got 0");
+        Map<String, Object> app;
+        try {
+            app = APP_CONFIG.parse(only(merged, APP_CONFIG.names()));
+        } catch (ConfigException e) {
+            throw new SettingsException(e.getMessage());
         }
-        String create = raw(CREATE_TOPICS);
-        if (!create.equalsIgnoreCase("true") && !create.equalsIgnoreCase("false")) {
-            throw new SettingsException(CREATE_TOPICS + " must be true or false, got '" + create + "'");
-        }
-        this.createTopics = Boolean.parseBoolean(create);
+        this.deltasPartitions = (Integer) app.get(DELTAS_PARTITIONS);
+        this.replicationFactor = (Short) app.get(TOPIC_REPLICATION);
+        this.createTopics = (Boolean) app.get(CREATE_TOPICS);
     }
 
     /** Settings already merged (tests, and processes that build them in code). */
@@ -413,10 +424,10 @@ public final class Settings {
     /** "; did you mean METERING_STALE_MS?" for a near miss of a metering setting's variable, else nothing. */
     private static String suggestion(String name) {
         List<String> candidates = new java.util.ArrayList<>(NOT_SETTINGS);
-        for (String key : MeteringConfig.DEFAULTS.keySet()) {
+        for (String key : MeteringConfig.CONFIG.names()) {
             candidates.add(ENV_PREFIX + key.substring(MeteringConfig.PREFIX.length()).replace('.', '_').toUpperCase(Locale.ROOT));
         }
-        for (String key : APP_DEFAULTS.keySet()) {
+        for (String key : APP_CONFIG.names()) {
             candidates.add(ENV_PREFIX + key.substring(MeteringConfig.PREFIX.length()).replace('.', '_').toUpperCase(Locale.ROOT));
         }
         String best = null;
@@ -461,7 +472,7 @@ public final class Settings {
 
     /** Whether {@code key} is a metering setting: the topology's or the app's. */
     public static boolean isMeteringSetting(String key) {
-        return MeteringConfig.DEFAULTS.containsKey(key) || APP_DEFAULTS.containsKey(key);
+        return MeteringConfig.CONFIG.names().contains(key) || APP_CONFIG.names().contains(key);
     }
 
     /** The entries of {@code settings} that {@code clientConfigNames} knows. */
@@ -484,36 +495,10 @@ public final class Settings {
         return merged;
     }
 
-    private String raw(String key) {
-        return merged.getProperty(key, APP_DEFAULTS.get(key)).trim();
-    }
-
-    private int intSetting(String key, int min, int max) {
-        String raw = raw(key);
-        int value;
-        try {
-            value = Integer.parseInt(raw);
-        } catch (NumberFormatException e) {
-            throw new SettingsException(key + " must be a whole number, got '" + raw + "'");
-        }
-        if (value < min || value > max) {
-            throw new SettingsException(key + " must be between " + min + " and " + max + ", got " + value);
-        }
-        return value;
-    }
-
     private static Properties copy(Properties p) {
         Properties c = new Properties();
         c.putAll(p);
         return c;
-    }
-
-    private static Map<String, String> appDefaults() {
-        Map<String, String> d = new LinkedHashMap<>();
-        d.put(DELTAS_PARTITIONS, "4");
-        d.put(TOPIC_REPLICATION, "-1");
-        d.put(CREATE_TOPICS, "true");
-        return Collections.unmodifiableMap(d);
     }
 
     /** A bad settings file or value, with a message that names it; commands show it as a usage error. */

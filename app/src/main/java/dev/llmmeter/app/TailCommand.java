@@ -8,7 +8,6 @@ import dev.llmmeter.contract.Insight;
 import dev.llmmeter.contract.Topics;
 import dev.llmmeter.contract.Stats;
 import dev.llmmeter.topology.MeteringConfig;
-import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.common.errors.WakeupException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -16,7 +15,6 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -45,11 +43,8 @@ public final class TailCommand implements Callable<Integer> {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]", description = "Kafka cluster to connect to.")
-    private String bootstrapServers;
-
-    @Option(names = "--config", paramLabel = "FILE", description = "Kafka-style properties file (client and security settings, metering.topic.stats, metering.topic.insights).")
-    private Path config;
+    @CommandLine.Mixin
+    private ClusterOptions cluster;
 
     @Option(names = "--json", description = "Print each stats record as a JSON line instead of the live view.")
     private boolean json;
@@ -74,15 +69,8 @@ public final class TailCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--group must be global, model:NAME or tenant:NAME (NAME 1-256 characters), got '" + group + "'");
         }
-        Properties flags = new Properties();
-        if (bootstrapServers != null) {
-            flags.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        }
-        Settings layered = ServiceMain.settings(spec.commandLine(), config, flags); // as for topology
+        Settings layered = cluster.requireCluster(spec.commandLine(), new Properties()); // as for topology
         Properties settings = layered.all();
-        if (layered.bootstrapServers().isEmpty()) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "no bootstrap servers: pass --bootstrap-servers or set METERING_BOOTSTRAP_SERVERS");
-        }
         ClusterCheck.missingCredentials(settings).ifPresent(problem -> {
             throw new CommandLine.ParameterException(spec.commandLine(), problem);
         });

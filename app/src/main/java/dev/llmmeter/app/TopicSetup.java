@@ -42,7 +42,7 @@ public final class TopicSetup {
         short replication = settings.replicationFactor();
         boolean create = settings.createTopics();
         List<String> wanted = List.of(config.deltasTopic(), config.statsTopic(), config.deadLetterTopic(),
-                config.streamsTopic(), config.insightsTopic());
+                config.streamsTopic(), config.insightsTopic(), config.usageTopic());
         Set<String> existing = topicNames(admin, timeoutMs);
         if (existing.contains(config.deltasTopic()) && !existing.contains(config.streamsTopic())) {
             partitions = partitionCount(admin, config.deltasTopic(), timeoutMs); // the input's, whatever the setting says

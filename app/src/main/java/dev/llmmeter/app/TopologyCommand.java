@@ -34,11 +34,8 @@ public final class TopologyCommand implements Callable<Integer> {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]", description = "Kafka cluster to connect to.")
-    private String bootstrapServers;
-
-    @Option(names = "--config", paramLabel = "FILE", description = "Kafka-style properties file: Kafka client, Streams and metering.* settings.")
-    private Path config;
+    @CommandLine.Mixin
+    private ClusterOptions cluster;
 
     @Option(names = "--application-id", paramLabel = "ID", description = "Kafka Streams application id (consumer group, internal topic prefix); default llm-metering.")
     private String applicationId;
@@ -49,16 +46,13 @@ public final class TopologyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         Properties flags = new Properties();
-        if (bootstrapServers != null) {
-            flags.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        }
         if (applicationId != null) {
             flags.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         }
         if (stateDir != null) {
             flags.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         }
-        Settings settings = ServiceMain.settings(spec.commandLine(), config, flags);
+        Settings settings = cluster.settings(spec.commandLine(), flags);
         MeteringApp app;
         try {
             app = new MeteringApp(settings);

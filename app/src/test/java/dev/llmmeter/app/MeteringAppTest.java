@@ -33,7 +33,7 @@ class MeteringAppTest {
         Properties p = new Properties();
         p.put("bootstrap.servers", "localhost:9092");
         p.put("metering.stale.ms", "-1");
-        assertEquals("metering.stale.ms must be a positive number of milliseconds, got -1",
+        assertEquals("Invalid value -1 for configuration metering.stale.ms: Value must be at least 1",
                 assertThrows(StartupException.class, () -> new MeteringApp(p)).getMessage());
     }
 

@@ -152,17 +152,18 @@ class SettingsTest {
 
     @Test
     void theAppsTopicSettingsAreCheckedByName() {
-        assertEquals("metering.topic.deltas.partitions must be between 1 and 2147483647, got 0",
+        assertEquals("Invalid value 0 for configuration metering.topic.deltas.partitions: Value must be at least 1",
                 assertThrows(Settings.SettingsException.class, () -> Settings.of(props("metering.topic.deltas.partitions", "0"))).getMessage());
-        assertEquals("metering.topic.create must be true or false, got 'yes'",
+        assertEquals("Invalid value yes for configuration metering.topic.create: Expected value to be either true or false",
                 assertThrows(Settings.SettingsException.class, () -> Settings.of(props("metering.topic.create", "yes"))).getMessage());
-        assertEquals("metering.topic.replication.factor must be -1 (the broker's default) or at least 1, got 0",
+        assertEquals("Invalid value 0 for configuration metering.topic.replication.factor: must be -1 (the broker's default) or at least 1",
                 assertThrows(Settings.SettingsException.class, () -> Settings.of(props("metering.topic.replication.factor", "0"))).getMessage());
         String unknown = assertThrows(Settings.SettingsException.class, () -> Settings.of(props("metering.topic.creat", "false"))).getMessage();
         assertEquals("unknown setting metering.topic.creat; known metering settings: metering.topic.deltas, metering.topic.stats, "
-                + "metering.topic.dlq, metering.topic.streams, metering.topic.insights, metering.stale.ms, metering.hour.window.ms, "
+                + "metering.topic.dlq, metering.topic.streams, metering.topic.insights, metering.topic.usage, metering.stale.ms, metering.hour.window.ms, "
                 + "metering.begin.expiry.ms, metering.partial.ttl.ms, metering.combiner.grace.ms, metering.max.future.ms, "
                 + "metering.max.sessions.per.task, metering.streams.retention.ms, metering.insights.max.labels, metering.insights.max.labels.per.task, "
+                + "metering.usage.grace.ms, metering.usage.dedupe.ms, metering.usage.dedupe.max.ids, "
                 + "metering.topic.deltas.partitions, metering.topic.replication.factor, metering.topic.create", unknown);
     }
 

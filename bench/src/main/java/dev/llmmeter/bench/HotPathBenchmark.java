@@ -4,9 +4,9 @@ import dev.llmmeter.contract.DeltaEvent;
 import dev.llmmeter.contract.DeltaEventCodec;
 import dev.llmmeter.topology.MeteringConfig;
 import dev.llmmeter.topology.StoreNames;
+import dev.llmmeter.topology.processors.MeterOutput;
 import dev.llmmeter.topology.processors.MeteringMetrics;
 import dev.llmmeter.topology.processors.SessionMeter;
-import dev.llmmeter.topology.state.Partial;
 import dev.llmmeter.topology.state.SessionsStore;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.StreamsConfig;
@@ -79,7 +79,7 @@ public class HotPathBenchmark {
     @State(Scope.Thread)
     public static class Task {
         Path stateDir;
-        MockProcessorContext<String, Partial> context;
+        MockProcessorContext<String, MeterOutput> context;
         SessionsStore store;
         KeyValueStore<String, Long> endings;
         SessionMeter meter;

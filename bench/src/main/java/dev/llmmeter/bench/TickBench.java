@@ -4,6 +4,7 @@ import dev.llmmeter.contract.DeltaEvent;
 import dev.llmmeter.topology.MeteringConfig;
 import dev.llmmeter.topology.StoreNames;
 import dev.llmmeter.topology.Ticks;
+import dev.llmmeter.topology.processors.MeterOutput;
 import dev.llmmeter.topology.processors.SessionMeter;
 import dev.llmmeter.topology.state.Partial;
 import dev.llmmeter.topology.state.Session;
@@ -102,7 +103,7 @@ public final class TickBench {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "metering-tick-bench");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        MockProcessorContext<String, Partial> context = new MockProcessorContext<>(props,
+        MockProcessorContext<String, MeterOutput> context = new MockProcessorContext<>(props,
                 new org.apache.kafka.streams.processor.TaskId(0, 0), stateDir.toFile());
         KeyValueStore<String, Session> store = Stores.keyValueStoreBuilder(
                         Stores.persistentKeyValueStore(StoreNames.SESSIONS), Serdes.String(), new SessionSerde())
@@ -194,11 +195,14 @@ public final class TickBench {
         return endings;
     }
 
-    private static Partial lastPartialCheck(SessionMeter meter, MockProcessorContext<String, Partial> context, long time) {
+    private static Partial lastPartialCheck(SessionMeter meter, MockProcessorContext<String, MeterOutput> context, long time) {
         context.resetForwards();
         context.setCurrentSystemTimeMs(time);
         context.scheduledPunctuators().get(0).getPunctuator().punctuate(time);
-        return context.forwarded().get(0).record().value();
+        if (context.forwarded().get(0).record().value() instanceof MeterOutput.TaskPartial tp) {
+            return tp.partial(); // a tick forwards its partial first
+        }
+        throw new IllegalStateException("the tick forwarded no partial first: " + context.forwarded());
     }
 
     private static void process(SessionMeter meter, DeltaEvent e) {

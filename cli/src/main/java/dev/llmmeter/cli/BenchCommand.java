@@ -1,12 +1,13 @@
 package dev.llmmeter.cli;
 
-import dev.llmmeter.app.ServiceMain;
+import dev.llmmeter.app.ConfigFileOption;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.llmmeter.app.StartupException;
 import dev.llmmeter.bench.BrokerBench;
 import dev.llmmeter.bench.BrokerBench.App;
 import dev.llmmeter.bench.BrokerBench.Guarantee;
+import dev.llmmeter.bench.FailoverBench;
 import dev.llmmeter.bench.Machine;
 import dev.llmmeter.bench.RestoreBench;
 import dev.llmmeter.bench.Stats;
@@ -38,10 +39,15 @@ import java.util.concurrent.Callable;
             "",
             "With --sessions N, instead: the cost of one tick with N live sessions in a single task (no broker), p50/p99/max over many ticks, the bytes of store value and of heap per live session; then (unless --no-restore) the time the metering app takes to restore N sessions from the sessions changelog on the embedded broker (one partition, a fresh state dir, exactly-once as the app runs by default), part of the failover time: restore time, records/s, MB of changelog, and the times from start() to RUNNING, to the restored task's first tick and to the first stats record. Where this build has a per-task session cap (metering.max.sessions.per.task) it is raised to fit N.",
             "",
+            "With --failover, instead: how long the stats stop when the instance running the stats combiner dies. Two 'metering topology' processes (child JVMs, one application id, own state dirs) over a 4-partition input carrying 12 streams at 20 deltas/s on the embedded broker; the one running the combiner is killed (SIGKILL; --sigterm: stopped cleanly) and, with --restart-after S, restarted on its state directory S seconds later. Prints, per repetition and as medians: the stats gap (last record before the stop to the first after), the time from the stop and from the restart to the first record with a later tick, and the largest gap after the restart (its rejoin's rebalance). --config adds settings to both instances (e.g. session.timeout.ms=45000 and an empty group.instance.id, to compare with Kafka's defaults).",
+            "",
+            "--config: Kafka Streams and client settings for both apps over their defaults (and metering.* settings for the metering app), to try other settings.",
+            "",
             "Progress goes to stderr; with --json, stdout carries one JSON object and nothing else."
         },
         footer = {"", "Examples:", "  metering bench", "  metering bench --events 500000 --repetitions 1 --json",
-            "  metering bench --sessions 1000000", "  metering bench --sessions 100000 --no-restore"})
+            "  metering bench --sessions 1000000", "  metering bench --sessions 100000 --no-restore",
+            "  metering bench --failover", "  metering bench --failover --restart-after 15", "  metering bench --failover --sigterm --repetitions 1"})
 final class BenchCommand implements Callable<Integer> {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -85,22 +91,37 @@ final class BenchCommand implements Callable<Integer> {
             description = "With --sessions: only the tick benchmark, without the broker and the restore from the changelog.")
     private boolean noRestore;
 
-    @Option(names = "--config", paramLabel = "FILE",
-            description = "Kafka Streams and client settings for both apps over their defaults (and metering.* settings for the metering app), to try other settings.")
-    private Path config;
+    @Option(names = "--failover",
+            description = "Instead of the broker benchmark: the stats gap when the instance running the stats combiner is killed.")
+    private boolean failover;
+
+    @Option(names = "--restart-after", paramLabel = "S",
+            description = "With --failover: restart the killed instance on its state directory S seconds after the kill (default: never).")
+    private Integer restartAfter;
+
+    @Option(names = "--sigterm",
+            description = "With --failover: stop the instance cleanly (SIGTERM: it leaves the group) instead of SIGKILL.")
+    private boolean sigterm;
+
+    @CommandLine.Mixin
+    private ConfigFileOption config;
 
     @Option(names = "--json", description = "Print the results as one JSON object on stdout.")
     private boolean json;
 
     @Override
-    public Integer call() throws IOException, InterruptedException {
+    public Integer call() throws Exception {
         validate();
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter out = spec.commandLine().getOut();
         Path home = Files.createDirectories(Path.of(System.getProperty("user.home"), ".metering"));
         Path workDir = Files.createTempDirectory(home, "bench-");
         try {
-            if (sessions != null) {
+            if (failover) {
+                FailoverBench.Result r = new FailoverBench(new FailoverBench.Options(repetitions,
+                        restartAfter == null ? -1 : restartAfter, sigterm, FailoverBench.extraConfig(config.file())), workDir, err).run();
+                out.print(json ? failoverJson(r) + "\n" : failoverTable(r));
+            } else if (sessions != null) {
                 try (Machine.PeakHeap peakHeap = new Machine.PeakHeap(10)) {
                     TickBench.Result r = new TickBench(new TickBench.Options(sessions, ticks, Math.max(1_000, sessions / 10)),
                             workDir, err).run();
@@ -111,7 +132,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
             } else {
                 BrokerBench.Result r = new BrokerBench(new BrokerBench.Options(events, partitions, streams, repetitions,
-                        streamThreads, seed, warmup, ServiceMain.settings(spec.commandLine(), config, new java.util.Properties()).all()), workDir, err).run();
+                        streamThreads, seed, warmup, config.settings(spec.commandLine(), new java.util.Properties()).all()), workDir, err).run();
                 out.print(json ? brokerJson(r) + "\n" : brokerTable(r));
             }
             out.flush();
@@ -127,6 +148,21 @@ final class BenchCommand implements Callable<Integer> {
 
     private void validate() {
         CommandLine cmd = spec.commandLine();
+        if (!failover && (restartAfter != null || sigterm)) {
+            throw new CommandLine.ParameterException(cmd, "--restart-after and --sigterm go with --failover");
+        }
+        if (failover) {
+            if (sessions != null) {
+                throw new CommandLine.ParameterException(cmd, "--failover and --sessions are two different benchmarks: pick one");
+            }
+            if (restartAfter != null && restartAfter < 0) {
+                throw new CommandLine.ParameterException(cmd, "--restart-after must not be negative, got " + restartAfter);
+            }
+            if (repetitions <= 0) {
+                throw new CommandLine.ParameterException(cmd, "--repetitions must be positive, got " + repetitions);
+            }
+            return;
+        }
         if (sessions != null) {
             if (sessions <= 0) {
                 throw new CommandLine.ParameterException(cmd, "--sessions must be positive, got " + sessions);
@@ -299,6 +335,70 @@ final class BenchCommand implements Callable<Integer> {
                 number(g, "seconds", round(run.seconds(), 3));
                 number(g, "startup_seconds", round(run.startupSeconds(), 2));
                 g.writeNumberField("value_bytes", run.valueBytes());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+        });
+    }
+
+    private static String failoverTable(FailoverBench.Result r) {
+        FailoverBench.Options o = r.options();
+        boolean restart = o.restart();
+        StringBuilder s = new StringBuilder();
+        s.append(String.format(Locale.ROOT, "metering bench --failover: two 'metering topology' processes, 4 partitions, %d streams at %.0f deltas/s; "
+                        + "the stats combiner's host stopped with %s, %s; %d repetition%s%s%n",
+                FailoverBench.STREAMS, FailoverBench.RATE, o.signal(),
+                restart ? "restarted on its state directory " + o.restartAfterSeconds() + " s later" : "never restarted",
+                o.repetitions(), o.repetitions() == 1 ? "" : "s", o.extraConfig().isBlank() ? "" : "; settings added: "
+                        + o.extraConfig().strip().replace("\n", ", ")));
+        s.append("machine: ").append(Machine.describe()).append("; broker in this process, each instance a child JVM\n\n");
+        s.append(String.format(Locale.ROOT, "%-10s %5s %10s %12s %15s %20s", "", "host", "gap (s)", "stop -> (s)",
+                restart ? "restart -> (s)" : "", restart ? "gap after restart (s)" : "").stripTrailing()).append('\n');
+        for (FailoverBench.Run run : r.runs()) {
+            s.append(String.format(Locale.ROOT, "%-10s %5s %10.1f %12.1f %15s %20s", "run " + run.repetition(), "p" + run.host(),
+                    run.gapMs() / 1000.0, run.stopToFirstMs() / 1000.0,
+                    restart ? String.format(Locale.ROOT, "%.1f", run.restartToFirstMs() / 1000.0) : "",
+                    restart ? String.format(Locale.ROOT, "%.1f", run.largestGapAfterRestartMs() / 1000.0) : "").stripTrailing()).append('\n');
+        }
+        s.append(String.format(Locale.ROOT, "%-10s %5s %10.1f %12.1f %15s %20s", "median", "",
+                r.medianSeconds(FailoverBench.Run::gapMs), r.medianSeconds(FailoverBench.Run::stopToFirstMs),
+                restart ? String.format(Locale.ROOT, "%.1f", r.medianSeconds(FailoverBench.Run::restartToFirstMs)) : "",
+                restart ? String.format(Locale.ROOT, "%.1f", r.medianSeconds(FailoverBench.Run::largestGapAfterRestartMs)) : "").stripTrailing()).append('\n');
+        s.append("\ngap: last stats record before the stop -> first after; stop ->" + (restart ? " and restart ->" : "")
+                + ": to the first record with a later tick\n");
+        return s.toString();
+    }
+
+    private static String failoverJson(FailoverBench.Result r) {
+        return json(g -> {
+            FailoverBench.Options o = r.options();
+            g.writeStringField("signal", o.signal());
+            if (o.restart()) {
+                g.writeNumberField("restart_after_seconds", o.restartAfterSeconds());
+            } else {
+                g.writeNullField("restart_after_seconds");
+            }
+            g.writeNumberField("repetitions", o.repetitions());
+            g.writeNumberField("streams", FailoverBench.STREAMS);
+            number(g, "gap_seconds", round(r.medianSeconds(FailoverBench.Run::gapMs), 2));
+            number(g, "stop_to_first_seconds", round(r.medianSeconds(FailoverBench.Run::stopToFirstMs), 2));
+            if (o.restart()) {
+                number(g, "restart_to_first_seconds", round(r.medianSeconds(FailoverBench.Run::restartToFirstMs), 2));
+                number(g, "largest_gap_after_restart_seconds", round(r.medianSeconds(FailoverBench.Run::largestGapAfterRestartMs), 2));
+            }
+            g.writeStringField("machine", Machine.describe());
+            g.writeArrayFieldStart("runs");
+            for (FailoverBench.Run run : r.runs()) {
+                g.writeStartObject();
+                g.writeNumberField("repetition", run.repetition());
+                g.writeNumberField("host", run.host());
+                number(g, "gap_seconds", round(run.gapMs() / 1000.0, 2));
+                number(g, "stop_to_first_seconds", round(run.stopToFirstMs() / 1000.0, 2));
+                if (o.restart()) {
+                    number(g, "restart_to_first_seconds", round(run.restartToFirstMs() / 1000.0, 2));
+                    number(g, "largest_gap_after_restart_seconds", round(run.largestGapAfterRestartMs() / 1000.0, 2));
+                }
+                g.writeNumberField("records", run.records());
                 g.writeEndObject();
             }
             g.writeEndArray();

@@ -4,6 +4,7 @@ import dev.llmmeter.app.ServiceMain;
 import dev.llmmeter.app.TailCommand;
 import dev.llmmeter.app.TopologyCommand;
 import dev.llmmeter.app.ServeCommand;
+import dev.llmmeter.app.UsageCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -22,7 +23,7 @@ import picocli.CommandLine.Command;
             "Run 'metering <command> --help' for a command's options."
         },
         subcommands = {RunCommand.class, ReplayCommand.class, TopologyCommand.class, SimulateCommand.class, BenchCommand.class,
-            TailCommand.class, ServeCommand.class, BrokerCommand.class, CommandLine.HelpCommand.class})
+            TailCommand.class, ServeCommand.class, UsageCommand.class, BrokerCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;

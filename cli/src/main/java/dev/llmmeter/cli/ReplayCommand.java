@@ -1,7 +1,7 @@
 package dev.llmmeter.cli;
 
 import dev.llmmeter.replay.Replayer;
-import dev.llmmeter.app.ServiceMain;
+import dev.llmmeter.app.ConfigFileOption;
 import dev.llmmeter.topology.MeteringConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -33,6 +33,8 @@ import java.util.concurrent.Callable;
             "",
             "--output-topic prints another of the topology's outputs instead of the stats, each record as one JSON line in the order produced: metering.insights (one record per group, global, model:NAME and tenant:NAME, on each stats tick) or metering.streams (per-stream records; a tombstone, which deletes a stream's record retention after its final one, prints as {\"stream_id\":\"KEY\",\"tombstone\":true,\"ts\":TICK}). Topics go by their configured names (metering.topic.* in --config).",
             "",
+            "Of the settings (--config, METERING_* variables), replay reads the metering.* ones (windows, bounds, topic names); other keys are ignored.",
+            "",
             "Exit status: 0 when the trace was replayed (dead letters included); 1, with one line on stderr, when it cannot be read, when no line of it is a valid event with a ts, or when a valid event is dated after the year 9999 (the end of the replay clock); 2 on bad options."
         },
         footer = {"", "Examples:", "  metering replay --input trace.jsonl --dlq dead.jsonl > stats.jsonl",
@@ -53,9 +55,8 @@ final class ReplayCommand implements Callable<Integer> {
             description = "Write each dead-lettered line here as {\"reason\":..,\"detail\":..,\"value\":..}; a line that is not valid UTF-8 has \"value_base64\" (its bytes in Base64) instead of \"value\".")
     private Path dlq;
 
-    @Option(names = "--config", paramLabel = "FILE",
-            description = "Properties file with metering.* settings (windows, topic names); other keys are ignored.")
-    private Path config;
+    @CommandLine.Mixin
+    private ConfigFileOption config;
 
     @Option(names = "--output-topic", paramLabel = "TOPIC",
             description = "The output to print: the stats topic (the default, metering.stats), the insights topic (metering.insights) or the per-stream topic (metering.streams), under their configured names.")
@@ -66,7 +67,7 @@ final class ReplayCommand implements Callable<Integer> {
         if (tailSeconds < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--tail-seconds must not be negative, got " + tailSeconds);
         }
-        MeteringConfig meteringConfig = ServiceMain.settings(spec.commandLine(), config, new java.util.Properties()).metering();
+        MeteringConfig meteringConfig = config.settings(spec.commandLine(), new java.util.Properties()).metering();
         String topic = outputTopic == null ? meteringConfig.statsTopic() : outputTopic;
         if (!Replayer.outputTopics(meteringConfig).contains(topic)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--output-topic must be one of "

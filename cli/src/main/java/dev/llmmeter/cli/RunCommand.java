@@ -1,7 +1,7 @@
 package dev.llmmeter.cli;
 
 import dev.llmmeter.app.TailCommand;
-import dev.llmmeter.app.ServiceMain;
+import dev.llmmeter.app.ClusterOptions;
 import dev.llmmeter.app.ServeCommand;
 import dev.llmmeter.serve.MeteringService;
 import org.apache.kafka.common.KafkaException;
@@ -43,7 +43,7 @@ import java.util.concurrent.atomic.AtomicReference;
         usageHelpAutoWidth = true,
         header = "The whole stack in one command: broker, topology, simulated streams and the live stats view.",
         description = {
-            "Without --bootstrap-servers, starts a real single-node Kafka broker in a temporary directory; then the metering topology, the producer simulator (N concurrent LLM streams at about R deltas/s each, from a fleet of models and tenants), the HTTP server of 'serve' (dashboard, SSE, JSON API, Prometheus metrics with the topology's Kafka Streams metrics) and the live stats view, until Ctrl-C or the end of --duration. Then it stops everything and deletes what it created on disk.",
+            "Without --bootstrap-servers, starts a real single-node Kafka broker in a temporary directory; with it, uses that cluster (application id " + RunCommand.APPLICATION_ID + "; --config carries its security and metering.* settings). Then the metering topology, the producer simulator (N concurrent LLM streams at about R deltas/s each, from a fleet of models and tenants), the HTTP server of 'serve' (dashboard, SSE, JSON API, Prometheus metrics with the topology's Kafka Streams metrics) and the live stats view, until Ctrl-C or the end of --duration. Then it stops everything and deletes what it created on disk.",
             "",
             "The dashboard's address goes to stderr: 'dashboard: http://localhost:PORT/'.",
             "",
@@ -77,12 +77,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print stats as JSON lines on stdout instead of the live view.")
     private boolean json;
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]",
-            description = "Use this Kafka cluster instead of starting one (the run's application id is " + APPLICATION_ID + ").")
-    private String bootstrapServers;
-
-    @Option(names = "--config", paramLabel = "FILE", description = "Properties file for an existing cluster (security, metering.*).")
-    private Path config;
+    @CommandLine.Mixin
+    private ClusterOptions cluster;
 
     @Option(names = "--http-port", defaultValue = "8080", paramLabel = "PORT",
             description = "Port of the dashboard, SSE, JSON API and /metrics (default: ${DEFAULT-VALUE}; 0 picks a free one).")
@@ -153,7 +149,7 @@ final class RunCommand implements Callable<Integer> {
         }
 
         int run(AtomicBoolean stop) throws InterruptedException {
-            String bootstrap = bootstrapServers;
+            String bootstrap = cluster.bootstrapServers();
             if (bootstrap == null) {
                 System.err.println("metering run: starting a Kafka broker...");
                 broker = EmbeddedKafka.builder().dataDir(workDir.resolve("kafka")).build().start();
@@ -164,7 +160,7 @@ final class RunCommand implements Callable<Integer> {
             flags.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
             flags.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
             flags.put(StreamsConfig.STATE_DIR_CONFIG, workDir.resolve("state").toString());
-            Settings layered = ServiceMain.settings(spec.commandLine(), config, flags);
+            Settings layered = cluster.settings(spec.commandLine(), flags);
             Properties settings = layered.all();
             app = new MeteringApp(layered);
             app.start();

@@ -1,6 +1,7 @@
 package dev.llmmeter.cli;
 
 import dev.llmmeter.app.Secrets;
+import dev.llmmeter.app.ClusterOptions;
 import dev.llmmeter.app.ServiceMain;
 import dev.llmmeter.app.ClusterCheck;
 import dev.llmmeter.app.Settings;
@@ -41,7 +42,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
             "",
             "With --fleet, streams are served by a realistic fleet instead: each begin names a model and a tenant, and each model has its own pace, time to first delta and tokens per delta (a delta carries several tokens, as servers batch them): llama-3.1-8b 90 deltas/s, first delta after 80-300 ms, 1-2 tokens a delta; mixtral-8x7b 60/s, 150-600 ms, 1-4; llama-3.1-70b 35/s, 300-1,200 ms, 1-3; gpt-oss-120b 25/s, 500-2,500 ms, 1-6. Tenants: acme, globex, initech, umbrella, hooli. --models and --tenants take the first M models and T tenants of those lists. Each stream draws its model and tenant uniformly.",
             "",
-            "With --bootstrap-servers, each event goes to the topic keyed by its stream id (idempotent producer, acks=all) when the wall clock reaches its ts, or as fast as possible with --no-pacing. With --output, the trace is written as fast as possible, one wire-JSON event per line: valid input for 'metering replay'. Exactly one of the two is required (METERING_BOOTSTRAP_SERVERS, or bootstrap.servers in the --config file, stands in for --bootstrap-servers; METERING_* variables and --config carry producer settings, security included). Progress goes to stderr; Ctrl-C stops, flushes and exits."
+            "With --bootstrap-servers, each event goes to the topic keyed by its stream id (idempotent producer, acks=all) when the wall clock reaches its ts, or as fast as possible with --no-pacing. With --output, the trace is written as fast as possible, one wire-JSON event per line: valid input for 'metering replay'. Exactly one of the two is required (METERING_BOOTSTRAP_SERVERS, or bootstrap.servers in the --config file, stands in for --bootstrap-servers; METERING_* variables and --config carry producer settings, security included; acks, enable.idempotence, serializers and bootstrap.servers are the simulator's). Progress goes to stderr; Ctrl-C stops, flushes and exits."
         },
         footer = {"", "Examples:",
             "  metering simulate --bootstrap-servers localhost:9092 --streams 50",
@@ -55,8 +56,10 @@ final class SimulateCommand implements Callable<Integer> {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]",
-            description = "Kafka cluster to send the events to.")
+    @CommandLine.Mixin
+    private ClusterOptions cluster;
+
+    /** Where the events go: --bootstrap-servers, else the settings' bootstrap.servers; null for none. */
     private String bootstrapServers;
 
     @Option(names = "--output", paramLabel = "TRACE.jsonl",
@@ -104,9 +107,6 @@ final class SimulateCommand implements Callable<Integer> {
             description = "With --fleet: spread the streams over the first T of the fleet's tenants (1-5; default: all 5).")
     private Integer tenants;
 
-    @Option(names = "--config", paramLabel = "FILE",
-            description = "Kafka client properties file (security, tuning), applied to the producer; acks, enable.idempotence, serializers and bootstrap.servers are the simulator's.")
-    private Path config;
 
     @Override
     public Integer call() {
@@ -138,8 +138,9 @@ final class SimulateCommand implements Callable<Integer> {
     }
 
     private SimulationConfig validate(CommandLine cmd) {
+        bootstrapServers = cluster.bootstrapServers();
         if (bootstrapServers == null && output == null) { // as for the other commands: the environment over the file
-            String layered = ServiceMain.settings(cmd, config, new java.util.Properties()).bootstrapServers();
+            String layered = cluster.settings(cmd, new java.util.Properties()).bootstrapServers();
             bootstrapServers = layered.isEmpty() ? null : layered;
         }
         if (bootstrapServers == null && output == null) {
@@ -162,7 +163,7 @@ final class SimulateCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(cmd, "--bootstrap-servers must not be empty");
             }
             if (topic == null) { // the topic the topology reads, as the same settings name it
-                topic = ServiceMain.settings(cmd, config, new java.util.Properties()).metering().deltasTopic();
+                topic = cluster.settings(cmd, new java.util.Properties()).metering().deltasTopic();
             }
             if (topic.isBlank()) {
                 throw new CommandLine.ParameterException(cmd, "--topic must not be empty");
@@ -235,7 +236,7 @@ final class SimulateCommand implements Callable<Integer> {
         // File, then METERING_* environment, as for the other commands; only producer settings pass.
         java.util.Properties flags = new java.util.Properties();
         flags.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        Settings settings = ServiceMain.settings(cmd, config, flags);
+        Settings settings = cluster.settings(cmd, flags);
         java.util.Properties extra = settings.client(ProducerConfig.configNames());
         ClusterCheck.missingCredentials(extra).ifPresent(problem -> {
             throw new CommandLine.ParameterException(cmd, problem);

@@ -58,4 +58,18 @@ class BenchCommandIT {
         assertEquals(3000, r.get("first_stats_active").asLong(), "and counted live by the restored task's first tick");
         assertTrue(r.has("max_sessions_per_task"));
     }
+
+    @Test
+    void failoverBenchmarkKillsTheCombinersHostRestartsItAndMeasuresTheGap() throws IOException {
+        SimulateCommandTest.Run run = SimulateCommandTest.metering("bench", "--failover", "--restart-after", "0",
+                "--repetitions", "1", "--json");
+        assertEquals(0, run.exit(), run.err());
+        JsonNode r = JSON.readTree(run.out());
+        assertEquals("SIGKILL", r.get("signal").asText());
+        assertEquals(0, r.get("restart_after_seconds").asInt());
+        assertEquals(1, r.get("runs").size());
+        for (String key : new String[] {"gap_seconds", "stop_to_first_seconds", "restart_to_first_seconds"}) {
+            assertTrue(r.get(key).asDouble() > 0, key + " in " + run.out());
+        }
+    }
 }

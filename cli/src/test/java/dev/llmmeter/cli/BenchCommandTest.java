@@ -44,5 +44,9 @@ class BenchCommandTest {
     void badOptionsAreUsageErrors() {
         assertEquals(2, SimulateCommandTest.metering("bench", "--events", "0").exit());
         assertEquals(2, SimulateCommandTest.metering("bench", "--sessions", "-1").exit());
+        assertEquals(2, SimulateCommandTest.metering("bench", "--restart-after", "5").exit(), "only with --failover");
+        assertEquals(2, SimulateCommandTest.metering("bench", "--sigterm").exit(), "only with --failover");
+        assertEquals(2, SimulateCommandTest.metering("bench", "--failover", "--restart-after", "-1").exit());
+        assertEquals(2, SimulateCommandTest.metering("bench", "--failover", "--sessions", "1000").exit());
     }
 }

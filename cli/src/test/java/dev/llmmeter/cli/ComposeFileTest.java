@@ -140,10 +140,11 @@ class ComposeFileTest {
                 }
             }
         });
-        assertEquals(Set.of(Topics.DELTAS.name(), Topics.STATS.name(), Topics.DEAD_LETTERS.name(), Topics.STREAMS.name(), Topics.INSIGHTS.name()), partitions.keySet());
+        assertEquals(Set.of(Topics.DELTAS.name(), Topics.STATS.name(), Topics.DEAD_LETTERS.name(), Topics.STREAMS.name(), Topics.INSIGHTS.name(), Topics.USAGE.name()), partitions.keySet());
         assertEquals(Set.of(MeteringConfig.DEFAULTS.get(MeteringConfig.DELTAS_TOPIC), MeteringConfig.DEFAULTS.get(MeteringConfig.STATS_TOPIC),
                 MeteringConfig.DEFAULTS.get(MeteringConfig.DLQ_TOPIC), MeteringConfig.DEFAULTS.get(MeteringConfig.STREAMS_TOPIC),
-                MeteringConfig.DEFAULTS.get(MeteringConfig.INSIGHTS_TOPIC)), partitions.keySet());
+                MeteringConfig.DEFAULTS.get(MeteringConfig.INSIGHTS_TOPIC),
+                MeteringConfig.DEFAULTS.get(MeteringConfig.USAGE_TOPIC)), partitions.keySet());
         assertTrue(compactedTopics().contains(Topics.STREAMS.name()), "the per-stream records' topic is compacted, as the app creates it");
         String expected = environment(appServices.get("topology").get("environment")).get("METERING_TOPIC_DELTAS_PARTITIONS");
         if (expected != null) {

@@ -14,16 +14,27 @@ import java.util.Objects;
  * @param inputTokens       for end (optional on the wire, default 0); 0 otherwise
  * @param model             for begin: the model serving the stream (1-256 characters), or null when not given
  * @param tenant            for begin: the tenant the stream is for (1-256 characters), or null when not given
+ * @param reasoningTokens   for end (optional): the provider's reasoning tokens, or {@link #NOT_GIVEN}
+ * @param cachedInputTokens for end (optional): the provider's cached input tokens, or {@link #NOT_GIVEN}
  */
 public record DeltaEvent(EventType type, String streamId, long ts, long running,
-                         long finalOutputTokens, long inputTokens, String model, String tenant) {
+                         long finalOutputTokens, long inputTokens, String model, String tenant,
+                         long reasoningTokens, long cachedInputTokens) {
 
     /** Marks an event that carried no {@code ts}. */
     public static final long NO_TS = -1L;
+    /** Marks an optional count the event did not carry. */
+    public static final long NOT_GIVEN = -1L;
 
     public DeltaEvent {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(streamId, "streamId");
+    }
+
+    /** An event without the end's optional provider figures. */
+    public DeltaEvent(EventType type, String streamId, long ts, long running, long finalOutputTokens, long inputTokens,
+                      String model, String tenant) {
+        this(type, streamId, ts, running, finalOutputTokens, inputTokens, model, tenant, NOT_GIVEN, NOT_GIVEN);
     }
 
     /** An event without model and tenant (every type but begin, and a begin that names neither). */
@@ -50,6 +61,13 @@ public record DeltaEvent(EventType type, String streamId, long ts, long running,
 
     public static DeltaEvent end(String streamId, long ts, long finalOutputTokens, long inputTokens) {
         return new DeltaEvent(EventType.END, streamId, ts, 0, finalOutputTokens, inputTokens);
+    }
+
+    /** An end with the provider's reasoning and cached input tokens ({@link #NOT_GIVEN} for either when not given). */
+    public static DeltaEvent end(String streamId, long ts, long finalOutputTokens, long inputTokens, long reasoningTokens,
+                                 long cachedInputTokens) {
+        return new DeltaEvent(EventType.END, streamId, ts, 0, finalOutputTokens, inputTokens, null, null,
+                reasoningTokens, cachedInputTokens);
     }
 
     public boolean hasTs() {

@@ -97,6 +97,8 @@ public final class DeltaEventCodec {
         Count running = Count.ABSENT;
         Count finalOutput = Count.ABSENT;
         Count input = Count.ABSENT;
+        Count reasoning = Count.ABSENT;
+        Count cached = Count.ABSENT;
         Label model = Label.ABSENT;
         Label tenant = Label.ABSENT;
 
@@ -124,6 +126,8 @@ public final class DeltaEventCodec {
                 case "running" -> running = Count.read(p, v);
                 case "final_output_tokens" -> finalOutput = Count.read(p, v);
                 case "input_tokens" -> input = Count.read(p, v);
+                case "reasoning_tokens" -> reasoning = Count.read(p, v);
+                case "cached_input_tokens" -> cached = Count.read(p, v);
                 case "model" -> model = Label.read(p, v);
                 case "tenant" -> tenant = Label.read(p, v);
                 default -> {
@@ -162,7 +166,9 @@ public final class DeltaEventCodec {
             case OUTPUT -> DeltaEvent.output(streamId, eventTs, running.requireCount("running"));
             case REASONING -> DeltaEvent.reasoning(streamId, eventTs, running.requireCount("running"));
             case END -> DeltaEvent.end(streamId, eventTs, finalOutput.requireCount("final_output_tokens"),
-                    input.present() ? input.requireCount("input_tokens") : 0L);
+                    input.present() ? input.requireCount("input_tokens") : 0L,
+                    reasoning.present() ? reasoning.requireCount("reasoning_tokens") : DeltaEvent.NOT_GIVEN,
+                    cached.present() ? cached.requireCount("cached_input_tokens") : DeltaEvent.NOT_GIVEN);
         };
     }
 
@@ -326,6 +332,12 @@ public final class DeltaEventCodec {
                 case END -> {
                     g.writeNumberField("final_output_tokens", e.finalOutputTokens());
                     g.writeNumberField("input_tokens", e.inputTokens());
+                    if (e.reasoningTokens() != DeltaEvent.NOT_GIVEN) {
+                        g.writeNumberField("reasoning_tokens", e.reasoningTokens());
+                    }
+                    if (e.cachedInputTokens() != DeltaEvent.NOT_GIVEN) {
+                        g.writeNumberField("cached_input_tokens", e.cachedInputTokens());
+                    }
                 }
                 case BEGIN -> {
                     if (e.model() != null) {

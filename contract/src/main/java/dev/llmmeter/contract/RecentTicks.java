@@ -10,7 +10,7 @@ import java.util.Set;
  * last {@link #DEFAULT_CAPACITY} distinct ticks seen is a repeat. Only exact repeats are dropped, never
  * "anything not newer than the last": one far-future tick from a bad clock would otherwise silence the
  * consumer until the clock caught up, whereas here it only takes one slot. The consumer side of the wire
- * contract's "each tick once" (README): {@code metering tail} and {@code serve} both go by it.
+ * contract's "each tick once" (docs/contract.md): {@code metering tail} and {@code serve} both go by it.
  */
 public final class RecentTicks {
     /**

@@ -49,7 +49,7 @@ import java.util.function.Consumer;
 public final class TopicFollower implements AutoCloseable {
     /** Where to start reading a topic the first time it is seen. */
     public static final class Start {
-        private enum Kind { END, LAST_RECORDS, SINCE }
+        private enum Kind { END, BEGINNING, LAST_RECORDS, SINCE }
 
         private final Kind kind;
         private final long amount;
@@ -62,6 +62,11 @@ public final class TopicFollower implements AutoCloseable {
         /** At the end: only what comes next. */
         public static Start atEnd() {
             return new Start(Kind.END, 0);
+        }
+
+        /** At the beginning: all the topic holds (the usage ledger, which serve keeps whole). */
+        public static Start atBeginning() {
+            return new Start(Kind.BEGINNING, 0);
         }
 
         /**
@@ -87,6 +92,7 @@ public final class TopicFollower implements AutoCloseable {
         public String toString() {
             return switch (kind) {
                 case END -> "at the end";
+                case BEGINNING -> "from the beginning";
                 case LAST_RECORDS -> "the last " + amount + " records";
                 case SINCE -> "the last " + Duration.ofMillis(amount).toSeconds() + " s";
             };
@@ -285,6 +291,7 @@ public final class TopicFollower implements AutoCloseable {
         Map<TopicPartition, Long> ends = consumer.endOffsets(tps, timeout);
         return switch (start.kind) {
             case END -> ends;
+            case BEGINNING -> consumer.beginningOffsets(tps, timeout);
             case SINCE -> {
                 OptionalLong newest = newestTimestamp(tps, ends);
                 if (newest.isEmpty()) {

@@ -40,6 +40,36 @@ class DeltaEventCodecTest {
     }
 
     @Test
+    void endCarriesOptionalReasoningAndCachedInputTokensAndRoundTrips() {
+        DeltaEvent e = decode("{\"type\":\"end\",\"stream_id\":\"s1\",\"ts\":5,\"final_output_tokens\":420,\"input_tokens\":1200,"
+                + "\"reasoning_tokens\":64,\"cached_input_tokens\":1024}");
+        assertEquals(DeltaEvent.end("s1", 5, 420, 1200, 64, 1024), e);
+        assertEquals("{\"type\":\"end\",\"stream_id\":\"s1\",\"ts\":5,\"final_output_tokens\":420,\"input_tokens\":1200,"
+                + "\"reasoning_tokens\":64,\"cached_input_tokens\":1024}", new String(DeltaEventCodec.encode(e), StandardCharsets.UTF_8));
+        DeltaEvent without = decode("{\"type\":\"end\",\"stream_id\":\"s1\",\"ts\":5,\"final_output_tokens\":420,\"reasoning_tokens\":null}");
+        assertEquals(DeltaEvent.NOT_GIVEN, without.reasoningTokens());
+        assertEquals(DeltaEvent.NOT_GIVEN, without.cachedInputTokens());
+    }
+
+    @Test
+    void invalidReasoningOrCachedInputTokensAreInvalidCounts() {
+        InvalidDeltaException negative = assertThrows(InvalidDeltaException.class, () -> decode(
+                "{\"type\":\"end\",\"stream_id\":\"s1\",\"final_output_tokens\":1,\"reasoning_tokens\":-1}"));
+        assertEquals(DeadLetterReason.INVALID_COUNT, negative.reason());
+        assertEquals("reasoning_tokens must not be negative, got -1", negative.detail());
+        InvalidDeltaException fraction = assertThrows(InvalidDeltaException.class, () -> decode(
+                "{\"type\":\"end\",\"stream_id\":\"s1\",\"final_output_tokens\":1,\"cached_input_tokens\":1.5}"));
+        assertEquals(DeadLetterReason.INVALID_COUNT, fraction.reason());
+        assertEquals("cached_input_tokens must be a whole number, got 1.5", fraction.detail());
+        InvalidDeltaException huge = assertThrows(InvalidDeltaException.class, () -> decode(
+                "{\"type\":\"end\",\"stream_id\":\"s1\",\"final_output_tokens\":1,\"cached_input_tokens\":9223372036854775808}"));
+        assertEquals("cached_input_tokens is beyond a signed 64-bit integer: 9223372036854775808", huge.detail());
+        InvalidDeltaException text = assertThrows(InvalidDeltaException.class, () -> decode(
+                "{\"type\":\"end\",\"stream_id\":\"s1\",\"final_output_tokens\":1,\"reasoning_tokens\":\"7\"}"));
+        assertEquals("reasoning_tokens must be an integer, got a string", text.detail());
+    }
+
+    @Test
     void integralNumbersWrittenWithAFractionOrExponentAreAccepted() {
         assertEquals(DeltaEvent.output("s1", 2000, 40), decode("{\"type\":\"output\",\"stream_id\":\"s1\",\"ts\":2e3,\"running\":40.0}"));
     }

@@ -91,7 +91,7 @@ public final class Replayer {
         STATS, INSIGHTS, STREAMS
     }
 
-    /** The replay's own graph: in-memory stores, partials handed straight to the combiner (see README, Replay). */
+    /** The replay's own graph: in-memory stores, partials handed straight to the combiner (see docs/commands.md, Replay). */
     public Replayer(MeteringConfig config, Duration tail) {
         this(config, tail, MeteringTopology.Durability.EPHEMERAL);
     }

@@ -3,6 +3,10 @@ package dev.llmmeter.serve;
 import dev.llmmeter.serve.feed.LiveFeed;
 import dev.llmmeter.contract.OutputTopics;
 import dev.llmmeter.serve.http.MeteringServer;
+import dev.llmmeter.serve.usage.UsageFeed;
+import dev.llmmeter.serve.usage.UsageLedgerView;
+
+import dev.llmmeter.contract.Topics;
 
 import java.util.Properties;
 
@@ -13,12 +17,17 @@ import java.util.Properties;
 public final class MeteringService implements AutoCloseable {
     private final MeteringView view;
     private final LiveFeed feed;
+    private final UsageFeed usageFeed;
+    private final UsageLedgerView ledger;
     private final MeteringServer server;
     private final int port;
 
-    private MeteringService(MeteringView view, LiveFeed feed, MeteringServer server, int port) {
+    private MeteringService(MeteringView view, LiveFeed feed, UsageFeed usageFeed, UsageLedgerView ledger,
+                            MeteringServer server, int port) {
         this.view = view;
         this.feed = feed;
+        this.usageFeed = usageFeed;
+        this.ledger = ledger;
         this.server = server;
         this.port = port;
     }
@@ -34,19 +43,39 @@ public final class MeteringService implements AutoCloseable {
 
     /** As {@link #start(Properties, String, int)}, reading the topology's outputs under these names. */
     public static MeteringService start(Properties kafkaSettings, OutputTopics topics, String host, int httpPort) {
+        return start(kafkaSettings, topics, Topics.USAGE.name(), host, httpPort);
+    }
+
+    /** As {@link #start(Properties, OutputTopics, String, int)}, with the usage ledger under {@code usageTopic}. */
+    public static MeteringService start(Properties kafkaSettings, OutputTopics topics, String usageTopic, String host, int httpPort) {
         MeteringView view = new MeteringView();
         LiveFeed feed = new LiveFeed(kafkaSettings, view, LiveFeed.Settings.defaults(topics));
-        MeteringServer server = new MeteringServer(view, feed).host(host);
+        UsageLedgerView ledger = new UsageLedgerView();
+        UsageFeed usageFeed;
+        try {
+            usageFeed = new UsageFeed(kafkaSettings, usageTopic, ledger);
+        } catch (RuntimeException e) {
+            feed.close();
+            throw e;
+        }
+        MeteringServer server = new MeteringServer(view, feed).host(host)
+                .usage(ledger, usageFeed::notReadyReason, usageFeed::invalidRecords);
         int port;
         try {
             port = server.start(httpPort);
         } catch (RuntimeException e) {
             feed.close();
+            usageFeed.close();
             server.close();
             throw e;
         }
         feed.start();
-        return new MeteringService(view, feed, server, port);
+        usageFeed.start();
+        return new MeteringService(view, feed, usageFeed, ledger, server, port);
+    }
+
+    public UsageLedgerView ledger() {
+        return ledger;
     }
 
     public int port() {
@@ -69,5 +98,6 @@ public final class MeteringService implements AutoCloseable {
     public void close() {
         server.close();
         feed.close();
+        usageFeed.close();
     }
 }

@@ -10,7 +10,7 @@ import dev.llmmeter.contract.RecentTicks;
  *
  * <p>The gate decides from the ticks alone, never from this server's clock (the topology's clock is not
  * this host's). A repeat is caught by the exact-repeat memory, {@link RecentTicks}, the one
- * {@code metering tail} uses (README, "Each tick once"); a tick at or behind the newest one delivered (the
+ * {@code metering tail} uses (docs/contract.md, "Each tick once"); a tick at or behind the newest one delivered (the
  * watermark) is skipped. One far-future tick (a topology host whose clock jumped) is delivered and moves
  * the watermark; the genuine ticks that go on from the old line are then behind it, and once
  * {@code followAfter} of them come in a row, each newer than the one before, the watermark follows them:

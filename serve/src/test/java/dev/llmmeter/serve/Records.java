@@ -2,7 +2,7 @@ package dev.llmmeter.serve;
 
 import java.nio.charset.StandardCharsets;
 
-/** Real JSON record values, as the topology publishes them (README wire contract). */
+/** Real JSON record values, as the topology publishes them (docs/contract.md). */
 public final class Records {
     public static final long T0 = 1_790_000_000_000L;
 

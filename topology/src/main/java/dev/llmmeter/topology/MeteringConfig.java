@@ -1,45 +1,32 @@
 package dev.llmmeter.topology;
 
 import dev.llmmeter.contract.Topics;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
+
+import static org.apache.kafka.common.config.ConfigDef.Range.atLeast;
+import static org.apache.kafka.common.config.ConfigDef.Range.between;
 
 /**
- * The metering settings (everything under {@code metering.}): topic names and the seed's windows.
- * Defaults are the seed's. Built from a properties map with {@link #fromMap}, which rejects unknown
- * {@code metering.*} keys and bad values with a message that names the setting.
- *
- * @param deltasTopic     input topic of delta events
- * @param statsTopic      output topic of stats
- * @param deadLetterTopic topic of dead-lettered input
- * @param staleMs         a session whose last delta is older than this at a tick is pruned (seed: 60 s)
- * @param hourWindowMs    readings older than this are dropped from high/low (seed: 3600 s)
- * @param beginExpiryMs   a session with no delta this long after its begin is dropped (deviation; 600 s)
- * @param partialTtlMs    the combiner forgets a session task that has not reported for this long
- * @param combinerGraceMs how long after a tick fires the combiner waits for late partials before it
- *                        emits that tick with what it has
- * @param maxFutureMs     an event whose time is more than this ahead of the meter's wall clock is dead-lettered
- *                        ({@code future_ts}): one event dated 2100 would otherwise pin its session for good
- * @param maxSessionsPerTask the most sessions one session task keeps; a begin beyond it evicts a session
- *                        (begin-only ones first, oldest first) and counts it in {@code evicted-sessions}
- * @param streamsTopic    output topic of per-stream records (compacted, key = stream id)
- * @param insightsTopic   output topic of the per-group insights
- * @param streamsRetentionMs how long after a stream's final record its tombstone follows on the streams topic
- * @param insightsMaxLabels the most distinct models (and, apart, tenants) with a group of their own in the
- *                        insights; the rest are folded into {@code other} (counted in {@code folded-labels})
- * @param insightsMaxLabelsPerTask the most distinct models (and, apart, tenants) a session task tallies apart in
- *                        its partials, which bounds a partial's size; at least {@code insightsMaxLabels}. A begin
- *                        naming one more counts in {@code other} whatever the combiner decides for its label
- *                        (counted in {@code overflowed-sessions})
+ * The metering settings (everything under {@code metering.}): topic names, the seed's windows and the bounds.
+ * Each setting is one line of {@link #CONFIG}, Kafka's own {@link ConfigDef}: name, type, default (the seed's),
+ * validator and doc; the configuration table of docs/operations.md is generated from it. Built from a properties
+ * map with {@link #fromMap}, which rejects unknown {@code metering.*} keys and bad values with one line naming
+ * the setting; the checks across settings ({@link #requireConsistent}) follow Kafka's per-setting validation.
  */
-public record MeteringConfig(String deltasTopic, String statsTopic, String deadLetterTopic,
-                             long staleMs, long hourWindowMs, long beginExpiryMs,
-                             long partialTtlMs, long combinerGraceMs, long maxFutureMs, int maxSessionsPerTask,
-                             String streamsTopic, String insightsTopic, long streamsRetentionMs, int insightsMaxLabels,
-                             int insightsMaxLabelsPerTask) {
+public final class MeteringConfig extends AbstractConfig {
 
     public static final String PREFIX = "metering.";
     public static final String DELTAS_TOPIC = "metering.topic.deltas";
@@ -47,16 +34,6 @@ public record MeteringConfig(String deltasTopic, String statsTopic, String deadL
     public static final String DLQ_TOPIC = "metering.topic.dlq";
     public static final String STREAMS_TOPIC = "metering.topic.streams";
     public static final String INSIGHTS_TOPIC = "metering.topic.insights";
-    public static final String STREAMS_RETENTION_MS = "metering.streams.retention.ms";
-    public static final String INSIGHTS_MAX_LABELS = "metering.insights.max.labels";
-    public static final String INSIGHTS_MAX_LABELS_PER_TASK = "metering.insights.max.labels.per.task";
-    /** {@link #INSIGHTS_MAX_LABELS_PER_TASK} when not set: this, or {@link #INSIGHTS_MAX_LABELS} when that is larger. */
-    static final int DEFAULT_MAX_LABELS_PER_TASK = 200;
-    /**
-     * Upper limit of {@link #INSIGHTS_MAX_LABELS} and {@link #INSIGHTS_MAX_LABELS_PER_TASK}; the latter bounds the size
-     * of a partial (see {@code PartialSerde}).
-     */
-    public static final int MAX_LABELS_LIMIT = 1000;
     public static final String STALE_MS = "metering.stale.ms";
     public static final String HOUR_WINDOW_MS = "metering.hour.window.ms";
     public static final String BEGIN_EXPIRY_MS = "metering.begin.expiry.ms";
@@ -64,48 +41,151 @@ public record MeteringConfig(String deltasTopic, String statsTopic, String deadL
     public static final String COMBINER_GRACE_MS = "metering.combiner.grace.ms";
     public static final String MAX_FUTURE_MS = "metering.max.future.ms";
     public static final String MAX_SESSIONS_PER_TASK = "metering.max.sessions.per.task";
+    public static final String STREAMS_RETENTION_MS = "metering.streams.retention.ms";
+    public static final String INSIGHTS_MAX_LABELS = "metering.insights.max.labels";
+    public static final String INSIGHTS_MAX_LABELS_PER_TASK = "metering.insights.max.labels.per.task";
+    public static final String USAGE_TOPIC = "metering.topic.usage";
+    public static final String USAGE_GRACE_MS = "metering.usage.grace.ms";
+    public static final String USAGE_DEDUPE_MS = "metering.usage.dedupe.ms";
+    public static final String USAGE_DEDUPE_MAX_IDS = "metering.usage.dedupe.max.ids";
+
+    /** {@link #INSIGHTS_MAX_LABELS_PER_TASK} when not set: this, or {@link #INSIGHTS_MAX_LABELS} when that is larger. */
+    static final int DEFAULT_MAX_LABELS_PER_TASK = 200;
+    /**
+     * Upper limit of {@link #INSIGHTS_MAX_LABELS} and {@link #INSIGHTS_MAX_LABELS_PER_TASK}; the latter bounds the size
+     * of a partial (see {@code PartialSerde}).
+     */
+    public static final int MAX_LABELS_LIMIT = 1000;
     /**
      * Upper limit of {@link #MAX_FUTURE_MS}, one day: no producer's clock is a day ahead of the meter's by mere skew,
      * and the combiner adds the setting to its clock ({@code StatsCombiner.init}), which must not overflow.
      */
     public static final long MAX_FUTURE_LIMIT_MS = 86_400_000L;
 
-    /** Every setting this record reads, with its default, in documentation order. */
+    private static final ConfigDef.Validator TOPIC = new ConfigDef.NonEmptyStringWithoutControlChars();
+
+    /** Every setting of the topology, one line each, in documentation order. */
+    public static final ConfigDef CONFIG = new ConfigDef()
+            .define(DELTAS_TOPIC, Type.STRING, Topics.DELTAS.name(), TOPIC, Importance.HIGH, "input topic")
+            .define(STATS_TOPIC, Type.STRING, Topics.STATS.name(), TOPIC, Importance.HIGH, "output topic")
+            .define(DLQ_TOPIC, Type.STRING, Topics.DEAD_LETTERS.name(), TOPIC, Importance.HIGH, "dead-letter topic")
+            .define(STREAMS_TOPIC, Type.STRING, Topics.STREAMS.name(), TOPIC, Importance.MEDIUM,
+                    "per-stream records (compacted; as many partitions as the input when the app creates it)")
+            .define(INSIGHTS_TOPIC, Type.STRING, Topics.INSIGHTS.name(), TOPIC, Importance.MEDIUM, "per-group insights")
+            .define(USAGE_TOPIC, Type.STRING, Topics.USAGE.name(), TOPIC, Importance.MEDIUM,
+                    "the usage ledger: CloudEvents records of token usage per (tenant, model) and minute or hour")
+            .define(STALE_MS, Type.LONG, 60_000L, atLeast(1), Importance.MEDIUM,
+                    "a session whose last delta is older than this at a tick is pruned")
+            .define(HOUR_WINDOW_MS, Type.LONG, 3_600_000L, atLeast(1), Importance.MEDIUM,
+                    "readings older than this leave high/low")
+            .define(BEGIN_EXPIRY_MS, Type.LONG, 600_000L, atLeast(1), Importance.LOW,
+                    "a session with no delta this long after its begin is dropped")
+            .define(PARTIAL_TTL_MS, Type.LONG, 30_000L, atLeast(1), Importance.LOW,
+                    "the combiner forgets a session task silent this long")
+            .define(COMBINER_GRACE_MS, Type.LONG, 500L, between(0, Ticks.INTERVAL.toMillis() - 1), Importance.LOW,
+                    "how long past a tick the combiner waits for late partials; 0 to 999")
+            .define(MAX_FUTURE_MS, Type.LONG, 300_000L, between(1, MAX_FUTURE_LIMIT_MS), Importance.LOW,
+                    "an event dated further ahead of the meter's clock is dead-lettered (`future_ts`); at most `86400000` (a day)")
+            .define(MAX_SESSIONS_PER_TASK, Type.INT, 200_000, atLeast(1), Importance.MEDIUM,
+                    "sessions one session task keeps; beyond it a begin evicts one, begin-only ones first, oldest first "
+                            + "(`evicted-sessions`)")
+            .define(STREAMS_RETENTION_MS, Type.LONG, 3_600_000L, atLeast(1), Importance.LOW,
+                    "how long after a stream's final record its tombstone follows on `metering.streams`")
+            .define(INSIGHTS_MAX_LABELS, Type.INT, 100, between(1, MAX_LABELS_LIMIT), Importance.LOW,
+                    "models (and, apart, tenants) with a group of their own; the rest fold into `other` (`folded-labels`; "
+                            + "the rule: [Bounds](contract.md#bounds)); 1 to 1000")
+            .define(INSIGHTS_MAX_LABELS_PER_TASK, Type.INT, DEFAULT_MAX_LABELS_PER_TASK, between(1, MAX_LABELS_LIMIT), Importance.LOW,
+                    "models (and, apart, tenants) one session task tallies apart at once, which bounds a partial's size; a session "
+                            + "whose label is new to the task beyond it counts in `other` (`overflowed-sessions`); from "
+                            + "`metering.insights.max.labels` to 1000; unset, `metering.insights.max.labels` when that is larger")
+            .define(USAGE_GRACE_MS, Type.LONG, 300_000L, between(0, MAX_FUTURE_LIMIT_MS), Importance.MEDIUM,
+                    "how long after its end a usage window waits for late ends before its record is published; a later "
+                            + "end is billed in an amendment (`late-usage`)")
+            .define(USAGE_DEDUPE_MS, Type.LONG, 3_600_000L, between(1, MAX_FUTURE_LIMIT_MS), Importance.LOW,
+                    "how long the ledger remembers a billed stream id, so that a redelivered end is billed once "
+                            + "(`duplicate-usage`)")
+            .define(USAGE_DEDUPE_MAX_IDS, Type.INT, 1_000_000, atLeast(1), Importance.LOW,
+                    "billed stream ids one ledger task remembers at most; beyond it the oldest is forgotten early "
+                            + "(`usage-dedupe-evictions`)");
+
+    /** Every setting with its default as text, in documentation order. */
     public static final Map<String, String> DEFAULTS = defaultsInOrder();
 
-    public MeteringConfig {
-        requirePositive(STALE_MS, staleMs);
-        requirePositive(HOUR_WINDOW_MS, hourWindowMs);
-        requirePositive(BEGIN_EXPIRY_MS, beginExpiryMs);
-        requirePositive(PARTIAL_TTL_MS, partialTtlMs);
-        requirePositive(MAX_FUTURE_MS, maxFutureMs);
-        if (maxFutureMs > MAX_FUTURE_LIMIT_MS) {
-            throw new IllegalArgumentException(MAX_FUTURE_MS + " must be at most " + MAX_FUTURE_LIMIT_MS
-                    + " ms (one day), got " + maxFutureMs);
+    // Read once: the processors read some of these per record, and AbstractConfig's getters record each use.
+    private final String deltasTopic;
+    private final String statsTopic;
+    private final String deadLetterTopic;
+    private final String streamsTopic;
+    private final String insightsTopic;
+    private final long staleMs;
+    private final long hourWindowMs;
+    private final long beginExpiryMs;
+    private final long partialTtlMs;
+    private final long combinerGraceMs;
+    private final long maxFutureMs;
+    private final int maxSessionsPerTask;
+    private final long streamsRetentionMs;
+    private final int insightsMaxLabels;
+    private final int insightsMaxLabelsPerTask;
+    private final String usageTopic;
+    private final long usageGraceMs;
+    private final long usageDedupeMs;
+    private final int usageDedupeMaxIds;
+
+    private MeteringConfig(Map<String, String> settings) {
+        super(CONFIG, settings, false);
+        deltasTopic = getString(DELTAS_TOPIC);
+        statsTopic = getString(STATS_TOPIC);
+        deadLetterTopic = getString(DLQ_TOPIC);
+        streamsTopic = getString(STREAMS_TOPIC);
+        insightsTopic = getString(INSIGHTS_TOPIC);
+        staleMs = getLong(STALE_MS);
+        hourWindowMs = getLong(HOUR_WINDOW_MS);
+        beginExpiryMs = getLong(BEGIN_EXPIRY_MS);
+        partialTtlMs = getLong(PARTIAL_TTL_MS);
+        combinerGraceMs = getLong(COMBINER_GRACE_MS);
+        maxFutureMs = getLong(MAX_FUTURE_MS);
+        maxSessionsPerTask = getInt(MAX_SESSIONS_PER_TASK);
+        streamsRetentionMs = getLong(STREAMS_RETENTION_MS);
+        insightsMaxLabels = getInt(INSIGHTS_MAX_LABELS);
+        insightsMaxLabelsPerTask = settings.containsKey(INSIGHTS_MAX_LABELS_PER_TASK) ? getInt(INSIGHTS_MAX_LABELS_PER_TASK)
+                : Math.max(DEFAULT_MAX_LABELS_PER_TASK, insightsMaxLabels);
+        usageTopic = getString(USAGE_TOPIC);
+        usageGraceMs = getLong(USAGE_GRACE_MS);
+        usageDedupeMs = getLong(USAGE_DEDUPE_MS);
+        usageDedupeMaxIds = getInt(USAGE_DEDUPE_MAX_IDS);
+        requireConsistent();
+    }
+
+    /** output topic of the usage ledger */
+    public String usageTopic() {
+        return usageTopic;
+    }
+
+    /** how long a usage window waits past its end for late ends */
+    public long usageGraceMs() {
+        return usageGraceMs;
+    }
+
+    /** how long the ledger remembers a billed stream id */
+    public long usageDedupeMs() {
+        return usageDedupeMs;
+    }
+
+    /** how many billed stream ids one ledger task remembers at most */
+    public int usageDedupeMaxIds() {
+        return usageDedupeMaxIds;
+    }
+
+    /** The checks across settings, after each has passed its own validator. */
+    private void requireConsistent() {
+        if (insightsMaxLabelsPerTask < insightsMaxLabels) {
+            throw new ConfigException(INSIGHTS_MAX_LABELS_PER_TASK + " must be at least " + INSIGHTS_MAX_LABELS + " ("
+                    + insightsMaxLabels + "), got " + insightsMaxLabelsPerTask);
         }
-        requirePositive(STREAMS_RETENTION_MS, streamsRetentionMs);
-        if (insightsMaxLabels < 1 || insightsMaxLabels > MAX_LABELS_LIMIT) {
-            throw new IllegalArgumentException(INSIGHTS_MAX_LABELS + " must be between 1 and " + MAX_LABELS_LIMIT
-                    + " labels, got " + insightsMaxLabels);
-        }
-        if (insightsMaxLabelsPerTask < insightsMaxLabels || insightsMaxLabelsPerTask > MAX_LABELS_LIMIT) {
-            throw new IllegalArgumentException(INSIGHTS_MAX_LABELS_PER_TASK + " must be between " + INSIGHTS_MAX_LABELS + " ("
-                    + insightsMaxLabels + ") and " + MAX_LABELS_LIMIT + " labels, got " + insightsMaxLabelsPerTask);
-        }
-        if (maxSessionsPerTask <= 0) {
-            throw new IllegalArgumentException(MAX_SESSIONS_PER_TASK + " must be a positive number of sessions, got " + maxSessionsPerTask);
-        }
-        if (combinerGraceMs < 0 || combinerGraceMs >= Ticks.INTERVAL.toMillis()) {
-            throw new IllegalArgumentException(COMBINER_GRACE_MS + " must be between 0 and 999 ms, got " + combinerGraceMs);
-        }
-        List<String> topics = java.util.Arrays.asList(deltasTopic, statsTopic, deadLetterTopic, streamsTopic, insightsTopic);
-        for (String topic : topics) {
-            if (topic == null || topic.isBlank()) {
-                throw new IllegalArgumentException("topic names must not be empty");
-            }
-        }
-        if (new java.util.HashSet<>(topics).size() != topics.size()) {
-            throw new IllegalArgumentException("the deltas, stats, dead-letter, streams and insights topics must be five different "
+        List<String> topics = Arrays.asList(deltasTopic, statsTopic, deadLetterTopic, streamsTopic, insightsTopic, usageTopic);
+        if (new HashSet<>(topics).size() != topics.size()) {
+            throw new ConfigException("the deltas, stats, dead-letter, streams, insights and usage topics must be six different "
                     + "topics, got " + String.join(", ", topics));
         }
     }
@@ -129,82 +209,122 @@ public record MeteringConfig(String deltasTopic, String statsTopic, String deadL
      * (the app's topic creation): those are known, and left to it.
      */
     public static MeteringConfig fromMap(Map<?, ?> props, Set<String> othersKnown) {
-        Map<String, String> merged = new TreeMap<>();
+        Map<String, String> ours = new LinkedHashMap<>();
         for (Map.Entry<?, ?> e : props.entrySet()) {
             String key = String.valueOf(e.getKey());
-            if (key.startsWith(PREFIX)) {
-                if (othersKnown.contains(key)) {
-                    continue;
-                }
-                if (!DEFAULTS.containsKey(key)) {
-                    List<String> known = new java.util.ArrayList<>(DEFAULTS.keySet());
+            if (key.startsWith(PREFIX) && !othersKnown.contains(key)) {
+                if (!CONFIG.names().contains(key)) {
+                    List<String> known = new ArrayList<>(DEFAULTS.keySet());
                     known.addAll(othersKnown);
                     throw new IllegalArgumentException("unknown setting " + key + "; known metering settings: "
                             + String.join(", ", known));
                 }
-                merged.put(key, String.valueOf(e.getValue()).trim());
+                ours.put(key, String.valueOf(e.getValue()));
             }
         }
-        return new MeteringConfig(
-                merged.getOrDefault(DELTAS_TOPIC, DEFAULTS.get(DELTAS_TOPIC)),
-                merged.getOrDefault(STATS_TOPIC, DEFAULTS.get(STATS_TOPIC)),
-                merged.getOrDefault(DLQ_TOPIC, DEFAULTS.get(DLQ_TOPIC)),
-                millis(merged, STALE_MS),
-                millis(merged, HOUR_WINDOW_MS),
-                millis(merged, BEGIN_EXPIRY_MS),
-                millis(merged, PARTIAL_TTL_MS),
-                millis(merged, COMBINER_GRACE_MS),
-                millis(merged, MAX_FUTURE_MS),
-                count(merged, MAX_SESSIONS_PER_TASK),
-                merged.getOrDefault(STREAMS_TOPIC, DEFAULTS.get(STREAMS_TOPIC)),
-                merged.getOrDefault(INSIGHTS_TOPIC, DEFAULTS.get(INSIGHTS_TOPIC)),
-                millis(merged, STREAMS_RETENTION_MS),
-                count(merged, INSIGHTS_MAX_LABELS),
-                merged.containsKey(INSIGHTS_MAX_LABELS_PER_TASK) ? count(merged, INSIGHTS_MAX_LABELS_PER_TASK)
-                        : Math.max(DEFAULT_MAX_LABELS_PER_TASK, count(merged, INSIGHTS_MAX_LABELS)));
-    }
-
-    private static long millis(Map<String, String> merged, String key) {
-        String raw = merged.getOrDefault(key, DEFAULTS.get(key));
         try {
-            return Long.parseLong(raw);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + " must be a whole number of milliseconds, got '" + raw + "'");
+            return new MeteringConfig(ours);
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(e.getMessage());
         }
     }
 
-    private static int count(Map<String, String> merged, String key) {
-        String raw = merged.getOrDefault(key, DEFAULTS.get(key));
-        try {
-            return Integer.parseInt(raw);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + " must be a whole number up to " + Integer.MAX_VALUE + ", got '" + raw + "'");
-        }
+    /** input topic of delta events */
+    public String deltasTopic() {
+        return deltasTopic;
     }
 
-    private static void requirePositive(String key, long value) {
-        if (value <= 0) {
-            throw new IllegalArgumentException(key + " must be a positive number of milliseconds, got " + value);
-        }
+    /** output topic of stats */
+    public String statsTopic() {
+        return statsTopic;
+    }
+
+    /** topic of dead-lettered input */
+    public String deadLetterTopic() {
+        return deadLetterTopic;
+    }
+
+    /** output topic of per-stream records (compacted, key = stream id) */
+    public String streamsTopic() {
+        return streamsTopic;
+    }
+
+    /** output topic of the per-group insights */
+    public String insightsTopic() {
+        return insightsTopic;
+    }
+
+    /** a session whose last delta is older than this at a tick is pruned (seed: 60 s) */
+    public long staleMs() {
+        return staleMs;
+    }
+
+    /** readings older than this are dropped from high/low (seed: 3600 s) */
+    public long hourWindowMs() {
+        return hourWindowMs;
+    }
+
+    /** a session with no delta this long after its begin is dropped (deviation; 600 s) */
+    public long beginExpiryMs() {
+        return beginExpiryMs;
+    }
+
+    /** the combiner forgets a session task that has not reported for this long */
+    public long partialTtlMs() {
+        return partialTtlMs;
+    }
+
+    /** how long after a tick fires the combiner waits for late partials before it emits that tick with what it has */
+    public long combinerGraceMs() {
+        return combinerGraceMs;
+    }
+
+    /**
+     * an event whose time is more than this ahead of the meter's wall clock is dead-lettered ({@code future_ts}): one
+     * event dated 2100 would otherwise pin its session for good
+     */
+    public long maxFutureMs() {
+        return maxFutureMs;
+    }
+
+    /**
+     * the most sessions one session task keeps; a begin beyond it evicts a session (begin-only ones first, oldest
+     * first) and counts it in {@code evicted-sessions}
+     */
+    public int maxSessionsPerTask() {
+        return maxSessionsPerTask;
+    }
+
+    /** how long after a stream's final record its tombstone follows on the streams topic */
+    public long streamsRetentionMs() {
+        return streamsRetentionMs;
+    }
+
+    /**
+     * the most distinct models (and, apart, tenants) with a group of their own in the insights; the rest are folded
+     * into {@code other} (counted in {@code folded-labels})
+     */
+    public int insightsMaxLabels() {
+        return insightsMaxLabels;
+    }
+
+    /**
+     * the most distinct models (and, apart, tenants) a session task tallies apart in its partials, which bounds a
+     * partial's size; at least {@link #insightsMaxLabels}. A begin naming one more counts in {@code other} whatever the
+     * combiner decides for its label (counted in {@code overflowed-sessions})
+     */
+    public int insightsMaxLabelsPerTask() {
+        return insightsMaxLabelsPerTask;
+    }
+
+    @Override
+    public String toString() {
+        return "MeteringConfig" + values();
     }
 
     private static Map<String, String> defaultsInOrder() {
-        Map<String, String> d = new java.util.LinkedHashMap<>();
-        d.put(DELTAS_TOPIC, Topics.DELTAS.name());
-        d.put(STATS_TOPIC, Topics.STATS.name());
-        d.put(DLQ_TOPIC, Topics.DEAD_LETTERS.name());
-        d.put(STREAMS_TOPIC, Topics.STREAMS.name());
-        d.put(INSIGHTS_TOPIC, Topics.INSIGHTS.name());
-        d.put(STALE_MS, "60000");
-        d.put(HOUR_WINDOW_MS, "3600000");
-        d.put(BEGIN_EXPIRY_MS, "600000");
-        d.put(PARTIAL_TTL_MS, "30000");
-        d.put(COMBINER_GRACE_MS, "500");
-        d.put(MAX_FUTURE_MS, "300000");
-        d.put(MAX_SESSIONS_PER_TASK, "200000");
-        d.put(STREAMS_RETENTION_MS, "3600000");
-        d.put(INSIGHTS_MAX_LABELS, "100");
-        d.put(INSIGHTS_MAX_LABELS_PER_TASK, String.valueOf(DEFAULT_MAX_LABELS_PER_TASK));
-        return java.util.Collections.unmodifiableMap(d);
+        Map<String, String> d = new LinkedHashMap<>();
+        CONFIG.configKeys().forEach((name, key) -> d.put(name, String.valueOf(key.defaultValue)));
+        return Collections.unmodifiableMap(d);
     }
 }

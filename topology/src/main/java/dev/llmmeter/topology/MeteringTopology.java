@@ -4,11 +4,17 @@ import dev.llmmeter.contract.Insight;
 import dev.llmmeter.contract.Topics;
 import dev.llmmeter.contract.Stats;
 import dev.llmmeter.contract.StreamStatus;
+import dev.llmmeter.topology.processors.CombinerOutput;
+import dev.llmmeter.topology.processors.MeterOutput;
 import dev.llmmeter.topology.processors.SessionMeter;
 import dev.llmmeter.topology.processors.StatsCombiner;
 import dev.llmmeter.topology.state.Partial;
 import dev.llmmeter.topology.state.PartialSerde;
 import dev.llmmeter.topology.state.SessionsStore;
+import dev.llmmeter.topology.usage.UsageItem;
+import dev.llmmeter.topology.usage.UsageItemSerde;
+import dev.llmmeter.topology.usage.UsageLedger;
+import dev.llmmeter.topology.usage.UsageWindowSerde;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import dev.llmmeter.topology.errors.InvalidDeltaDeserializationHandler;
@@ -18,7 +24,6 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
@@ -29,6 +34,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
@@ -43,8 +50,9 @@ import java.util.Properties;
  *                  stats-combiner (one task; stores: partials, readings, combiner-state) ──▶ metering.stats
  *                                                                                       └──▶ metering.insights
  * </pre>
- * Each processor forwards two types, routed by a split: the session meter its partials and the per-stream records,
- * the combiner its stats and insights records. The routing runs once per output record (per tick), never per event.
+ * Each processor forwards one sealed type ({@link MeterOutput}, {@link CombinerOutput}) whose kinds the graph routes
+ * by type: the session meter's partials and per-stream records, the combiner's stats and insights. The routing runs
+ * once per output record (per tick), never per event.
  * Invalid input never reaches the processors' state: it is dead-lettered by the exception handlers that
  * {@link #streamsProperties} installs.
  */
@@ -96,31 +104,49 @@ public final class MeteringTopology {
         builder.addStateStore(store(durability, StoreNames.PARTIALS, Serdes.String(), new PartialSerde()));
         builder.addStateStore(store(durability, StoreNames.READINGS, Serdes.Long(), Serdes.Double()));
         builder.addStateStore(store(durability, StoreNames.COMBINER_STATE, Serdes.String(), Serdes.Long()));
+        builder.addStateStore(store(durability, StoreNames.USAGE_WINDOWS, Serdes.String(), new UsageWindowSerde()));
+        builder.addStateStore(store(durability, StoreNames.USAGE_BILLED, Serdes.String(), Serdes.Long()));
+        builder.addStateStore(store(durability, StoreNames.USAGE_LEDGER_STATE, Serdes.String(), Serdes.Long()));
 
-        KStream<String, Partial> meterOutput = builder.stream(config.deltasTopic(), Consumed.with(Serdes.String(), Topics.DELTAS.valueSerde())
+        KStream<String, MeterOutput> meterOutput = builder.stream(config.deltasTopic(), Consumed.with(Serdes.String(), Topics.DELTAS.valueSerde())
                         .withTimestampExtractor(new UsePartitionTimeOnInvalidTimestamp())
                         .withName(StoreNames.SOURCE))
                 .process(() -> new SessionMeter(config, sessionTasks), Named.as(StoreNames.SESSION_METER), StoreNames.SESSIONS,
                         StoreNames.STREAM_ENDINGS);
-        Map<String, KStream<String, Object>> meterBranches = MeteringTopology.<Object>narrow(meterOutput).split(Named.as(StoreNames.SESSION_METER_OUTPUT))
-                .branch((id, v) -> v instanceof Partial, Branched.as("partials"))
-                .defaultBranch(Branched.as("streams"));
-        KStream<String, Partial> partials = narrow(meterBranches.get(StoreNames.SESSION_METER_OUTPUT + "partials"));
-        KStream<String, StreamStatus> streams = narrow(meterBranches.get(StoreNames.SESSION_METER_OUTPUT + "streams"));
+        KStream<String, Partial> partials = meterOutput.flatMapValues(
+                v -> v instanceof MeterOutput.TaskPartial p ? List.of(p.partial()) : List.of(),
+                Named.as(StoreNames.SESSION_METER_OUTPUT + "partials"));
+        // A tombstone's status is null: a singleton list, which (unlike List.of) holds a null.
+        KStream<String, StreamStatus> streams = meterOutput.flatMapValues(
+                v -> v instanceof MeterOutput.StreamRecord r ? Collections.singletonList(r.status()) : List.of(),
+                Named.as(StoreNames.SESSION_METER_OUTPUT + "streams"));
+        KStream<String, UsageItem> bills = meterOutput.flatMapValues(
+                v -> v instanceof MeterOutput.Bill b ? List.of(b.item()) : List.of(),
+                Named.as(StoreNames.SESSION_METER_OUTPUT + "usage"));
         streams.to(config.streamsTopic(), Produced.with(Serdes.String(), Topics.STREAMS.valueSerde()).withName(StoreNames.STREAMS_SINK));
+        if (durability == Durability.DURABLE) {
+            // One (tenant, model) on one ledger task, whichever session task its streams ran on.
+            bills = bills.repartition(Repartitioned.<String, UsageItem>as(StoreNames.USAGE_TOPIC)
+                    .withKeySerde(Serdes.String())
+                    .withValueSerde(new UsageItemSerde()));
+        }
+        bills.process(() -> new UsageLedger(config), Named.as(StoreNames.USAGE_LEDGER), StoreNames.USAGE_WINDOWS,
+                        StoreNames.USAGE_BILLED, StoreNames.USAGE_LEDGER_STATE)
+                .to(config.usageTopic(), Produced.with(Serdes.String(), Topics.USAGE.valueSerde()).withName(StoreNames.USAGE_SINK));
         if (durability == Durability.DURABLE) {
             partials = partials.repartition(Repartitioned.<String, Partial>as(StoreNames.PARTIALS_TOPIC)
                     .withKeySerde(Serdes.String())
                     .withValueSerde(new PartialSerde())
                     .withNumberOfPartitions(1));
         }
-        Map<String, KStream<String, Object>> combinerBranches = partials.process(() -> new StatsCombiner(config, sessionTasks),
-                        Named.as(StoreNames.STATS_COMBINER), StoreNames.PARTIALS, StoreNames.READINGS, StoreNames.COMBINER_STATE)
-                .split(Named.as(StoreNames.STATS_COMBINER_OUTPUT))
-                .branch((key, v) -> v instanceof Stats, Branched.as("stats"))
-                .defaultBranch(Branched.as("insights"));
-        KStream<String, Stats> stats = narrow(combinerBranches.get(StoreNames.STATS_COMBINER_OUTPUT + "stats"));
-        KStream<String, Insight> insights = narrow(combinerBranches.get(StoreNames.STATS_COMBINER_OUTPUT + "insights"));
+        KStream<String, CombinerOutput> combinerOutput = partials.process(() -> new StatsCombiner(config, sessionTasks),
+                Named.as(StoreNames.STATS_COMBINER), StoreNames.PARTIALS, StoreNames.READINGS, StoreNames.COMBINER_STATE);
+        KStream<String, Stats> stats = combinerOutput.flatMapValues(
+                v -> v instanceof CombinerOutput.StatsRecord r ? List.of(r.stats()) : List.of(),
+                Named.as(StoreNames.STATS_COMBINER_OUTPUT + "stats"));
+        KStream<String, Insight> insights = combinerOutput.flatMapValues(
+                v -> v instanceof CombinerOutput.InsightRecord r ? List.of(r.insight()) : List.of(),
+                Named.as(StoreNames.STATS_COMBINER_OUTPUT + "insights"));
         stats.to(config.statsTopic(), Produced.with(Serdes.String(), Topics.STATS.valueSerde()).withName(StoreNames.STATS_SINK));
         insights.to(config.insightsTopic(), Produced.with(Serdes.String(), Topics.INSIGHTS.valueSerde()).withName(StoreNames.INSIGHTS_SINK));
         return builder.build();
@@ -162,12 +188,6 @@ public final class MeteringTopology {
     public static boolean exactlyOnce(Map<?, ?> configs) {
         Object g = configs.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG);
         return g != null && StreamsConfig.EXACTLY_ONCE_V2.equals(g.toString().trim());
-    }
-
-    /** A branch of a split by value type, seen as that type (the split's predicate is what makes this safe). */
-    @SuppressWarnings("unchecked")
-    private static <V> KStream<String, V> narrow(KStream<String, ?> branch) {
-        return (KStream<String, V>) (KStream<String, ?>) branch;
     }
 
     /** A store written about once a second: RocksDB with a changelog, uncached; or in memory without a changelog. */

@@ -16,6 +16,17 @@ public final class StoreNames {
     /** The combiner's own progress: last emitted tick, and whether that tick was active. */
     public static final String COMBINER_STATE = "combiner-state";
 
+    /** (window, start, tenant and model) -> the usage ledger's open and published windows, in each ledger task. */
+    public static final String USAGE_WINDOWS = "usage-windows";
+    /** stream id -> meter time it was billed: the ledger's de-duplication memory. */
+    public static final String USAGE_BILLED = "usage-billed";
+    /** The ledger's close watermark. */
+    public static final String USAGE_LEDGER_STATE = "usage-ledger-state";
+    /** Internal topic carrying each stream's bill to the ledger task of its (tenant, model). */
+    public static final String USAGE_TOPIC = "usage";
+    public static final String USAGE_LEDGER = "usage-ledger";
+    public static final String USAGE_SINK = "usage-sink";
+
     /** Name of the single-partition internal topic carrying partials (Streams adds prefix and suffix). */
     public static final String PARTIALS_TOPIC = "partials";
 
@@ -25,7 +36,7 @@ public final class StoreNames {
     public static final String STATS_SINK = "stats-sink";
     public static final String STREAMS_SINK = "streams-sink";
     public static final String INSIGHTS_SINK = "insights-sink";
-    /** Prefixes of the branches that route each processor's two kinds of output. */
+    /** Prefixes of the nodes that route each processor's kinds of output. */
     public static final String SESSION_METER_OUTPUT = "session-meter-";
     public static final String STATS_COMBINER_OUTPUT = "stats-combiner-";
 

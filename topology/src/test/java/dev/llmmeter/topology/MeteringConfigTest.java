@@ -2,6 +2,7 @@ package dev.llmmeter.topology;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -12,9 +13,22 @@ class MeteringConfigTest {
     @Test
     void defaultsAreTheSeeds() {
         MeteringConfig c = MeteringConfig.defaults();
-        assertEquals(new MeteringConfig("metering.deltas", "metering.stats", "metering.deltas.dlq",
-                60_000, 3_600_000, 600_000, 30_000, 500, 300_000, 200_000,
-                "metering.streams", "metering.insights", 3_600_000, 100, 200), c);
+        assertEquals(List.of("metering.deltas", "metering.stats", "metering.deltas.dlq", "metering.streams", "metering.insights",
+                        "metering.usage"),
+                List.of(c.deltasTopic(), c.statsTopic(), c.deadLetterTopic(), c.streamsTopic(), c.insightsTopic(), c.usageTopic()));
+        assertEquals(List.of(300_000L, 3_600_000L), List.of(c.usageGraceMs(), c.usageDedupeMs()));
+        assertEquals(1_000_000, c.usageDedupeMaxIds());
+        assertEquals(List.of(60_000L, 3_600_000L, 600_000L, 30_000L, 500L, 300_000L, 3_600_000L),
+                List.of(c.staleMs(), c.hourWindowMs(), c.beginExpiryMs(), c.partialTtlMs(), c.combinerGraceMs(), c.maxFutureMs(),
+                        c.streamsRetentionMs()));
+        assertEquals(List.of(200_000, 100, 200), List.of(c.maxSessionsPerTask(), c.insightsMaxLabels(), c.insightsMaxLabelsPerTask()));
+    }
+
+    @Test
+    void everySettingIsOneDefineLineAndTheDefaultsAreReadFromIt() {
+        assertEquals(List.copyOf(MeteringConfig.CONFIG.configKeys().keySet()), List.copyOf(MeteringConfig.DEFAULTS.keySet()));
+        assertEquals("60000", MeteringConfig.DEFAULTS.get(MeteringConfig.STALE_MS));
+        assertEquals("metering.deltas", MeteringConfig.DEFAULTS.get(MeteringConfig.DELTAS_TOPIC));
     }
 
     @Test
@@ -30,11 +44,12 @@ class MeteringConfigTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> MeteringConfig.fromMap(Map.of("metering.stale.msec", "1")));
         assertEquals("unknown setting metering.stale.msec; known metering settings: metering.topic.deltas, "
-                + "metering.topic.stats, metering.topic.dlq, metering.topic.streams, metering.topic.insights, "
+                + "metering.topic.stats, metering.topic.dlq, metering.topic.streams, metering.topic.insights, metering.topic.usage, "
                 + "metering.stale.ms, metering.hour.window.ms, "
                 + "metering.begin.expiry.ms, metering.partial.ttl.ms, metering.combiner.grace.ms, "
                 + "metering.max.future.ms, metering.max.sessions.per.task, metering.streams.retention.ms, "
-                + "metering.insights.max.labels, metering.insights.max.labels.per.task", e.getMessage());
+                + "metering.insights.max.labels, metering.insights.max.labels.per.task, metering.usage.grace.ms, metering.usage.dedupe.ms, "
+                + "metering.usage.dedupe.max.ids", e.getMessage());
     }
 
     @Test
@@ -49,28 +64,30 @@ class MeteringConfigTest {
 
     @Test
     void badValuesAreRejectedByName() {
-        assertEquals("metering.stale.ms must be a whole number of milliseconds, got '1m'",
+        assertEquals("Invalid value 1m for configuration metering.stale.ms: Not a number of type LONG",
                 assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of("metering.stale.ms", "1m"))).getMessage());
-        assertEquals("metering.hour.window.ms must be a positive number of milliseconds, got 0",
+        assertEquals("Invalid value 0 for configuration metering.hour.window.ms: Value must be at least 1",
                 assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of("metering.hour.window.ms", "0"))).getMessage());
-        assertEquals("metering.combiner.grace.ms must be between 0 and 999 ms, got 1000",
+        assertEquals("Invalid value 1000 for configuration metering.combiner.grace.ms: Value must be no more than 999",
                 assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of("metering.combiner.grace.ms", "1000"))).getMessage());
-        assertEquals("metering.max.sessions.per.task must be a positive number of sessions, got 0",
+        assertEquals("Invalid value 0 for configuration metering.max.sessions.per.task: Value must be at least 1",
                 assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of("metering.max.sessions.per.task", "0"))).getMessage());
-        assertEquals("metering.max.future.ms must be a whole number of milliseconds, got '5m'",
+        assertEquals("Invalid value 5m for configuration metering.max.future.ms: Not a number of type LONG",
                 assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of("metering.max.future.ms", "5m"))).getMessage());
-        assertEquals("the deltas, stats, dead-letter, streams and insights topics must be five different topics, got a, a, "
-                        + "metering.deltas.dlq, metering.streams, metering.insights",
+        assertEquals("the deltas, stats, dead-letter, streams, insights and usage topics must be six different topics, got a, a, "
+                        + "metering.deltas.dlq, metering.streams, metering.insights, metering.usage",
                 assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(
                         Map.of("metering.topic.deltas", "a", "metering.topic.stats", "a"))).getMessage());
+        assertEquals("Invalid value  for configuration metering.topic.dlq: String may not be empty",
+                assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of("metering.topic.dlq", " "))).getMessage());
     }
 
     @Test
     void aMaxFutureBeyondOneDayIsRejectedByNameSoTheCombinersClampCannotOverflow() {
-        assertEquals("metering.max.future.ms must be at most 86400000 ms (one day), got 9223372036854775000",
+        assertEquals("Invalid value 9223372036854775000 for configuration metering.max.future.ms: Value must be no more than 86400000",
                 assertThrows(IllegalArgumentException.class,
                         () -> MeteringConfig.fromMap(Map.of("metering.max.future.ms", "9223372036854775000"))).getMessage());
-        assertEquals("metering.max.future.ms must be at most 86400000 ms (one day), got 86400001",
+        assertEquals("Invalid value 86400001 for configuration metering.max.future.ms: Value must be no more than 86400000",
                 assertThrows(IllegalArgumentException.class,
                         () -> MeteringConfig.fromMap(Map.of("metering.max.future.ms", "86400001"))).getMessage());
         assertEquals(86_400_000L, MeteringConfig.fromMap(Map.of("metering.max.future.ms", "86400000")).maxFutureMs());
@@ -84,25 +101,25 @@ class MeteringConfigTest {
         assertEquals("i", c.insightsTopic());
         assertEquals(60_000, c.streamsRetentionMs());
         assertEquals(7, c.insightsMaxLabels());
-        assertEquals("metering.streams.retention.ms must be a positive number of milliseconds, got 0",
+        assertEquals("Invalid value 0 for configuration metering.streams.retention.ms: Value must be at least 1",
                 assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of("metering.streams.retention.ms", "0"))).getMessage());
-        assertEquals("metering.insights.max.labels must be between 1 and 1000 labels, got 0",
+        assertEquals("Invalid value 0 for configuration metering.insights.max.labels: Value must be at least 1",
                 assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of("metering.insights.max.labels", "0"))).getMessage());
-        assertEquals("metering.insights.max.labels must be between 1 and 1000 labels, got 1001",
+        assertEquals("Invalid value 1001 for configuration metering.insights.max.labels: Value must be no more than 1000",
                 assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of("metering.insights.max.labels", "1001"))).getMessage());
         assertEquals(200, c.insightsMaxLabelsPerTask());
         assertEquals(500, MeteringConfig.fromMap(Map.of("metering.insights.max.labels", "500")).insightsMaxLabelsPerTask(),
                 "unset, it is at least metering.insights.max.labels");
         assertEquals(3, MeteringConfig.fromMap(Map.of("metering.insights.max.labels", "2",
                 "metering.insights.max.labels.per.task", "3")).insightsMaxLabelsPerTask());
-        assertEquals("metering.insights.max.labels.per.task must be between metering.insights.max.labels (7) and 1000 labels, got 6",
+        assertEquals("metering.insights.max.labels.per.task must be at least metering.insights.max.labels (7), got 6",
                 assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of("metering.insights.max.labels", "7",
                         "metering.insights.max.labels.per.task", "6"))).getMessage());
-        assertEquals("metering.insights.max.labels.per.task must be between metering.insights.max.labels (100) and 1000 labels, got 1001",
+        assertEquals("Invalid value 1001 for configuration metering.insights.max.labels.per.task: Value must be no more than 1000",
                 assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of(
                         "metering.insights.max.labels.per.task", "1001"))).getMessage());
-        assertEquals("the deltas, stats, dead-letter, streams and insights topics must be five different topics, got metering.deltas, "
-                        + "metering.stats, metering.deltas.dlq, metering.stats, metering.insights",
+        assertEquals("the deltas, stats, dead-letter, streams, insights and usage topics must be six different topics, got metering.deltas, "
+                        + "metering.stats, metering.deltas.dlq, metering.stats, metering.insights, metering.usage",
                 assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of("metering.topic.streams", "metering.stats"))).getMessage());
     }
 }

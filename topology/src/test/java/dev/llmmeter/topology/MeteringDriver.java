@@ -6,6 +6,7 @@ import dev.llmmeter.contract.Insight;
 import dev.llmmeter.contract.StreamStatus;
 import dev.llmmeter.contract.Topics;
 import dev.llmmeter.contract.Stats;
+import dev.llmmeter.contract.Usage;
 import dev.llmmeter.topology.processors.MeteringMetrics;
 import dev.llmmeter.topology.state.Session;
 import org.apache.kafka.common.header.Header;
@@ -43,6 +44,7 @@ final class MeteringDriver implements AutoCloseable {
     private final TestOutputTopic<byte[], byte[]> deadLetters;
     private final TestOutputTopic<String, StreamStatus> streams;
     private final TestOutputTopic<String, Insight> insights;
+    private final TestOutputTopic<String, Usage> usage;
     /** This driver's own state directory, deleted on {@link #close()}. */
     private final Path stateDir;
     private long wallClock;
@@ -73,6 +75,12 @@ final class MeteringDriver implements AutoCloseable {
                 Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
         streams = driver.createOutputTopic(config.streamsTopic(), new StringDeserializer(), Topics.STREAMS.valueSerde().deserializer());
         insights = driver.createOutputTopic(config.insightsTopic(), new StringDeserializer(), Topics.INSIGHTS.valueSerde().deserializer());
+        usage = driver.createOutputTopic(config.usageTopic(), new StringDeserializer(), Topics.USAGE.valueSerde().deserializer());
+    }
+
+    /** The usage ledger's records since the last call. */
+    List<TestRecord<String, Usage>> usageRecords() {
+        return usage.readRecordsToList();
     }
 
     /** A begin naming a model and a tenant (either may be null). */

@@ -294,7 +294,7 @@ class MeteringTopologyTest {
     @Test
     void everySubTopologyReadsOneTopicSoTaskIdlingIsOff() {
         TopologyDescription description = MeteringTopology.build(MeteringConfig.defaults()).describe();
-        assertEquals(2, description.subtopologies().size(), "the session tasks and the combiner");
+        assertEquals(3, description.subtopologies().size(), "the session tasks, the combiner and the usage ledger");
         for (TopologyDescription.Subtopology sub : description.subtopologies()) {
             List<String> topics = sub.nodes().stream()
                     .filter(n -> n instanceof TopologyDescription.Source)

@@ -1,5 +1,6 @@
 package dev.llmmeter.app.it;
 
+import dev.llmmeter.devkit.ConstantRateStreams;
 import dev.llmmeter.devkit.KafkaBrokerExtension;
 import dev.llmmeter.app.MeteringApp;
 import dev.llmmeter.contract.Stats;

@@ -1,5 +1,7 @@
 package dev.llmmeter.app.it;
 
+import dev.llmmeter.devkit.TopologyProcess;
+import dev.llmmeter.devkit.ConstantRateStreams;
 import dev.llmmeter.devkit.KafkaBrokerExtension;
 import dev.llmmeter.contract.DeltaEvent;
 import dev.llmmeter.contract.DeltaEventCodec;

@@ -1,91 +1,27 @@
 package dev.llmmeter.app.it;
 
 import dev.llmmeter.contract.Stats;
-import dev.llmmeter.contract.Topics;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
+import dev.llmmeter.devkit.StatsRecorder;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** A downstream consumer of the stats topic, as a dashboard would be: read_committed, from the beginning. */
-public final class StatsCollector implements AutoCloseable {
-    private final KafkaConsumer<String, byte[]> consumer;
-    private final List<Stats> stats = new ArrayList<>();
-    private final List<String> keys = new ArrayList<>();
-    private final List<Long> arrivals = new ArrayList<>();
-    private final Thread poller;
-    /** An assertion the poller thread made that failed: reported to the test by the next read. */
-    private volatile AssertionError failure;
-
+/** devkit's {@link StatsRecorder} with the tests' waits (Awaitility) and the rules every consumer may rely on. */
+public final class StatsCollector extends StatsRecorder {
     public StatsCollector(String bootstrap, Map<String, Object> client) {
-        this(bootstrap, client, Topics.STATS.name());
+        super(bootstrap, client);
     }
 
     public StatsCollector(String bootstrap, Map<String, Object> client, String topic) {
-        Properties p = new Properties();
-        p.putAll(client);
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
-        consumer.assign(List.of(new TopicPartition(topic, 0)));
-        consumer.seekToBeginning(consumer.assignment());
-        poller = new Thread(this::poll, "stats-collector");
-        poller.start();
-    }
-
-    private void poll() {
-        try {
-            while (true) {
-                var records = consumer.poll(Duration.ofMillis(200));
-                long arrived = System.currentTimeMillis();
-                for (ConsumerRecord<String, byte[]> r : records) {
-                    Stats s = Topics.STATS.deserializeValue(r.value());
-                    synchronized (this) {
-                        stats.add(s);
-                        keys.add(r.key());
-                        arrivals.add(arrived);
-                        if (r.timestamp() != s.ts() && failure == null) {
-                            failure = new AssertionError("record timestamp " + r.timestamp() + " differs from stats ts " + s.ts());
-                        }
-                    }
-                }
-            }
-        } catch (WakeupException e) {
-            // closing
-        }
-    }
-
-    /** Every record received so far; fails if one broke a rule the collector checks (its timestamp is its ts). */
-    synchronized List<Stats> stats() {
-        if (failure != null) {
-            throw failure;
-        }
-        return List.copyOf(stats);
-    }
-
-    /** When each record of {@link #stats()} was received, wall-clock epoch ms (same index). */
-    synchronized List<Long> arrivals() {
-        return List.copyOf(arrivals);
-    }
-
-    synchronized List<String> keys() {
-        return List.copyOf(keys);
+        super(bootstrap, client, topic);
     }
 
     /**
@@ -131,12 +67,5 @@ public final class StatsCollector implements AutoCloseable {
         StringBuilder b = new StringBuilder(stats.size() + " records over " + span / 1000 + " s, spacings {");
         gaps.forEach((gap, n) -> b.append(b.charAt(b.length() - 1) == '{' ? "" : ", ").append(gap).append(" ms: ").append(n));
         return b.append('}').toString();
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-        consumer.wakeup();
-        poller.join(5_000);
-        consumer.close();
     }
 }

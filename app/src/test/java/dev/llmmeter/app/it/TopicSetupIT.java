@@ -47,18 +47,20 @@ class TopicSetupIT {
         settings.put(MeteringConfig.DLQ_TOPIC, "setup.dlq");
         settings.put(MeteringConfig.STREAMS_TOPIC, "setup.streams");
         settings.put(MeteringConfig.INSIGHTS_TOPIC, "setup.insights");
+        settings.put(MeteringConfig.USAGE_TOPIC, "setup.usage");
         settings.put(Settings.DELTAS_PARTITIONS, "6");
         kafka.createTopic("setup.stats", 3); // exists already: left as it is
         try (Admin admin = admin()) {
             Settings layered = Settings.of(settings);
-            assertEquals(List.of("setup.deltas", "setup.dlq", "setup.insights", "setup.streams"),
+            assertEquals(List.of("setup.deltas", "setup.dlq", "setup.insights", "setup.streams", "setup.usage"),
                     TopicSetup.ensure(admin, layered, 30_000).stream().sorted().toList());
-            Map<String, TopicDescription> d = describe(admin, List.of("setup.deltas", "setup.stats", "setup.dlq", "setup.streams", "setup.insights"));
+            Map<String, TopicDescription> d = describe(admin, List.of("setup.deltas", "setup.stats", "setup.dlq", "setup.streams", "setup.insights", "setup.usage"));
             assertEquals(6, d.get("setup.deltas").partitions().size());
             assertEquals(3, d.get("setup.stats").partitions().size());
             assertEquals(1, d.get("setup.dlq").partitions().size());
             assertEquals(6, d.get("setup.streams").partitions().size());
             assertEquals(1, d.get("setup.insights").partitions().size());
+            assertEquals(1, d.get("setup.usage").partitions().size());
             var streamsConfig = admin.describeConfigs(List.of(new org.apache.kafka.common.config.ConfigResource(
                     org.apache.kafka.common.config.ConfigResource.Type.TOPIC, "setup.streams"))).all().get().values().iterator().next();
             assertEquals("compact", streamsConfig.get("cleanup.policy").value(), "the per-stream records are compacted");
@@ -118,12 +120,12 @@ class TopicSetupIT {
         try (Admin admin = admin()) {
             Settings settings = Settings.of(topics("fresh"));
             TopicSetup.ensure(admin, settings, 30_000);
-            describe(admin, List.of("fresh.deltas", "fresh.stats", "fresh.dlq", "fresh.streams", "fresh.insights"));
+            describe(admin, List.of("fresh.deltas", "fresh.stats", "fresh.dlq", "fresh.streams", "fresh.insights", "fresh.usage"));
             assertEquals(List.of(), TopicSetup.check(admin, settings, "fresh-app", 30_000));
         }
     }
 
-    /** The five topics named {@code PREFIX.deltas}, ... */
+    /** The six topics named {@code PREFIX.deltas}, ... */
     private static Properties topics(String prefix) {
         Properties settings = new Properties();
         settings.put(MeteringConfig.DELTAS_TOPIC, prefix + ".deltas");
@@ -131,6 +133,7 @@ class TopicSetupIT {
         settings.put(MeteringConfig.DLQ_TOPIC, prefix + ".dlq");
         settings.put(MeteringConfig.STREAMS_TOPIC, prefix + ".streams");
         settings.put(MeteringConfig.INSIGHTS_TOPIC, prefix + ".insights");
+        settings.put(MeteringConfig.USAGE_TOPIC, prefix + ".usage");
         return settings;
     }
 
@@ -155,11 +158,12 @@ class TopicSetupIT {
         settings.put(MeteringConfig.DLQ_TOPIC, "absent.dlq");
         settings.put(MeteringConfig.STREAMS_TOPIC, "absent.streams");
         settings.put(MeteringConfig.INSIGHTS_TOPIC, "absent.insights");
+        settings.put(MeteringConfig.USAGE_TOPIC, "absent.usage");
         settings.put(Settings.CREATE_TOPICS, "false");
         try (Admin admin = admin()) {
             StartupException e = assertThrows(StartupException.class,
                     () -> TopicSetup.ensure(admin, Settings.of(settings), 30_000));
-            assertEquals("missing topics [absent.deltas, metering.stats.absent, absent.dlq, absent.streams, absent.insights] and metering.topic.create=false: "
+            assertEquals("missing topics [absent.deltas, metering.stats.absent, absent.dlq, absent.streams, absent.insights, absent.usage] and metering.topic.create=false: "
                     + "create them, or let the app create them", e.getMessage());
         }
     }

@@ -1,5 +1,6 @@
 package dev.llmmeter.app.it;
 
+import dev.llmmeter.devkit.TopologyProcess;
 import dev.llmmeter.devkit.KafkaBrokerExtension;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;

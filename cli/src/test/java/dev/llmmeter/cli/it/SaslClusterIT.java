@@ -1,6 +1,6 @@
 package dev.llmmeter.cli.it;
 
-import dev.llmmeter.app.it.ConstantRateStreams;
+import dev.llmmeter.devkit.ConstantRateStreams;
 import dev.llmmeter.app.it.StatsCollector;
 import dev.llmmeter.app.it.LiveApps;
 import dev.llmmeter.devkit.KafkaBrokerExtension;

@@ -8,6 +8,9 @@ import dev.llmmeter.contract.Insight;
 import dev.llmmeter.serve.MeteringView;
 import dev.llmmeter.serve.Readiness;
 import dev.llmmeter.serve.metrics.ServeMetrics;
+import dev.llmmeter.serve.usage.UsageJson;
+import dev.llmmeter.serve.usage.UsageLedgerView;
+import dev.llmmeter.serve.usage.UsageQuery;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.prometheus.metrics.exporter.common.PrometheusHttpExchange;
@@ -27,6 +30,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.Enumeration;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The HTTP face of the metering view: SSE for chat UIs ({@code /events}), JSON ({@code /api/...}),
@@ -49,6 +53,8 @@ public final class MeteringServer implements AutoCloseable {
     private final PrometheusScrapeHandler scrape;
     private String host;
     private Javalin app;
+    private volatile UsageLedgerView usage;
+    private volatile Supplier<String> usageNotReady = () -> "the usage ledger is not read by this server";
 
     public MeteringServer(MeteringView view, Readiness readiness) {
         this(view, readiness, SseHub.Settings.defaults());
@@ -66,6 +72,17 @@ public final class MeteringServer implements AutoCloseable {
     /** Binds to this interface only (default: all interfaces). */
     public MeteringServer host(String host) {
         this.host = host;
+        return this;
+    }
+
+    /**
+     * Serves the usage ledger from this view ({@code /api/usage}, {@code /api/usage/summary}, the usage counters of
+     * {@code /metrics}); {@code notReady} says why the ledger cannot be answered yet (null: it can).
+     */
+    public MeteringServer usage(UsageLedgerView ledger, Supplier<String> notReady, java.util.function.LongSupplier invalidRecords) {
+        this.usage = ledger;
+        this.usageNotReady = notReady;
+        metrics.registerUsage(ledger, invalidRecords);
         return this;
     }
 
@@ -104,10 +121,13 @@ public final class MeteringServer implements AutoCloseable {
             cfg.routes.get("/api/stats", this::stats);
             cfg.routes.get("/api/insights", this::insights);
             cfg.routes.get("/api/streams/{id}", this::stream);
+            cfg.routes.get("/api/usage", this::usage);
+            cfg.routes.get("/api/usage/summary", this::usageSummary);
             cfg.routes.get("/healthz", this::health);
             cfg.routes.get("/readyz", this::ready);
             cfg.routes.get("/metrics", this::scrape);
             cfg.routes.exception(Params.BadParameter.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
+            cfg.routes.exception(UsageQuery.BadQuery.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
             cfg.routes.exception(Exception.class, (e, ctx) -> {
                 log.warn("{} {} failed", ctx.method(), ctx.path(), e);
                 error(ctx, 500, "internal error");
@@ -168,6 +188,31 @@ public final class MeteringServer implements AutoCloseable {
         view.stream(id).ifPresentOrElse(
                 s -> ctx.status(200).contentType(JSON_TYPE).result(Topics.STREAMS.serializeValue(s)),
                 () -> error(ctx, 404, "unknown stream " + Params.quote(id)));
+    }
+
+    /** 400 on bad parameters before 503: a malformed query is wrong whether or not the ledger is read yet. */
+    private void usage(Context ctx) {
+        UsageQuery q = UsageQuery.parse(ctx.queryParamMap());
+        UsageLedgerView ledger = usage;
+        String notReady = usageNotReady.get();
+        if (ledger == null || notReady != null) {
+            error(ctx, 503, notReady == null ? "the usage ledger is not read by this server" : notReady);
+            return;
+        }
+        ctx.status(200).contentType(JSON_TYPE).result(UsageJson.usage(q, ledger.rows(q.window(), q.from(), q.to(), q.tenant(), q.model())));
+    }
+
+    private void usageSummary(Context ctx) {
+        if (!ctx.queryParamMap().isEmpty()) {
+            throw new UsageQuery.BadQuery("/api/usage/summary takes no parameters");
+        }
+        UsageLedgerView ledger = usage;
+        String notReady = usageNotReady.get();
+        if (ledger == null || notReady != null) {
+            error(ctx, 503, notReady == null ? "the usage ledger is not read by this server" : notReady);
+            return;
+        }
+        ctx.status(200).contentType(JSON_TYPE).result(UsageJson.summary(ledger.newestEnd(), ledger.summary()));
     }
 
     private void health(Context ctx) {

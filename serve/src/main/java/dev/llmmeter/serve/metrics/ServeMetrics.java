@@ -4,6 +4,7 @@ import dev.llmmeter.contract.Insight;
 import dev.llmmeter.contract.Stats;
 import dev.llmmeter.serve.MeteringView;
 import dev.llmmeter.serve.http.SseHub;
+import dev.llmmeter.serve.usage.UsageLedgerView;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -66,6 +67,38 @@ public final class ServeMetrics {
         counter("llm_metering_serve_behind_ticks", "Stats ticks skipped because a later tick was already delivered", view::behindTicks);
         counter("llm_metering_serve_invalid_records", "Records that were not the JSON objects their topic carries", view::invalidRecords);
         counter("llm_metering_serve_evicted_streams", "Streams forgotten by age or by the view's size cap", view::evictedStreams);
+    }
+
+    /**
+     * The usage ledger's cumulative counters since this server began reading it (from the topic's beginning):
+     * {@code llm_metering_usage_tokens_total{model,tenant,type}} (type input, output, reasoning, cached_input) and
+     * {@code llm_metering_usage_requests_total{model,tenant}}, for alerts on consumption
+     * ({@code increase(...[1h])}). At most the view's bound of (tenant, model) pairs; the rest are summed under
+     * tenant and model {@code other}.
+     */
+    public void registerUsage(UsageLedgerView ledger, java.util.function.LongSupplier invalidRecords) {
+        CounterWithCallback.builder().name("llm_metering_usage_tokens")
+                .help("Tokens billed in the usage ledger, by model, tenant and type (input, output, reasoning, cached_input)")
+                .labelNames("model", "tenant", "type").callback(cb -> {
+                    for (UsageLedgerView.Counter c : ledger.counters()) {
+                        UsageLedgerView.Totals t = c.totals();
+                        cb.call(t.inputTokens().doubleValue(), c.model(), c.tenant(), "input");
+                        cb.call(t.outputTokens().doubleValue(), c.model(), c.tenant(), "output");
+                        cb.call(t.reasoningTokens().doubleValue(), c.model(), c.tenant(), "reasoning");
+                        cb.call(t.cachedInputTokens().doubleValue(), c.model(), c.tenant(), "cached_input");
+                    }
+                }).register(registry);
+        CounterWithCallback.builder().name("llm_metering_usage_requests")
+                .help("Requests billed in the usage ledger, by model and tenant").labelNames("model", "tenant").callback(cb -> {
+                    for (UsageLedgerView.Counter c : ledger.counters()) {
+                        cb.call(c.totals().requests(), c.model(), c.tenant());
+                    }
+                }).register(registry);
+        counter("llm_metering_serve_usage_dropped_windows",
+                "Usage windows serve forgot because its ledger view held more records than its bound", ledger::droppedWindows);
+        counter("llm_metering_serve_invalid_usage_records", "Records of the usage topic that were not usage records", invalidRecords);
+        GaugeWithCallback.builder().name("llm_metering_serve_usage_records").help("Usage records serve's ledger view holds")
+                .callback(cb -> cb.call(ledger.records())).register(registry);
     }
 
     public PrometheusRegistry registry() {

@@ -40,6 +40,14 @@ public final class MeteringMetrics {
     public static final String OVERFLOWED_SESSIONS = "overflowed-sessions";
     /** Partials dated more than a second ahead of the combiner's clock (their tick is taken as the combiner's own). */
     public static final String FUTURE_PARTIALS = "future-partials";
+    /** On a ledger task: requests billed after their window closed (in an amendment). */
+    public static final String LATE_USAGE = "late-usage";
+    /** On a ledger task: bills of a stream already billed (a redelivered end), dropped. */
+    public static final String DUPLICATE_USAGE = "duplicate-usage";
+    /** On a ledger task: billed stream ids forgotten before their time, to stay within {@code metering.usage.dedupe.max.ids}. */
+    public static final String USAGE_DEDUPE_EVICTIONS = "usage-dedupe-evictions";
+    /** On a ledger task: a gauge of the usage windows still open. */
+    public static final String OPEN_USAGE_WINDOWS = "open-usage-windows";
     /**
      * The session task's tick (its punctuation): {@code tick-latency-avg}, {@code -max}, {@code -p50},
      * {@code -p99} in ms, over the metrics window ({@code metrics.sample.window.ms} x

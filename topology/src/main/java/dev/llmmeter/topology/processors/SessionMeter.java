@@ -14,6 +14,7 @@ import dev.llmmeter.topology.Ticks;
 import dev.llmmeter.topology.insights.TaskInsights;
 import dev.llmmeter.topology.state.Partial;
 import dev.llmmeter.topology.state.Session;
+import dev.llmmeter.topology.usage.UsageItem;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.metrics.stats.Percentile;
@@ -46,11 +47,11 @@ import java.util.Set;
  * them to the combiner (with the task's insights tallies, {@link TaskInsights}), and publishes each stream's
  * {@link StreamStatus}: at the ticks of the seconds in which it received a delta, once more when it ends, goes
  * stale or expires, and a tombstone {@code metering.streams.retention.ms} after that ({@link #expireEndings}).
- * It forwards two types: {@link Partial} (key: task id) and {@link StreamStatus} (key: stream id; null for a
- * tombstone), which the topology routes to the combiner and to the streams topic. It is declared as forwarding
- * {@link Partial}s, what the code that drives it directly (the tick and hot-path benchmarks, with a
- * {@code MockProcessorContext<String, Partial>}) reads; at a tick the partial is forwarded first, then the streams'
- * records.
+ * It forwards {@link MeterOutput}s: a {@link MeterOutput.TaskPartial} (key: task id),
+ * {@link MeterOutput.StreamRecord}s (key: stream id; {@link MeterOutput.StreamRecord#TOMBSTONE} for a delete) and,
+ * once per stream when it ends or leaves without an end, its {@link MeterOutput.Bill} (key: its tenant and model),
+ * which the topology routes by type to the combiner, to the streams topic and to the usage ledger; at a tick the
+ * partial is forwarded first, then the streams' records.
  *
  * <p>The {@code sessions} store is the durable truth (changelogged); {@link #live} mirrors it in memory,
  * rebuilt from the store in {@link #init} (which Kafka Streams calls after restoring the store), so a tick
@@ -60,7 +61,7 @@ import java.util.Set;
  * ({@link #restore}). The store is written behind ({@code SessionsStore}): a put marks
  * a session changed, and the changes are written just before each commit.
  */
-public final class SessionMeter implements Processor<String, DeltaEvent, String, Partial> {
+public final class SessionMeter implements Processor<String, DeltaEvent, String, MeterOutput> {
     private static final Logger LOG = LoggerFactory.getLogger(SessionMeter.class);
 
     private final MeteringConfig config;
@@ -75,11 +76,9 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
     private final Map<String, Long> endings = new LinkedHashMap<>();
     /** The number of the task's next begin ({@link Session#seq}); after a restore, past every restored one. */
     private long nextSeq;
-    private ProcessorContext<String, Partial> context;
-    /** The same context, for the per-stream records (see the class comment). */
-    private ProcessorContext<String, Object> out;
+    private ProcessorContext<String, MeterOutput> context;
     /** The per-stream records of the tick being run, forwarded after its partial. */
-    private final List<Record<String, Object>> tickRecords = new ArrayList<>();
+    private final List<Record<String, MeterOutput>> tickRecords = new ArrayList<>();
     private KeyValueStore<String, Session> store;
     private KeyValueStore<String, Long> endingsStore;
     private TaskInsights insights;
@@ -107,10 +106,8 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
     }
 
     @Override
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    public void init(ProcessorContext<String, Partial> context) {
+    public void init(ProcessorContext<String, MeterOutput> context) {
         this.context = context;
-        this.out = (ProcessorContext) context;
         this.store = context.getStateStore(StoreNames.SESSIONS);
         this.endingsStore = context.getStateStore(StoreNames.STREAM_ENDINGS);
         this.insights = new TaskInsights(config.insightsMaxLabelsPerTask());
@@ -194,7 +191,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         String id = event.streamId();
         switch (event.type()) {
             case BEGIN -> begin(id, event, time, now);
-            case END -> end(id, now);
+            case END -> end(id, event, time, now);
             case OUTPUT, REASONING -> delta(id, event, time, now);
         }
     }
@@ -271,15 +268,18 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         forget(victim);
         sensors.evicted.record();
         publishFinal(victim, s, StreamStatus.State.EXPIRED, tickCovering(now), false);
+        emit(billMetered(victim, s), false);
     }
 
-    private void end(String id, long now) {
+    private void end(String id, DeltaEvent event, long time, long now) {
         Session s = live.remove(id);
         if (s != null) {
             waiting.remove(id);
             forget(id);
             insights.onEnd(s);
             publishFinal(id, s, StreamStatus.State.ENDED, tickCovering(now), false);
+            emit(bill(new UsageItem(id, s.tenant(), s.model(), time, event.inputTokens(), event.finalOutputTokens(),
+                    given(event.reasoningTokens()), given(event.cachedInputTokens()), false)), false);
         } else {
             checkPartition(id);
         }
@@ -370,10 +370,10 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             }
         }
         expireEndings(tick);
-        context.forward(new Record<>(taskId, new Partial(tick, mean.sum(), (int) mean.count(), live.size(), recent,
-                insights.drain()), tick));
-        for (Record<String, Object> r : tickRecords) {
-            out.forward(r);
+        context.forward(new Record<>(taskId, new MeterOutput.TaskPartial(new Partial(tick, mean.sum(), (int) mean.count(),
+                live.size(), recent, insights.drain())), tick));
+        for (Record<String, MeterOutput> r : tickRecords) {
+            context.forward(r);
         }
         tickRecords.clear();
         if (commitEachTick) {
@@ -401,7 +401,27 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         }
         forget(id);
         publishFinal(id, s, state, tick, true);
+        emit(billMetered(id, s), true);
         return true;
+    }
+
+    /**
+     * The bill of a stream that left without an end (stale, expired, evicted): the meter's own running counts, dated
+     * by its last delta (its begin when it had none).
+     */
+    private static Record<String, MeterOutput> billMetered(String id, Session s) {
+        return bill(new UsageItem(id, s.tenant(), s.model(), s.hasDelta() ? s.lastDeltaTs() : s.beginTs(), 0,
+                s.outputTokens(), s.reasoningTokens(), 0, true));
+    }
+
+    /** A stream's bill for the usage ledger, keyed by its (tenant, model): one ledger task sums each pair. */
+    private static Record<String, MeterOutput> bill(UsageItem item) {
+        return new Record<>(item.ledgerKey(), new MeterOutput.Bill(item), item.eventTime());
+    }
+
+    /** An optional provider figure the end did not give is billed as 0. */
+    private static long given(long figure) {
+        return figure == DeltaEvent.NOT_GIVEN ? 0 : figure;
     }
 
     /** One stream's record on the streams topic, dated {@code ts} (a tick). */
@@ -410,15 +430,15 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         StreamStatus status = new StreamStatus(id, s.model(), s.tenant(), state,
                 Double.isNaN(tps) ? null : PythonRound.oneDecimal(tps), s.outputTokens(), s.reasoningTokens(),
                 fed ? s.ttftMs() : null, fed ? s.lastDeltaTs() - s.firstDeltaTs() : null, s.beginTs(), ts);
-        emit(new Record<>(id, status, ts), inTick);
+        emit(new Record<>(id, new MeterOutput.StreamRecord(status), ts), inTick);
     }
 
     /** A per-stream record: at a tick, after the tick's partial; otherwise (an end, an eviction) at once. */
-    private void emit(Record<String, Object> r, boolean inTick) {
+    private void emit(Record<String, MeterOutput> r, boolean inTick) {
         if (inTick) {
             tickRecords.add(r);
         } else {
-            out.forward(r);
+            context.forward(r);
         }
     }
 
@@ -455,7 +475,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
     /** The delete of an ended stream's record (already taken out of {@link #endings}). */
     private void tombstone(String id, long ts, boolean inTick) {
         endingsStore.put(id, null);
-        emit(new Record<>(id, null, ts), inTick);
+        emit(new Record<>(id, MeterOutput.StreamRecord.TOMBSTONE, ts), inTick);
     }
 
     /**

@@ -31,8 +31,8 @@ import java.util.Map;
 /**
  * The single global stage: combines the latest {@link Partial} of every session task into one
  * {@link Stats} per tick, and owns the hour of readings; on the same ticks, one {@link Insight} per group
- * ({@link InsightsWindow}). It forwards both types (stats keyed {@code global}, insights by group), which the
- * topology routes to their topics.
+ * ({@link InsightsWindow}). It forwards both as {@link CombinerOutput}s (stats keyed {@code global}, insights by
+ * group), which the topology routes by type to their topics.
  *
  * <p>A tick is emitted as soon as every known task has reported it, or at {@code grace} ms past the
  * tick's fire time with what has arrived by then (a slow task counts with its previous partial). The
@@ -46,7 +46,7 @@ import java.util.Map;
  * is still published, with that task's last share, but records no high/low reading: a frozen share must not
  * stay in high/low for an hour.
  */
-public final class StatsCombiner implements Processor<String, Partial, String, Object> {
+public final class StatsCombiner implements Processor<String, Partial, String, CombinerOutput> {
     static final String LAST_EMITTED_TICK = "last-emitted-tick";
     static final String WAS_RECENT = "was-recent";
     private static final long INTERVAL_MS = Ticks.INTERVAL.toMillis();
@@ -61,7 +61,7 @@ public final class StatsCombiner implements Processor<String, Partial, String, O
     private final int sessionTasks;
     /** Each task's latest report; its partial is also in the {@code partials} store, its arrival is not. */
     private final Map<String, Report> latest = new HashMap<>();
-    private ProcessorContext<String, Object> context;
+    private ProcessorContext<String, CombinerOutput> context;
     private InsightsWindow insights;
     private Sensor foldedLabels;
     private KeyValueStore<String, Partial> partials;
@@ -93,7 +93,7 @@ public final class StatsCombiner implements Processor<String, Partial, String, O
     }
 
     @Override
-    public void init(ProcessorContext<String, Object> context) {
+    public void init(ProcessorContext<String, CombinerOutput> context) {
         this.context = context;
         this.insights = new InsightsWindow(config.insightsMaxLabels());
         this.foldedLabels = context.metrics().addRateTotalSensor(MeteringMetrics.SCOPE, context.taskId().toString(),
@@ -217,7 +217,7 @@ public final class StatsCombiner implements Processor<String, Partial, String, O
         if (statsDue) {
             Stats stats = new Stats(rounded(globalTps), !Double.isNaN(globalTps), false,
                     rounded(readings.high()), rounded(readings.low()), active, tick);
-            context.forward(new Record<>(Topics.STATS_KEY, stats, tick));
+            context.forward(new Record<>(Topics.STATS_KEY, new CombinerOutput.StatsRecord(stats), tick));
         }
         emitInsights(tick, statsDue);
         wasRecent = recent;
@@ -239,7 +239,7 @@ public final class StatsCombiner implements Processor<String, Partial, String, O
             shares.add(r.partial());
         }
         for (Insight i : insights.emit(tick, shares, statsDue)) {
-            context.forward(new Record<>(i.key(), i, tick));
+            context.forward(new Record<>(i.key(), new CombinerOutput.InsightRecord(i), tick));
         }
         for (long f = insights.takeFolded(); f > 0; f--) {
             foldedLabels.record();

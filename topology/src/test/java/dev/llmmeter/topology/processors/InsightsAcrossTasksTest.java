@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.stream.Stream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -40,12 +41,12 @@ class InsightsAcrossTasksTest {
     Path stateDir;
 
     private final List<SessionTask> tasks = new ArrayList<>();
-    private MockProcessorContext<String, Object> combinerContext;
+    private MockProcessorContext<String, CombinerOutput> combinerContext;
     private StatsCombiner combiner;
 
     /** One session task: its meter, over its own stores, on partition {@code partition}. */
     private final class SessionTask {
-        final MockProcessorContext<String, Partial> context;
+        final MockProcessorContext<String, MeterOutput> context;
         final SessionMeter meter;
         final List<KeyValueStore<?, ?>> stores = new ArrayList<>();
 
@@ -75,8 +76,9 @@ class InsightsAcrossTasksTest {
             long firedAt = Ticks.fireTime(tick);
             context.setCurrentSystemTimeMs(firedAt);
             context.scheduledPunctuators().get(0).getPunctuator().punctuate(firedAt);
-            Partial p = context.forwarded().stream().map(f -> (Object) f.record().value()).filter(v -> v instanceof Partial)
-                    .map(v -> (Partial) v).findFirst().orElseThrow();
+            Partial p = context.forwarded().stream().map(f -> f.record().value())
+                    .flatMap(v -> v instanceof MeterOutput.TaskPartial tp ? Stream.of(tp.partial()) : Stream.empty())
+                    .findFirst().orElseThrow();
             context.resetForwards();
             return p;
         }
@@ -119,8 +121,8 @@ class InsightsAcrossTasksTest {
 
     /** Key, active and started of each insights record of {@code tick}, in order. */
     private List<String> insightsAt(long tick) {
-        return combinerContext.forwarded().stream().map(f -> f.record().value()).filter(v -> v instanceof Insight)
-                .map(v -> (Insight) v).filter(i -> i.ts() == tick)
+        return combinerContext.forwarded().stream().map(f -> f.record().value())
+                .flatMap(v -> v instanceof CombinerOutput.InsightRecord r ? Stream.of(r.insight()) : Stream.empty()).filter(i -> i.ts() == tick)
                 .map(i -> i.key() + " active=" + i.active() + " started=" + i.started()).toList();
     }
 

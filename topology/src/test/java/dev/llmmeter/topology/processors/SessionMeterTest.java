@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -37,7 +38,7 @@ class SessionMeterTest {
     @TempDir
     Path stateDir;
 
-    private MockProcessorContext<String, Partial> context;
+    private MockProcessorContext<String, MeterOutput> context;
     private SessionsStore store;
     private KeyValueStore<String, Long> endings;
     private SessionMeter meter;
@@ -69,12 +70,12 @@ class SessionMeterTest {
         meter.init(context);
     }
 
-    private MockProcessorContext<String, Partial> newContext(String guarantee, long now) {
+    private MockProcessorContext<String, MeterOutput> newContext(String guarantee, long now) {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "session-meter-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
-        MockProcessorContext<String, Partial> c = new MockProcessorContext<>(props, new TaskId(0, 3), stateDir.toFile());
+        MockProcessorContext<String, MeterOutput> c = new MockProcessorContext<>(props, new TaskId(0, 3), stateDir.toFile());
         c.setCurrentSystemTimeMs(now);
         return c;
     }
@@ -106,8 +107,9 @@ class SessionMeterTest {
 
     /** The partials forwarded so far (the per-stream records left out), stats part only. */
     private List<Partial> partials() {
-        return context.forwarded().stream().map(f -> (Object) f.record().value()).filter(v -> v instanceof Partial)
-                .map(v -> ((Partial) v).statsPart()).toList();
+        return context.forwarded().stream().map(f -> f.record().value())
+                .flatMap(v -> v instanceof MeterOutput.TaskPartial tp ? Stream.of(tp.partial().statsPart()) : Stream.empty())
+                .toList();
     }
 
     /** Runs the tick of the whole second {@code tick}, at its fire time. */
@@ -208,9 +210,10 @@ class SessionMeterTest {
 
     /** The streams evicted (or expired) so far: the keys of the final records in state expired, in order. */
     private List<String> expired() {
-        return context.forwarded().stream().map(f -> (Object) f.record().value())
-                .filter(v -> v instanceof StreamStatus st && st.state() == StreamStatus.State.EXPIRED)
-                .map(v -> ((StreamStatus) v).streamId()).toList();
+        return context.forwarded().stream().map(f -> f.record().value())
+                .flatMap(v -> v instanceof MeterOutput.StreamRecord r && r.status() != null ? Stream.of(r.status()) : Stream.empty())
+                .filter(st -> st.state() == StreamStatus.State.EXPIRED)
+                .map(StreamStatus::streamId).toList();
     }
 
     /**

@@ -20,6 +20,7 @@ import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.util.stream.Stream;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -36,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class StatsCombinerTest {
     private static final long T = 1_790_000_000_000L;
 
-    private MockProcessorContext<String, Object> context;
+    private MockProcessorContext<String, CombinerOutput> context;
     private StatsCombiner combiner;
 
     @BeforeEach
@@ -52,12 +53,12 @@ class StatsCombinerTest {
         coldStart(new MockProcessorContext<>());
     }
 
-    private void coldStart(MockProcessorContext<String, Object> fresh) {
+    private void coldStart(MockProcessorContext<String, CombinerOutput> fresh) {
         withEmptyStores(fresh);
         startCombiner();
     }
 
-    private void withEmptyStores(MockProcessorContext<String, Object> fresh) {
+    private void withEmptyStores(MockProcessorContext<String, CombinerOutput> fresh) {
         context = fresh;
         addStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.PARTIALS), Serdes.String(), new PartialSerde()));
         addStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.READINGS), Serdes.Long(), Serdes.Double()));
@@ -106,8 +107,8 @@ class StatsCombinerTest {
     }
 
     private List<Stats> emitted() {
-        List<Stats> out = context.forwarded().stream().map(f -> f.record().value()).filter(v -> v instanceof Stats)
-                .map(v -> (Stats) v).toList();
+        List<Stats> out = context.forwarded().stream().map(f -> f.record().value())
+                .flatMap(v -> v instanceof CombinerOutput.StatsRecord r ? Stream.of(r.stats()) : Stream.empty()).toList();
         context.resetForwards();
         return out;
     }
@@ -359,8 +360,8 @@ class StatsCombinerTest {
     }
 
     private Insight globalInsight() {
-        List<Insight> out = context.forwarded().stream().map(f -> f.record().value()).filter(v -> v instanceof Insight)
-                .map(v -> (Insight) v).filter(i -> i.group() == Insight.Group.GLOBAL).toList();
+        List<Insight> out = context.forwarded().stream().map(f -> f.record().value())
+                .flatMap(v -> v instanceof CombinerOutput.InsightRecord r ? Stream.of(r.insight()) : Stream.empty()).filter(i -> i.group() == Insight.Group.GLOBAL).toList();
         context.resetForwards();
         assertEquals(1, out.size(), out.toString());
         return out.get(0);

@@ -1,4 +1,4 @@
-package dev.llmmeter.app.it;
+package dev.llmmeter.devkit;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,17 +10,18 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * `metering topology` as a child JVM on this test's class path, its stdout and stderr in a log file. Logs
+ * `metering topology` (the service's {@code dev.llmmeter.app.ServiceMain}) as a child JVM on this JVM's class path
+ * (an integration test's, or bin/metering's for a bench), its stdout and stderr in a log file. Logs
  * at WARN, plus the app's state changes and Kafka Streams' restore summaries (INFO), timestamped to the ms,
  * so a test can tell when a task was restored.
  */
-final class TopologyProcess {
-    static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
+public final class TopologyProcess {
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
 
     private TopologyProcess() {
     }
 
-    static Process start(String bootstrap, String applicationId, Path stateDir, Path config, Path log) throws IOException {
+    public static Process start(String bootstrap, String applicationId, Path stateDir, Path config, Path log) throws IOException {
         Path logConfig = log.resolveSibling("log4j2-child.xml");
         if (!Files.exists(logConfig)) {
             Files.writeString(logConfig, """
@@ -51,12 +52,12 @@ final class TopologyProcess {
                 .start();
     }
 
-    static String time(long epochMs) {
+    public static String time(long epochMs) {
         return TIME.format(Instant.ofEpochMilli(epochMs));
     }
 
     /** The log's lines at or after {@code from} (by their HH:mm:ss.SSS prefix, same day) that contain one of {@code words}. */
-    static List<String> linesSince(Path log, long from, String... words) throws IOException {
+    public static List<String> linesSince(Path log, long from, String... words) throws IOException {
         if (!Files.exists(log)) {
             return List.of();
         }
@@ -69,7 +70,7 @@ final class TopologyProcess {
     }
 
     /** Copies the logs of a test to target/it-logs/DIR for a post-mortem. */
-    static void keepLogs(Path work, String dir) throws IOException {
+    public static void keepLogs(Path work, String dir) throws IOException {
         Path kept = Path.of("target", "it-logs", dir);
         Files.createDirectories(kept);
         try (var files = Files.list(work)) {

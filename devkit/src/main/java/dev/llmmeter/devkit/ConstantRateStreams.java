@@ -1,4 +1,4 @@
-package dev.llmmeter.app.it;
+package dev.llmmeter.devkit;
 
 import dev.llmmeter.contract.DeltaEvent;
 import dev.llmmeter.contract.Topics;
@@ -15,7 +15,7 @@ import java.util.PriorityQueue;
  * one every 1000/R ms, for as long as this runs. Their per-stream TPS is known in closed form.
  */
 public final class ConstantRateStreams implements AutoCloseable {
-    static final long FIRST_DELTA_MS = 200;
+    public static final long FIRST_DELTA_MS = 200;
 
     private final List<String> ids = new ArrayList<>();
     private final List<Double> rates = new ArrayList<>();

@@ -1,0 +1,147 @@
+package dev.llmmeter.serve.usage;
+
+import dev.llmmeter.contract.Usage;
+import dev.llmmeter.serve.usage.UsageLedgerView.Counter;
+import dev.llmmeter.serve.usage.UsageLedgerView.Row;
+import dev.llmmeter.serve.usage.UsageLedgerView.Totals;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigInteger;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class UsageLedgerViewTest {
+    /** 2026-12-05T10:00:00Z */
+    static final long H10 = 1_796_464_800_000L;
+    static final String SRC = "/llm-metering/test";
+
+    static Usage first(Usage.Window w, long start, String tenant, String model, long requests, long in, long out) {
+        return new Usage(Usage.windowId(SRC, w, start, tenant, model), SRC, tenant, model, w, start, start + w.sizeMs(),
+                requests, BigInteger.valueOf(in), BigInteger.valueOf(out), BigInteger.valueOf(2), BigInteger.valueOf(1), 0, null);
+    }
+
+    static Usage amendment(Usage of, String stream, long requests, long in, long out) {
+        return new Usage(Usage.amendmentId(of.id(), stream), SRC, of.tenant(), of.model(), of.window(), of.windowStart(),
+                of.windowEnd(), requests, BigInteger.valueOf(in), BigInteger.valueOf(out), BigInteger.ZERO, BigInteger.ZERO, requests, of.id());
+    }
+
+    @Test
+    @DisplayName("an amendment is summed into the window it amends: one row with both records' totals")
+    void amendmentsAreSummedIntoTheirWindow() {
+        UsageLedgerView v = new UsageLedgerView();
+        Usage u = first(Usage.Window.MINUTE, H10, "acme", "m1", 3, 100, 50);
+        v.offer(u);
+        v.offer(amendment(u, "s9", 1, 10, 5));
+        List<Row> rows = v.rows(Usage.Window.MINUTE, H10, H10 + 60_000, null, null);
+        assertEquals(1, rows.size());
+        assertEquals(new Totals(4, BigInteger.valueOf(110), BigInteger.valueOf(55), BigInteger.valueOf(2), BigInteger.ONE, 1, 2),
+                rows.get(0).totals());
+        assertEquals(H10 + 60_000, rows.get(0).end());
+    }
+
+    @Test
+    @DisplayName("a record read twice under its id counts once, in the rows and in the counters")
+    void aRecordReadTwiceCountsOnce() {
+        UsageLedgerView v = new UsageLedgerView();
+        Usage u = first(Usage.Window.HOUR, H10, "acme", "m1", 3, 100, 50);
+        assertTrue(v.offer(u));
+        assertFalse(v.offer(u));
+        assertEquals(1, v.records());
+        assertEquals(1, v.repeatedRecords());
+        assertEquals(3, v.counters().get(0).totals().requests());
+    }
+
+    @Test
+    @DisplayName("rows: window size, [from, to) on the start, tenant and model filters; ordered by start, tenant, model")
+    void rowsAreSelectedAndOrdered() {
+        UsageLedgerView v = new UsageLedgerView();
+        v.offer(first(Usage.Window.MINUTE, H10 + 60_000, "acme", "m1", 1, 1, 1));
+        v.offer(first(Usage.Window.MINUTE, H10, "zeta", "m1", 1, 1, 1));
+        v.offer(first(Usage.Window.MINUTE, H10, "acme", "m2", 1, 1, 1));
+        v.offer(first(Usage.Window.MINUTE, H10, null, "m1", 1, 1, 1));
+        v.offer(first(Usage.Window.MINUTE, H10 + 120_000, "acme", "m1", 1, 1, 1)); // start == to: out
+        v.offer(first(Usage.Window.HOUR, H10, "acme", "m1", 1, 1, 1));              // another size: out
+        List<String> got = v.rows(Usage.Window.MINUTE, H10, H10 + 120_000, null, null).stream()
+                .map(r -> (r.key().start() - H10) / 60_000 + "/" + r.key().tenant() + "/" + r.key().model()).toList();
+        assertEquals(List.of("0/null/m1", "0/acme/m2", "0/zeta/m1", "1/acme/m1"), got);
+        assertEquals(2, v.rows(Usage.Window.MINUTE, H10, H10 + 120_000, "acme", null).size());
+        assertEquals(1, v.rows(Usage.Window.MINUTE, H10, H10 + 120_000, "acme", "m2").size());
+    }
+
+    @Test
+    @DisplayName("beyond its bound of records the view drops its oldest windows first and counts them; counters keep the sums")
+    void theBoundDropsTheOldestWindowsFirst() {
+        UsageLedgerView v = new UsageLedgerView(3, 1000);
+        v.offer(first(Usage.Window.MINUTE, H10, "a", "m", 1, 1, 1));
+        v.offer(first(Usage.Window.MINUTE, H10, "b", "m", 1, 1, 1));
+        v.offer(first(Usage.Window.MINUTE, H10 + 60_000, "a", "m", 1, 1, 1));
+        v.offer(first(Usage.Window.MINUTE, H10 + 120_000, "a", "m", 1, 1, 1));
+        assertEquals(2, v.droppedWindows());
+        assertEquals(2, v.records());
+        assertEquals(List.of(H10 + 60_000, H10 + 120_000),
+                v.rows(Usage.Window.MINUTE, 0, Long.MAX_VALUE, null, null).stream().map(r -> r.key().start()).toList());
+        assertEquals(3, v.counters().get(0).totals().requests()); // tenant a: its three records, none forgotten
+    }
+
+    @Test
+    @DisplayName("counters keep at most the bound of (tenant, model) pairs; further pairs are summed under other/other")
+    void labelPairsBeyondTheBoundFoldIntoOther() {
+        UsageLedgerView v = new UsageLedgerView(100, 2);
+        v.offer(first(Usage.Window.MINUTE, H10, "a", "m", 1, 10, 0));
+        v.offer(first(Usage.Window.MINUTE, H10, null, "m", 2, 20, 0));
+        v.offer(first(Usage.Window.MINUTE, H10, "c", "m", 3, 30, 0));
+        v.offer(first(Usage.Window.MINUTE, H10, "d", "n", 4, 40, 0));
+        v.offer(first(Usage.Window.MINUTE, H10 + 60_000, "a", "m", 5, 50, 0));
+        List<String> got = v.counters().stream().map(c -> c.tenant() + "/" + c.model() + "=" + c.totals().requests()
+                + "," + c.totals().inputTokens()).toList();
+        assertEquals(List.of("a/m=6,60", "null/m=2,20", "other/other=7,70"), got);
+    }
+
+    @Test
+    @DisplayName("summary: each tenant's minute windows in the hour and the UTC day of the newest window end")
+    void summaryIsThisHourAndToday() {
+        UsageLedgerView v = new UsageLedgerView();
+        long day = H10 - 10 * 3_600_000L;
+        v.offer(first(Usage.Window.MINUTE, day - 60_000, "acme", "m", 1, 1000, 0));  // yesterday: out
+        v.offer(first(Usage.Window.MINUTE, day + 60_000, "acme", "m", 1, 100, 0));  // today, an earlier hour
+        v.offer(first(Usage.Window.MINUTE, H10, "acme", "m", 1, 10, 0));            // this hour
+        v.offer(first(Usage.Window.MINUTE, H10 + 60_000, "beta", "m", 1, 1, 0));    // this hour; newest end H10+2m
+        v.offer(first(Usage.Window.HOUR, day, "acme", "m", 1, 100, 0));             // hour windows not added to minutes
+        Map<String, Totals[]> s = v.summary();
+        assertEquals(List.of("acme", "beta"), List.copyOf(s.keySet()));
+        assertEquals(BigInteger.valueOf(10 + 2), s.get("acme")[0].tokens());       // input + output + reasoning (2)
+        assertEquals(BigInteger.valueOf(110 + 4), s.get("acme")[1].tokens());
+        assertEquals(BigInteger.valueOf(1 + 2), s.get("beta")[0].tokens());
+        assertEquals(H10 + 120_000, v.newestEnd());
+    }
+
+    @Test
+    @DisplayName("summary of a ledger of hour windows only sums the hour windows")
+    void summaryOfHourWindows() {
+        UsageLedgerView v = new UsageLedgerView();
+        v.offer(first(Usage.Window.HOUR, H10 - 3_600_000L, "acme", "m", 1, 100, 0));
+        v.offer(first(Usage.Window.HOUR, H10, "acme", "m", 1, 10, 0));
+        Map<String, Totals[]> s = v.summary();
+        assertEquals(BigInteger.valueOf(12), s.get("acme")[0].tokens());
+        assertEquals(BigInteger.valueOf(114), s.get("acme")[1].tokens());
+    }
+
+    @Test
+    @DisplayName("token sums beyond 64 bits stay exact")
+    void sumsBeyond64BitsStayExact() {
+        UsageLedgerView v = new UsageLedgerView();
+        BigInteger big = BigInteger.valueOf(Long.MAX_VALUE);
+        Usage u = new Usage("x", SRC, "t", "m", Usage.Window.MINUTE, H10, H10 + 60_000, 1, big, BigInteger.ZERO,
+                BigInteger.ZERO, BigInteger.ZERO, 0, null);
+        v.offer(u);
+        v.offer(new Usage("y", SRC, "t", "m", Usage.Window.MINUTE, H10, H10 + 60_000, 1, big, BigInteger.ZERO,
+                BigInteger.ZERO, BigInteger.ZERO, 0, "x"));
+        Counter c = v.counters().get(0);
+        assertEquals(big.multiply(BigInteger.TWO), c.totals().inputTokens());
+    }
+}
