@@ -12,6 +12,7 @@ import dev.llmmeter.topology.StoreNames;
 import dev.llmmeter.topology.processors.MeteringMetrics;
 import dev.llmmeter.topology.state.Session;
 import dev.llmmeter.topology.state.SessionSerde;
+import dev.llmmeter.topology.state.SessionsStore;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.LogDirDescription;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -198,7 +199,7 @@ public final class RestoreBench {
                 s.applyDelta(EventType.OUTPUT, 1, begin + 200, begin + 200);
                 s.applyDelta(EventType.OUTPUT, 2, begin + 230, begin + 230);
                 byte[] key = ("bench-stream-" + i).getBytes(StandardCharsets.UTF_8);
-                producer.send(new ProducerRecord<>(CHANGELOG_TOPIC, 0, now, key, serde.serialize(CHANGELOG_TOPIC, s)),
+                producer.send(new ProducerRecord<>(CHANGELOG_TOPIC, 0, now, key, serde.serialize(CHANGELOG_TOPIC, new SessionsStore.Entry(s))),
                         (md, e) -> {
                             if (e != null) {
                                 failed.compareAndSet(null, e);

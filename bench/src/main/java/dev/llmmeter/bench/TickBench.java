@@ -7,7 +7,7 @@ import dev.llmmeter.topology.Ticks;
 import dev.llmmeter.topology.processors.MeterOutput;
 import dev.llmmeter.topology.processors.SessionMeter;
 import dev.llmmeter.topology.state.Partial;
-import dev.llmmeter.topology.state.Session;
+import dev.llmmeter.topology.state.SessionsStore;
 import dev.llmmeter.topology.state.SessionSerde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
@@ -105,7 +105,7 @@ public final class TickBench {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         MockProcessorContext<String, MeterOutput> context = new MockProcessorContext<>(props,
                 new org.apache.kafka.streams.processor.TaskId(0, 0), stateDir.toFile());
-        KeyValueStore<String, Session> store = Stores.keyValueStoreBuilder(
+        KeyValueStore<String, SessionsStore.Entry> store = Stores.keyValueStoreBuilder(
                         Stores.persistentKeyValueStore(StoreNames.SESSIONS), Serdes.String(), new SessionSerde())
                 .withLoggingDisabled().withCachingDisabled().build();
         store.init(context.getStateStoreContext(), store);

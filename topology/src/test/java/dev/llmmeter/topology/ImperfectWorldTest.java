@@ -85,7 +85,7 @@ class ImperfectWorldTest {
             assertEquals("ts " + (wall + 300_001) + " (2026-09-21T14:18:21.001Z) is 300001 ms ahead of the meter's clock "
                     + "(2026-09-21T14:13:21Z); at most 300000 ms ahead is accepted (metering.max.future.ms)",
                     header(dead.get(0), DeadLetterHeaders.DETAIL));
-            Session s = d.sessions().get("s1");
+            Session s = d.session("s1");
             assertEquals(10, s.outputTokens());
             assertEquals(T0 + 1000, s.lastDeltaTs());
             d.output("s1", T0 + 2000, 20); // the stream goes on: nothing was pinned
@@ -186,7 +186,7 @@ class ImperfectWorldTest {
             d.tickTo(T0 + 63_000).stats();
             d.tickTo(T0 + 10 * MINUTE);
             assertEquals(List.of(), d.stats());
-            assertNull(d.sessions().get("s1"));
+            assertNull(d.session("s1"));
         }
     }
 }

@@ -9,6 +9,7 @@ import dev.llmmeter.contract.Stats;
 import dev.llmmeter.contract.Usage;
 import dev.llmmeter.topology.processors.MeteringMetrics;
 import dev.llmmeter.topology.state.Session;
+import dev.llmmeter.topology.state.SessionsStore;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -200,8 +201,14 @@ final class MeteringDriver implements AutoCloseable {
         return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 
-    KeyValueStore<String, Session> sessions() {
+    KeyValueStore<String, SessionsStore.Entry> sessions() {
         return driver.getKeyValueStore(StoreNames.SESSIONS);
+    }
+
+    /** The stored session of stream {@code id}, null when there is none. */
+    Session session(String id) {
+        SessionsStore.Entry e = sessions().get(id);
+        return e == null ? null : e.session();
     }
 
     List<String> sessionIds() {

@@ -66,7 +66,7 @@ class MeteringTopologyTest {
             assertEquals(List.of("s1"), d.sessionIds());
             d.tickTo(T0 + 64_000); // 61 s: pruned
             assertEquals(List.of(stats(null, 10.5, 10.5, 0, T0 + 64_000)), d.stats());
-            assertNull(d.sessions().get("s1"));
+            assertNull(d.session("s1"));
             assertEquals(1, d.counter(MeteringMetrics.STALE_SESSIONS));
         }
     }
@@ -88,7 +88,7 @@ class MeteringTopologyTest {
             d.tickTo(T0 + 3000).stats();
             d.end("s1", T0 + 3500).tickTo(T0 + 10_000);
             assertEquals(List.of(stats(null, 10.5, 10.5, 0, T0 + 4000)), d.stats());
-            assertNull(d.sessions().get("s1"));
+            assertNull(d.session("s1"));
         }
     }
 
@@ -185,7 +185,7 @@ class MeteringTopologyTest {
             d.begin("s1", T0 + 3500).tickTo(T0 + 4000);
             // The new session has no delta yet: not recent, so this is the idle record; still live.
             assertEquals(List.of(stats(null, 10.5, 10.5, 1, T0 + 4000)), d.stats());
-            Session s = d.sessions().get("s1");
+            Session s = d.session("s1");
             assertEquals(T0 + 3500, s.beginTs());
             assertEquals(0, s.outputTokens());
             d.output("s1", T0 + 5000, 1).tickTo(T0 + 5000);
@@ -202,7 +202,7 @@ class MeteringTopologyTest {
             d.tickSeconds(5);
             assertEquals(List.of(), d.stats());
             assertEquals(2, d.counter(MeteringMetrics.UNKNOWN_STREAM_DELTAS));
-            assertNull(d.sessions().get("s1"));
+            assertNull(d.session("s1"));
         }
     }
 
@@ -217,7 +217,7 @@ class MeteringTopologyTest {
             d.output("s1", T0 + 3000, 8);   // a duplicate of the running count: harmless
             d.tickTo(T0 + 3000);
             assertEquals(3, d.counter(MeteringMetrics.OUT_OF_ORDER_DELTAS));
-            Session s = d.sessions().get("s1");
+            Session s = d.session("s1");
             assertEquals(8, s.outputTokens());
             assertEquals(2, s.reasoningTokens());
             assertEquals(T0 + 1000, s.firstDeltaTs());
@@ -241,7 +241,7 @@ class MeteringTopologyTest {
             assertEquals(2, d.stats().get(0).active());
             d.tickTo(T0 + 601_000);
             assertEquals(1, d.stats().get(0).active());
-            assertNull(d.sessions().get("silent"));
+            assertNull(d.session("silent"));
             assertEquals(1, d.counter(MeteringMetrics.EXPIRED_BEGINS));
         }
     }
@@ -253,7 +253,7 @@ class MeteringTopologyTest {
             d.sendRaw("s1", "{\"type\":\"output\",\"stream_id\":\"s1\",\"running\":1}", T0 + 1000);
             d.sendRaw("s1", "{\"type\":\"output\",\"stream_id\":\"s1\",\"running\":41,\"ts\":null}", T0 + 3000);
             d.tickTo(T0 + 3000);
-            Session s = d.sessions().get("s1");
+            Session s = d.session("s1");
             assertEquals(T0, s.beginTs());
             assertEquals(T0 + 1000, s.firstDeltaTs());
             assertEquals(T0 + 3000, s.lastDeltaTs());

@@ -9,6 +9,7 @@ import dev.llmmeter.contract.EventType;
 import dev.llmmeter.contract.Stats;
 import dev.llmmeter.topology.state.Session;
 import dev.llmmeter.topology.state.SessionSerde;
+import dev.llmmeter.topology.state.SessionsStore;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -263,11 +264,11 @@ class SessionsCrashConsistencyIT {
         Map<String, Expected> changelog = new HashMap<>();
         SessionSerde serde = new SessionSerde();
         for (ConsumerRecord<String, byte[]> r : readAll(app + "-sessions-changelog", "read_committed")) {
-            Session s = serde.deserialize(r.topic(), r.value());
-            if (s == null) {
+            SessionsStore.Entry e = serde.deserialize(r.topic(), r.value());
+            if (e == null) {
                 changelog.remove(r.key());
             } else {
-                changelog.put(r.key(), Expected.of(s));
+                changelog.put(r.key(), Expected.of(e.session()));
             }
         }
         int same = 0;

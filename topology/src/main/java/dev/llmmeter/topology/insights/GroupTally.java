@@ -4,8 +4,8 @@ import dev.llmmeter.contract.Insight;
 
 /**
  * A session task's running tally of one group (global, a model, a tenant) for the current second; drained into
- * a {@link GroupPart} at each tick. The session processor's hot path adds to it directly (each session keeps its
- * model's and tenant's tally), so a delta costs no map lookup.
+ * a {@link GroupPart} at each tick. The session processor keeps each session's model's and tenant's tally with the
+ * session ({@link TaskInsights#modelTally}), so a delta costs no map lookup.
  */
 public final class GroupTally {
     final Insight.Group group;

@@ -1,7 +1,6 @@
 package dev.llmmeter.topology.insights;
 
 import dev.llmmeter.contract.Insight;
-import dev.llmmeter.topology.state.Session;
 
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -19,6 +18,10 @@ import java.util.Map;
  * A label's tally goes away at the first tick where it has no live session and nothing applied, which frees its
  * place. Tallies are kept in the order the task first saw their labels, so a partial lists new labels in that
  * order. Sessions without a model (tenant) count in global only.
+ *
+ * <p>The session processor asks once per session (at its begin, or when it restores it) for the tallies of its model
+ * and tenant ({@link #modelTally}, {@link #tenantTally}), keeps them with the session, and hands them back with each
+ * of its events: so a delta costs no map lookup.
  */
 public final class TaskInsights {
     private final int maxLabels;
@@ -32,9 +35,17 @@ public final class TaskInsights {
         this.maxLabels = maxLabels;
     }
 
-    /** Gives a session (begun, or restored from the store) the tallies of its model and tenant. */
-    public void attach(Session s) {
-        s.attach(tally(models, Insight.Group.MODEL, s.model()), tally(tenants, Insight.Group.TENANT, s.tenant()));
+    /**
+     * The tally a session of this model adds to (null when it names none): the model's own, or the task's overflow
+     * when the model is new to the task beyond its bound. Asked once per session, before {@link #tenantTally}.
+     */
+    public GroupTally modelTally(String model) {
+        return tally(models, Insight.Group.MODEL, model);
+    }
+
+    /** The tally a session of this tenant adds to (null when it names none), as {@link #modelTally}. */
+    public GroupTally tenantTally(String tenant) {
+        return tally(tenants, Insight.Group.TENANT, tenant);
     }
 
     private GroupTally tally(Map<String, GroupTally> labels, Insight.Group group, String label) {
@@ -59,56 +70,53 @@ public final class TaskInsights {
         return t;
     }
 
-    /** A begin was applied: attaches the session and counts it as started. */
-    public void onBegin(Session s) {
-        attach(s);
+    /** A begin was applied, of a session with these tallies (either may be null): counts it as started. */
+    public void onBegin(GroupTally model, GroupTally tenant) {
         global.started++;
-        if (s.modelTally() != null) {
-            s.modelTally().started++;
+        if (model != null) {
+            model.started++;
         }
-        if (s.tenantTally() != null) {
-            s.tenantTally().started++;
+        if (tenant != null) {
+            tenant.started++;
         }
     }
 
-    /** An end was applied to a live session. */
-    public void onEnd(Session s) {
+    /** An end was applied to a live session with these tallies. */
+    public void onEnd(GroupTally model, GroupTally tenant) {
         global.ended++;
-        if (s.modelTally() != null) {
-            s.modelTally().ended++;
+        if (model != null) {
+            model.ended++;
         }
-        if (s.tenantTally() != null) {
-            s.tenantTally().ended++;
+        if (tenant != null) {
+            tenant.ended++;
         }
     }
 
     /**
-     * A delta was applied.
+     * A delta was applied to a session with these tallies.
      *
      * @param increase  how much its running count rose over the session's count of that kind
      * @param first     whether it was the session's first delta (then {@code latencyMs} is its TTFT)
      * @param latencyMs TTFT for a first delta, else the event-time gap since the session's previous delta
      */
-    public void onDelta(Session s, long increase, boolean first, long latencyMs) {
+    public void onDelta(GroupTally model, GroupTally tenant, long increase, boolean first, long latencyMs) {
         global.onDelta(increase, first, latencyMs);
-        GroupTally m = s.modelTally();
-        if (m != null) {
-            m.onDelta(increase, first, latencyMs);
+        if (model != null) {
+            model.onDelta(increase, first, latencyMs);
         }
-        GroupTally t = s.tenantTally();
-        if (t != null) {
-            t.onDelta(increase, first, latencyMs);
+        if (tenant != null) {
+            tenant.onDelta(increase, first, latencyMs);
         }
     }
 
     /** At a tick, for each live session: counts it as active in its groups, with its rate (NaN when none). */
-    public void addLive(Session s, double tps) {
+    public void addLive(GroupTally model, GroupTally tenant, double tps) {
         global.addStream(tps);
-        if (s.modelTally() != null) {
-            s.modelTally().addStream(tps);
+        if (model != null) {
+            model.addStream(tps);
         }
-        if (s.tenantTally() != null) {
-            s.tenantTally().addStream(tps);
+        if (tenant != null) {
+            tenant.addStream(tps);
         }
     }
 

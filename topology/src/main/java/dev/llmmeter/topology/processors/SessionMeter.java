@@ -11,15 +11,18 @@ import dev.llmmeter.topology.MeteringTopology;
 import dev.llmmeter.topology.PythonRound;
 import dev.llmmeter.topology.StoreNames;
 import dev.llmmeter.topology.Ticks;
+import dev.llmmeter.topology.insights.GroupTally;
 import dev.llmmeter.topology.insights.TaskInsights;
 import dev.llmmeter.topology.state.Partial;
 import dev.llmmeter.topology.state.Session;
+import dev.llmmeter.topology.state.SessionsStore;
 import dev.llmmeter.topology.usage.UsageItem;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.metrics.stats.Percentile;
 import org.apache.kafka.common.metrics.stats.Percentiles;
 import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsMetrics;
 import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -56,17 +59,20 @@ import java.util.Set;
  * <p>The {@code sessions} store is the durable truth (changelogged); {@link #live} mirrors it in memory,
  * rebuilt from the store in {@link #init} (which Kafka Streams calls after restoring the store), so a tick
  * walks a map instead of a store iterator. Insertion order is kept like the seed's dict, so per-stream
- * values are summed in the seed's order; each session stores its begin's number and its place in that order
- * ({@link Session#numbered}), so that a restore, which reads the store in key order, rebuilds both orders
+ * values are summed in the seed's order; each session is stored with its begin's number and its place in that order
+ * ({@link SessionsStore.Entry}), so that a restore, which reads the store in key order, rebuilds both orders
  * ({@link #restore}). The store is written behind ({@code SessionsStore}): a put marks
  * a session changed, and the changes are written just before each commit.
+ *
+ * <p>Each live session is a {@link Live}, made once per session: the {@link Session} (the seed's state) inside the
+ * store's {@link SessionsStore.Entry}, and this processor's own bookkeeping beside it; an event allocates nothing.
  */
 public final class SessionMeter implements Processor<String, DeltaEvent, String, MeterOutput> {
     private static final Logger LOG = LoggerFactory.getLogger(SessionMeter.class);
 
     private final MeteringConfig config;
     private final int sessionTasks;
-    private final Map<String, Session> live = new LinkedHashMap<>();
+    private final Map<String, Live> live = new LinkedHashMap<>();
     /** The live sessions still waiting for their first delta, oldest begin first: evicted first at the cap. */
     private final Set<String> waiting = new LinkedHashSet<>();
     /**
@@ -74,12 +80,12 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
      * record, oldest first (the {@code stream-endings} store is the durable truth). Bounded like the sessions.
      */
     private final Map<String, Long> endings = new LinkedHashMap<>();
-    /** The number of the task's next begin ({@link Session#seq}); after a restore, past every restored one. */
+    /** The number of the task's next begin ({@link SessionsStore.Entry#seq}); after a restore, past every restored one. */
     private long nextSeq;
     private ProcessorContext<String, MeterOutput> context;
     /** The per-stream records of the tick being run, forwarded after its partial. */
     private final List<Record<String, MeterOutput>> tickRecords = new ArrayList<>();
-    private KeyValueStore<String, Session> store;
+    private KeyValueStore<String, SessionsStore.Entry> store;
     private KeyValueStore<String, Long> endingsStore;
     private TaskInsights insights;
     private Cancellable ticker;
@@ -138,46 +144,53 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
     private void restore(long now) {
         live.clear();
         waiting.clear();
-        List<Session> restored = new ArrayList<>();
-        try (KeyValueIterator<String, Session> it = store.all()) {
+        List<KeyValue<String, SessionsStore.Entry>> stored = new ArrayList<>();
+        try (KeyValueIterator<String, SessionsStore.Entry> it = store.all()) {
             it.forEachRemaining(kv -> {
-                kv.value.seenAt(now); // restored: seen now, so a backlog's newer deltas find it alive
-                kv.value.keyedAs(kv.key);
-                restored.add(kv.value);
+                kv.value.session().seenAt(now); // restored: seen now, so a backlog's newer deltas find it alive
+                stored.add(kv);
             });
         }
-        numberUnnumbered(restored);
-        restored.sort(Comparator.comparingLong(Session::place));
+        numberUnnumbered(stored);
+        stored.sort(Comparator.comparingLong(kv -> kv.value.place()));
         nextSeq = 0;
-        for (Session s : restored) {
-            live.put(s.key(), s);
-            insights.attach(s);
-            nextSeq = Math.max(nextSeq, s.seq() + 1);
+        List<Live> restored = new ArrayList<>(stored.size());
+        for (KeyValue<String, SessionsStore.Entry> kv : stored) {
+            Live l = new Live(kv.key, kv.value, insights);
+            live.put(l.id, l);
+            restored.add(l);
+            nextSeq = Math.max(nextSeq, kv.value.seq() + 1);
         }
-        restored.removeIf(Session::hasDelta);
-        restored.sort(Comparator.comparingLong(Session::seq));
-        for (Session s : restored) {
-            waiting.add(s.key());
+        restored.removeIf(l -> l.session().hasDelta());
+        restored.sort(Comparator.comparingLong(l -> l.stored.seq()));
+        for (Live l : restored) {
+            waiting.add(l.id);
         }
     }
 
     /** Numbers the sessions stored without numbers before all others, by begin time (then id), and stores them so. */
-    private void numberUnnumbered(List<Session> restored) {
-        List<Session> unnumbered = new ArrayList<>();
+    private void numberUnnumbered(List<KeyValue<String, SessionsStore.Entry>> stored) {
+        List<KeyValue<String, SessionsStore.Entry>> unnumbered = new ArrayList<>();
         long first = 0;
-        for (Session s : restored) {
-            if (s.isNumbered()) {
-                first = Math.min(first, s.place());
+        for (KeyValue<String, SessionsStore.Entry> kv : stored) {
+            if (kv.value.isNumbered()) {
+                first = Math.min(first, kv.value.place());
             } else {
-                unnumbered.add(s);
+                unnumbered.add(kv);
             }
         }
-        unnumbered.sort(Comparator.comparingLong(Session::beginTs).thenComparing(Session::key));
+        if (unnumbered.isEmpty()) {
+            return;
+        }
+        stored.removeIf(kv -> !kv.value.isNumbered());
+        unnumbered.sort(Comparator.comparingLong((KeyValue<String, SessionsStore.Entry> kv) -> kv.value.session().beginTs())
+                .thenComparing(kv -> kv.key));
         long seq = first - unnumbered.size();
-        for (Session s : unnumbered) {
-            s.numbered(seq, seq);
+        for (KeyValue<String, SessionsStore.Entry> kv : unnumbered) {
+            SessionsStore.Entry numbered = new SessionsStore.Entry(kv.value.session(), seq, seq);
             seq++;
-            store.put(s.key(), s);
+            store.put(kv.key, numbered);
+            stored.add(KeyValue.pair(kv.key, numbered));
         }
     }
 
@@ -228,8 +241,8 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
      * that a duplicate cannot reset a running stream.
      */
     private void begin(String id, DeltaEvent event, long time, long now) {
-        Session current = live.get(id);
-        if (current != null && time <= current.beginTs()) {
+        Live current = live.get(id);
+        if (current != null && time <= current.session().beginTs()) {
             sensors.duplicateBegin.record();
             return;
         }
@@ -237,21 +250,21 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         if (current == null && live.size() >= config.maxSessionsPerTask()) {
             evictOne(now);
         }
-        Session s = Session.begun(time, now, event.model(), event.tenant());
         long seq = nextSeq++;
-        s.numbered(seq, current != null ? current.place() : seq); // a live id keeps its place, as in the seed's dict
-        s.keyedAs(id);
-        insights.onBegin(s);
+        long place = current != null ? current.stored.place() : seq; // a live id keeps its place, as in the seed's dict
+        Live l = new Live(id, new SessionsStore.Entry(Session.begun(time, now, event.model(), event.tenant()), seq, place),
+                insights);
+        insights.onBegin(l.modelTally, l.tenantTally);
         for (long n = insights.takeOverflowed(); n > 0; n--) {
             sensors.overflowedSessions.record();
         }
         if (!endings.isEmpty() && endings.remove(id) != null) {
             endingsStore.put(id, null); // the stream id is live again: its old final record must not be deleted
         }
-        live.put(id, s);
+        live.put(id, l);
         waiting.remove(id);
         waiting.add(id);
-        store.put(id, s);
+        store.put(id, l.stored);
     }
 
     /**
@@ -261,7 +274,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
     private void evictOne(long now) {
         Iterator<String> it = (waiting.isEmpty() ? live.keySet() : waiting).iterator();
         String victim = it.next();
-        Session s = live.get(victim);
+        Session s = live.get(victim).session();
         it.remove();
         live.remove(victim);
         waiting.remove(victim);
@@ -272,11 +285,12 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
     }
 
     private void end(String id, DeltaEvent event, long time, long now) {
-        Session s = live.remove(id);
-        if (s != null) {
+        Live l = live.remove(id);
+        if (l != null) {
+            Session s = l.session();
             waiting.remove(id);
             forget(id);
-            insights.onEnd(s);
+            insights.onEnd(l.modelTally, l.tenantTally);
             publishFinal(id, s, StreamStatus.State.ENDED, tickCovering(now), false);
             emit(bill(new UsageItem(id, s.tenant(), s.model(), time, event.inputTokens(), event.finalOutputTokens(),
                     given(event.reasoningTokens()), given(event.cachedInputTokens()), false)), false);
@@ -287,12 +301,13 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
 
     /** Deltas for unknown streams are ignored, as in the seed; out-of-order ones are ignored and counted. */
     private void delta(String id, DeltaEvent event, long time, long now) {
-        Session s = live.get(id);
-        if (s == null) {
+        Live l = live.get(id);
+        if (l == null) {
             sensors.unknownStream.record();
             checkPartition(id);
             return;
         }
+        Session s = l.session();
         boolean first = !s.hasDelta();
         long before = event.type() == EventType.OUTPUT ? s.outputTokens() : s.reasoningTokens();
         long previous = s.lastDeltaTs();
@@ -300,6 +315,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             sensors.outOfOrder.record();
             return;
         }
+        l.touched = true;
         if (first) {
             waiting.remove(id);
         }
@@ -307,9 +323,9 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         // under at-least-once) changes no figure of the seed's; it must not add a 0 ms gap to the insights either.
         boolean repeat = !first && time == previous && event.running() == before;
         if (!repeat) {
-            insights.onDelta(s, event.running() - before, first, first ? s.ttftMs() : time - previous);
+            insights.onDelta(l.modelTally, l.tenantTally, event.running() - before, first, first ? s.ttftMs() : time - previous);
         }
-        store.put(s.key(), s); // the live map's key object: the store's check that s is already pending is then an identity
+        store.put(l.id, l.stored); // the live map's key object: the store's check that it is already pending is then an identity
     }
 
     /** The tick whose second covers meter time {@code now}: the first whole second at or after it. */
@@ -350,10 +366,11 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         long tick = Ticks.tickFiredAt(wallClockMs);
         GlobalMean mean = new GlobalMean();
         boolean recent = false;
-        Iterator<Map.Entry<String, Session>> it = live.entrySet().iterator();
+        Iterator<Map.Entry<String, Live>> it = live.entrySet().iterator();
         while (it.hasNext()) {
-            Map.Entry<String, Session> e = it.next();
-            Session s = e.getValue();
+            Map.Entry<String, Live> e = it.next();
+            Live l = e.getValue();
+            Session s = l.session();
             if (enforceTtl(e.getKey(), s, tick)) {
                 it.remove();
                 continue;
@@ -364,8 +381,9 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
                 tps = s.tps();
                 mean.addStream(tps);
             }
-            insights.addLive(s, tps);
-            if (s.takeTouched()) {
+            insights.addLive(l.modelTally, l.tenantTally, tps);
+            if (l.touched) {
+                l.touched = false;
                 publish(e.getKey(), s, StreamStatus.State.ACTIVE, tick, tps, true);
             }
         }
@@ -499,6 +517,35 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         waiting.clear();
         endings.clear();
         tickRecords.clear();
+    }
+
+    /**
+     * A live session as this processor keeps it, made once per session (at its begin, or at a restore): the store's
+     * entry it puts (the {@link Session} and its numbers), and beside it what only this processor uses.
+     */
+    private static final class Live {
+        /**
+         * The stream id: that very String object, the one {@link #live} is keyed by and the store is put with, so that
+         * the store's check that this entry is already pending under it compares no bytes.
+         */
+        final String id;
+        final SessionsStore.Entry stored;
+        /** The insights tallies of its model and tenant (null for none), asked for once: a delta costs no map lookup. */
+        final GroupTally modelTally;
+        final GroupTally tenantTally;
+        /** Whether a delta was applied since the last tick (its per-stream record is due). */
+        boolean touched;
+
+        Live(String id, SessionsStore.Entry stored, TaskInsights insights) {
+            this.id = id;
+            this.stored = stored;
+            this.modelTally = insights.modelTally(stored.session().model());
+            this.tenantTally = insights.tenantTally(stored.session().tenant());
+        }
+
+        Session session() {
+            return stored.session();
+        }
     }
 
     /** The task-level counters this processor keeps (group {@code stream-metering-metrics}). */

@@ -2,7 +2,6 @@ package dev.llmmeter.topology.state;
 
 import dev.llmmeter.contract.EventType;
 import dev.llmmeter.topology.Ticks;
-import dev.llmmeter.topology.insights.GroupTally;
 
 /**
  * One stream's meter: the seed's {@code _SessionMeter}. Two clocks, never compared with each other:
@@ -15,12 +14,15 @@ import dev.llmmeter.topology.insights.GroupTally;
  * The receipt time is not stored: a session restored from the changelog counts as seen at restore.
  * Mutable: the session processor updates it in place on every delta and writes it through to the
  * {@code sessions} store.
+ *
+ * <p>It holds the seed's state and nothing else. What the others keep about a session lives with them, in records
+ * made once per session that wrap it: the store's (its numbers in its task, its pending write) in
+ * {@link SessionsStore.Entry}, the session processor's (its key, its insights tallies, its per-tick mark) in the
+ * processor.
  */
 public final class Session {
     /** {@link #firstDeltaTs} before the first delta (the seed's {@code first_token_ts == 0.0}). */
     static final long NO_DELTA = Long.MIN_VALUE;
-    /** {@link #seq} and {@link #place} of a session not numbered by a session task (stored before they existed). */
-    public static final long UNNUMBERED = Long.MIN_VALUE;
 
     private final long beginTs;
     /** The model and tenant the begin named (null when it named none): kept in the store. */
@@ -32,31 +34,6 @@ public final class Session {
     private long lastDeltaTs;
     /** Meter wall-clock time of the begin, or of the last applied delta, or of the restore: liveness only. */
     private long lastSeenMs;
-    /**
-     * Stored, so that a restore rebuilds the session task's orders: the number of this session's begin among the
-     * task's begins ({@link #seq}: the oldest begin waiting for a delta is evicted first), and its place in the
-     * order of the live sessions ({@link #place}: the seq of the begin that made its id live; a later begin of a
-     * live id keeps that place, as the seed's dict keeps a key's place; rates are summed in that order).
-     */
-    private long seq = UNNUMBERED;
-    private long place = UNNUMBERED;
-    /** The insights tallies this session adds to (not stored: attached at begin and at restore). */
-    private GroupTally modelTally;
-    private GroupTally tenantTally;
-    /** Whether a delta was applied since the last tick (its per-stream record is due): not stored. */
-    private boolean touched;
-    /**
-     * The stream id this session is kept under by the session processor: that very String object (its map's key),
-     * so that writes name the session by a key whose bytes are not compared again. Not stored: set at begin and
-     * at restore.
-     */
-    private String key;
-    /**
-     * Owned by {@link SessionsStore}, not stored: the key under which this object is the store's pending value, null
-     * when it is not pending, so that a put of a session already pending costs no hash lookup. The store keeps it
-     * true: see {@link SessionsStore#put}.
-     */
-    String pendingKey;
 
     Session(long beginTs, long outputTokens, long reasoningTokens, long firstDeltaTs, long lastDeltaTs) {
         this(beginTs, outputTokens, reasoningTokens, firstDeltaTs, lastDeltaTs, null, null);
@@ -85,40 +62,6 @@ public final class Session {
         return s;
     }
 
-    /**
-     * Numbers the session: its begin is the task's {@code seq}-th, and it is live in the place of the begin
-     * numbered {@code place} ({@code place <= seq}).
-     */
-    public void numbered(long seq, long place) {
-        this.seq = seq;
-        this.place = place;
-    }
-
-    /** Whether {@link #numbered} was called (a session stored before sessions were numbered was not). */
-    public boolean isNumbered() {
-        return seq != UNNUMBERED;
-    }
-
-    /** The number of this session's begin among its task's begins; {@link #UNNUMBERED} if not numbered. */
-    public long seq() {
-        return seq;
-    }
-
-    /** Its place in the task's order of live sessions (the seq of the begin that made it live). */
-    public long place() {
-        return place;
-    }
-
-    /** The stream id the processor keeps this session under (null until {@link #keyedAs}). */
-    public String key() {
-        return key;
-    }
-
-    /** Records the String the processor keeps this session under (see {@link #key}). */
-    public void keyedAs(String key) {
-        this.key = key;
-    }
-
     /** Marks the session as seen by the meter at {@code seenMs}: a restored session counts as seen at restore. */
     public void seenAt(long seenMs) {
         lastSeenMs = seenMs;
@@ -142,7 +85,6 @@ public final class Session {
         }
         lastDeltaTs = ts;
         lastSeenMs = seenMs;
-        touched = true;
         if (kind == EventType.OUTPUT) {
             outputTokens = running;
         } else {
@@ -227,26 +169,6 @@ public final class Session {
         return firstDeltaTs - beginTs;
     }
 
-    public void attach(GroupTally modelTally, GroupTally tenantTally) {
-        this.modelTally = modelTally;
-        this.tenantTally = tenantTally;
-    }
-
-    public GroupTally modelTally() {
-        return modelTally;
-    }
-
-    public GroupTally tenantTally() {
-        return tenantTally;
-    }
-
-    /** Whether a delta was applied since the last call; clears the mark. */
-    public boolean takeTouched() {
-        boolean t = touched;
-        touched = false;
-        return t;
-    }
-
     public long outputTokens() {
         return outputTokens;
     }
@@ -271,7 +193,7 @@ public final class Session {
 
     @Override
     public String toString() {
-        return "Session[begin=" + beginTs + (isNumbered() ? ", seq=" + seq + ", place=" + place : "") + (model != null ? ", model=" + model : "") + (tenant != null ? ", tenant=" + tenant : "") + ", output=" + outputTokens + ", reasoning=" + reasoningTokens
+        return "Session[begin=" + beginTs + (model != null ? ", model=" + model : "") + (tenant != null ? ", tenant=" + tenant : "") + ", output=" + outputTokens + ", reasoning=" + reasoningTokens
                 + (hasDelta() ? ", first=" + firstDeltaTs + ", last=" + lastDeltaTs : ", no delta") + "]";
     }
 }

@@ -1,5 +1,6 @@
 package dev.llmmeter.topology.state;
 
+import dev.llmmeter.topology.state.SessionsStore.Entry;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -9,11 +10,11 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Compact binary form of a {@link Session} for the {@code sessions} store and its changelog. Three layouts, told
- * apart by their first byte:
+ * Compact binary form of the {@code sessions} store's value, a {@link Session} with its numbers ({@link Entry}), for
+ * the store and its changelog. Three layouts, told apart by their first byte:
  * <ul>
- *   <li>V3, a session numbered by its task ({@link Session#numbered}), as the session processor writes every
- *       session: V1's fields, then its {@link Session#seq} and {@code seq - }{@link Session#place} as variable-length
+ *   <li>V3, a session numbered by its task, as the session processor writes every session: V1's fields, then its
+ *       {@link Entry#seq} and {@code seq - }{@link Entry#place} as variable-length
  *       zig-zag longs (as Kafka's record format writes them: 7 bits a byte, low bits first; 1 byte for a place equal
  *       to the seq, 1 to 10 for the seq), then model and tenant as in V2: 47 bytes plus the seq's and the names;</li>
  *   <li>V1, a session not numbered, without model and tenant: the version byte and five longs, 41 bytes (the
@@ -24,7 +25,7 @@ import java.nio.charset.StandardCharsets;
  * </ul>
  * Values written by the versions before restore as they were: V1 and V2 as sessions not numbered.
  */
-public final class SessionSerde implements Serde<Session>, Serializer<Session>, Deserializer<Session> {
+public final class SessionSerde implements Serde<Entry>, Serializer<Entry>, Deserializer<Entry> {
     static final byte V1 = 1;
     static final byte V2 = 2;
     static final byte V3 = 3;
@@ -32,26 +33,27 @@ public final class SessionSerde implements Serde<Session>, Serializer<Session>, 
     private static final int NONE = 0xFFFF;
 
     @Override
-    public byte[] serialize(String topic, Session s) {
-        if (s == null) {
+    public byte[] serialize(String topic, Entry entry) {
+        if (entry == null) {
             return null;
         }
-        if (!s.isNumbered() && s.model() == null && s.tenant() == null) {
+        Session s = entry.session();
+        if (!entry.isNumbered() && s.model() == null && s.tenant() == null) {
             return fields(ByteBuffer.allocate(V1_SIZE).put(V1), s).array();
         }
         byte[] model = s.model() == null ? null : s.model().getBytes(StandardCharsets.UTF_8);
         byte[] tenant = s.tenant() == null ? null : s.tenant().getBytes(StandardCharsets.UTF_8);
         int names = 4 + (model == null ? 0 : model.length) + (tenant == null ? 0 : tenant.length);
-        if (!s.isNumbered()) {
+        if (!entry.isNumbered()) {
             ByteBuffer b = fields(ByteBuffer.allocate(V1_SIZE + names).put(V2), s);
             putName(b, model);
             putName(b, tenant);
             return b.array();
         }
-        long gap = s.seq() - s.place();
-        ByteBuffer b = ByteBuffer.allocate(V1_SIZE + sizeOfVarlong(s.seq()) + sizeOfVarlong(gap) + names);
+        long gap = entry.seq() - entry.place();
+        ByteBuffer b = ByteBuffer.allocate(V1_SIZE + sizeOfVarlong(entry.seq()) + sizeOfVarlong(gap) + names);
         fields(b.put(V3), s);
-        putVarlong(s.seq(), b);
+        putVarlong(entry.seq(), b);
         putVarlong(gap, b);
         putName(b, model);
         putName(b, tenant);
@@ -75,20 +77,20 @@ public final class SessionSerde implements Serde<Session>, Serializer<Session>, 
     }
 
     @Override
-    public Session deserialize(String topic, byte[] bytes) {
+    public Entry deserialize(String topic, byte[] bytes) {
         if (bytes == null) {
             return null;
         }
         if (bytes.length == V1_SIZE && bytes[0] == V1) {
             ByteBuffer b = ByteBuffer.wrap(bytes, 1, V1_SIZE - 1);
-            return new Session(b.getLong(), b.getLong(), b.getLong(), b.getLong(), b.getLong());
+            return new Entry(new Session(b.getLong(), b.getLong(), b.getLong(), b.getLong(), b.getLong()));
         }
         if (bytes.length >= V1_SIZE + 4 && (bytes[0] == V2 || bytes[0] == V3)) {
             try {
                 ByteBuffer b = ByteBuffer.wrap(bytes, 1, bytes.length - 1);
                 long begin = b.getLong(), output = b.getLong(), reasoning = b.getLong(), first = b.getLong(), last = b.getLong();
-                long seq = Session.UNNUMBERED;
-                long place = Session.UNNUMBERED;
+                long seq = Entry.UNNUMBERED;
+                long place = Entry.UNNUMBERED;
                 if (bytes[0] == V3) {
                     seq = getVarlong(b);
                     place = seq - getVarlong(b);
@@ -96,11 +98,7 @@ public final class SessionSerde implements Serde<Session>, Serializer<Session>, 
                 String model = getName(b);
                 String tenant = getName(b);
                 if (!b.hasRemaining()) {
-                    Session s = new Session(begin, output, reasoning, first, last, model, tenant);
-                    if (bytes[0] == V3) {
-                        s.numbered(seq, place);
-                    }
-                    return s;
+                    return new Entry(new Session(begin, output, reasoning, first, last, model, tenant), seq, place);
                 }
             } catch (RuntimeException e) {
                 // falls through to the error below
@@ -157,12 +155,12 @@ public final class SessionSerde implements Serde<Session>, Serializer<Session>, 
     }
 
     @Override
-    public Serializer<Session> serializer() {
+    public Serializer<Entry> serializer() {
         return this;
     }
 
     @Override
-    public Deserializer<Session> deserializer() {
+    public Deserializer<Entry> deserializer() {
         return this;
     }
 

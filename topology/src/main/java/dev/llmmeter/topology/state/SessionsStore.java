@@ -31,9 +31,12 @@ import java.util.Objects;
  * The {@code sessions} store: a write-behind layer over a durable key-value store (RocksDB with a changelog
  * in the live app, in memory for the replay).
  *
+ * <p>Its values are {@link Entry}s: a {@link Session} with the numbers its task gave it, and the store's own mark
+ * of the key the entry is pending under; the session processor makes one per session and keeps it.
+ *
  * <p>{@link #put} does not serialize or write anything: it remembers the latest value of the key (one entry
  * per key, last write wins; a {@link #delete} is remembered as a tombstone), and the caller may keep
- * updating that session object in place (the session processor holds every live session in memory anyway).
+ * updating that entry's session in place (the session processor holds every live session in memory anyway).
  * Just before every commit, Kafka Streams asks the store to flush ({@link #flushCache()}, the hook its own
  * record cache uses), and each key changed since the last commit is written once, with its value's state at
  * that moment, in one batch: so the committed offsets never run ahead of the changelog, under at-least-once
@@ -47,9 +50,9 @@ import java.util.Objects;
  * {@link #query} (IQv2) is the exception: it reads the durable store only, i.e. the state as of the last
  * flush, and never touches the pending writes (a query runs on the caller's thread). Like the session
  * processor it serves, the layer belongs to the stream thread: it is not synchronized for interactive
- * queries from other threads (the app serves none). Values are taken by reference: a session put here must
- * not be changed afterwards unless it is put again (or stays the same object under the same key, as the
- * session processor's are), and {@link #get} may return that same object.
+ * queries from other threads (the app serves none). Values are taken by reference: an entry put here (its
+ * session) must not be changed afterwards unless it is put again (or stays the same object under the same key, as
+ * the session processor's are), and {@link #get} may return that same object.
  *
  * <p>Kafka's record cache cannot be put in front of this layer: the builder's {@code withCachingEnabled()}
  * throws. Logging (the changelog) is the inner store's, configured through the builder as usual.
@@ -61,7 +64,7 @@ import java.util.Objects;
  * is not {@link #VERIFIED_KAFKA_VERSION}, until someone re-verifies the hook and updates the constant;
  * {@code SessionsCrashConsistencyIT} kills the app between deltas and the next commit on a real broker.
  */
-public final class SessionsStore implements KeyValueStore<String, Session>, CachedStateStore<String, Session> {
+public final class SessionsStore implements KeyValueStore<String, SessionsStore.Entry>, CachedStateStore<String, SessionsStore.Entry> {
     /**
      * The Kafka (Streams) version whose commit path was read and tested to call {@link #flushCache()} on every
      * registered store before the task's offsets are committed ({@code StreamTask.prepareCommit} ->
@@ -81,9 +84,9 @@ public final class SessionsStore implements KeyValueStore<String, Session>, Cach
     static final int EPHEMERAL_BATCH = 1 << 16;
 
     /** A pending delete. Never leaves this class (written as null); compared by identity only. */
-    private static final Session TOMBSTONE = new Session(0, 0, 0, Session.NO_DELTA, Session.NO_DELTA);
+    private static final Entry TOMBSTONE = new Entry(new Session(0, 0, 0, Session.NO_DELTA, Session.NO_DELTA));
 
-    private final KeyValueStore<String, Session> durable;
+    private final KeyValueStore<String, Entry> durable;
     /** Asked for at every commit (for a log line): the durable store answers through several wrappers. */
     private final String name;
     private final boolean writeAtCommit;
@@ -91,13 +94,13 @@ public final class SessionsStore implements KeyValueStore<String, Session>, Cach
      * Writes since the last flush: key -> its latest value (its state at flush time), or {@link #TOMBSTONE}
      * for a delete. One entry per key, in the order the keys were first changed since the last flush.
      */
-    private final LinkedHashMap<String, Session> pending = new LinkedHashMap<>();
+    private final LinkedHashMap<String, Entry> pending = new LinkedHashMap<>();
 
     /**
      * @param writeAtCommit whether every commit must find the changes written (a changelog or a persistent
      *                      store); otherwise they are written in batches
      */
-    SessionsStore(KeyValueStore<String, Session> durable, boolean writeAtCommit) {
+    SessionsStore(KeyValueStore<String, Entry> durable, boolean writeAtCommit) {
         this.durable = durable;
         this.name = durable.name();
         this.writeAtCommit = writeAtCommit;
@@ -108,7 +111,7 @@ public final class SessionsStore implements KeyValueStore<String, Session>, Cach
      * over an in-memory store without one.
      */
     public static StoreBuilder<SessionsStore> builder(String name, boolean persistent) {
-        StoreBuilder<KeyValueStore<String, Session>> inner = Stores.keyValueStoreBuilder(
+        StoreBuilder<KeyValueStore<String, Entry>> inner = Stores.keyValueStoreBuilder(
                         persistent ? Stores.persistentKeyValueStore(name) : Stores.inMemoryKeyValueStore(name),
                         Serdes.String(), new SessionSerde())
                 .withCachingDisabled();
@@ -118,39 +121,39 @@ public final class SessionsStore implements KeyValueStore<String, Session>, Cach
     // ---- writes: remembered, written at the next flush
 
     /**
-     * Remembers {@code session} as the value of {@code id}, to be written at the next flush; null deletes.
-     * O(1), no serialization: one map entry per key, the last write wins. The session processor puts its session
-     * after every delta, and most of those puts find that very object already pending under that key since the
-     * last flush: those cost no hash lookup (the session carries the key it is pending under).
+     * Remembers {@code entry} as the value of {@code id}, to be written at the next flush; null deletes.
+     * O(1), no serialization: one map entry per key, the last write wins. The session processor puts its session's
+     * entry after every delta, and most of those puts find that very entry already pending under that key since the
+     * last flush: those cost no hash lookup (the entry carries the key it is pending under).
      */
     @Override
-    public void put(String id, Session session) {
+    public void put(String id, Entry entry) {
         requireKey(id);
-        if (session == null) {
+        if (entry == null) {
             unstamp(id, pending.put(id, TOMBSTONE));
             return;
         }
-        if (id.equals(session.pendingKey)) {
+        if (id.equals(entry.pendingKey)) {
             return; // already the pending value of id: the flush writes its state at that moment
         }
-        unstamp(id, pending.put(id, session));
-        session.pendingKey = id;
+        unstamp(id, pending.put(id, entry));
+        entry.pendingKey = id;
     }
 
     /**
      * {@code previous} was the pending value of {@code id} and is not any more: its stamp must not claim it is.
-     * Invariant: a session whose {@link Session#pendingKey} is k is {@code pending.get(k)}.
+     * Invariant: an entry whose {@link Entry#pendingKey} is k is {@code pending.get(k)}.
      */
-    private static void unstamp(String id, Session previous) {
+    private static void unstamp(String id, Entry previous) {
         if (previous != null && previous != TOMBSTONE && id.equals(previous.pendingKey)) {
             previous.pendingKey = null;
         }
     }
 
-    /** Empties the pending writes, and the stamps of their sessions. */
+    /** Empties the pending writes, and the stamps of their entries. */
     private void clearPending() {
-        for (Session s : pending.values()) {
-            s.pendingKey = null; // the tombstone's too: it is never stamped, so this is a no-op for it
+        for (Entry e : pending.values()) {
+            e.pendingKey = null; // the tombstone's too: it is never stamped, so this is a no-op for it
         }
         pending.clear();
     }
@@ -162,8 +165,8 @@ public final class SessionsStore implements KeyValueStore<String, Session>, Cach
      *         store's (null when there was none)
      */
     @Override
-    public Session delete(String id) {
-        Session previous = pending.put(requireKey(id), TOMBSTONE);
+    public Entry delete(String id) {
+        Entry previous = pending.put(requireKey(id), TOMBSTONE);
         unstamp(id, previous);
         if (previous == null) {
             return durable.get(id);
@@ -171,19 +174,19 @@ public final class SessionsStore implements KeyValueStore<String, Session>, Cach
         return previous == TOMBSTONE ? null : previous;
     }
 
-    /** Puts {@code session} unless {@code id} has a value (pending or durable); returns that value, else null. */
+    /** Puts {@code entry} unless {@code id} has a value (pending or durable); returns that value, else null. */
     @Override
-    public Session putIfAbsent(String id, Session session) {
-        Session current = get(id);
+    public Entry putIfAbsent(String id, Entry entry) {
+        Entry current = get(id);
         if (current == null) {
-            put(id, session);
+            put(id, entry);
         }
         return current;
     }
 
     @Override
-    public void putAll(List<KeyValue<String, Session>> entries) {
-        for (KeyValue<String, Session> e : entries) {
+    public void putAll(List<KeyValue<String, Entry>> entries) {
+        for (KeyValue<String, Entry> e : entries) {
             put(e.key, e.value);
         }
     }
@@ -207,11 +210,11 @@ public final class SessionsStore implements KeyValueStore<String, Session>, Cach
         if (pending.isEmpty()) {
             return;
         }
-        List<KeyValue<String, Session>> batch = new ArrayList<>(pending.size());
-        for (Map.Entry<String, Session> e : pending.entrySet()) {
-            Session s = e.getValue();
-            s.pendingKey = null;
-            batch.add(KeyValue.pair(e.getKey(), s == TOMBSTONE ? null : s));
+        List<KeyValue<String, Entry>> batch = new ArrayList<>(pending.size());
+        for (Map.Entry<String, Entry> e : pending.entrySet()) {
+            Entry entry = e.getValue();
+            entry.pendingKey = null;
+            batch.add(KeyValue.pair(e.getKey(), entry == TOMBSTONE ? null : entry));
         }
         pending.clear();
         durable.putAll(batch);
@@ -224,7 +227,7 @@ public final class SessionsStore implements KeyValueStore<String, Session>, Cach
     }
 
     @Override
-    public boolean setFlushListener(CacheFlushListener<String, Session> listener, boolean sendOldValues) {
+    public boolean setFlushListener(CacheFlushListener<String, Entry> listener, boolean sendOldValues) {
         return false; // no downstream forwarding on flush: this is not a KTable's cache
     }
 
@@ -237,42 +240,42 @@ public final class SessionsStore implements KeyValueStore<String, Session>, Cach
 
     /** The pending value of {@code id} if it was written since the last flush (null for a delete), else the durable store's. */
     @Override
-    public Session get(String id) {
-        Session s = pending.get(requireKey(id));
-        if (s == null) {
+    public Entry get(String id) {
+        Entry e = pending.get(requireKey(id));
+        if (e == null) {
             return durable.get(id);
         }
-        return s == TOMBSTONE ? null : s;
+        return e == TOMBSTONE ? null : e;
     }
 
     // ---- iterators: write the pending changes first, then read the durable store
 
     @Override
-    public KeyValueIterator<String, Session> range(String from, String to) {
+    public KeyValueIterator<String, Entry> range(String from, String to) {
         writePending();
         return durable.range(from, to);
     }
 
     @Override
-    public KeyValueIterator<String, Session> reverseRange(String from, String to) {
+    public KeyValueIterator<String, Entry> reverseRange(String from, String to) {
         writePending();
         return durable.reverseRange(from, to);
     }
 
     @Override
-    public KeyValueIterator<String, Session> all() {
+    public KeyValueIterator<String, Entry> all() {
         writePending();
         return durable.all();
     }
 
     @Override
-    public KeyValueIterator<String, Session> reverseAll() {
+    public KeyValueIterator<String, Entry> reverseAll() {
         writePending();
         return durable.reverseAll();
     }
 
     @Override
-    public <PS extends Serializer<P>, P> KeyValueIterator<String, Session> prefixScan(P prefix, PS prefixKeySerializer) {
+    public <PS extends Serializer<P>, P> KeyValueIterator<String, Entry> prefixScan(P prefix, PS prefixKeySerializer) {
         writePending();
         return durable.prefixScan(prefix, prefixKeySerializer);
     }
@@ -361,11 +364,76 @@ public final class SessionsStore implements KeyValueStore<String, Session>, Cach
         return durable.getPosition();
     }
 
+    /**
+     * The store's value: a {@link Session} and the numbers its session task gave it, both stored ({@link SessionSerde}),
+     * and, not stored, the store's mark of the key this entry is pending under. The session processor makes one per
+     * session (at its begin, or when it restores it) and updates its session in place, so a delta puts the same entry
+     * again at no cost.
+     *
+     * <p>The numbers let a restore, which reads the store in key order, rebuild the task's orders: the number of the
+     * session's begin among the task's begins ({@link #seq}: the oldest begin waiting for a delta is evicted first),
+     * and its place in the order of the live sessions ({@link #place}: the seq of the begin that made its id live; a
+     * later begin of a live id keeps that place, as the seed's dict keeps a key's place; rates are summed in that
+     * order).
+     */
+    public static final class Entry {
+        /** {@link #seq} and {@link #place} of a session not numbered by a session task (stored before they existed). */
+        public static final long UNNUMBERED = Long.MIN_VALUE;
+
+        private final Session session;
+        private final long seq;
+        private final long place;
+        /**
+         * Not stored: the key under which this entry is the store's pending value, null when it is not pending, so
+         * that a put of an entry already pending costs no hash lookup. The store keeps it true: see {@link #put}.
+         */
+        private String pendingKey;
+
+        /** A session not numbered (as the versions before numbers stored it). */
+        public Entry(Session session) {
+            this(session, UNNUMBERED, UNNUMBERED);
+        }
+
+        /**
+         * A session numbered by its task: its begin is the task's {@code seq}-th, and it is live in the place of the
+         * begin numbered {@code place} ({@code place <= seq}).
+         */
+        public Entry(Session session, long seq, long place) {
+            this.session = Objects.requireNonNull(session, "session");
+            this.seq = seq;
+            this.place = place;
+        }
+
+        public Session session() {
+            return session;
+        }
+
+        /** Whether its task numbered it (a session stored before sessions were numbered was not). */
+        public boolean isNumbered() {
+            return seq != UNNUMBERED;
+        }
+
+        /** The number of this session's begin among its task's begins; {@link #UNNUMBERED} if not numbered. */
+        public long seq() {
+            return seq;
+        }
+
+        /** Its place in the task's order of live sessions (the seq of the begin that made it live). */
+        public long place() {
+            return place;
+        }
+
+        @Override
+        public String toString() {
+            return isNumbered() ? "Entry[seq=" + seq + ", place=" + place + ", " + session + "]" : "Entry[" + session + "]";
+        }
+    }
+
     /** Builds the layer over the inner builder's store; logging settings are the inner store's, caching is this layer. */
     private static final class Builder implements StoreBuilder<SessionsStore> {
-        private StoreBuilder<KeyValueStore<String, Session>> inner;
+        private StoreBuilder<KeyValueStore<String, Entry>> inner;
 
-        Builder(StoreBuilder<KeyValueStore<String, Session>> inner) {
+        Builder(StoreBuilder<KeyValueStore<String, Entry>> inner) {
             this.inner = inner;
         }
 
@@ -402,7 +470,7 @@ public final class SessionsStore implements KeyValueStore<String, Session>, Cach
 
         @Override
         public SessionsStore build() {
-            KeyValueStore<String, Session> store = inner.build();
+            KeyValueStore<String, Entry> store = inner.build();
             return new SessionsStore(store, inner.loggingEnabled() || store.persistent());
         }
 

@@ -29,6 +29,8 @@ import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The session task's commits: under exactly-once its partial is committed right after each tick. */
@@ -175,16 +177,16 @@ class SessionMeterTest {
         deliver(DeltaEvent.reasoning(new String("s1"), T + 2_500, 5));
         store.flushCache();
         assertEquals(0, store.pending());
-        assertEquals(20, store.get("s1").outputTokens());
-        assertEquals(5, store.get("s1").reasoningTokens());
+        assertEquals(20, store.get("s1").session().outputTokens());
+        assertEquals(5, store.get("s1").session().reasoningTokens());
         restartAt(T + 3_000);
         deliver(DeltaEvent.output(new String("s1"), T + 3_000, 30));
         assertEquals(1, store.pending());
         store.flushCache();
         deliver(DeltaEvent.output(new String("s1"), T + 3_500, 35));
         store.flushCache();
-        assertEquals(35, store.get("s1").outputTokens());
-        assertEquals(T + 3_500, store.get("s1").lastDeltaTs());
+        assertEquals(35, store.get("s1").session().outputTokens());
+        assertEquals(T + 3_500, store.get("s1").session().lastDeltaTs());
     }
 
     @Test
@@ -244,6 +246,31 @@ class SessionMeterTest {
     }
 
     /**
+     * A session's records are made at its begin and kept: its deltas update that session, in that store entry, across
+     * commits; a new begin of the id makes new ones, in the old one's place.
+     */
+    @Test
+    void aSessionsRecordsAreMadeAtItsBeginAndUpdatedInPlaceByItsDeltas() {
+        start(StreamsConfig.AT_LEAST_ONCE, MeteringConfig.defaults(), 0, true);
+        deliver(DeltaEvent.begin("s0", T));
+        deliver(DeltaEvent.begin("s1", T));
+        SessionsStore.Entry begun = store.get("s1");
+        deliver(DeltaEvent.output("s1", T + 1_000, 10));
+        store.flushCache();
+        tick(T + 2_000);
+        deliver(DeltaEvent.output("s1", T + 2_000, 20));
+        deliver(DeltaEvent.reasoning("s1", T + 2_500, 5));
+        assertSame(begun, store.get("s1"), "the entry put at the begin, pending again");
+        assertEquals("Entry[seq=1, place=1, Session[begin=" + T + ", output=20, reasoning=5, first=" + (T + 1_000) + ", last="
+                + (T + 2_500) + "]]", begun.toString());
+
+        deliver(DeltaEvent.begin("s1", T + 3_000));
+        SessionsStore.Entry again = store.get("s1");
+        assertNotSame(begun, again);
+        assertEquals("Entry[seq=2, place=1, Session[begin=" + (T + 3_000) + ", output=0, reasoning=0, no delta]]", again.toString());
+    }
+
+    /**
      * Sessions stored by a version that did not number them restore before every numbered one, in the order of their
      * begin times, and are stored numbered at the next commit.
      */
@@ -252,8 +279,8 @@ class SessionMeterTest {
         MeteringConfig capOf3 = MeteringConfig.fromMap(Map.of(MeteringConfig.MAX_SESSIONS_PER_TASK, "3"));
         start(StreamsConfig.AT_LEAST_ONCE, capOf3, 0, true);
         deliver(DeltaEvent.begin("a", T + 5)); // numbered: begun after the upgrade
-        store.put("b", Session.begun(T + 2, T + 2)); // as the previous version stored them
-        store.put("c", Session.begun(T + 1, T + 1));
+        store.put("b", new SessionsStore.Entry(Session.begun(T + 2, T + 2))); // as the previous version stored them
+        store.put("c", new SessionsStore.Entry(Session.begun(T + 1, T + 1)));
         store.flushCache();
         assertFalse(store.get("c").isNumbered());
         restartAt(T + 10, capOf3);

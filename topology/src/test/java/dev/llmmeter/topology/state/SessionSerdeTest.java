@@ -1,5 +1,6 @@
 package dev.llmmeter.topology.state;
 
+import dev.llmmeter.topology.state.SessionsStore.Entry;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -19,15 +20,16 @@ class SessionSerdeTest {
     @Test
     void aValueWrittenBeforeModelAndTenantExistedRestoresWithThemNull() {
         byte[] v1 = ByteBuffer.allocate(41).put((byte) 1).putLong(1000).putLong(7).putLong(3).putLong(1200).putLong(1900).array();
-        Session s = serde.deserialize("", v1);
-        assertEquals("Session[begin=1000, output=7, reasoning=3, first=1200, last=1900]", s.toString());
+        Entry e = serde.deserialize("", v1);
+        assertEquals("Entry[Session[begin=1000, output=7, reasoning=3, first=1200, last=1900]]", e.toString());
+        Session s = e.session();
         assertNull(s.model());
         assertNull(s.tenant());
     }
 
     @Test
     void aSessionWithoutLabelsIsStillWrittenInTheOldLayout() {
-        byte[] bytes = serde.serialize("", new Session(1000, 7, 3, 1200, 1900));
+        byte[] bytes = serde.serialize("", new Entry(new Session(1000, 7, 3, 1200, 1900)));
         assertEquals(41, bytes.length);
         assertEquals(1, bytes[0]);
     }
@@ -35,62 +37,69 @@ class SessionSerdeTest {
     @Test
     void modelAndTenantRoundTripInTheNewLayout() {
         Session s = new Session(1000, 7, 3, 1200, 1900, "llama-3-70b", "\u00e9quipe");
-        byte[] bytes = serde.serialize("", s);
+        byte[] bytes = serde.serialize("", new Entry(s));
         assertEquals(41 + 4 + 11 + 7, bytes.length, "45 bytes plus the UTF-8 names");
         assertEquals(2, bytes[0]);
-        Session back = serde.deserialize("", bytes);
+        Session back = serde.deserialize("", bytes).session();
         assertEquals(s.toString(), back.toString());
         assertEquals("llama-3-70b", back.model());
         assertEquals("\u00e9quipe", back.tenant());
-        Session onlyTenant = serde.deserialize("", serde.serialize("", Session.begun(5, 5, null, "t")));
+        Session onlyTenant = serde.deserialize("", serde.serialize("", new Entry(Session.begun(5, 5, null, "t")))).session();
         assertNull(onlyTenant.model());
         assertEquals("t", onlyTenant.tenant());
     }
 
     @Test
     void aNumberedSessionIsWrittenInTheThirdLayoutWithItsSeqAndPlaceAsZigZagVarlongs() {
-        Session s = new Session(1000, 7, 3, 1200, 1900);
-        s.numbered(300, 298);
-        byte[] bytes = serde.serialize("", s);
+        byte[] bytes = serde.serialize("", new Entry(new Session(1000, 7, 3, 1200, 1900), 300, 298));
         byte[] expected = ByteBuffer.allocate(41 + 2 + 1 + 4).put((byte) 3).putLong(1000).putLong(7).putLong(3).putLong(1200)
                 .putLong(1900).put((byte) 0xD8).put((byte) 0x04) // 300 zig-zagged: 600
                 .put((byte) 4) // seq - place = 2, zig-zagged
                 .putShort((short) 0xFFFF).putShort((short) 0xFFFF).array();
         assertArrayEquals(expected, bytes);
-        Session back = serde.deserialize("", bytes);
-        assertEquals("Session[begin=1000, seq=300, place=298, output=7, reasoning=3, first=1200, last=1900]", back.toString());
+        Entry back = serde.deserialize("", bytes);
+        assertEquals("Entry[seq=300, place=298, Session[begin=1000, output=7, reasoning=3, first=1200, last=1900]]",
+                back.toString());
     }
 
     @ParameterizedTest(name = "seq {0}, place {1}")
     @CsvSource({"0, 0", "-5, -5", "-9223372036854775807, -9223372036854775807", "9223372036854775807, 0", "63, 64"})
     void seqAndPlaceRoundTripWithTheNames(long seq, long place) {
-        Session s = new Session(1000, 7, 3, Session.NO_DELTA, Session.NO_DELTA, "m", null);
-        s.numbered(seq, place);
-        Session back = serde.deserialize("", serde.serialize("", s));
+        Entry e = new Entry(new Session(1000, 7, 3, Session.NO_DELTA, Session.NO_DELTA, "m", null), seq, place);
+        Entry back = serde.deserialize("", serde.serialize("", e));
         assertEquals(seq, back.seq());
         assertEquals(place, back.place());
-        assertEquals("m", back.model());
-        assertNull(back.tenant());
-        assertFalse(back.hasDelta());
+        assertEquals("m", back.session().model());
+        assertNull(back.session().tenant());
+        assertFalse(back.session().hasDelta());
     }
 
     @Test
     void aValueWrittenBeforeSessionsWereNumberedRestoresUnnumbered() {
-        byte[] v2 = serde.serialize("", new Session(1000, 7, 3, 1200, 1900, "m", "t"));
+        byte[] v2 = serde.serialize("", new Entry(new Session(1000, 7, 3, 1200, 1900, "m", "t")));
         assertEquals(2, v2[0]);
-        Session s = serde.deserialize("", v2);
-        assertFalse(s.isNumbered());
-        assertEquals(Session.UNNUMBERED, s.seq());
-        assertFalse(serde.deserialize("", serde.serialize("", new Session(1000, 7, 3, 1200, 1900))).isNumbered());
+        Entry e = serde.deserialize("", v2);
+        assertFalse(e.isNumbered());
+        assertEquals(Entry.UNNUMBERED, e.seq());
+        assertFalse(serde.deserialize("", serde.serialize("", new Entry(new Session(1000, 7, 3, 1200, 1900)))).isNumbered());
+    }
+
+    /** The second layout's bytes as the versions before numbers wrote them: a restart on such a changelog reads them. */
+    @Test
+    void aValueWrittenInTheSecondLayoutRestoresFromItsBytes() {
+        byte[] v2 = ByteBuffer.allocate(41 + 4 + 1 + 2).put((byte) 2).putLong(1000).putLong(7).putLong(3).putLong(1200)
+                .putLong(1900).putShort((short) 1).put((byte) 'm').putShort((short) 2).put((byte) 't').put((byte) '1').array();
+        Entry e = serde.deserialize("", v2);
+        assertEquals("Entry[Session[begin=1000, model=m, tenant=t1, output=7, reasoning=3, first=1200, last=1900]]",
+                e.toString());
+        assertArrayEquals(v2, serde.serialize("", e), "and are written back the same");
     }
 
     @Test
     void aTruncatedValueIsRejected() {
-        byte[] bytes = serde.serialize("", new Session(1000, 7, 3, 1200, 1900, "m", "t"));
+        byte[] bytes = serde.serialize("", new Entry(new Session(1000, 7, 3, 1200, 1900, "m", "t")));
         assertThrows(SerializationException.class, () -> serde.deserialize("", java.util.Arrays.copyOf(bytes, bytes.length - 1)));
-        Session numbered = new Session(1000, 7, 3, 1200, 1900, "m", "t");
-        numbered.numbered(1_000_000, 1_000_000);
-        byte[] v3 = serde.serialize("", numbered);
+        byte[] v3 = serde.serialize("", new Entry(new Session(1000, 7, 3, 1200, 1900, "m", "t"), 1_000_000, 1_000_000));
         for (int len = 1; len < v3.length; len++) {
             byte[] cut = java.util.Arrays.copyOf(v3, len);
             assertThrows(SerializationException.class, () -> serde.deserialize("", cut), len + " bytes");
