@@ -64,8 +64,8 @@ import java.util.Set;
  * ({@link #restore}). The store is written behind ({@code SessionsStore}): a put marks
  * a session changed, and the changes are written just before each commit.
  *
- * <p>Each live session is a {@link Live}, made once per session: the {@link Session} (the seed's state) inside the
- * store's {@link SessionsStore.Entry}, and this processor's own bookkeeping beside it; an event allocates nothing.
+ * <p>Each live session is a {@link Live}, made once per session: the store's {@link SessionsStore.Entry} (the
+ * {@link Session}, the seed's state, and its numbers), extended with this processor's own bookkeeping.
  */
 public final class SessionMeter implements Processor<String, DeltaEvent, String, MeterOutput> {
     private static final Logger LOG = LoggerFactory.getLogger(SessionMeter.class);
@@ -156,13 +156,13 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         nextSeq = 0;
         List<Live> restored = new ArrayList<>(stored.size());
         for (KeyValue<String, SessionsStore.Entry> kv : stored) {
-            Live l = new Live(kv.key, kv.value, insights);
+            Live l = new Live(kv.key, kv.value.session(), kv.value.seq(), kv.value.place(), insights);
             live.put(l.id, l);
             restored.add(l);
-            nextSeq = Math.max(nextSeq, kv.value.seq() + 1);
+            nextSeq = Math.max(nextSeq, l.seq() + 1);
         }
         restored.removeIf(l -> l.session().hasDelta());
-        restored.sort(Comparator.comparingLong(l -> l.stored.seq()));
+        restored.sort(Comparator.comparingLong(Live::seq));
         for (Live l : restored) {
             waiting.add(l.id);
         }
@@ -251,9 +251,8 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             evictOne(now);
         }
         long seq = nextSeq++;
-        long place = current != null ? current.stored.place() : seq; // a live id keeps its place, as in the seed's dict
-        Live l = new Live(id, new SessionsStore.Entry(Session.begun(time, now, event.model(), event.tenant()), seq, place),
-                insights);
+        long place = current != null ? current.place() : seq; // a live id keeps its place, as in the seed's dict
+        Live l = new Live(id, Session.begun(time, now, event.model(), event.tenant()), seq, place, insights);
         insights.onBegin(l.modelTally, l.tenantTally);
         for (long n = insights.takeOverflowed(); n > 0; n--) {
             sensors.overflowedSessions.record();
@@ -264,7 +263,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         live.put(id, l);
         waiting.remove(id);
         waiting.add(id);
-        store.put(id, l.stored);
+        store.put(id, l);
     }
 
     /**
@@ -325,7 +324,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         if (!repeat) {
             insights.onDelta(l.modelTally, l.tenantTally, event.running() - before, first, first ? s.ttftMs() : time - previous);
         }
-        store.put(l.id, l.stored); // the live map's key object: the store's check that it is already pending is then an identity
+        store.put(l.id, l); // the live map's key object: the store's check that it is already pending is then an identity
     }
 
     /** The tick whose second covers meter time {@code now}: the first whole second at or after it. */
@@ -526,30 +525,25 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
 
     /**
      * A live session as this processor keeps it, made once per session (at its begin, or at a restore): the store's
-     * entry it puts (the {@link Session} and its numbers), and beside it what only this processor uses.
+     * entry it puts (the {@link Session} and its numbers), and what only this processor uses.
      */
-    private static final class Live {
+    private static final class Live extends SessionsStore.Entry {
         /**
          * The stream id: that very String object, the one {@link #live} is keyed by and the store is put with, so that
          * the store's check that this entry is already pending under it compares no bytes.
          */
         final String id;
-        final SessionsStore.Entry stored;
         /** The insights tallies of its model and tenant (null for none), asked for once: a delta costs no map lookup. */
         final GroupTally modelTally;
         final GroupTally tenantTally;
         /** Whether a delta was applied since the last tick (its per-stream record is due). */
         boolean touched;
 
-        Live(String id, SessionsStore.Entry stored, TaskInsights insights) {
+        Live(String id, Session session, long seq, long place, TaskInsights insights) {
+            super(session, seq, place);
             this.id = id;
-            this.stored = stored;
-            this.modelTally = insights.modelTally(stored.session().model());
-            this.tenantTally = insights.tenantTally(stored.session().tenant());
-        }
-
-        Session session() {
-            return stored.session();
+            this.modelTally = insights.modelTally(session.model());
+            this.tenantTally = insights.tenantTally(session.tenant());
         }
     }
 

@@ -15,10 +15,10 @@ import dev.llmmeter.topology.Ticks;
  * Mutable: the session processor updates it in place on every delta and writes it through to the
  * {@code sessions} store.
  *
- * <p>It holds the seed's state and nothing else. What the others keep about a session lives with them, in records
- * made once per session that wrap it: the store's (its numbers in its task, its pending write) in
- * {@link SessionsStore.Entry}, the session processor's (its key, its insights tallies, its per-tick mark) in the
- * processor.
+ * <p>It holds the seed's state and nothing else. What the others keep about a session lives with them, in the
+ * wrapper made once per session: the store's (its numbers in its task, its pending write) in
+ * {@link SessionsStore.Entry}, and the session processor's (its key, its insights tallies, its per-tick mark) in
+ * the processor's subclass of it.
  */
 public final class Session {
     /** {@link #firstDeltaTs} before the first delta (the seed's {@code first_token_ts == 0.0}). */

@@ -32,7 +32,8 @@ import java.util.Objects;
  * in the live app, in memory for the replay).
  *
  * <p>Its values are {@link Entry}s: a {@link Session} with the numbers its task gave it, and the store's own mark
- * of the key the entry is pending under; the session processor makes one per session and keeps it.
+ * of the key the entry is pending under; the session processor makes one per session (of its own subclass) and
+ * keeps it.
  *
  * <p>{@link #put} does not serialize or write anything: it remembers the latest value of the key (one entry
  * per key, last write wins; a {@link #delete} is remembered as a tombstone), and the caller may keep
@@ -368,7 +369,8 @@ public final class SessionsStore implements KeyValueStore<String, SessionsStore.
      * The store's value: a {@link Session} and the numbers its session task gave it, both stored ({@link SessionSerde}),
      * and, not stored, the store's mark of the key this entry is pending under. The session processor makes one per
      * session (at its begin, or when it restores it) and updates its session in place, so a delta puts the same entry
-     * again at no cost.
+     * again at no cost. It extends the class with its own fields ({@code SessionMeter.Live}), so that a live session
+     * is two objects, this wrapper and its session; what is stored is this class's fields only.
      *
      * <p>The numbers let a restore, which reads the store in key order, rebuild the task's orders: the number of the
      * session's begin among the task's begins ({@link #seq}: the oldest begin waiting for a delta is evicted first),
@@ -376,7 +378,7 @@ public final class SessionsStore implements KeyValueStore<String, SessionsStore.
      * later begin of a live id keeps that place, as the seed's dict keeps a key's place; rates are summed in that
      * order).
      */
-    public static final class Entry {
+    public static class Entry {
         /** {@link #seq} and {@link #place} of a session not numbered by a session task (stored before they existed). */
         public static final long UNNUMBERED = Long.MIN_VALUE;
 
@@ -404,27 +406,27 @@ public final class SessionsStore implements KeyValueStore<String, SessionsStore.
             this.place = place;
         }
 
-        public Session session() {
+        public final Session session() {
             return session;
         }
 
         /** Whether its task numbered it (a session stored before sessions were numbered was not). */
-        public boolean isNumbered() {
+        public final boolean isNumbered() {
             return seq != UNNUMBERED;
         }
 
         /** The number of this session's begin among its task's begins; {@link #UNNUMBERED} if not numbered. */
-        public long seq() {
+        public final long seq() {
             return seq;
         }
 
         /** Its place in the task's order of live sessions (the seq of the begin that made it live). */
-        public long place() {
+        public final long place() {
             return place;
         }
 
         @Override
-        public String toString() {
+        public final String toString() {
             return isNumbered() ? "Entry[seq=" + seq + ", place=" + place + ", " + session + "]" : "Entry[" + session + "]";
         }
     }
