@@ -1,5 +1,6 @@
 package dev.llmmeter.replay;
 
+import dev.llmmeter.contract.UsageCodec;
 import dev.llmmeter.topology.MeteringConfig;
 import org.junit.jupiter.api.Test;
 
@@ -200,6 +201,18 @@ class OutputTopicReplayTest {
                 "{\"specversion\":\"1.0\",\"id\":\"d0943dce-e9fc-3a29-bf76-f6dcd9c8099d\",\"source\":\"/llm-metering/metering-replay\",\"type\":\"dev.llmmeter.usage.v1\",\"subject\":\"acme\",\"time\":\"2026-09-21T16:14:00Z\",\"datacontenttype\":\"application/json\",\"data\":{\"tenant\":\"acme\",\"model\":\"m1\",\"window\":\"minute\",\"window_start\":\"2026-09-21T16:13:00Z\",\"window_end\":\"2026-09-21T16:14:00Z\",\"requests\":1,\"input_tokens\":0,\"output_tokens\":0,\"reasoning_tokens\":0,\"cached_input_tokens\":0,\"metered_requests\":1,\"amends\":null}}",
                 "{\"specversion\":\"1.0\",\"id\":\"1b1a37ca-1b88-312b-a430-838024fdebf6\",\"source\":\"/llm-metering/metering-replay\",\"type\":\"dev.llmmeter.usage.v1\",\"subject\":\"acme\",\"time\":\"2026-09-21T17:00:00Z\",\"datacontenttype\":\"application/json\",\"data\":{\"tenant\":\"acme\",\"model\":\"m1\",\"window\":\"hour\",\"window_start\":\"2026-09-21T16:00:00Z\",\"window_end\":\"2026-09-21T17:00:00Z\",\"requests\":1,\"input_tokens\":0,\"output_tokens\":0,\"reasoning_tokens\":0,\"cached_input_tokens\":0,\"metered_requests\":1,\"amends\":null}}"),
                 replay(MeteringConfig.defaults(), "metering.usage", trace, 0));
+    }
+
+    /** The windows of TRACE: minutes and hours of (t1, m1) and (t1, m2), all closed at the end whatever the grace. */
+    @Test
+    void theUsageTopicGoesByItsConfiguredNameAndTheEndWaitsOutTheConfiguredGrace() throws Exception {
+        MeteringConfig renamed = MeteringConfig.fromMap(Map.of(MeteringConfig.USAGE_TOPIC, "prod.usage",
+                MeteringConfig.USAGE_GRACE_MS, "86400000"));
+        List<String> usage = replay(MeteringConfig.defaults(), "metering.usage", TRACE, 0);
+        assertEquals(List.of("minute t1 m1", "minute t1 m2", "hour t1 m1", "hour t1 m2"), usage.stream()
+                .map(line -> UsageCodec.decode(line.getBytes(StandardCharsets.UTF_8)))
+                .map(u -> u.window().wireName() + " " + u.tenant() + " " + u.model()).toList());
+        assertEquals(usage, replay(renamed, "prod.usage", TRACE, 0));
     }
 
     @Test
