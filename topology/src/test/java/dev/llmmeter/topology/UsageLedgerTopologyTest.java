@@ -157,4 +157,23 @@ class UsageLedgerTopologyTest {
                     Usage.Window.MINUTE, M, M + 60_000, 3, twoTo64, twoTo64, twoTo64, twoTo64, 0, null)), values(d.usageRecords()));
         }
     }
+
+    @Test
+    @DisplayName("with producers' clocks two hours ahead, windows close by their event time, but no usage record is dated "
+            + "ahead of the meter's clock: a broker refuses records over an hour ahead")
+    void noUsageRecordIsDatedAheadOfTheMetersClock() {
+        long ahead = M + 2 * 3_600_000L;
+        MeteringConfig config = MeteringConfig.fromMap(Map.of(MeteringConfig.USAGE_GRACE_MS, "10000",
+                MeteringConfig.MAX_FUTURE_MS, String.valueOf(3 * 3_600_000L)));
+        try (MeteringDriver d = new MeteringDriver(config)) {
+            d.deliver(DeltaEvent.begin("a", ahead + 1_000, "m", "t"))
+                    .deliver(DeltaEvent.end("a", ahead + 2_000, 10, 100))
+                    .deliver(DeltaEvent.begin("later", ahead + 70_000, "m", "t"))
+                    .deliver(DeltaEvent.end("later", ahead + 70_000, 1, 1)); // stream time at the minute's end plus grace
+            List<TestRecord<String, Usage>> records = d.usageRecords();
+            assertEquals(List.of(usage("t", "m", Usage.Window.MINUTE, ahead, 1, 100, 10, 0, 0, 0)), values(records));
+            assertEquals(T0, d.wallClock());
+            assertEquals(T0, records.get(0).timestamp()); // not its window's end, two hours ahead
+        }
+    }
 }

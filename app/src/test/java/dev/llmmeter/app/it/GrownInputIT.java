@@ -63,7 +63,8 @@ class GrownInputIT {
             List<String> internal = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
                     .filter(t -> t.startsWith(app + "-")).sorted().toList();
             assertEquals(List.of("grown-combiner-state-changelog", "grown-partials-changelog", "grown-partials-repartition", "grown-readings-changelog",
-                    "grown-sessions-changelog", "grown-stream-endings-changelog"), internal);
+                    "grown-sessions-changelog", "grown-stream-endings-changelog", "grown-usage-billed-changelog",
+                    "grown-usage-ledger-state-changelog", "grown-usage-repartition", "grown-usage-windows-changelog"), internal);
             admin.deleteTopics(internal).all().get(30, TimeUnit.SECONDS);
             deleteTree(state.resolve(app));
             org.awaitility.Awaitility.await("internal topics deleted").atMost(java.time.Duration.ofSeconds(30))

@@ -136,6 +136,7 @@ class MissingPermissionIT {
         try (Admin admin = Admin.create(kafka.clientConfig())) {
             admin.createTopics(List.of(new NewTopic(Topics.DELTAS.name(), 2, (short) 1), new NewTopic(Topics.STATS.name(), 1, (short) 1),
                     new NewTopic(Topics.DEAD_LETTERS.name(), 1, (short) 1), new NewTopic(Topics.INSIGHTS.name(), 1, (short) 1),
+                    new NewTopic(Topics.USAGE.name(), 1, (short) 1),
                     new NewTopic(Topics.STREAMS.name(), 2, (short) 1).configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG,
                             TopicConfig.CLEANUP_POLICY_COMPACT)))).all().get(30, TimeUnit.SECONDS);
         }

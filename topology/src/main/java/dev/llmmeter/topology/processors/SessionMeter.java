@@ -409,14 +409,19 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
      * The bill of a stream that left without an end (stale, expired, evicted): the meter's own running counts, dated
      * by its last delta (its begin when it had none).
      */
-    private static Record<String, MeterOutput> billMetered(String id, Session s) {
+    private Record<String, MeterOutput> billMetered(String id, Session s) {
         return bill(new UsageItem(id, s.tenant(), s.model(), s.hasDelta() ? s.lastDeltaTs() : s.beginTs(), 0,
                 s.outputTokens(), s.reasoningTokens(), 0, true));
     }
 
-    /** A stream's bill for the usage ledger, keyed by its (tenant, model): one ledger task sums each pair. */
-    private static Record<String, MeterOutput> bill(UsageItem item) {
-        return new Record<>(item.ledgerKey(), new MeterOutput.Bill(item), item.eventTime());
+    /**
+     * A stream's bill for the usage ledger, keyed by its (tenant, model): one ledger task sums each pair. The ledger
+     * reads the event time from the item; the Kafka timestamp is never ahead of the meter's clock, since a broker
+     * refuses records dated more than {@code message.timestamp.after.max.ms} ahead (an hour by default) and
+     * {@code metering.max.future.ms} may accept events further ahead than that.
+     */
+    private Record<String, MeterOutput> bill(UsageItem item) {
+        return new Record<>(item.ledgerKey(), new MeterOutput.Bill(item), Math.min(item.eventTime(), context.currentSystemTimeMs()));
     }
 
     /** An optional provider figure the end did not give is billed as 0. */

@@ -176,7 +176,7 @@ public final class UsageLedger implements Processor<String, UsageItem, String, U
             // Published (or closed so long ago that the ledger forgot it, and with it whether it was published).
             UsageWindow of = window != null ? window : new UsageWindow(item.tenant(), item.model(), w, start);
             Usage amendment = of.amendment(source, item);
-            context.forward(new Record<>(amendment.id(), amendment, of.end()));
+            context.forward(new Record<>(amendment.id(), amendment, timestamp(of)));
             return;
         }
         if (window == null) {
@@ -190,10 +190,18 @@ public final class UsageLedger implements Processor<String, UsageItem, String, U
 
     private void publish(String key, UsageWindow window) {
         Usage usage = window.record(source);
-        context.forward(new Record<>(usage.id(), usage, window.end()));
+        context.forward(new Record<>(usage.id(), usage, timestamp(window)));
         window.published = true;
         windows.put(key, window);
         windowStore.put(key, window);
+    }
+
+    /**
+     * A record's Kafka timestamp: its window's end, or the meter's clock where that is earlier (a window closed by
+     * producers' clocks running ahead of the meter's): a broker refuses records dated over an hour ahead by default.
+     */
+    private long timestamp(UsageWindow w) {
+        return Math.min(w.end(), context.currentSystemTimeMs());
     }
 
     private long closeAt(UsageWindow w) {
