@@ -31,14 +31,17 @@ import java.util.concurrent.Callable;
             "",
             "The clock starts at floor(first accepted ts / 1000) x 1000 and ticks every whole second; every event with ts <= T is applied before the tick at T; the last tick is the first one at or after the last accepted ts + the tail. An idle stretch (no stats or insights to emit until the next event) is crossed in one step.",
             "",
-            "--output-topic prints another of the topology's outputs instead of the stats, each record as one JSON line in the order produced: metering.insights (one record per group, global, model:NAME and tenant:NAME, on each stats tick) or metering.streams (per-stream records; a tombstone, which deletes a stream's record retention after its final one, prints as {\"stream_id\":\"KEY\",\"tombstone\":true,\"ts\":TICK}). Topics go by their configured names (metering.topic.* in --config).",
+            "--output-topic prints another of the topology's outputs instead of the stats, each record as one JSON line in the order produced: metering.insights (one record per group, global, model:NAME and tenant:NAME, on each stats tick), metering.streams (per-stream records; a tombstone, which deletes a stream's record retention after its final one, prints as {\"stream_id\":\"KEY\",\"tombstone\":true,\"ts\":TICK}) or metering.usage (the usage ledger's records, CloudEvents JSON as published). Topics go by their configured names (metering.topic.* in --config).",
+            "",
+            "With metering.usage, at the end of the trace the windows still open are closed as the meter's clock would close them: past the tail, the clock runs on with no more input until every stream still open has left (stale or expired, and is billed) and every window's end plus metering.usage.grace.ms has passed. The topology is the one that ships; nothing is flushed by hand.",
             "",
             "Of the settings (--config, METERING_* variables), replay reads the metering.* ones (windows, bounds, topic names); other keys are ignored.",
             "",
             "Exit status: 0 when the trace was replayed (dead letters included); 1, with one line on stderr, when it cannot be read, when no line of it is a valid event with a ts, or when a valid event is dated after the year 9999 (the end of the replay clock); 2 on bad options."
         },
         footer = {"", "Examples:", "  metering replay --input trace.jsonl --dlq dead.jsonl > stats.jsonl",
-            "  metering replay --input trace.jsonl --output-topic metering.insights | grep '\"group\":\"model\"'"})
+            "  metering replay --input trace.jsonl --output-topic metering.insights | grep '\"group\":\"model\"'",
+            "  metering replay --input trace.jsonl --output-topic metering.usage > usage.jsonl"})
 final class ReplayCommand implements Callable<Integer> {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -59,7 +62,7 @@ final class ReplayCommand implements Callable<Integer> {
     private ConfigFileOption config;
 
     @Option(names = "--output-topic", paramLabel = "TOPIC",
-            description = "The output to print: the stats topic (the default, metering.stats), the insights topic (metering.insights) or the per-stream topic (metering.streams), under their configured names.")
+            description = "The output to print: the stats topic (the default, metering.stats), the insights topic (metering.insights), the per-stream topic (metering.streams) or the usage ledger (metering.usage), under their configured names.")
     private String outputTopic;
 
     @Override

@@ -1,5 +1,8 @@
 package dev.llmmeter.cli;
 
+import dev.llmmeter.contract.Usage;
+import dev.llmmeter.replay.Replayer;
+import dev.llmmeter.topology.MeteringConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -8,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Pattern;
 
 import static dev.llmmeter.cli.SimulateCommandTest.metering;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -128,12 +132,88 @@ class ReplayCommandTest {
         assertNoStackTrace(run);
     }
 
+    /**
+     * Two tenants, two models (T0 = 14:13:20 UTC): a1 (acme, m1) has 3 then 8 output tokens and ends at +1.5 s with
+     * the provider's figures, reasoning and cached input included, and that end is sent twice; b1 (globex, m2) has
+     * 2 then 6 output and 4 reasoning tokens and never ends; a2 (acme, m2) begins at +45 s (minute 14:14) and ends
+     * with output and input tokens only.
+     */
+    private Path usageTrace() throws IOException {
+        Path trace = dir.resolve("usage.jsonl");
+        Files.writeString(trace, String.join("\n",
+                "{\"type\":\"begin\",\"stream_id\":\"a1\",\"ts\":1790000000000,\"model\":\"m1\",\"tenant\":\"acme\"}",
+                "{\"type\":\"output\",\"stream_id\":\"a1\",\"ts\":1790000000200,\"running\":3}",
+                "{\"type\":\"begin\",\"stream_id\":\"b1\",\"ts\":1790000000300,\"model\":\"m2\",\"tenant\":\"globex\"}",
+                "{\"type\":\"output\",\"stream_id\":\"b1\",\"ts\":1790000000700,\"running\":2}",
+                "{\"type\":\"output\",\"stream_id\":\"a1\",\"ts\":1790000000900,\"running\":8}",
+                "{\"type\":\"reasoning\",\"stream_id\":\"b1\",\"ts\":1790000001000,\"running\":4}",
+                "{\"type\":\"end\",\"stream_id\":\"a1\",\"ts\":1790000001500,\"final_output_tokens\":8,\"input_tokens\":20,\"reasoning_tokens\":5,\"cached_input_tokens\":12}",
+                "{\"type\":\"end\",\"stream_id\":\"a1\",\"ts\":1790000001500,\"final_output_tokens\":8,\"input_tokens\":20,\"reasoning_tokens\":5,\"cached_input_tokens\":12}",
+                "{\"type\":\"output\",\"stream_id\":\"b1\",\"ts\":1790000002000,\"running\":6}",
+                "{\"type\":\"begin\",\"stream_id\":\"a2\",\"ts\":1790000045000,\"model\":\"m2\",\"tenant\":\"acme\"}",
+                "{\"type\":\"output\",\"stream_id\":\"a2\",\"ts\":1790000045400,\"running\":4}",
+                "{\"type\":\"end\",\"stream_id\":\"a2\",\"ts\":1790000046000,\"final_output_tokens\":4,\"input_tokens\":7}",
+                ""));
+        return trace;
+    }
+
+    /**
+     * Each window's record once, when the meter's clock passes its end plus the 5 minute grace: the minutes of 14:13
+     * at 14:19 (acme before globex: by end, then by key), 14:14 at 14:20, the hour at 15:05, all after the trace's
+     * last event, with no tail asked for. a1 is billed once with the provider's figures; b1 from the meter's own
+     * counts (metered), dated by its last delta, when it goes stale a minute after it; a2's absent figures are 0.
+     * Ids are name-based (source, window, start, tenant, model): the same trace gives the same bytes.
+     */
+    @Test
+    void outputTopicUsagePrintsTheLedgersRecordsWithEveryWindowClosedAtTheEnd() throws IOException {
+        Path trace = usageTrace();
+        SimulateCommandTest.Run run = metering("replay", "--input", trace.toString(), "--output-topic", "metering.usage",
+                "--tail-seconds", "0");
+        assertEquals(0, run.exit(), run.err());
+        assertEquals(String.join(System.lineSeparator(),
+                "{\"specversion\":\"1.0\",\"id\":\"19025232-4327-3988-bbde-426959ecd010\",\"source\":\"/llm-metering/metering-replay\",\"type\":\"dev.llmmeter.usage.v1\",\"subject\":\"acme\",\"time\":\"2026-09-21T14:14:00Z\",\"datacontenttype\":\"application/json\",\"data\":{\"tenant\":\"acme\",\"model\":\"m1\",\"window\":\"minute\",\"window_start\":\"2026-09-21T14:13:00Z\",\"window_end\":\"2026-09-21T14:14:00Z\",\"requests\":1,\"input_tokens\":20,\"output_tokens\":8,\"reasoning_tokens\":5,\"cached_input_tokens\":12,\"metered_requests\":0,\"amends\":null}}",
+                "{\"specversion\":\"1.0\",\"id\":\"352a9b4c-f540-3596-945a-b126d86ea306\",\"source\":\"/llm-metering/metering-replay\",\"type\":\"dev.llmmeter.usage.v1\",\"subject\":\"globex\",\"time\":\"2026-09-21T14:14:00Z\",\"datacontenttype\":\"application/json\",\"data\":{\"tenant\":\"globex\",\"model\":\"m2\",\"window\":\"minute\",\"window_start\":\"2026-09-21T14:13:00Z\",\"window_end\":\"2026-09-21T14:14:00Z\",\"requests\":1,\"input_tokens\":0,\"output_tokens\":6,\"reasoning_tokens\":4,\"cached_input_tokens\":0,\"metered_requests\":1,\"amends\":null}}",
+                "{\"specversion\":\"1.0\",\"id\":\"3387148e-1fa0-3855-a841-cbc51c286598\",\"source\":\"/llm-metering/metering-replay\",\"type\":\"dev.llmmeter.usage.v1\",\"subject\":\"acme\",\"time\":\"2026-09-21T14:15:00Z\",\"datacontenttype\":\"application/json\",\"data\":{\"tenant\":\"acme\",\"model\":\"m2\",\"window\":\"minute\",\"window_start\":\"2026-09-21T14:14:00Z\",\"window_end\":\"2026-09-21T14:15:00Z\",\"requests\":1,\"input_tokens\":7,\"output_tokens\":4,\"reasoning_tokens\":0,\"cached_input_tokens\":0,\"metered_requests\":0,\"amends\":null}}",
+                "{\"specversion\":\"1.0\",\"id\":\"e6bb3e73-22ba-3803-b9fc-51e9770a1567\",\"source\":\"/llm-metering/metering-replay\",\"type\":\"dev.llmmeter.usage.v1\",\"subject\":\"acme\",\"time\":\"2026-09-21T15:00:00Z\",\"datacontenttype\":\"application/json\",\"data\":{\"tenant\":\"acme\",\"model\":\"m1\",\"window\":\"hour\",\"window_start\":\"2026-09-21T14:00:00Z\",\"window_end\":\"2026-09-21T15:00:00Z\",\"requests\":1,\"input_tokens\":20,\"output_tokens\":8,\"reasoning_tokens\":5,\"cached_input_tokens\":12,\"metered_requests\":0,\"amends\":null}}",
+                "{\"specversion\":\"1.0\",\"id\":\"bac3a1b5-8c90-3a01-8739-56e5d28afc2f\",\"source\":\"/llm-metering/metering-replay\",\"type\":\"dev.llmmeter.usage.v1\",\"subject\":\"acme\",\"time\":\"2026-09-21T15:00:00Z\",\"datacontenttype\":\"application/json\",\"data\":{\"tenant\":\"acme\",\"model\":\"m2\",\"window\":\"hour\",\"window_start\":\"2026-09-21T14:00:00Z\",\"window_end\":\"2026-09-21T15:00:00Z\",\"requests\":1,\"input_tokens\":7,\"output_tokens\":4,\"reasoning_tokens\":0,\"cached_input_tokens\":0,\"metered_requests\":0,\"amends\":null}}",
+                "{\"specversion\":\"1.0\",\"id\":\"3c337212-5c5e-30c4-ae0b-63a3b69ab15e\",\"source\":\"/llm-metering/metering-replay\",\"type\":\"dev.llmmeter.usage.v1\",\"subject\":\"globex\",\"time\":\"2026-09-21T15:00:00Z\",\"datacontenttype\":\"application/json\",\"data\":{\"tenant\":\"globex\",\"model\":\"m2\",\"window\":\"hour\",\"window_start\":\"2026-09-21T14:00:00Z\",\"window_end\":\"2026-09-21T15:00:00Z\",\"requests\":1,\"input_tokens\":0,\"output_tokens\":6,\"reasoning_tokens\":4,\"cached_input_tokens\":0,\"metered_requests\":1,\"amends\":null}}",
+                ""), run.out());
+        assertTrue(run.out().startsWith("{\"specversion\":\"1.0\",\"id\":\"" + Usage.windowId("/llm-metering/metering-replay",
+                Usage.Window.MINUTE, 1_789_999_980_000L, "acme", "m1") + "\","), "the window's id: " + run.out());
+        assertTrue(run.err().startsWith("replay: 12 events, 0 dead letters, 0 out-of-order deltas, 0 deltas for unknown streams; "
+                + "111 ticks, 63 stats records, 6 records of metering.usage; "), run.err());
+        assertNoStackTrace(run);
+
+        SimulateCommandTest.Run again = metering("replay", "--input", trace.toString(), "--output-topic", "metering.usage",
+                "--tail-seconds", "0");
+        assertEquals(run.out(), again.out(), "the same trace, the same bytes");
+    }
+
+    /** What --help says the replay prints is what it accepts, and it says how the usage windows are closed. */
+    @Test
+    void theHelpNamesEveryOutputTopicTheReplayPrintsAndHowTheUsageWindowsClose() throws IOException {
+        SimulateCommandTest.Run help = metering("replay", "--help");
+        assertEquals(0, help.exit(), help.err());
+        String text = help.out().replaceAll("\\s+", " ");
+        for (String topic : Replayer.outputTopics(MeteringConfig.defaults())) {
+            assertTrue(Pattern.compile("(?<![\\w.])" + Pattern.quote(topic) + "(?![\\w.])").matcher(text).find(),
+                    topic + " in: " + text);
+            SimulateCommandTest.Run run = metering("replay", "--input", smallTrace().toString(), "--output-topic", topic,
+                    "--tail-seconds", "0");
+            assertEquals(0, run.exit(), topic + ": " + run.err());
+        }
+        assertTrue(text.contains("With metering.usage, at the end of the trace the windows still open are closed as the "
+                + "meter's clock would close them: past the tail, the clock runs on with no more input until every stream "
+                + "still open has left (stale or expired, and is billed) and every window's end plus "
+                + "metering.usage.grace.ms has passed."), text);
+    }
+
     @Test
     void anUnknownOutputTopicIsAUsageError() throws IOException {
         SimulateCommandTest.Run run = metering("replay", "--input", smallTrace().toString(), "--output-topic", "metering.deltas");
         assertEquals(2, run.exit());
         assertTrue(run.err().startsWith("metering replay: --output-topic must be one of metering.stats, metering.insights, "
-                + "metering.streams, got metering.deltas" + System.lineSeparator()), run.err());
+                + "metering.streams, metering.usage, got metering.deltas" + System.lineSeparator()), run.err());
         assertEquals("", run.out());
         assertNoStackTrace(run);
     }

@@ -9,6 +9,7 @@ import dev.llmmeter.contract.EventType;
 import dev.llmmeter.contract.InvalidDeltaException;
 import dev.llmmeter.contract.Topics;
 import dev.llmmeter.contract.StreamStatus;
+import dev.llmmeter.contract.Usage;
 import dev.llmmeter.topology.MeteringConfig;
 import dev.llmmeter.topology.MeteringTopology;
 import dev.llmmeter.topology.Ticks;
@@ -62,13 +63,21 @@ import java.util.function.Consumer;
  *
  * <p>What is printed is one output topic's records, one JSON line each, in the order the topology produced them
  * ({@link #outputTopics}): the stats (the default, as they always were), the insights (each record's value as
- * published), or the per-stream records, where a tombstone (a stream's record deleted from the compacted topic,
- * {@code metering.streams.retention.ms} after its final record) prints as
+ * published), the usage ledger's records (below), or the per-stream records, where a tombstone (a stream's record
+ * deleted from the compacted topic, {@code metering.streams.retention.ms} after its final record) prints as
  * {@code {"stream_id":"KEY","tombstone":true,"ts":TICK}}. The streams topic does get records in an idle stretch:
  * a stream begun and never fed expires ({@link Session#beginExpiryTick}), and a tombstone falls due. While the
  * streams are printed, an idle stretch is therefore crossed in one step only up to the next tick at which a begin
  * received so far may expire or a tombstone is due, so that each record is dated with the tick that publishes it
  * live (a begin whose stream was fed or ended in the meantime costs one tick that publishes nothing).
+ *
+ * <p>The usage ledger's records print as published (CloudEvents JSON, {@code Topics.USAGE}). The ledger closes a
+ * window when its clock passes the window's end plus {@code metering.usage.grace.ms}; so that the end of a trace
+ * leaves no window open, the clock then runs on past the tail, as the meter's would with no more input, until every
+ * session has left (stale or expired, its bill sent) and every window has closed ({@code usageSettled}). Nothing in
+ * the topology is replay-specific: the same punctuation closes windows live. The jumps over idle stretches stop at
+ * each begin's expiry tick here too, so that its bill meets the ledger as it would live; windows that close inside a
+ * jump close in one punctuation, in the order of their ends, as they would one second at a time.
  */
 public final class Replayer {
     private static final JsonFactory JSON = JsonFactory.builder().build();
@@ -86,9 +95,9 @@ public final class Replayer {
     private final MeteringTopology.Durability durability;
     private final Output output;
 
-    /** What a replay prints: one of the topology's three outputs. */
+    /** What a replay prints: one of the topology's four outputs. */
     private enum Output {
-        STATS, INSIGHTS, STREAMS
+        STATS, INSIGHTS, STREAMS, USAGE
     }
 
     /** The replay's own graph: in-memory stores, partials handed straight to the combiner (see docs/commands.md, Replay). */
@@ -99,7 +108,7 @@ public final class Replayer {
     /**
      * As {@link #Replayer(MeteringConfig, Duration)}, printing the records of {@code outputTopic} instead of the stats.
      *
-     * @param outputTopic one of {@link #outputTopics}: the configured stats, insights or streams topic
+     * @param outputTopic one of {@link #outputTopics}: the configured stats, insights, streams or usage topic
      * @throws IllegalArgumentException for any other topic, naming the ones there are
      */
     public Replayer(MeteringConfig config, Duration tail, String outputTopic) {
@@ -125,15 +134,17 @@ public final class Replayer {
             this.output = Output.INSIGHTS;
         } else if (outputTopic.equals(config.streamsTopic())) {
             this.output = Output.STREAMS;
+        } else if (outputTopic.equals(config.usageTopic())) {
+            this.output = Output.USAGE;
         } else {
             throw new IllegalArgumentException("unknown output topic " + outputTopic + "; the topology writes "
                     + String.join(", ", outputTopics(config)));
         }
     }
 
-    /** The topics a replay can print, under their configured names: stats (the default), insights, streams. */
+    /** The topics a replay can print, under their configured names: stats (the default), insights, streams, usage. */
     public static java.util.List<String> outputTopics(MeteringConfig config) {
-        return java.util.List.of(config.statsTopic(), config.insightsTopic(), config.streamsTopic());
+        return java.util.List.of(config.statsTopic(), config.insightsTopic(), config.streamsTopic(), config.usageTopic());
     }
 
     /**
@@ -233,13 +244,15 @@ public final class Replayer {
         private final TestOutputTopic<byte[], byte[]> statsTopic;
         private final TestOutputTopic<byte[], byte[]> insightsTopic;
         private final TestOutputTopic<byte[], byte[]> streamsTopic;
+        private final TestOutputTopic<byte[], byte[]> usageTopic;
         private final TestOutputTopic<byte[], byte[]> dlqTopic;
         /** Printing the streams: the tick of the tombstone due for each stream whose final record was printed. */
         private final java.util.Map<String, Long> tombstonesDue = new java.util.HashMap<>();
         private final java.util.TreeMap<Long, Integer> dueTicks = new java.util.TreeMap<>();
         /**
-         * Printing the streams: the ticks, ascending and distinct, at which a begin received so far expires if its
-         * stream gets no delta by then. One a second at most: a begin's expiry is a tick, and they come in order.
+         * Printing the streams or the usage: the ticks, ascending and distinct, at which a begin received so far
+         * expires if its stream gets no delta by then (its final record, and its bill). One a second at most: a
+         * begin's expiry is a tick, and they come in order.
          */
         private final ArrayDeque<Long> expiryTicks = new ArrayDeque<>();
         private final Consumer<String> stats;
@@ -248,6 +261,7 @@ public final class Replayer {
         private long wallClock;  // the driver's wall clock
         private long eventTime;  // ts of the last accepted event: the time of lines without ts, and of dead letters
         private long lastTs = Long.MIN_VALUE; // the latest accepted ts, where the tail starts
+        private long lastArrival; // the wall clock when the last accepted event arrived: every session was seen by then
         private boolean idle;    // the last tick emitted nothing (stats, insights) and no accepted event came since
         private long events;
         private long deadLetters;
@@ -268,6 +282,7 @@ public final class Replayer {
             this.statsTopic = driver.createOutputTopic(config.statsTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
             this.insightsTopic = driver.createOutputTopic(config.insightsTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
             this.streamsTopic = driver.createOutputTopic(config.streamsTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            this.usageTopic = driver.createOutputTopic(config.usageTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
             this.dlqTopic = driver.createOutputTopic(config.deadLetterTopic(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
             this.stats = stats;
             this.deadLetter = deadLetter;
@@ -284,10 +299,11 @@ public final class Replayer {
                 }
                 tickBefore(eventTime);
                 arriveAt(eventTime);
-                if (line.begin() && output == Output.STREAMS) {
+                if (line.begin() && (output == Output.STREAMS || output == Output.USAGE)) {
                     expectExpiry(Session.beginExpiryTick(wallClock, config.beginExpiryMs())); // received now
                 }
                 input.pipeInput(new TestRecord<>(line.key(), line.value(), null, eventTime));
+                lastArrival = wallClock;
                 idle = false;
             } else {
                 // Rejected: at the current wall clock and event time, moving neither; the topology dead-letters it.
@@ -295,13 +311,14 @@ public final class Replayer {
             }
             events++;
             drainStreams(); // an end or an eviction publishes its stream's final record at once
+            drainUsage();   // a late end is billed at once; a bill's event time may close windows
             drainDeadLetters();
         }
 
         /**
          * Runs every tick strictly before {@code time} (an event at ts == T is applied before the tick at T);
          * an idle stretch in one step, to the last of those ticks, or to the next tick at which a begin may expire or
-         * a tombstone is due (while the streams are printed) if that is sooner.
+         * a tombstone is due (while the streams or the usage are printed) if that is sooner.
          */
         private void tickBefore(long time) {
             while (time - clock > INTERVAL_MS) { // the next tick, clock + 1 s, is before time
@@ -358,6 +375,7 @@ public final class Replayer {
                 emitted = true; // the insights run down for a minute after the stats' idle record
             }
             drainStreams();
+            drainUsage();
             dueTicks.headMap(clock, true).clear(); // due by now: a tombstone that did not come is not waited for
             while (!expiryTicks.isEmpty() && expiryTicks.peekFirst() <= clock) {
                 expiryTicks.pollFirst(); // likewise a begin whose stream was fed or ended in time
@@ -405,6 +423,16 @@ public final class Replayer {
             }
         }
 
+        /** The usage ledger's records produced so far (read either way: the driver keeps what is not read). */
+        private void drainUsage() {
+            while (!usageTopic.isEmpty()) {
+                byte[] value = usageTopic.readValue();
+                if (output == Output.USAGE) {
+                    print(value);
+                }
+            }
+        }
+
         private void drainDeadLetters() {
             while (!dlqTopic.isEmpty()) {
                 deadLetter.accept(describe(dlqTopic.readRecord()));
@@ -415,6 +443,9 @@ public final class Replayer {
         Summary finish() {
             // Saturating: a tail or a ts near the end of time must not wrap the clock around.
             long end = Math.min(saturatingAdd(lastTs, tailMs()), MAX_TS);
+            if (output == Output.USAGE) {
+                end = Math.max(end, usageSettled());
+            }
             tickBefore(end);
             if (clock < end) {
                 tick(); // the first tick at or after end
@@ -423,6 +454,24 @@ public final class Replayer {
                     MeteringMetrics.total(driver.metrics(), MeteringMetrics.OUT_OF_ORDER_DELTAS),
                     MeteringMetrics.total(driver.metrics(), MeteringMetrics.UNKNOWN_STREAM_DELTAS),
                     ticks, statsRecords, outputRecords);
+        }
+
+        /**
+         * When the usage ledger has nothing left open, as the meter's clock would get there with no more input:
+         * every session has left (stale, or begun and never fed; its bill sent), and every window has closed (its
+         * end plus {@code metering.usage.grace.ms}). Every bill is dated at or before the last accepted ts, so the
+         * last window to close is the hour holding it; a bill that comes after its windows closed is published at
+         * once, in an amendment.
+         */
+        private long usageSettled() {
+            long sessionsGone = Math.min(
+                    Session.beginExpiryTick(lastArrival, Math.max(config.staleMs(), config.beginExpiryMs())), MAX_TS);
+            long windowsClosed = Long.MIN_VALUE;
+            for (Usage.Window w : Usage.Window.values()) {
+                // lastTs <= MAX_TS and grace <= a day: no overflow
+                windowsClosed = Math.max(windowsClosed, w.startOf(lastTs) + w.sizeMs() + config.usageGraceMs());
+            }
+            return Math.max(sessionsGone, windowsClosed);
         }
 
         private long tailMs() {

@@ -1,5 +1,6 @@
 package dev.llmmeter.replay;
 
+import dev.llmmeter.contract.UsageCodec;
 import dev.llmmeter.topology.MeteringConfig;
 import org.junit.jupiter.api.Test;
 
@@ -13,7 +14,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-/** The replay prints the topic asked for: the stats by default, or the insights, or the per-stream records. */
+/** The replay prints the topic asked for: the stats by default, or the insights, the per-stream records or the usage. */
 class OutputTopicReplayTest {
     static final long T0 = ReplayerTest.T0;
 
@@ -162,6 +163,58 @@ class OutputTopicReplayTest {
                 replay(MeteringConfig.defaults(), "metering.streams", trace, 3400));
     }
 
+    /**
+     * A stream begun at 14:59:50 and never fed: its windows would close at 15:00 + 5 min, but it expires later, at
+     * 15:09:51 (600 s after its begin); the replay runs on until it has, and its bill, late for both windows, which
+     * had nothing when they closed, is their first record, from the meter's counts (none).
+     */
+    @Test
+    void theEndOfTheTraceWaitsForAStreamBegunAndNeverFedToExpireAndBillsIt() throws Exception {
+        long t = 1_790_002_790_000L; // 14:59:50
+        String trace = "{\"type\":\"begin\",\"stream_id\":\"s1\",\"ts\":" + t + ",\"model\":\"m1\",\"tenant\":\"acme\"}\n";
+        assertEquals(List.of(
+                "{\"specversion\":\"1.0\",\"id\":\"8e1fc75f-560f-3be3-aee6-1b5c968ef1ae\",\"source\":\"/llm-metering/metering-replay\",\"type\":\"dev.llmmeter.usage.v1\",\"subject\":\"acme\",\"time\":\"2026-09-21T15:00:00Z\",\"datacontenttype\":\"application/json\",\"data\":{\"tenant\":\"acme\",\"model\":\"m1\",\"window\":\"minute\",\"window_start\":\"2026-09-21T14:59:00Z\",\"window_end\":\"2026-09-21T15:00:00Z\",\"requests\":1,\"input_tokens\":0,\"output_tokens\":0,\"reasoning_tokens\":0,\"cached_input_tokens\":0,\"metered_requests\":1,\"amends\":null}}",
+                "{\"specversion\":\"1.0\",\"id\":\"e6bb3e73-22ba-3803-b9fc-51e9770a1567\",\"source\":\"/llm-metering/metering-replay\",\"type\":\"dev.llmmeter.usage.v1\",\"subject\":\"acme\",\"time\":\"2026-09-21T15:00:00Z\",\"datacontenttype\":\"application/json\",\"data\":{\"tenant\":\"acme\",\"model\":\"m1\",\"window\":\"hour\",\"window_start\":\"2026-09-21T14:00:00Z\",\"window_end\":\"2026-09-21T15:00:00Z\",\"requests\":1,\"input_tokens\":0,\"output_tokens\":0,\"reasoning_tokens\":0,\"cached_input_tokens\":0,\"metered_requests\":1,\"amends\":null}}"),
+                replay(MeteringConfig.defaults(), "metering.usage", trace, 0));
+    }
+
+    /**
+     * s1 (acme, m1) is begun at T0 (14:13:20) and never fed; s2 of the same pair ends at once; then two hours of
+     * silence until s3's begin. Live, the minute of 14:13 closes at 14:19, s1 expires at 14:23:21 and is billed in an
+     * amendment of that minute, then the hour closes at 15:05 with both. The replay crosses the silence in jumps
+     * that stop at s1's expiry, so it prints the same (one jump straight to s3 would amend the hour too). s3 expires
+     * after its minute closed (a first record, at once), and its hour closes at the end.
+     */
+    @Test
+    void aBeginExpiringInAnIdleStretchIsBilledAtTheTickThatExpiresItLive() throws Exception {
+        String trace = String.join("\n",
+                "{\"type\":\"begin\",\"stream_id\":\"s1\",\"ts\":" + T0 + ",\"model\":\"m1\",\"tenant\":\"acme\"}",
+                "{\"type\":\"begin\",\"stream_id\":\"s2\",\"ts\":" + (T0 + 100) + ",\"model\":\"m1\",\"tenant\":\"acme\"}",
+                "{\"type\":\"output\",\"stream_id\":\"s2\",\"ts\":" + (T0 + 200) + ",\"running\":3}",
+                "{\"type\":\"end\",\"stream_id\":\"s2\",\"ts\":" + (T0 + 1_000) + ",\"final_output_tokens\":3,\"input_tokens\":5}",
+                "{\"type\":\"begin\",\"stream_id\":\"s3\",\"ts\":" + (T0 + 7_200_000) + ",\"model\":\"m1\",\"tenant\":\"acme\"}",
+                "");
+        assertEquals(List.of(
+                "{\"specversion\":\"1.0\",\"id\":\"19025232-4327-3988-bbde-426959ecd010\",\"source\":\"/llm-metering/metering-replay\",\"type\":\"dev.llmmeter.usage.v1\",\"subject\":\"acme\",\"time\":\"2026-09-21T14:14:00Z\",\"datacontenttype\":\"application/json\",\"data\":{\"tenant\":\"acme\",\"model\":\"m1\",\"window\":\"minute\",\"window_start\":\"2026-09-21T14:13:00Z\",\"window_end\":\"2026-09-21T14:14:00Z\",\"requests\":1,\"input_tokens\":5,\"output_tokens\":3,\"reasoning_tokens\":0,\"cached_input_tokens\":0,\"metered_requests\":0,\"amends\":null}}",
+                "{\"specversion\":\"1.0\",\"id\":\"14c06e26-3696-3560-811f-8df3d1db1b9c\",\"source\":\"/llm-metering/metering-replay\",\"type\":\"dev.llmmeter.usage.v1\",\"subject\":\"acme\",\"time\":\"2026-09-21T14:14:00Z\",\"datacontenttype\":\"application/json\",\"data\":{\"tenant\":\"acme\",\"model\":\"m1\",\"window\":\"minute\",\"window_start\":\"2026-09-21T14:13:00Z\",\"window_end\":\"2026-09-21T14:14:00Z\",\"requests\":1,\"input_tokens\":0,\"output_tokens\":0,\"reasoning_tokens\":0,\"cached_input_tokens\":0,\"metered_requests\":1,\"amends\":\"19025232-4327-3988-bbde-426959ecd010\"}}",
+                "{\"specversion\":\"1.0\",\"id\":\"e6bb3e73-22ba-3803-b9fc-51e9770a1567\",\"source\":\"/llm-metering/metering-replay\",\"type\":\"dev.llmmeter.usage.v1\",\"subject\":\"acme\",\"time\":\"2026-09-21T15:00:00Z\",\"datacontenttype\":\"application/json\",\"data\":{\"tenant\":\"acme\",\"model\":\"m1\",\"window\":\"hour\",\"window_start\":\"2026-09-21T14:00:00Z\",\"window_end\":\"2026-09-21T15:00:00Z\",\"requests\":2,\"input_tokens\":5,\"output_tokens\":3,\"reasoning_tokens\":0,\"cached_input_tokens\":0,\"metered_requests\":1,\"amends\":null}}",
+                "{\"specversion\":\"1.0\",\"id\":\"d0943dce-e9fc-3a29-bf76-f6dcd9c8099d\",\"source\":\"/llm-metering/metering-replay\",\"type\":\"dev.llmmeter.usage.v1\",\"subject\":\"acme\",\"time\":\"2026-09-21T16:14:00Z\",\"datacontenttype\":\"application/json\",\"data\":{\"tenant\":\"acme\",\"model\":\"m1\",\"window\":\"minute\",\"window_start\":\"2026-09-21T16:13:00Z\",\"window_end\":\"2026-09-21T16:14:00Z\",\"requests\":1,\"input_tokens\":0,\"output_tokens\":0,\"reasoning_tokens\":0,\"cached_input_tokens\":0,\"metered_requests\":1,\"amends\":null}}",
+                "{\"specversion\":\"1.0\",\"id\":\"1b1a37ca-1b88-312b-a430-838024fdebf6\",\"source\":\"/llm-metering/metering-replay\",\"type\":\"dev.llmmeter.usage.v1\",\"subject\":\"acme\",\"time\":\"2026-09-21T17:00:00Z\",\"datacontenttype\":\"application/json\",\"data\":{\"tenant\":\"acme\",\"model\":\"m1\",\"window\":\"hour\",\"window_start\":\"2026-09-21T16:00:00Z\",\"window_end\":\"2026-09-21T17:00:00Z\",\"requests\":1,\"input_tokens\":0,\"output_tokens\":0,\"reasoning_tokens\":0,\"cached_input_tokens\":0,\"metered_requests\":1,\"amends\":null}}"),
+                replay(MeteringConfig.defaults(), "metering.usage", trace, 0));
+    }
+
+    /** The windows of TRACE: minutes and hours of (t1, m1) and (t1, m2), all closed at the end whatever the grace. */
+    @Test
+    void theUsageTopicGoesByItsConfiguredNameAndTheEndWaitsOutTheConfiguredGrace() throws Exception {
+        MeteringConfig renamed = MeteringConfig.fromMap(Map.of(MeteringConfig.USAGE_TOPIC, "prod.usage",
+                MeteringConfig.USAGE_GRACE_MS, "86400000"));
+        List<String> usage = replay(MeteringConfig.defaults(), "metering.usage", TRACE, 0);
+        assertEquals(List.of("minute t1 m1", "minute t1 m2", "hour t1 m1", "hour t1 m2"), usage.stream()
+                .map(line -> UsageCodec.decode(line.getBytes(StandardCharsets.UTF_8)))
+                .map(u -> u.window().wireName() + " " + u.tenant() + " " + u.model()).toList());
+        assertEquals(usage, replay(renamed, "prod.usage", TRACE, 0));
+    }
+
     @Test
     void theConfiguredNameOfATopicIsTheOneToAskFor() throws Exception {
         MeteringConfig renamed = MeteringConfig.fromMap(Map.of(MeteringConfig.INSIGHTS_TOPIC, "prod.insights"));
@@ -170,7 +223,7 @@ class OutputTopicReplayTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new Replayer(renamed, Duration.ZERO, "metering.insights"));
         assertEquals("unknown output topic metering.insights; the topology writes metering.stats, prod.insights, "
-                + "metering.streams", e.getMessage());
+                + "metering.streams, metering.usage", e.getMessage());
     }
 
     @Test
@@ -178,6 +231,6 @@ class OutputTopicReplayTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new Replayer(MeteringConfig.defaults(), Duration.ZERO, "metering.deltas"));
         assertEquals("unknown output topic metering.deltas; the topology writes metering.stats, metering.insights, "
-                + "metering.streams", e.getMessage());
+                + "metering.streams, metering.usage", e.getMessage());
     }
 }

@@ -212,7 +212,7 @@ public final class MeteringServer implements AutoCloseable {
             error(ctx, 503, notReady == null ? "the usage ledger is not read by this server" : notReady);
             return;
         }
-        ctx.status(200).contentType(JSON_TYPE).result(UsageJson.summary(ledger.newestEnd(), ledger.summary()));
+        ctx.status(200).contentType(JSON_TYPE).result(UsageJson.summary(ledger.summary()));
     }
 
     private void health(Context ctx) {

@@ -250,11 +250,6 @@ public final class UsageLedger implements Processor<String, UsageItem, String, U
         recomputeNextClose();
     }
 
-    /** Closes every open window now, whatever its time: the end of a replayed trace. */
-    public void flush() {
-        closeThrough(Long.MAX_VALUE - 1);
-    }
-
     private void recomputeNextClose() {
         long next = Long.MAX_VALUE;
         for (UsageWindow w : windows.values()) {

@@ -122,15 +122,4 @@ class UsageLedgerTest {
         assertEquals(M, billed.get("c"));
         assertEquals(2, billed.approximateNumEntries());
     }
-
-    @Test
-    @DisplayName("flush closes every open window at once (the end of a replayed trace)")
-    void flushClosesEveryOpenWindow() {
-        startAt(M, MeteringConfig.defaults());
-        bill("a", M + 1, 3);
-        ledger.flush();
-        List<Usage> out = published();
-        assertEquals(List.of(Usage.Window.MINUTE, Usage.Window.HOUR), out.stream().map(Usage::window).toList());
-        assertEquals(minute(1, 1, 3), out.get(0));
-    }
 }
