@@ -93,7 +93,7 @@ public final class ServeCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), problem);
         });
         ServiceMain.requireValidKafka(spec.commandLine(), settings);
-        String host = httpHost == null ? MeteringServer.LOOPBACK : httpHost;
+        String host = host(httpHost);
         notLocal(host).ifPresent(problem -> {
             throw new CommandLine.ParameterException(spec.commandLine(), problem);
         });
@@ -173,6 +173,11 @@ public final class ServeCommand implements Callable<Integer> {
         return new Access(tokens, settings.corsOrigins());
     }
 
+    /** The address to listen on: {@code httpHost}, or loopback when none is given. */
+    static String host(String httpHost) {
+        return httpHost == null ? MeteringServer.LOOPBACK : httpHost;
+    }
+
     static boolean isLoopback(String host) {
         try {
             return InetAddress.getByName(host).isLoopbackAddress();
@@ -187,14 +192,15 @@ public final class ServeCommand implements Callable<Integer> {
      * CORS origins: how {@code run} starts it.
      */
     public static MeteringService start(Settings settings, String host, int port) {
-        String bound = host == null ? MeteringServer.LOOPBACK : host;
-        return start(settings, bound, port, access(Settings.of(withoutTokens(settings)), bound, false));
+        String bound = host(host);
+        return start(settings, bound, port, anonymous(settings, bound));
     }
 
-    private static Properties withoutTokens(Settings settings) {
+    /** {@code run}'s readers: anyone on {@code host} (loopback), a tokens file ignored, the settings' CORS origins. */
+    static Access anonymous(Settings settings, String host) {
         Properties p = settings.all();
         p.remove(Settings.HTTP_TOKENS_FILE);
-        return p;
+        return access(Settings.of(p), host, false);
     }
 
     static MeteringService start(Settings settings, String host, int port, Access access) {

@@ -78,7 +78,8 @@ public final class Settings {
                     "create missing topics; `false`: fail at start if one is missing")
             .define(HTTP_TOKENS_FILE, ConfigDef.Type.STRING, "", ConfigDef.Importance.HIGH,
                     "`serve`: file of bearer tokens, one `TOKEN SCOPE` a line (scope `admin` or `tenant:NAME`); "
-                            + "empty: none, and serve stays on loopback ([Security](#security))")
+                            + "empty: no token needed, and an address other than loopback refused without `--allow-anonymous` "
+                            + "([Security](#security))")
             .define(HTTP_CORS_ORIGINS, ConfigDef.Type.LIST, "", ConfigDef.LambdaValidator.with(
                             (name, value) -> {
                                 for (Object o : (List<?>) value) {
@@ -87,7 +88,7 @@ public final class Settings {
                                     }
                                 }
                             }, () -> "origins"), ConfigDef.Importance.MEDIUM,
-                    "`serve`, `run`: web origins whose pages may read the figures (`https://host[:port]`, comma-separated); "
+                    "`serve` (and `run`): web origins whose pages may read the figures (`https://host[:port]`, comma-separated); "
                             + "`*`: any, only for anonymous use on loopback; empty: none");
 
     public static final String DEFAULT_APPLICATION_ID = "llm-metering";
