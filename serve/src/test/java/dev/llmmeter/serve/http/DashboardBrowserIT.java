@@ -28,6 +28,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class DashboardBrowserIT {
     private static final int TICKS = 5;
+    private static final String ADMIN = "admin-0123456789abcdef";
+    private static final String ACME = "acme-0123456789abcdef";
 
     private ServerFixture f;
     private HeadlessChromium browser;
@@ -37,7 +39,7 @@ class DashboardBrowserIT {
     @BeforeEach
     void start() throws Exception {
         assumeTrue(HeadlessChromium.available(), "no " + HeadlessChromium.CHROMIUM + " (apt-get install chromium chromium-driver)");
-        f = new ServerFixture();
+        f = new ServerFixture(new Access(Tokens.parse(List.of(ADMIN + " admin", ACME + " tenant:acme")), List.of()));
         browser = new HeadlessChromium();
     }
 
@@ -69,12 +71,13 @@ class DashboardBrowserIT {
     }
 
     @Test
-    @DisplayName("the dashboard's numbers follow the ticks, one a second, each equal to the records fed")
+    @DisplayName("with an admin token in ?access_token=, the dashboard's numbers follow the ticks, one a second, each equal to the records fed")
     void numbersFollowTheTicks() throws Exception {
         long first = System.currentTimeMillis() / 1000 * 1000;
         feed(0, first);
-        browser.open("http://127.0.0.1:" + f.port + "/");
+        browser.open("http://127.0.0.1:" + f.port + "/?access_token=" + ADMIN);
         await().atMost(Duration.ofSeconds(30)).until(() -> text("status").equals("live") && text("tps").equals("30.0"));
+        assertEquals("http://127.0.0.1:" + f.port + "/", browser.currentUrl()); // the token left the address bar
 
         traffic.scheduleAtFixedRate(() -> {
             int i = fed.get() + 1;
@@ -102,6 +105,18 @@ class DashboardBrowserIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> rows().equals(expected));
 
         browser.screenshot(Path.of("target", "dashboard.png"));
+    }
+
+    @Test
+    @DisplayName("with a tenant token, the dashboard shows the global figures and that tenant's own group only")
+    void aTenantSeesItsOwnView() throws Exception {
+        long first = System.currentTimeMillis() / 1000 * 1000;
+        feed(0, first);
+        browser.open("http://127.0.0.1:" + f.port + "/?access_token=" + ACME);
+        await().atMost(Duration.ofSeconds(30)).until(() -> text("status").equals("live") && text("tps").equals("30.0"));
+        feed(1, first + 1000);
+        await().atMost(Duration.ofSeconds(30)).until(() -> text("tps").equals("30.1") && text("system-tps").equals("101.5"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows().equals(List.of("tenant acme 4 29.0 41.0 900 1900")));
     }
 
     private List<String> rows() {

@@ -48,6 +48,11 @@ public final class HeadlessChromium implements AutoCloseable {
         browser.get(url);
     }
 
+    /** The address the page shows now. */
+    public String currentUrl() {
+        return browser.getCurrentUrl();
+    }
+
     /** The text of the element with this id. */
     public String text(String id) {
         return browser.findElement(By.id(id)).getText();
