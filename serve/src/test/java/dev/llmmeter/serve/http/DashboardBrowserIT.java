@@ -119,6 +119,18 @@ class DashboardBrowserIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> rows().equals(List.of("tenant acme 4 29.0 41.0 900 1900")));
     }
 
+    @Test
+    @DisplayName("opened without a token on a server that needs one, the dashboard asks for it, then shows that token's view")
+    void asksForATokenOn401() throws Exception {
+        long first = System.currentTimeMillis() / 1000 * 1000;
+        feed(0, first);
+        browser.open("http://127.0.0.1:" + f.port + "/");
+        browser.answerPrompt(ACME, Duration.ofSeconds(30));
+        await().atMost(Duration.ofSeconds(30)).until(() -> text("status").equals("live") && text("tps").equals("30.0"));
+        feed(1, first + 1000);
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows().equals(List.of("tenant acme 4 29.0 41.0 900 1900")));
+    }
+
     private List<String> rows() {
         return browser.texts("#groups tbody tr");
     }
