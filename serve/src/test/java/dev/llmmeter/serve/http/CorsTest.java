@@ -47,6 +47,12 @@ class CorsTest {
             assertEquals(Optional.of("http://localhost:3000"), allowOrigin(f.get("/api/stats", "Origin", "http://localhost:3000")));
             assertEquals(Optional.empty(), allowOrigin(f.get("/api/stats", "Origin", "https://evil.example.com")));
             assertEquals(Optional.empty(), allowOrigin(f.get("/api/stats")));
+            HttpResponse<java.io.InputStream> sse = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + f.port + "/events")).header("Origin", CHAT).build(), HttpResponse.BodyHandlers.ofInputStream());
+            try (java.io.InputStream body = sse.body()) {
+                assertEquals(200, sse.statusCode());
+                assertEquals(Optional.of(CHAT), allowOrigin(sse));
+            }
         }
     }
 
