@@ -1,4 +1,5 @@
-// The live dashboard: ticks from /events (the seed's payload), breakdowns from /api/insights on each tick.
+// The live dashboard: ticks from /events (the seed's payload), breakdowns from /api/insights on each tick,
+// each tenant's tokens this hour and today from /api/usage/summary every 5 s (the usage ledger: closed windows only).
 (function () {
   'use strict';
   var WINDOW = 600; // points kept: ten minutes of ticks
@@ -82,6 +83,57 @@
     api('/api/insights').then(function (r) { return r.ok ? r.json() : []; })
       .then(onInsights).catch(function () { }).then(function () { pending = false; });
   }
+
+  var USAGE_EVERY_MS = 5000;
+  var TYPES = ['tokens', 'input_tokens', 'output_tokens', 'reasoning_tokens', 'cached_input_tokens'];
+  // Token sums are JSON integers of any size: keep each number's own digits where the browser gives them (JSON.parse's
+  // source text), so sums beyond 2^53 are shown exactly.
+  function exact(key, value, context) {
+    return typeof value === 'number' && context && typeof context.source === 'string' ? context.source : value;
+  }
+  function grouped(v) { return String(v).replace(/\B(?=(\d{3})+(?!\d))/g, ','); }
+  function hhmm(iso, plusMs) { return new Date(Date.parse(iso) + plusMs).toISOString().substring(11, 16); }
+
+  function onUsage(summary) {
+    var body = document.querySelector('#usage-table tbody');
+    body.textContent = '';
+    if (summary.as_of === null) {
+      $('usage-period').textContent = 'The usage ledger holds no closed window yet.';
+      return;
+    }
+    $('usage-period').textContent = 'Hour ' + hhmm(summary.hour_start, 0) + '–' + hhmm(summary.hour_start, 3600000)
+      + ' and day ' + summary.day_start.substring(0, 10) + ' (UTC) of the newest closed window, which ends at '
+      + hhmm(summary.as_of, 0) + ' UTC.'
+      + (summary.complete ? '' : ' Incomplete: this server dropped windows of this day (its bound of records).');
+    summary.tenants.forEach(function (t) {
+      var row = document.createElement('tr');
+      cell(row, t.tenant === null ? '(none)' : t.tenant);
+      TYPES.forEach(function (type) { cell(row, grouped(t.hour[type])); });
+      TYPES.forEach(function (type) { cell(row, grouped(t.day[type])); });
+      body.appendChild(row);
+    });
+  }
+
+  function usageUnavailable(why) {
+    document.querySelector('#usage-table tbody').textContent = '';
+    $('usage-period').textContent = 'Usage unavailable: ' + why;
+  }
+
+  var usagePending = false;
+  function refreshUsage() {
+    if (usagePending) { return; }
+    usagePending = true;
+    api('/api/usage/summary').then(function (r) {
+      return r.text().then(function (text) {
+        var body;
+        try { body = JSON.parse(text, exact); } catch (e) { body = null; }
+        if (r.ok && body) { onUsage(body); } else { usageUnavailable(body && body.error ? body.error : 'HTTP ' + r.status); }
+      });
+    }).catch(function () { usageUnavailable('no answer from the server'); })
+      .then(function () { usagePending = false; });
+  }
+  refreshUsage();
+  setInterval(refreshUsage, USAGE_EVERY_MS);
 
   refreshInsights();
   var source = new EventSource(token ? '/events?access_token=' + encodeURIComponent(token) : '/events');

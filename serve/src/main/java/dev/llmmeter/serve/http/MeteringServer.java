@@ -253,12 +253,7 @@ public final class MeteringServer implements AutoCloseable {
             return;
         }
         Scope scope = scope(ctx);
-        var byTenant = ledger.summary();
-        if (!scope.admin()) {
-            byTenant = new java.util.LinkedHashMap<>(byTenant);
-            byTenant.keySet().removeIf(t -> !scope.sees(t));
-        }
-        ctx.status(200).contentType(JSON_TYPE).result(UsageJson.summary(ledger.newestEnd(), byTenant));
+        ctx.status(200).contentType(JSON_TYPE).result(UsageJson.summary(scope.admin() ? ledger.summary() : ledger.summaryOf(scope.tenant())));
     }
 
     private static Scope scope(Context ctx) {

@@ -3,6 +3,8 @@ package dev.llmmeter.serve.usage;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.llmmeter.serve.usage.UsageLedgerView.Row;
+import dev.llmmeter.serve.usage.UsageLedgerView.Summary;
+import dev.llmmeter.serve.usage.UsageLedgerView.TenantTotals;
 import dev.llmmeter.serve.usage.UsageLedgerView.Totals;
 
 import java.io.ByteArrayOutputStream;
@@ -52,21 +54,27 @@ public final class UsageJson {
         return out.toByteArray();
     }
 
-    /** {@code {"as_of":..,"tenants":[{"tenant":..,"hour":{..},"day":{..}}]}}; as_of null when the ledger is empty. */
-    public static byte[] summary(long newestEnd, Map<String, Totals[]> byTenant) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+    /**
+     * {@code {"as_of":..,"hour_start":..,"day_start":..,"complete":..,"tenants":[{"tenant":..,"hour":{..},"day":{..}}]}};
+     * the instants null when the ledger is empty.
+     */
+    public static byte[] summary(Summary s) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256 + s.tenants().size() * 400);
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
-            g.writeStringField("as_of", newestEnd < 0 ? null : Instant.ofEpochMilli(newestEnd).toString());
+            g.writeStringField("as_of", instant(s.asOf()));
+            g.writeStringField("hour_start", instant(s.hourStart()));
+            g.writeStringField("day_start", instant(s.dayStart()));
+            g.writeBooleanField("complete", s.complete());
             g.writeArrayFieldStart("tenants");
-            for (Map.Entry<String, Totals[]> e : byTenant.entrySet()) {
+            for (Map.Entry<String, TenantTotals> e : s.tenants().entrySet()) {
                 g.writeStartObject();
                 g.writeStringField("tenant", e.getKey());
                 g.writeObjectFieldStart("hour");
-                totals(g, e.getValue()[0]);
+                totals(g, e.getValue().hour());
                 g.writeEndObject();
                 g.writeObjectFieldStart("day");
-                totals(g, e.getValue()[1]);
+                totals(g, e.getValue().day());
                 g.writeEndObject();
                 g.writeEndObject();
             }
@@ -76,6 +84,10 @@ public final class UsageJson {
             throw new UncheckedIOException(e);
         }
         return out.toByteArray();
+    }
+
+    private static String instant(long ms) {
+        return ms < 0 ? null : Instant.ofEpochMilli(ms).toString();
     }
 
     private static void totals(JsonGenerator g, Totals t) throws IOException {

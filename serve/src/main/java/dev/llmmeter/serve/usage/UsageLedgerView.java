@@ -28,6 +28,7 @@ public final class UsageLedgerView {
     public static final int DEFAULT_MAX_LABEL_PAIRS = 1000;
     /** The label of the (tenant, model) pairs beyond the bound, and of nothing else. */
     public static final String OTHER = "other";
+    private static final long DAY_MS = 86_400_000L;
 
     /** One window of one (tenant, model); tenant and model null when the streams named none. */
     public record WindowKey(Usage.Window window, long start, String tenant, String model) {
@@ -82,6 +83,7 @@ public final class UsageLedgerView {
     private final Map<List<String>, Totals> counters = new LinkedHashMap<>();
     private long newestEnd = -1;
     private long droppedWindows;
+    private long newestDroppedStart = -1;
     private long repeatedRecords;
 
     public UsageLedgerView() {
@@ -126,6 +128,7 @@ public final class UsageLedgerView {
                 Held gone = windows.remove(k);
                 gone.ids.forEach(ids::remove);
                 droppedWindows++;
+                newestDroppedStart = Math.max(newestDroppedStart, k.start());
             }
         }
     }
@@ -188,36 +191,64 @@ public final class UsageLedgerView {
     }
 
     /**
-     * Each tenant's tokens in the hour and the UTC day holding the ledger's newest window end (the topology's clock,
-     * not serve's): summed over minute windows when the ledger holds any, else over hour windows. By tenant name,
-     * the tenant the streams did not name (null) first.
-     *
-     * @return tenant to {hour, day} totals
+     * Each tenant's totals in the hour and the UTC day holding the ledger's newest window end (the topology's clock,
+     * not serve's): summed over minute windows when the ledger holds any, else over hour windows. The windows of a
+     * (tenant, model) pair beyond the label bound are summed under tenant {@value #OTHER}, as in {@link #counters()}.
+     * By tenant name, the tenant the streams did not name (null) first.
      */
-    public synchronized Map<String, Totals[]> summary() {
-        Map<String, Totals[]> out = new TreeMap<>(Comparator.nullsFirst(Comparator.naturalOrder()));
+    public synchronized Summary summary() {
+        return summary(k -> true, this::shownTenant);
+    }
+
+    /**
+     * {@link #summary()} of one tenant's windows alone, all under its name: what a tenant's token is shown. The label
+     * bound is for the counters; here it would move the tenant's own sums under {@value #OTHER}, or show a tenant
+     * named so the sums of others.
+     */
+    public synchronized Summary summaryOf(String tenant) {
+        return summary(k -> java.util.Objects.equals(tenant, k.tenant()), k -> tenant);
+    }
+
+    private Summary summary(java.util.function.Predicate<WindowKey> of, java.util.function.Function<WindowKey, String> shownAs) {
+        Map<String, TenantTotals> out = new TreeMap<>(Comparator.nullsFirst(Comparator.naturalOrder()));
         if (newestEnd < 0) {
-            return out;
+            return new Summary(-1, -1, -1, true, out);
         }
         long now = newestEnd - 1; // the newest window's last millisecond
         long hourStart = Usage.Window.HOUR.startOf(now);
-        long dayStart = now - Math.floorMod(now, 86_400_000L);
+        long dayStart = now - Math.floorMod(now, DAY_MS);
         boolean minutes = windows.keySet().stream().anyMatch(k -> k.window() == Usage.Window.MINUTE);
         Usage.Window by = minutes ? Usage.Window.MINUTE : Usage.Window.HOUR;
         for (Set<WindowKey> keys : byStart.tailMap(dayStart, true).values()) {
             for (WindowKey k : keys) {
-                if (k.window() != by) {
+                if (k.window() != by || !of.test(k)) {
                     continue;
                 }
                 Totals t = windows.get(k).totals;
-                Totals[] both = out.computeIfAbsent(k.tenant(), n -> new Totals[] {Totals.ZERO, Totals.ZERO});
-                both[1] = both[1].plus(t);
-                if (k.start() >= hourStart) {
-                    both[0] = both[0].plus(t);
-                }
+                out.merge(shownAs.apply(k), new TenantTotals(k.start() >= hourStart ? t : Totals.ZERO, t), TenantTotals::plus);
             }
         }
-        return out;
+        return new Summary(newestEnd, hourStart, dayStart, newestDroppedStart < dayStart, out);
+    }
+
+    /** The tenant a window is summed under: its own, or {@value #OTHER} when its pair is beyond the label bound. */
+    private String shownTenant(WindowKey k) {
+        return counters.containsKey(List.of(label(k.tenant()), label(k.model()))) ? k.tenant() : OTHER;
+    }
+
+    /** A tenant's totals in the summary's hour and day. */
+    public record TenantTotals(Totals hour, Totals day) {
+        TenantTotals plus(TenantTotals t) {
+            return new TenantTotals(hour.plus(t.hour), day.plus(t.day));
+        }
+    }
+
+    /**
+     * {@link #summary()}: the newest window end ({@code asOf}) and the starts of the hour and the UTC day holding it
+     * (all -1 when the ledger is empty); {@code complete} false when the view dropped windows of that day (its bound
+     * of records), whose sums are then missing.
+     */
+    public record Summary(long asOf, long hourStart, long dayStart, boolean complete, Map<String, TenantTotals> tenants) {
     }
 
     @Override

@@ -1,10 +1,13 @@
 package dev.llmmeter.serve.http;
 
+import dev.llmmeter.contract.Usage;
+import dev.llmmeter.serve.usage.UsageLedgerView;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static dev.llmmeter.serve.Records.insight;
 import static dev.llmmeter.serve.Records.quantiles;
@@ -23,8 +27,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The dashboard in a real browser (Debian's chromium and chromium-driver, headless): ticks fed once a
- * second show on the page, each equal to the record fed. Skipped only where {@code /usr/bin/chromium} is
- * absent; CI installs it.
+ * second show on the page, each equal to the record fed; the usage panel shows the ledger view's sums per tenant.
+ * Skipped only where {@code /usr/bin/chromium} is absent; CI installs it.
  */
 class DashboardBrowserIT {
     private static final int TICKS = 5;
@@ -35,11 +39,14 @@ class DashboardBrowserIT {
     private HeadlessChromium browser;
     private final ScheduledExecutorService traffic = Executors.newSingleThreadScheduledExecutor();
     private final AtomicInteger fed = new AtomicInteger();
+    private final UsageLedgerView ledger = new UsageLedgerView();
+    private final AtomicReference<String> ledgerNotReady = new AtomicReference<>("reading the usage ledger metering.usage up to its end");
 
     @BeforeEach
     void start() throws Exception {
         assumeTrue(HeadlessChromium.available(), "no " + HeadlessChromium.CHROMIUM + " (apt-get install chromium chromium-driver)");
         f = new ServerFixture(new Access(Tokens.parse(List.of(ADMIN + " admin", ACME + " tenant:acme")), List.of()));
+        f.server.usage(ledger, ledgerNotReady::get, () -> 0);
         browser = new HeadlessChromium();
     }
 
@@ -66,18 +73,40 @@ class DashboardBrowserIT {
         fed.set(i);
     }
 
+    /** 2026-12-05T10:00:00Z: the ledger's clock is its own (the topology's), not this machine's. */
+    private static final long H10 = 1_796_464_800_000L;
+
+    private static Usage usage(String id, String tenant, long start, String in, long out, long reasoning, long cached, String amends) {
+        return new Usage(id, "/llm-metering/test", tenant, "m1", Usage.Window.MINUTE, start, start + 60_000, 1, new BigInteger(in),
+                BigInteger.valueOf(out), BigInteger.valueOf(reasoning), BigInteger.valueOf(cached), 0, amends);
+    }
+
+    /** Two tenants (one whose name is markup, one past 2^53 tokens), an amendment, and a day earlier left out. */
+    private void feedLedger() {
+        ledger.offer(usage("a", "acme", H10 - 2 * 3_600_000, "1200", 300, 0, 200, null));  // 08:00: today only
+        ledger.offer(usage("b", "acme", H10 + 5 * 60_000, "40000", 2000, 500, 10_000, null)); // 10:05
+        ledger.offer(usage("c", "acme", H10 + 5 * 60_000, "1000", 100, 0, 0, "b"));          // its amendment
+        ledger.offer(usage("d", "<b>beta</b>", H10 + 10 * 60_000, "9007199254740000", 993, 0, 0, null)); // ends 10:11
+        ledger.offer(usage("e", "<b>beta</b>", H10 - 10 * 3_600_000 - 60_000, "5", 5, 0, 0, null));     // yesterday
+    }
+
     private String text(String id) {
         return browser.text(id);
     }
 
     @Test
-    @DisplayName("with an admin token in ?access_token=, the dashboard's numbers follow the ticks, one a second, each equal to the records fed")
+    @DisplayName("with an admin token in ?access_token=, the dashboard's numbers follow the ticks, one a second, each equal to the records fed; "
+            + "the usage panel shows each tenant's exact sums")
     void numbersFollowTheTicks() throws Exception {
         long first = System.currentTimeMillis() / 1000 * 1000;
         feed(0, first);
         browser.open("http://127.0.0.1:" + f.port + "/?access_token=" + ADMIN);
         await().atMost(Duration.ofSeconds(30)).until(() -> text("status").equals("live") && text("tps").equals("30.0"));
         assertEquals("http://127.0.0.1:" + f.port + "/", browser.currentUrl()); // the token left the address bar
+        await().atMost(Duration.ofSeconds(30)).until(() -> text("usage-period")
+                .equals("Usage unavailable: reading the usage ledger metering.usage up to its end"));
+        ledgerNotReady.set(null);
+        await().atMost(Duration.ofSeconds(30)).until(() -> text("usage-period").equals("The usage ledger holds no closed window yet."));
 
         traffic.scheduleAtFixedRate(() -> {
             int i = fed.get() + 1;
@@ -104,19 +133,33 @@ class DashboardBrowserIT {
         List<String> expected = List.of("model llama-3-70b 6 31.0 75.0 700 1200", "tenant acme 4 29.0 45.0 900 1900");
         await().atMost(Duration.ofSeconds(30)).until(() -> rows().equals(expected));
 
+        // the usage panel, polled: tenant, then this hour's and today's tokens, input, output, reasoning, cached input
+        feedLedger();
+        List<String> usage = List.of(
+                "<b>beta</b> 9,007,199,254,740,993 9,007,199,254,740,000 993 0 0 9,007,199,254,740,993 9,007,199,254,740,000 993 0 0",
+                "acme 43,600 41,000 2,100 500 10,000 45,100 42,200 2,400 500 10,200");
+        await().atMost(Duration.ofSeconds(30)).until(() -> browser.texts("#usage-table tbody tr").equals(usage));
+        assertEquals("Hour 10:00–11:00 and day 2026-12-05 (UTC) of the newest closed window, which ends at 10:11 UTC.",
+                text("usage-period"));
+        assertEquals(List.of(), browser.texts("#usage-table b"), "a tenant's name is text, never markup");
+
         browser.screenshot(Path.of("target", "dashboard.png"));
     }
 
     @Test
-    @DisplayName("with a tenant token, the dashboard shows the global figures and that tenant's own group only")
+    @DisplayName("with a tenant token, the dashboard shows the global figures and that tenant's own group and usage only")
     void aTenantSeesItsOwnView() throws Exception {
         long first = System.currentTimeMillis() / 1000 * 1000;
         feed(0, first);
+        ledgerNotReady.set(null);
+        feedLedger();
         browser.open("http://127.0.0.1:" + f.port + "/?access_token=" + ACME);
         await().atMost(Duration.ofSeconds(30)).until(() -> text("status").equals("live") && text("tps").equals("30.0"));
         feed(1, first + 1000);
         await().atMost(Duration.ofSeconds(30)).until(() -> text("tps").equals("30.1") && text("system-tps").equals("101.5"));
         await().atMost(Duration.ofSeconds(30)).until(() -> rows().equals(List.of("tenant acme 4 29.0 41.0 900 1900")));
+        await().atMost(Duration.ofSeconds(30)).until(() -> browser.texts("#usage-table tbody tr")
+                .equals(List.of("acme 43,600 41,000 2,100 500 10,000 45,100 42,200 2,400 500 10,200")));
     }
 
     @Test

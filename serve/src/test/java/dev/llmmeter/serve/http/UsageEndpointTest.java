@@ -79,18 +79,51 @@ class UsageEndpointTest {
         assertEquals(200, f.get("/api/usage?from=0&to=1").statusCode());
     }
 
+    static String totals(long requests, long in, long out, long reasoning, long cached, long tokens, long records) {
+        return "{\"requests\":" + requests + ",\"input_tokens\":" + in + ",\"output_tokens\":" + out + ",\"reasoning_tokens\":" + reasoning
+                + ",\"cached_input_tokens\":" + cached + ",\"tokens\":" + tokens + ",\"metered_requests\":0,\"records\":" + records + "}";
+    }
+
     @Test
-    @DisplayName("GET /api/usage/summary: each tenant's tokens this hour and today")
+    @DisplayName("GET /api/usage/summary: each tenant's tokens in the hour and the UTC day of the newest window, amendments summed, other days left out")
     void summaryAnswersEachTenant() throws Exception {
-        ledger.offer(usage("a", "acme", "m1", H10 - 3_600_000, 100, 0, null));
-        ledger.offer(usage("b", "acme", "m1", H10, 10, 0, null));
+        ledger.offer(usage("a", "acme", "m1", H10 - 2 * 3_600_000, 100, 20, null));    // today, 08:00: the day only
+        ledger.offer(usage("b", "acme", "m1", H10 + 5 * 60_000, 10, 2, null));         // 10:05: hour and day
+        ledger.offer(usage("c", "acme", "m1", H10 + 5 * 60_000, 1, 1, "b"));           // its amendment, summed in
+        ledger.offer(usage("d", "beta", "m1", H10 + 10 * 60_000, 7, 3, null));         // 10:10, the newest: ends 10:11
+        ledger.offer(usage("e", "beta", "m1", H10 - 10 * 3_600_000 - 60_000, 1000, 1000, null)); // yesterday 23:59: out
         HttpResponse<String> r = f.get("/api/usage/summary");
         assertEquals(200, r.statusCode());
-        assertEquals("{\"as_of\":\"2026-12-05T10:01:00Z\",\"tenants\":[{\"tenant\":\"acme\","
-                + "\"hour\":{\"requests\":1,\"input_tokens\":10,\"output_tokens\":0,\"reasoning_tokens\":3,\"cached_input_tokens\":4,\"tokens\":13,\"metered_requests\":0,\"records\":1},"
-                + "\"day\":{\"requests\":2,\"input_tokens\":110,\"output_tokens\":0,\"reasoning_tokens\":6,\"cached_input_tokens\":8,\"tokens\":116,\"metered_requests\":0,\"records\":2}}]}",
+        // each record: 1 request, 3 reasoning and 4 cached input tokens; tokens = input + output + reasoning
+        assertEquals("{\"as_of\":\"2026-12-05T10:11:00Z\",\"hour_start\":\"2026-12-05T10:00:00Z\",\"day_start\":\"2026-12-05T00:00:00Z\","
+                + "\"complete\":true,\"tenants\":["
+                + "{\"tenant\":\"acme\",\"hour\":" + totals(2, 11, 3, 6, 8, 20, 2) + ",\"day\":" + totals(3, 111, 23, 9, 12, 143, 3) + "},"
+                + "{\"tenant\":\"beta\",\"hour\":" + totals(1, 7, 3, 3, 4, 13, 1) + ",\"day\":" + totals(1, 7, 3, 3, 4, 13, 1) + "}]}",
                 r.body());
+        assertEquals("application/json", r.headers().firstValue("Content-Type").orElseThrow());
         assertEquals(400, f.get("/api/usage/summary?tenant=acme").statusCode());
+    }
+
+    @Test
+    @DisplayName("GET /api/usage/summary: a (tenant, model) pair beyond the view's label bound is summed under tenant other")
+    void summaryFoldsTenantsBeyondTheBound() throws Exception {
+        ledger.offer(usage("a", "acme", "m1", H10, 10, 0, null));
+        ledger.offer(usage("b", "beta", "m1", H10, 20, 0, null));
+        ledger.offer(usage("c", "gamma", "m1", H10, 30, 0, null)); // a third pair; the bound here is 2
+        String body = f.get("/api/usage/summary").body();
+        assertEquals("{\"as_of\":\"2026-12-05T10:01:00Z\",\"hour_start\":\"2026-12-05T10:00:00Z\",\"day_start\":\"2026-12-05T00:00:00Z\","
+                + "\"complete\":true,\"tenants\":["
+                + "{\"tenant\":\"acme\",\"hour\":" + totals(1, 10, 0, 3, 4, 13, 1) + ",\"day\":" + totals(1, 10, 0, 3, 4, 13, 1) + "},"
+                + "{\"tenant\":\"beta\",\"hour\":" + totals(1, 20, 0, 3, 4, 23, 1) + ",\"day\":" + totals(1, 20, 0, 3, 4, 23, 1) + "},"
+                + "{\"tenant\":\"other\",\"hour\":" + totals(1, 30, 0, 3, 4, 33, 1) + ",\"day\":" + totals(1, 30, 0, 3, 4, 33, 1) + "}]}",
+                body);
+    }
+
+    @Test
+    @DisplayName("GET /api/usage/summary of an empty ledger: no instants, no tenants")
+    void summaryOfAnEmptyLedger() throws Exception {
+        assertEquals("{\"as_of\":null,\"hour_start\":null,\"day_start\":null,\"complete\":true,\"tenants\":[]}",
+                f.get("/api/usage/summary").body());
     }
 
     @Test

@@ -3,11 +3,13 @@ package dev.llmmeter.serve.usage;
 import dev.llmmeter.contract.Usage;
 import dev.llmmeter.serve.usage.UsageLedgerView.Counter;
 import dev.llmmeter.serve.usage.UsageLedgerView.Row;
+import dev.llmmeter.serve.usage.UsageLedgerView.Summary;
 import dev.llmmeter.serve.usage.UsageLedgerView.Totals;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigInteger;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -112,12 +114,15 @@ class UsageLedgerViewTest {
         v.offer(first(Usage.Window.MINUTE, H10, "acme", "m", 1, 10, 0));            // this hour
         v.offer(first(Usage.Window.MINUTE, H10 + 60_000, "beta", "m", 1, 1, 0));    // this hour; newest end H10+2m
         v.offer(first(Usage.Window.HOUR, day, "acme", "m", 1, 100, 0));             // hour windows not added to minutes
-        Map<String, Totals[]> s = v.summary();
-        assertEquals(List.of("acme", "beta"), List.copyOf(s.keySet()));
-        assertEquals(BigInteger.valueOf(10 + 2), s.get("acme")[0].tokens());       // input + output + reasoning (2)
-        assertEquals(BigInteger.valueOf(110 + 4), s.get("acme")[1].tokens());
-        assertEquals(BigInteger.valueOf(1 + 2), s.get("beta")[0].tokens());
-        assertEquals(H10 + 120_000, v.newestEnd());
+        Summary s = v.summary();
+        assertEquals(List.of("acme", "beta"), List.copyOf(s.tenants().keySet()));
+        assertEquals(BigInteger.valueOf(10 + 2), s.tenants().get("acme").hour().tokens()); // input + output + reasoning (2)
+        assertEquals(BigInteger.valueOf(110 + 4), s.tenants().get("acme").day().tokens());
+        assertEquals(BigInteger.valueOf(1 + 2), s.tenants().get("beta").hour().tokens());
+        assertEquals(H10 + 120_000, s.asOf());
+        assertEquals(H10, s.hourStart());
+        assertEquals(day, s.dayStart());
+        assertTrue(s.complete());
     }
 
     @Test
@@ -126,9 +131,54 @@ class UsageLedgerViewTest {
         UsageLedgerView v = new UsageLedgerView();
         v.offer(first(Usage.Window.HOUR, H10 - 3_600_000L, "acme", "m", 1, 100, 0));
         v.offer(first(Usage.Window.HOUR, H10, "acme", "m", 1, 10, 0));
-        Map<String, Totals[]> s = v.summary();
-        assertEquals(BigInteger.valueOf(12), s.get("acme")[0].tokens());
-        assertEquals(BigInteger.valueOf(114), s.get("acme")[1].tokens());
+        Summary s = v.summary();
+        assertEquals(BigInteger.valueOf(12), s.tenants().get("acme").hour().tokens());
+        assertEquals(BigInteger.valueOf(114), s.tenants().get("acme").day().tokens());
+    }
+
+    @Test
+    @DisplayName("summary: the windows of (tenant, model) pairs beyond the label bound are summed under tenant other")
+    void summaryFoldsPairsBeyondTheBoundIntoOther() {
+        UsageLedgerView v = new UsageLedgerView(100, 2);
+        v.offer(first(Usage.Window.MINUTE, H10, "acme", "m1", 1, 10, 0));
+        v.offer(first(Usage.Window.MINUTE, H10, "beta", "m1", 1, 20, 0));
+        v.offer(first(Usage.Window.MINUTE, H10, "acme", "m2", 1, 30, 0));  // a third pair: other
+        v.offer(first(Usage.Window.MINUTE, H10, "gamma", "m1", 1, 40, 0)); // a fourth: other
+        v.offer(first(Usage.Window.MINUTE, H10 + 60_000, "acme", "m1", 1, 50, 0));
+        Map<String, BigInteger> day = new LinkedHashMap<>();
+        v.summary().tenants().forEach((t, totals) -> day.put(t, totals.day().inputTokens()));
+        assertEquals(Map.of("acme", BigInteger.valueOf(60), "beta", BigInteger.valueOf(20), "other", BigInteger.valueOf(70)), day);
+        assertEquals(List.of("acme", "beta", "other"), List.copyOf(day.keySet()));
+    }
+
+    @Test
+    @DisplayName("summaryOf(tenant): that tenant's windows alone, all under its name, also its pairs beyond the label bound")
+    void summaryOfOneTenantKeepsItsOwnSums() {
+        UsageLedgerView v = new UsageLedgerView(100, 2);
+        v.offer(first(Usage.Window.MINUTE, H10, "acme", "m1", 1, 10, 0));
+        v.offer(first(Usage.Window.MINUTE, H10, "beta", "m1", 1, 20, 0));
+        v.offer(first(Usage.Window.MINUTE, H10, "acme", "m2", 1, 30, 0));  // beyond the bound: other in summary()
+        v.offer(first(Usage.Window.MINUTE, H10, "gamma", "m1", 1, 40, 0)); // beyond the bound
+        Map<String, BigInteger> acme = new LinkedHashMap<>();
+        v.summaryOf("acme").tenants().forEach((t, totals) -> acme.put(t, totals.day().inputTokens()));
+        assertEquals(Map.of("acme", BigInteger.valueOf(40)), acme);
+        assertEquals(List.of("gamma"), List.copyOf(v.summaryOf("gamma").tenants().keySet()));
+        assertEquals(Map.of(), v.summaryOf("other").tenants(), "a tenant named other sees no one else's sums");
+        assertEquals(v.summary().asOf(), v.summaryOf("acme").asOf());
+    }
+
+    @Test
+    @DisplayName("summary: not complete once the view's bound dropped a window of that day; complete while it dropped only earlier days")
+    void summaryIsIncompleteOnceTheBoundDroppedAWindowOfTheDay() {
+        UsageLedgerView v = new UsageLedgerView(2, 1000);
+        v.offer(first(Usage.Window.MINUTE, H10 - 11 * 3_600_000L, "acme", "m", 1, 1, 0)); // yesterday
+        v.offer(first(Usage.Window.MINUTE, H10, "acme", "m", 1, 10, 0));
+        v.offer(first(Usage.Window.MINUTE, H10 + 60_000, "acme", "m", 1, 100, 0));          // drops yesterday's
+        assertTrue(v.summary().complete());
+        v.offer(first(Usage.Window.MINUTE, H10 + 120_000, "acme", "m", 1, 1000, 0));        // drops H10's
+        Summary s = v.summary();
+        assertFalse(s.complete());
+        assertEquals(BigInteger.valueOf(1100), s.tenants().get("acme").day().inputTokens());
     }
 
     @Test
