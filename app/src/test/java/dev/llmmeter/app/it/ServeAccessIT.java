@@ -39,7 +39,7 @@ class ServeAccessIT {
     }
 
     @Test
-    @DisplayName("serve --tokens-file: no token is a 401, admin reads /metrics, a tenant token gets a 403 there; no token on stderr")
+    @DisplayName("serve --tokens-file: no token is a 401, admin reads /metrics, a tenant token gets a 403 there; the file is read at start; no token on stderr")
     void tokensReachTheServer() throws Exception {
         Path tokens = Files.writeString(work.resolve("http.tokens"), "# readers\n" + ADMIN + " admin\n" + ACME + " tenant:acme\n");
         int port;
@@ -58,6 +58,10 @@ class ServeAccessIT {
             assertEquals(200, get(port, "/metrics", ADMIN).statusCode());
             assertEquals("{\"status\":403,\"error\":\"/metrics needs an admin token\"}", get(port, "/metrics", ACME).body());
             assertEquals(401, get(port, "/api/stats", ACME + "x").statusCode());
+            // the file is read at start: a token added later is not known until a restart
+            Files.writeString(tokens, ADMIN + " admin\n" + ACME + " tenant:acme\nlater-0123456789abcdef admin\n");
+            assertEquals(401, get(port, "/api/stats", "later-0123456789abcdef").statusCode());
+            assertEquals(503, get(port, "/api/stats", ADMIN).statusCode());
         } finally {
             serve.process().destroy(); // SIGTERM
         }
