@@ -8,6 +8,29 @@
   var one = function (v) { return v === null || v === undefined ? '–' : Number(v).toFixed(1); };
   var ms = function (v) { return v === null || v === undefined ? '–' : String(Math.round(v)); };
 
+  // A server with tokens: the page takes one from its address (?access_token=TOKEN), keeps it for this tab and
+  // drops it from the address bar; or asks for one when the server answers 401. The API gets it as a header,
+  // /events as ?access_token= (an EventSource cannot set headers).
+  var KEY = 'metering.token';
+  var params = new URLSearchParams(location.search);
+  if (params.has('access_token')) {
+    sessionStorage.setItem(KEY, params.get('access_token'));
+    params.delete('access_token');
+    history.replaceState(null, '', location.pathname + (params.toString() ? '?' + params : '') + location.hash);
+  }
+  var token = sessionStorage.getItem(KEY);
+  var asked = false;
+  function api(path) {
+    return fetch(path, token ? { headers: { Authorization: 'Bearer ' + token } } : {}).then(function (r) {
+      if (r.status === 401 && !asked) {
+        asked = true;
+        var t = window.prompt('This server needs a token (ask its operator):');
+        if (t) { sessionStorage.setItem(KEY, t.trim()); location.reload(); }
+      }
+      return r;
+    });
+  }
+
   var chart = new uPlot({
     width: Math.min(window.innerWidth - 60, 1100), height: 280,
     scales: { x: { time: true } },
@@ -57,7 +80,7 @@
   function refreshInsights() {
     if (pending) { return; }
     pending = true;
-    fetch('/api/insights').then(function (r) { return r.ok ? r.json() : []; })
+    api('/api/insights').then(function (r) { return r.ok ? r.json() : []; })
       .then(onInsights).catch(function () { }).then(function () { pending = false; });
   }
 
@@ -100,7 +123,7 @@
   function refreshUsage() {
     if (usagePending) { return; }
     usagePending = true;
-    fetch('/api/usage/summary').then(function (r) {
+    api('/api/usage/summary').then(function (r) {
       return r.text().then(function (text) {
         var body;
         try { body = JSON.parse(text, exact); } catch (e) { body = null; }
@@ -112,7 +135,8 @@
   refreshUsage();
   setInterval(refreshUsage, USAGE_EVERY_MS);
 
-  var source = new EventSource('/events');
+  refreshInsights();
+  var source = new EventSource(token ? '/events?access_token=' + encodeURIComponent(token) : '/events');
   source.onopen = function () { $('status').textContent = 'live'; $('status').className = 'status live'; };
   source.onerror = function () { $('status').textContent = 'reconnecting…'; $('status').className = 'status'; };
   source.addEventListener('metering', function (e) {

@@ -1,6 +1,9 @@
 package dev.llmmeter.app;
 
 import dev.llmmeter.serve.MeteringService;
+import dev.llmmeter.serve.http.Access;
+import dev.llmmeter.serve.http.MeteringServer;
+import dev.llmmeter.serve.http.Tokens;
 import dev.llmmeter.contract.OutputTopics;
 import dev.llmmeter.topology.MeteringConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -13,6 +16,7 @@ import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -43,10 +47,12 @@ import java.util.concurrent.atomic.AtomicReference;
             "",
             "A fresh server reads back the last 600 ticks, the insights of the last minute and the streams of the last hour. It waits for an unreachable cluster (or a missing metering.stats) instead of exiting: /readyz answers 503 with the reason, and the log says it once. The topics are looked at every 5 s: one deleted, recreated or given more partitions is followed, each change logged once.",
             "",
+            "Readers: with a tokens file (--tokens-file or metering.http.tokens.file) every path but /, the dashboard's files, /healthz and /readyz needs 'Authorization: Bearer TOKEN' (/events also takes ?access_token=TOKEN); an admin token reads everything, a tenant:NAME token the global figures and that tenant's own. Without one, serve is open to anyone who reaches it, so it listens on loopback only unless --allow-anonymous.",
+            "",
             "Runs until SIGTERM or Ctrl-C. Settings (security included) come from --config and METERING_* environment variables, as for 'topology'."
         },
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:stopped cleanly (SIGTERM or Ctrl-C)", "1:failed (the HTTP port in use)", "2:bad usage or settings (--http-host not an address of this machine)"})
+        exitCodeList = {"0:stopped cleanly (SIGTERM or Ctrl-C)", "1:failed (the HTTP port in use)", "2:bad usage or settings (--http-host not an address of this machine; not loopback without tokens or --allow-anonymous; a bad tokens file)"})
 public final class ServeCommand implements Callable<Integer> {
     static final int DEFAULT_HTTP_PORT = 8080;
 
@@ -60,31 +66,50 @@ public final class ServeCommand implements Callable<Integer> {
             description = "HTTP port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
     private int httpPort;
 
-    @Option(names = "--http-host", paramLabel = "ADDRESS", description = "Interface to listen on (default: all).")
+    @Option(names = "--http-host", paramLabel = "ADDRESS",
+            description = "Interface to listen on (default: " + MeteringServer.LOOPBACK + ", this machine only; 0.0.0.0: all).")
     private String httpHost;
+
+    @Option(names = "--tokens-file", paramLabel = "FILE",
+            description = "Bearer tokens, one 'TOKEN SCOPE' a line, scope admin or tenant:NAME (default: the setting "
+                    + Settings.HTTP_TOKENS_FILE + "; none: no token needed).")
+    private String tokensFile;
+
+    @Option(names = "--allow-anonymous",
+            description = "Serve without tokens on an address other than loopback: anyone who reaches it reads every tenant's figures.")
+    private boolean allowAnonymous;
 
     @Override
     public Integer call() throws InterruptedException {
         if (httpPort < 0 || httpPort > 65535) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--http-port must be between 0 and 65535, got " + httpPort);
         }
-        Settings settings = cluster.requireCluster(spec.commandLine(), new Properties());
+        Properties flags = new Properties();
+        if (tokensFile != null) {
+            flags.setProperty(Settings.HTTP_TOKENS_FILE, tokensFile);
+        }
+        Settings settings = cluster.requireCluster(spec.commandLine(), flags);
         ClusterCheck.missingCredentials(settings.all()).ifPresent(problem -> {
             throw new CommandLine.ParameterException(spec.commandLine(), problem);
         });
         ServiceMain.requireValidKafka(spec.commandLine(), settings);
-        if (httpHost != null) {
-            notLocal(httpHost).ifPresent(problem -> {
-                throw new CommandLine.ParameterException(spec.commandLine(), problem);
-            });
+        String host = host(httpHost);
+        notLocal(host).ifPresent(problem -> {
+            throw new CommandLine.ParameterException(spec.commandLine(), problem);
+        });
+        Access access;
+        try {
+            access = access(settings, host, allowAnonymous);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         MeteringService service;
         try {
-            service = start(settings, httpHost, httpPort);
+            service = start(settings, host, httpPort, access);
         } catch (KafkaException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "invalid Kafka consumer settings: " + MeteringApp.rootMessage(e));
         } catch (RuntimeException e) {
-            System.err.println("metering serve: cannot listen on " + (httpHost == null ? "port " : httpHost + " port ") + httpPort
+            System.err.println("metering serve: cannot listen on " + host + " port " + httpPort
                     + ": " + MeteringApp.rootMessage(e));
             return 1;
         }
@@ -124,12 +149,63 @@ public final class ServeCommand implements Callable<Integer> {
     }
 
     /**
+     * Who may read the server: the tokens of the settings' tokens file, and its CORS origins.
+     *
+     * @throws IllegalArgumentException in one line: a bad tokens file; no tokens on an address other than loopback
+     *                                  without {@code allowAnonymous}; {@code allowAnonymous} beside tokens; a CORS
+     *                                  origin {@code *} anywhere but anonymous on loopback
+     */
+    static Access access(Settings settings, String host, boolean allowAnonymous) {
+        String file = settings.httpTokensFile();
+        Tokens tokens = file == null ? null : Tokens.load(Path.of(file));
+        boolean loopback = isLoopback(host);
+        if (tokens != null && allowAnonymous) {
+            throw new IllegalArgumentException("--allow-anonymous contradicts the tokens file " + file + ": give one or the other");
+        }
+        if (tokens == null && !loopback && !allowAnonymous) {
+            throw new IllegalArgumentException("--http-host " + host + " is not a loopback address and no tokens file is set: "
+                    + "give --tokens-file (or " + Settings.HTTP_TOKENS_FILE + "), or --allow-anonymous to let anyone who reaches it read every tenant's figures");
+        }
+        if (settings.corsOrigins().contains(Access.ANY_ORIGIN) && (tokens != null || !loopback)) {
+            throw new IllegalArgumentException(Settings.HTTP_CORS_ORIGINS + " * (any web page may read the figures) is allowed only "
+                    + "without tokens on a loopback address: list the origins instead");
+        }
+        return new Access(tokens, settings.corsOrigins());
+    }
+
+    /** The address to listen on: {@code httpHost}, or loopback when none is given. */
+    static String host(String httpHost) {
+        return httpHost == null ? MeteringServer.LOOPBACK : httpHost;
+    }
+
+    static boolean isLoopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    /**
      * The HTTP service over the topology's outputs, reading them with the consumer settings among {@code settings}
-     * and under their configured names; {@code run} starts it this way too.
+     * and under their configured names, on loopback ({@code host} null) or {@code host}, anonymous with the settings'
+     * CORS origins: how {@code run} starts it.
      */
     public static MeteringService start(Settings settings, String host, int port) {
+        String bound = host(host);
+        return start(settings, bound, port, anonymous(settings, bound));
+    }
+
+    /** {@code run}'s readers: anyone on {@code host} (loopback), a tokens file ignored, the settings' CORS origins. */
+    static Access anonymous(Settings settings, String host) {
+        Properties p = settings.all();
+        p.remove(Settings.HTTP_TOKENS_FILE);
+        return access(Settings.of(p), host, false);
+    }
+
+    static MeteringService start(Settings settings, String host, int port, Access access) {
         MeteringConfig m = settings.metering();
         return MeteringService.start(settings.client(ConsumerConfig.configNames()),
-                OutputTopics.named(m.statsTopic(), m.insightsTopic(), m.streamsTopic()), m.usageTopic(), host, port);
+                OutputTopics.named(m.statsTopic(), m.insightsTopic(), m.streamsTopic()), m.usageTopic(), host, port, access);
     }
 }

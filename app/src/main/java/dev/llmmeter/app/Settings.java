@@ -58,6 +58,10 @@ public final class Settings {
     public static final String DELTAS_PARTITIONS = "metering.topic.deltas.partitions";
     public static final String TOPIC_REPLICATION = "metering.topic.replication.factor";
     public static final String CREATE_TOPICS = "metering.topic.create";
+    /** {@code serve}'s readers: its bearer tokens, and the web origins that may read it through a browser. */
+    public static final String HTTP_TOKENS_FILE = "metering.http.tokens.file";
+    public static final String HTTP_CORS_ORIGINS = "metering.http.cors.origins";
+    private static final Pattern ORIGIN = Pattern.compile("https?://[^/\\s?#]+");
     /** The app's settings, one line each, in documentation order (after the topology's, {@link MeteringConfig#CONFIG}). */
     public static final ConfigDef APP_CONFIG = new ConfigDef()
             .define(DELTAS_PARTITIONS, ConfigDef.Type.INT, 4, ConfigDef.Range.atLeast(1), ConfigDef.Importance.MEDIUM,
@@ -71,7 +75,21 @@ public final class Settings {
                             }, () -> "-1 or [1,...]"), ConfigDef.Importance.MEDIUM,
                     "replication of the topics the app creates; `-1`: the broker's default")
             .define(CREATE_TOPICS, ConfigDef.Type.BOOLEAN, true, ConfigDef.Importance.MEDIUM,
-                    "create missing topics; `false`: fail at start if one is missing");
+                    "create missing topics; `false`: fail at start if one is missing")
+            .define(HTTP_TOKENS_FILE, ConfigDef.Type.STRING, "", ConfigDef.Importance.HIGH,
+                    "`serve`: file of bearer tokens, one `TOKEN SCOPE` a line (scope `admin` or `tenant:NAME`); "
+                            + "empty: no token needed, and an address other than loopback refused without `--allow-anonymous` "
+                            + "([Security](#security))")
+            .define(HTTP_CORS_ORIGINS, ConfigDef.Type.LIST, "", ConfigDef.LambdaValidator.with(
+                            (name, value) -> {
+                                for (Object o : (List<?>) value) {
+                                    if (!"*".equals(o) && !ORIGIN.matcher(String.valueOf(o)).matches()) {
+                                        throw new ConfigException(name, o, "an origin is scheme://host[:port], or *");
+                                    }
+                                }
+                            }, () -> "origins"), ConfigDef.Importance.MEDIUM,
+                    "`serve` (and `run`): web origins whose pages may read the figures (`https://host[:port]`, comma-separated); "
+                            + "`*`: any, only for anonymous use on loopback; empty: none");
 
     public static final String DEFAULT_APPLICATION_ID = "llm-metering";
     /**
@@ -121,6 +139,8 @@ public final class Settings {
     private final int deltasPartitions;
     private final short replicationFactor;
     private final boolean createTopics;
+    private final String httpTokensFile;
+    private final List<String> corsOrigins;
 
     private Settings(Properties merged) {
         this.merged = copy(merged);
@@ -138,6 +158,11 @@ public final class Settings {
         this.deltasPartitions = (Integer) app.get(DELTAS_PARTITIONS);
         this.replicationFactor = (Short) app.get(TOPIC_REPLICATION);
         this.createTopics = (Boolean) app.get(CREATE_TOPICS);
+        String tokens = ((String) app.get(HTTP_TOKENS_FILE)).strip();
+        this.httpTokensFile = tokens.isEmpty() ? null : tokens;
+        @SuppressWarnings("unchecked")
+        List<String> origins = (List<String>) app.get(HTTP_CORS_ORIGINS);
+        this.corsOrigins = List.copyOf(origins);
     }
 
     /** Settings already merged (tests, and processes that build them in code). */
@@ -294,6 +319,16 @@ public final class Settings {
     /** Whether the app may create missing topics. */
     public boolean createTopics() {
         return createTopics;
+    }
+
+    /** {@code serve}'s tokens file, or null for none. */
+    public String httpTokensFile() {
+        return httpTokensFile;
+    }
+
+    /** The web origins allowed to read the HTTP API from a browser ({@code *}: any); empty: none. */
+    public List<String> corsOrigins() {
+        return corsOrigins;
     }
 
     public String bootstrapServers() {

@@ -24,11 +24,17 @@ public final class SettingsTable {
         StringBuilder s = new StringBuilder("| key | default | meaning |\n|---|---|---|\n");
         for (ConfigDef def : List.of(MeteringConfig.CONFIG, Settings.APP_CONFIG)) {
             for (ConfigDef.ConfigKey key : def.configKeys().values()) {
-                s.append("| `").append(key.name).append("` | `").append(key.defaultValue).append("` | ")
+                s.append("| `").append(key.name).append("` | ").append(shown(key.defaultValue)).append(" | ")
                         .append(key.documentation).append(" |\n");
             }
         }
         return s.toString();
+    }
+
+    /** A default in code font; an empty string or list as "(empty)", as two backticks would not show. */
+    private static String shown(Object defaultValue) {
+        boolean empty = "".equals(defaultValue) || (defaultValue instanceof List<?> l && l.isEmpty());
+        return empty ? "(empty)" : "`" + defaultValue + "`";
     }
 
     /** Prints the table. */

@@ -36,6 +36,7 @@ class SettingsTableTest {
         String table = SettingsTable.markdown();
         assertTrue(table.contains("| `metering.stale.ms` | `60000` | a session whose last delta is older than this at a tick is pruned |\n"), table);
         assertTrue(table.contains("| `metering.topic.create` | `true` | create missing topics; `false`: fail at start if one is missing |\n"), table);
+        assertTrue(table.contains("| `metering.http.cors.origins` | (empty) | "), table);
         assertEquals(2 + MeteringConfig.CONFIG.names().size() + Settings.APP_CONFIG.names().size(), table.lines().count());
     }
 }

@@ -164,7 +164,8 @@ class SettingsTest {
                 + "metering.begin.expiry.ms, metering.partial.ttl.ms, metering.combiner.grace.ms, metering.max.future.ms, "
                 + "metering.max.sessions.per.task, metering.streams.retention.ms, metering.insights.max.labels, metering.insights.max.labels.per.task, "
                 + "metering.usage.grace.ms, metering.usage.dedupe.ms, metering.usage.dedupe.max.ids, "
-                + "metering.topic.deltas.partitions, metering.topic.replication.factor, metering.topic.create", unknown);
+                + "metering.topic.deltas.partitions, metering.topic.replication.factor, metering.topic.create, "
+                + "metering.http.tokens.file, metering.http.cors.origins", unknown);
     }
 
     @Test

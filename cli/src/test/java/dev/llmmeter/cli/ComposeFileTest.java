@@ -160,6 +160,9 @@ class ComposeFileTest {
         List<String> ports = new ArrayList<>();
         serve.path("ports").forEach(p -> ports.add(p.asText()));
         assertEquals(List.of("127.0.0.1:" + port + ":" + port), ports, "the dashboard on the host's loopback");
+        // anonymous on the container's every interface, which only the host's loopback reaches
+        assertEquals("0.0.0.0", args.get(args.indexOf("--http-host") + 1));
+        assertTrue(args.contains("--allow-anonymous"), args.toString());
         String check = String.join(" ", command(serve.path("healthcheck").get("test")));
         assertTrue(check.contains("/dev/tcp/127.0.0.1/" + port) && check.contains("GET /readyz"), "healthy once ready: " + check);
     }

@@ -2,6 +2,7 @@ package dev.llmmeter.serve;
 
 import dev.llmmeter.serve.feed.LiveFeed;
 import dev.llmmeter.contract.OutputTopics;
+import dev.llmmeter.serve.http.Access;
 import dev.llmmeter.serve.http.MeteringServer;
 import dev.llmmeter.serve.usage.UsageFeed;
 import dev.llmmeter.serve.usage.UsageLedgerView;
@@ -34,7 +35,7 @@ public final class MeteringService implements AutoCloseable {
 
     /**
      * @param kafkaSettings consumer settings; at least {@code bootstrap.servers}
-     * @param host          interface to bind, null for all
+     * @param host          interface to bind, null for loopback (127.0.0.1)
      * @param httpPort      0 picks a free port
      */
     public static MeteringService start(Properties kafkaSettings, String host, int httpPort) {
@@ -48,6 +49,12 @@ public final class MeteringService implements AutoCloseable {
 
     /** As {@link #start(Properties, OutputTopics, String, int)}, with the usage ledger under {@code usageTopic}. */
     public static MeteringService start(Properties kafkaSettings, OutputTopics topics, String usageTopic, String host, int httpPort) {
+        return start(kafkaSettings, topics, usageTopic, host, httpPort, Access.anonymous());
+    }
+
+    /** As {@link #start(Properties, OutputTopics, String, String, int)}, readers admitted by {@code access}. */
+    public static MeteringService start(Properties kafkaSettings, OutputTopics topics, String usageTopic, String host, int httpPort,
+                                        Access access) {
         MeteringView view = new MeteringView();
         LiveFeed feed = new LiveFeed(kafkaSettings, view, LiveFeed.Settings.defaults(topics));
         UsageLedgerView ledger = new UsageLedgerView();
@@ -58,7 +65,7 @@ public final class MeteringService implements AutoCloseable {
             feed.close();
             throw e;
         }
-        MeteringServer server = new MeteringServer(view, feed).host(host)
+        MeteringServer server = new MeteringServer(view, feed).host(host).access(access)
                 .usage(ledger, usageFeed::notReadyReason, usageFeed::invalidRecords);
         int port;
         try {

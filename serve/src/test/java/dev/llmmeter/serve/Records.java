@@ -20,7 +20,11 @@ public final class Records {
     }
 
     public static byte[] stream(String id, String state, String tps, String ttftMs, long ts) {
-        return bytes("{\"stream_id\":\"" + id + "\",\"model\":\"llama-3-70b\",\"tenant\":\"acme\",\"state\":\"" + state
+        return stream(id, "acme", state, tps, ttftMs, ts);
+    }
+
+    public static byte[] stream(String id, String tenant, String state, String tps, String ttftMs, long ts) {
+        return bytes("{\"stream_id\":\"" + id + "\",\"model\":\"llama-3-70b\",\"tenant\":\"" + tenant + "\",\"state\":\"" + state
                 + "\",\"tps\":" + tps + ",\"output\":120,\"reasoning\":0,\"ttft_ms\":" + ttftMs
                 + ",\"decode_ms\":4000,\"begin_ts\":" + (ts - 5000) + ",\"ts\":" + ts + "}");
     }

@@ -43,10 +43,9 @@ final class EventsServlet extends HttpServlet {
         resp.setContentType("text/event-stream");
         resp.setHeader("Cache-Control", "no-cache");
         resp.setHeader("X-Accel-Buffering", "no"); // nginx in front must not buffer the stream
-        resp.setHeader("Access-Control-Allow-Origin", "*"); // a chat UI on another origin reads it
         AsyncContext async = req.startAsync();
         async.setTimeout(0);
-        SseConnection c = new SseConnection(async, resp.getOutputStream(), stream, clientBuffer);
+        SseConnection c = new SseConnection(async, resp.getOutputStream(), stream, AccessFilter.scope(req), clientBuffer);
         async.addListener(new AsyncListener() {
             @Override
             public void onComplete(AsyncEvent event) {

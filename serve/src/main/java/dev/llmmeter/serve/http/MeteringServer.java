@@ -19,6 +19,8 @@ import io.prometheus.metrics.exporter.common.PrometheusHttpResponse;
 import io.prometheus.metrics.exporter.common.PrometheusScrapeHandler;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.DispatcherType;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +30,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.util.EnumSet;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.function.Supplier;
@@ -44,6 +47,7 @@ public final class MeteringServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MeteringServer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String JSON_TYPE = "application/json";
+    public static final String LOOPBACK = "127.0.0.1";
 
     private final MeteringView view;
     private final Readiness readiness;
@@ -51,7 +55,8 @@ public final class MeteringServer implements AutoCloseable {
     private final SseHub.Settings sseSettings;
     private final ServeMetrics metrics;
     private final PrometheusScrapeHandler scrape;
-    private String host;
+    private String host = LOOPBACK;
+    private Access access = Access.anonymous();
     private Javalin app;
     private volatile UsageLedgerView usage;
     private volatile Supplier<String> usageNotReady = () -> "the usage ledger is not read by this server";
@@ -69,9 +74,15 @@ public final class MeteringServer implements AutoCloseable {
         this.scrape = new PrometheusScrapeHandler(metrics.registry());
     }
 
-    /** Binds to this interface only (default: all interfaces). */
+    /** Binds to this interface only (default, and for null: {@value #LOOPBACK}, this machine only). */
     public MeteringServer host(String host) {
-        this.host = host;
+        this.host = host == null ? LOOPBACK : host;
+        return this;
+    }
+
+    /** Who may read what ({@link Access#anonymous()} unless set): tokens and their scopes, CORS origins. */
+    public MeteringServer access(Access access) {
+        this.access = access;
         return this;
     }
 
@@ -104,6 +115,7 @@ public final class MeteringServer implements AutoCloseable {
             throw new IllegalStateException("already started");
         }
         EventsServlet events = new EventsServlet(hub, sseSettings.clientBuffer());
+        AccessFilter filter = new AccessFilter(access);
         app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
@@ -112,9 +124,8 @@ public final class MeteringServer implements AutoCloseable {
             cfg.jetty.modifyServletContextHandler(h -> {
                 h.setErrorHandler(new JsonErrorHandler());
                 h.addServlet(new ServletHolder("events", events), "/events");
+                h.addFilter(new FilterHolder(filter), "/*", EnumSet.of(DispatcherType.REQUEST));
             });
-            // Read-only figures: a chat UI on another origin may read them (EventSource and fetch need CORS).
-            cfg.routes.before("/api/*", ctx -> ctx.header("Access-Control-Allow-Origin", "*"));
             cfg.routes.get("/", ctx -> resource(ctx, "/dashboard/index.html", "text/html; charset=utf-8"));
             cfg.routes.get("/dashboard.js", ctx -> resource(ctx, "/dashboard/dashboard.js", "text/javascript; charset=utf-8"));
             cfg.routes.get("/dashboard.css", ctx -> resource(ctx, "/dashboard/dashboard.css", "text/css; charset=utf-8"));
@@ -139,11 +150,7 @@ public final class MeteringServer implements AutoCloseable {
             });
             cfg.routes.error(405, ctx -> error(ctx, 405, "method " + ctx.method() + " not allowed on " + ctx.path()));
         });
-        if (host == null) {
-            app.start(port);
-        } else {
-            app.start(host, port);
-        }
+        app.start(host, port);
         return app.port();
     }
 
@@ -152,6 +159,25 @@ public final class MeteringServer implements AutoCloseable {
             throw new IllegalStateException("not started");
         }
         return app.port();
+    }
+
+    /** Every path served, as registered ({@code /api/streams/{id}}), the SSE servlet's included: what the access rules cover. */
+    public synchronized List<String> paths() {
+        if (app == null) {
+            throw new IllegalStateException("not started");
+        }
+        List<String> paths = new java.util.ArrayList<>(app.unsafe.internalRouter.allHttpHandlers().stream()
+                .map(e -> e.endpoint.path).toList());
+        paths.add("/events");
+        return paths;
+    }
+
+    /** The address the server listens on ({@code 127.0.0.1} unless {@link #host} said otherwise). */
+    public synchronized String boundHost() {
+        if (app == null) {
+            throw new IllegalStateException("not started");
+        }
+        return ((org.eclipse.jetty.server.ServerConnector) app.jettyServer().server().getConnectors()[0]).getHost();
     }
 
     @Override
@@ -171,13 +197,18 @@ public final class MeteringServer implements AutoCloseable {
                 () -> error(ctx, 503, "no stats record yet"));
     }
 
+    /**
+     * A tenant token sees the global group and its own tenant's, as if no other group existed: model groups mix
+     * every tenant's streams, and another tenant's group answers as one with no record.
+     */
     private void insights(Context ctx) {
         String group = ctx.queryParam("group");
+        Scope scope = scope(ctx);
         switch (Params.group(group)) {
-            case ALL -> array(ctx, view.insights());
+            case ALL -> array(ctx, view.insights().stream().filter(i -> visible(scope, i)).toList());
             case KIND -> array(ctx, view.insights().stream()
-                    .filter(i -> i.group().wireName().equals(group)).toList());
-            case KEY -> view.insight(group).ifPresentOrElse(
+                    .filter(i -> i.group().wireName().equals(group) && visible(scope, i)).toList());
+            case KEY -> view.insight(group).filter(i -> visible(scope, i)).ifPresentOrElse(
                     i -> ctx.status(200).contentType(JSON_TYPE).result(Topics.INSIGHTS.serializeValue(i)),
                     () -> error(ctx, 404, "no insights for group " + group));
         }
@@ -185,7 +216,8 @@ public final class MeteringServer implements AutoCloseable {
 
     private void stream(Context ctx) {
         String id = Params.streamId(ctx.pathParam("id"), "stream id");
-        view.stream(id).ifPresentOrElse(
+        Scope scope = scope(ctx);
+        view.stream(id).filter(s -> scope.sees(s.tenant())).ifPresentOrElse(
                 s -> ctx.status(200).contentType(JSON_TYPE).result(Topics.STREAMS.serializeValue(s)),
                 () -> error(ctx, 404, "unknown stream " + Params.quote(id)));
     }
@@ -193,6 +225,14 @@ public final class MeteringServer implements AutoCloseable {
     /** 400 on bad parameters before 503: a malformed query is wrong whether or not the ledger is read yet. */
     private void usage(Context ctx) {
         UsageQuery q = UsageQuery.parse(ctx.queryParamMap());
+        Scope scope = scope(ctx);
+        if (!scope.admin()) {
+            if (q.tenant() != null && !scope.tenant().equals(q.tenant())) {
+                error(ctx, 403, "this token reads the usage of tenant " + Params.quote(scope.tenant()) + " only");
+                return;
+            }
+            q = new UsageQuery(scope.tenant(), q.model(), q.from(), q.to(), q.window());
+        }
         UsageLedgerView ledger = usage;
         String notReady = usageNotReady.get();
         if (ledger == null || notReady != null) {
@@ -212,7 +252,17 @@ public final class MeteringServer implements AutoCloseable {
             error(ctx, 503, notReady == null ? "the usage ledger is not read by this server" : notReady);
             return;
         }
-        ctx.status(200).contentType(JSON_TYPE).result(UsageJson.summary(ledger.summary()));
+        Scope scope = scope(ctx);
+        ctx.status(200).contentType(JSON_TYPE).result(UsageJson.summary(scope.admin() ? ledger.summary() : ledger.summaryOf(scope.tenant())));
+    }
+
+    private static Scope scope(Context ctx) {
+        return AccessFilter.scope(ctx.req());
+    }
+
+    private static boolean visible(Scope scope, Insight i) {
+        return scope.admin() || i.group() == Insight.Group.GLOBAL
+                || (i.group() == Insight.Group.TENANT && scope.sees(i.name()));
     }
 
     private void health(Context ctx) {

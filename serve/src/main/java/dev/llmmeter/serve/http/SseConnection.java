@@ -22,6 +22,7 @@ final class SseConnection implements WriteListener {
     private final AsyncContext async;
     private final ServletOutputStream out;
     private final String streamId;
+    private final Scope scope;
     private final int capacity;
     private final ArrayDeque<byte[]> queue = new ArrayDeque<>();
     private Iterator<byte[]> backlog = Collections.emptyIterator();
@@ -31,16 +32,22 @@ final class SseConnection implements WriteListener {
     private volatile boolean dropped;
     private Runnable onClose = () -> { };
 
-    SseConnection(AsyncContext async, ServletOutputStream out, String streamId, int capacity) {
+    SseConnection(AsyncContext async, ServletOutputStream out, String streamId, Scope scope, int capacity) {
         this.async = async;
         this.out = out;
         this.streamId = streamId;
+        this.scope = scope;
         this.capacity = capacity;
     }
 
     /** The {@code ?stream=} this client asked for, or null. */
     String streamId() {
         return streamId;
+    }
+
+    /** Whose streams this client may follow: another tenant's stream is shown as unknown. */
+    Scope scope() {
+        return scope;
     }
 
     void onClose(Runnable r) {

@@ -6,6 +6,7 @@ import dev.llmmeter.serve.MeteringView;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -68,10 +69,11 @@ public final class SseHub implements AutoCloseable {
         if (ring.size() > settings.ringSize()) {
             forgotten = ring.removeFirst().stats().ts();
         }
-        Map<String, byte[]> perStream = new HashMap<>();
+        Map<List<String>, byte[]> perStream = new HashMap<>();
         for (SseConnection c : clients) {
             String id = c.streamId();
-            c.offer(id == null ? tick.plain() : perStream.computeIfAbsent(id, k -> message(tick, k)));
+            c.offer(id == null ? tick.plain()
+                    : perStream.computeIfAbsent(Arrays.asList(c.scope().tenant(), id), k -> message(tick, k.get(1), c.scope())));
         }
     }
 
@@ -89,7 +91,7 @@ public final class SseHub implements AutoCloseable {
         });
         clients.add(c);
         String id = c.streamId();
-        Stream<byte[]> missed = backlog(lastEventId).stream().map(t -> id == null ? t.plain() : message(t, id));
+        Stream<byte[]> missed = backlog(lastEventId).stream().map(t -> id == null ? t.plain() : message(t, id, c.scope()));
         c.startWith(Stream.concat(Stream.of(SseEvents.HELLO), missed).iterator());
     }
 
@@ -116,9 +118,9 @@ public final class SseHub implements AutoCloseable {
         return List.of(ring.peekLast());
     }
 
-    /** The tick for a {@code ?stream=} client: with that stream's latest figures. */
-    private byte[] message(Tick t, String streamId) {
-        return SseEvents.metering(t.stats(), true, view.stream(streamId).orElse(null));
+    /** The tick for a {@code ?stream=} client: with that stream's latest figures, when its scope sees the stream. */
+    private byte[] message(Tick t, String streamId, Scope scope) {
+        return SseEvents.metering(t.stats(), true, view.stream(streamId).filter(s -> scope.sees(s.tenant())).orElse(null));
     }
 
     private void broadcast(byte[] message) {

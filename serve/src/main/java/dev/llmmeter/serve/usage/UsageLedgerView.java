@@ -197,6 +197,19 @@ public final class UsageLedgerView {
      * By tenant name, the tenant the streams did not name (null) first.
      */
     public synchronized Summary summary() {
+        return summary(k -> true, this::shownTenant);
+    }
+
+    /**
+     * {@link #summary()} of one tenant's windows alone, all under its name: what a tenant's token is shown. The label
+     * bound is for the counters; here it would move the tenant's own sums under {@value #OTHER}, or show a tenant
+     * named so the sums of others.
+     */
+    public synchronized Summary summaryOf(String tenant) {
+        return summary(k -> java.util.Objects.equals(tenant, k.tenant()), k -> tenant);
+    }
+
+    private Summary summary(java.util.function.Predicate<WindowKey> of, java.util.function.Function<WindowKey, String> shownAs) {
         Map<String, TenantTotals> out = new TreeMap<>(Comparator.nullsFirst(Comparator.naturalOrder()));
         if (newestEnd < 0) {
             return new Summary(-1, -1, -1, true, out);
@@ -208,11 +221,11 @@ public final class UsageLedgerView {
         Usage.Window by = minutes ? Usage.Window.MINUTE : Usage.Window.HOUR;
         for (Set<WindowKey> keys : byStart.tailMap(dayStart, true).values()) {
             for (WindowKey k : keys) {
-                if (k.window() != by) {
+                if (k.window() != by || !of.test(k)) {
                     continue;
                 }
                 Totals t = windows.get(k).totals;
-                out.merge(shownTenant(k), new TenantTotals(k.start() >= hourStart ? t : Totals.ZERO, t), TenantTotals::plus);
+                out.merge(shownAs.apply(k), new TenantTotals(k.start() >= hourStart ? t : Totals.ZERO, t), TenantTotals::plus);
             }
         }
         return new Summary(newestEnd, hourStart, dayStart, newestDroppedStart < dayStart, out);

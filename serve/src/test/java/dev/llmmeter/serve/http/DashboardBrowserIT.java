@@ -32,6 +32,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class DashboardBrowserIT {
     private static final int TICKS = 5;
+    private static final String ADMIN = "admin-0123456789abcdef";
+    private static final String ACME = "acme-0123456789abcdef";
 
     private ServerFixture f;
     private HeadlessChromium browser;
@@ -43,7 +45,7 @@ class DashboardBrowserIT {
     @BeforeEach
     void start() throws Exception {
         assumeTrue(HeadlessChromium.available(), "no " + HeadlessChromium.CHROMIUM + " (apt-get install chromium chromium-driver)");
-        f = new ServerFixture();
+        f = new ServerFixture(new Access(Tokens.parse(List.of(ADMIN + " admin", ACME + " tenant:acme")), List.of()));
         f.server.usage(ledger, ledgerNotReady::get, () -> 0);
         browser = new HeadlessChromium();
     }
@@ -93,12 +95,14 @@ class DashboardBrowserIT {
     }
 
     @Test
-    @DisplayName("the dashboard's numbers follow the ticks, one a second, each equal to the records fed; the usage panel shows each tenant's exact sums")
+    @DisplayName("with an admin token in ?access_token=, the dashboard's numbers follow the ticks, one a second, each equal to the records fed; "
+            + "the usage panel shows each tenant's exact sums")
     void numbersFollowTheTicks() throws Exception {
         long first = System.currentTimeMillis() / 1000 * 1000;
         feed(0, first);
-        browser.open("http://127.0.0.1:" + f.port + "/");
+        browser.open("http://127.0.0.1:" + f.port + "/?access_token=" + ADMIN);
         await().atMost(Duration.ofSeconds(30)).until(() -> text("status").equals("live") && text("tps").equals("30.0"));
+        assertEquals("http://127.0.0.1:" + f.port + "/", browser.currentUrl()); // the token left the address bar
         await().atMost(Duration.ofSeconds(30)).until(() -> text("usage-period")
                 .equals("Usage unavailable: reading the usage ledger metering.usage up to its end"));
         ledgerNotReady.set(null);
@@ -140,6 +144,34 @@ class DashboardBrowserIT {
         assertEquals(List.of(), browser.texts("#usage-table b"), "a tenant's name is text, never markup");
 
         browser.screenshot(Path.of("target", "dashboard.png"));
+    }
+
+    @Test
+    @DisplayName("with a tenant token, the dashboard shows the global figures and that tenant's own group and usage only")
+    void aTenantSeesItsOwnView() throws Exception {
+        long first = System.currentTimeMillis() / 1000 * 1000;
+        feed(0, first);
+        ledgerNotReady.set(null);
+        feedLedger();
+        browser.open("http://127.0.0.1:" + f.port + "/?access_token=" + ACME);
+        await().atMost(Duration.ofSeconds(30)).until(() -> text("status").equals("live") && text("tps").equals("30.0"));
+        feed(1, first + 1000);
+        await().atMost(Duration.ofSeconds(30)).until(() -> text("tps").equals("30.1") && text("system-tps").equals("101.5"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows().equals(List.of("tenant acme 4 29.0 41.0 900 1900")));
+        await().atMost(Duration.ofSeconds(30)).until(() -> browser.texts("#usage-table tbody tr")
+                .equals(List.of("acme 43,600 41,000 2,100 500 10,000 45,100 42,200 2,400 500 10,200")));
+    }
+
+    @Test
+    @DisplayName("opened without a token on a server that needs one, the dashboard asks for it, then shows that token's view")
+    void asksForATokenOn401() throws Exception {
+        long first = System.currentTimeMillis() / 1000 * 1000;
+        feed(0, first);
+        browser.open("http://127.0.0.1:" + f.port + "/");
+        browser.answerPrompt(ACME, Duration.ofSeconds(30));
+        await().atMost(Duration.ofSeconds(30)).until(() -> text("status").equals("live") && text("tps").equals("30.0"));
+        feed(1, first + 1000);
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows().equals(List.of("tenant acme 4 29.0 41.0 900 1900")));
     }
 
     private List<String> rows() {

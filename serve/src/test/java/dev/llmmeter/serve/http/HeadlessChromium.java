@@ -48,6 +48,19 @@ public final class HeadlessChromium implements AutoCloseable {
         browser.get(url);
     }
 
+    /** Types {@code text} into the page's prompt once it shows one, and accepts it. */
+    public void answerPrompt(String text, java.time.Duration within) {
+        org.openqa.selenium.Alert prompt = org.awaitility.Awaitility.await().atMost(within).ignoreException(org.openqa.selenium.NoAlertPresentException.class)
+                .until(() -> browser.switchTo().alert(), java.util.Objects::nonNull);
+        prompt.sendKeys(text);
+        prompt.accept();
+    }
+
+    /** The address the page shows now. */
+    public String currentUrl() {
+        return browser.getCurrentUrl();
+    }
+
     /** The text of the element with this id. */
     public String text(String id) {
         return browser.findElement(By.id(id)).getText();

@@ -23,13 +23,30 @@ final class ServerFixture implements AutoCloseable {
     }
 
     ServerFixture(SseHub.Settings sse) {
-        server = new MeteringServer(view, notReady::get, sse).host("127.0.0.1");
+        this(sse, Access.anonymous());
+    }
+
+    ServerFixture(Access access) {
+        this(SseHub.Settings.defaults(), access);
+    }
+
+    private ServerFixture(SseHub.Settings sse, Access access) {
+        server = new MeteringServer(view, notReady::get, sse).host("127.0.0.1").access(access);
         port = server.start(0);
     }
 
-    HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    /** GET with {@code headers} (name, value, name, value...). */
+    HttpResponse<String> get(String path, String... headers) throws IOException, InterruptedException {
+        HttpRequest.Builder req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30));
+        if (headers.length > 0) {
+            req.headers(headers);
+        }
+        return http.send(req.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** GET with {@code Authorization: Bearer token}. */
+    HttpResponse<String> getAs(String token, String path) throws IOException, InterruptedException {
+        return get(path, "Authorization", "Bearer " + token);
     }
 
     HttpResponse<String> send(String method, String path) throws IOException, InterruptedException {

@@ -22,10 +22,18 @@ public final class SseReader implements AutoCloseable {
     private final HttpResponse<java.io.InputStream> response;
 
     public SseReader(int port, String pathAndQuery, String lastEventId) throws IOException, InterruptedException {
+        this(port, pathAndQuery, lastEventId, null);
+    }
+
+    /** @param bearer sent as {@code Authorization: Bearer ...} unless null */
+    public SseReader(int port, String pathAndQuery, String lastEventId, String bearer) throws IOException, InterruptedException {
         HttpRequest.Builder req = HttpRequest.newBuilder(URI.create("http://localhost:" + port + pathAndQuery))
                 .header("Accept", "text/event-stream");
         if (lastEventId != null) {
             req.header("Last-Event-ID", lastEventId);
+        }
+        if (bearer != null) {
+            req.header("Authorization", "Bearer " + bearer);
         }
         response = HttpClient.newHttpClient().send(req.build(), HttpResponse.BodyHandlers.ofInputStream());
         thread = new Thread(this::read, "sse-reader");

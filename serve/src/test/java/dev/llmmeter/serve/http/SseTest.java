@@ -39,7 +39,7 @@ class SseTest {
             assertEquals(200, sse.status());
             assertEquals("text/event-stream;charset=utf-8", sse.contentType().replace(" ", "").toLowerCase());
             assertEquals("no-cache", sse.header("Cache-Control"));
-            assertEquals("*", sse.header("Access-Control-Allow-Origin"));
+            assertEquals("", sse.header("Access-Control-Allow-Origin"));
             await().atMost(Duration.ofSeconds(10)).until(() -> sse.events().size() == 1);
             assertEquals(new SseReader.Message("1790000000000", "metering",
                     "{\"tps\":47.3,\"tps_available\":true,\"estimated\":false,\"high\":52.1,\"low\":31.4,\"active\":1}", null),

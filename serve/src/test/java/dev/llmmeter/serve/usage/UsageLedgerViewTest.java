@@ -152,6 +152,22 @@ class UsageLedgerViewTest {
     }
 
     @Test
+    @DisplayName("summaryOf(tenant): that tenant's windows alone, all under its name, also its pairs beyond the label bound")
+    void summaryOfOneTenantKeepsItsOwnSums() {
+        UsageLedgerView v = new UsageLedgerView(100, 2);
+        v.offer(first(Usage.Window.MINUTE, H10, "acme", "m1", 1, 10, 0));
+        v.offer(first(Usage.Window.MINUTE, H10, "beta", "m1", 1, 20, 0));
+        v.offer(first(Usage.Window.MINUTE, H10, "acme", "m2", 1, 30, 0));  // beyond the bound: other in summary()
+        v.offer(first(Usage.Window.MINUTE, H10, "gamma", "m1", 1, 40, 0)); // beyond the bound
+        Map<String, BigInteger> acme = new LinkedHashMap<>();
+        v.summaryOf("acme").tenants().forEach((t, totals) -> acme.put(t, totals.day().inputTokens()));
+        assertEquals(Map.of("acme", BigInteger.valueOf(40)), acme);
+        assertEquals(List.of("gamma"), List.copyOf(v.summaryOf("gamma").tenants().keySet()));
+        assertEquals(Map.of(), v.summaryOf("other").tenants(), "a tenant named other sees no one else's sums");
+        assertEquals(v.summary().asOf(), v.summaryOf("acme").asOf());
+    }
+
+    @Test
     @DisplayName("summary: not complete once the view's bound dropped a window of that day; complete while it dropped only earlier days")
     void summaryIsIncompleteOnceTheBoundDroppedAWindowOfTheDay() {
         UsageLedgerView v = new UsageLedgerView(2, 1000);
