@@ -206,6 +206,6 @@ public final class ServeCommand implements Callable<Integer> {
     static MeteringService start(Settings settings, String host, int port, Access access) {
         MeteringConfig m = settings.metering();
         return MeteringService.start(settings.client(ConsumerConfig.configNames()),
-                OutputTopics.named(m.statsTopic(), m.insightsTopic(), m.streamsTopic()), m.usageTopic(), host, port, access);
+                OutputTopics.named(m.statsTopic(), m.insightsTopic(), m.streamsTopic()), m.usageTopic(), host, port, access, settings.sse());
     }
 }

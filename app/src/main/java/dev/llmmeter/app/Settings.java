@@ -1,5 +1,6 @@
 package dev.llmmeter.app;
 
+import dev.llmmeter.serve.http.SseHub;
 import dev.llmmeter.topology.MeteringConfig;
 import dev.llmmeter.topology.MeteringTopology;
 import dev.llmmeter.topology.StoreNames;
@@ -61,6 +62,9 @@ public final class Settings {
     /** {@code serve}'s readers: its bearer tokens, and the web origins that may read it through a browser. */
     public static final String HTTP_TOKENS_FILE = "metering.http.tokens.file";
     public static final String HTTP_CORS_ORIGINS = "metering.http.cors.origins";
+    /** {@code serve}'s caps on SSE clients connected at once. */
+    public static final String HTTP_SSE_MAX_CLIENTS = "metering.http.sse.max.clients";
+    public static final String HTTP_SSE_MAX_CLIENTS_PER_TOKEN = "metering.http.sse.max.clients.per.token";
     private static final Pattern ORIGIN = Pattern.compile("https?://[^/\\s?#]+");
     /** The app's settings, one line each, in documentation order (after the topology's, {@link MeteringConfig#CONFIG}). */
     public static final ConfigDef APP_CONFIG = new ConfigDef()
@@ -89,7 +93,13 @@ public final class Settings {
                                 }
                             }, () -> "origins"), ConfigDef.Importance.MEDIUM,
                     "`serve` (and `run`): web origins whose pages may read the figures (`https://host[:port]`, comma-separated); "
-                            + "`*`: any, only for anonymous use on loopback; empty: none");
+                            + "`*`: any, only for anonymous use on loopback; empty: none")
+            .define(HTTP_SSE_MAX_CLIENTS, ConfigDef.Type.INT, SseHub.Settings.DEFAULT_MAX_CLIENTS, ConfigDef.Range.atLeast(1),
+                    ConfigDef.Importance.MEDIUM, "`serve` (and `run`): `/events` clients connected at once; one more is answered 503 "
+                            + "([Security](#security))")
+            .define(HTTP_SSE_MAX_CLIENTS_PER_TOKEN, ConfigDef.Type.INT, SseHub.Settings.DEFAULT_MAX_CLIENTS_PER_TOKEN,
+                    ConfigDef.Range.atLeast(1), ConfigDef.Importance.MEDIUM,
+                    "`serve`: `/events` clients connected at once with one bearer token; one more is answered 503");
 
     public static final String DEFAULT_APPLICATION_ID = "llm-metering";
     /**
@@ -141,6 +151,8 @@ public final class Settings {
     private final boolean createTopics;
     private final String httpTokensFile;
     private final List<String> corsOrigins;
+    private final int sseMaxClients;
+    private final int sseMaxClientsPerToken;
 
     private Settings(Properties merged) {
         this.merged = copy(merged);
@@ -163,6 +175,8 @@ public final class Settings {
         @SuppressWarnings("unchecked")
         List<String> origins = (List<String>) app.get(HTTP_CORS_ORIGINS);
         this.corsOrigins = List.copyOf(origins);
+        this.sseMaxClients = (Integer) app.get(HTTP_SSE_MAX_CLIENTS);
+        this.sseMaxClientsPerToken = (Integer) app.get(HTTP_SSE_MAX_CLIENTS_PER_TOKEN);
     }
 
     /** Settings already merged (tests, and processes that build them in code). */
@@ -329,6 +343,11 @@ public final class Settings {
     /** The web origins allowed to read the HTTP API from a browser ({@code *}: any); empty: none. */
     public List<String> corsOrigins() {
         return corsOrigins;
+    }
+
+    /** The SSE hub's defaults with this file's caps on clients, in all and per token. */
+    public SseHub.Settings sse() {
+        return SseHub.Settings.defaults().withMaxClients(sseMaxClients, sseMaxClientsPerToken);
     }
 
     public String bootstrapServers() {

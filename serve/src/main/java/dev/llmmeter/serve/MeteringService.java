@@ -4,6 +4,7 @@ import dev.llmmeter.serve.feed.LiveFeed;
 import dev.llmmeter.contract.OutputTopics;
 import dev.llmmeter.serve.http.Access;
 import dev.llmmeter.serve.http.MeteringServer;
+import dev.llmmeter.serve.http.SseHub;
 import dev.llmmeter.serve.usage.UsageFeed;
 import dev.llmmeter.serve.usage.UsageLedgerView;
 
@@ -55,6 +56,12 @@ public final class MeteringService implements AutoCloseable {
     /** As {@link #start(Properties, OutputTopics, String, String, int)}, readers admitted by {@code access}. */
     public static MeteringService start(Properties kafkaSettings, OutputTopics topics, String usageTopic, String host, int httpPort,
                                         Access access) {
+        return start(kafkaSettings, topics, usageTopic, host, httpPort, access, SseHub.Settings.defaults());
+    }
+
+    /** As {@link #start(Properties, OutputTopics, String, String, int, Access)}, its SSE clients held to {@code sse}. */
+    public static MeteringService start(Properties kafkaSettings, OutputTopics topics, String usageTopic, String host, int httpPort,
+                                        Access access, SseHub.Settings sse) {
         MeteringView view = new MeteringView();
         LiveFeed feed = new LiveFeed(kafkaSettings, view, LiveFeed.Settings.defaults(topics));
         UsageLedgerView ledger = new UsageLedgerView();
@@ -65,7 +72,7 @@ public final class MeteringService implements AutoCloseable {
             feed.close();
             throw e;
         }
-        MeteringServer server = new MeteringServer(view, feed).host(host).access(access)
+        MeteringServer server = new MeteringServer(view, feed, sse).host(host).access(access)
                 .usage(ledger, usageFeed::notReadyReason, usageFeed::invalidRecords);
         int port;
         try {

@@ -19,6 +19,8 @@ import java.util.Set;
 final class AccessFilter extends HttpFilter {
     private static final long serialVersionUID = 1L;
     static final String SCOPE = "metering.scope";
+    /** The {@link Tokens.Entry} of the request's token (what per-token limits count); absent when anonymous. */
+    static final String TOKEN = "metering.token";
     /** Need no token: the probes, and the dashboard's page and scripts, which hold no figures. */
     private static final Set<String> OPEN = Set.of("/healthz", "/readyz", "/", "/dashboard.js", "/dashboard.css");
     private static final String OPEN_PREFIX = "/webjars/";
@@ -69,7 +71,8 @@ final class AccessFilter extends HttpFilter {
         if (token == null && path.equals("/events")) {
             token = req.getParameter("access_token");
         }
-        Optional<Scope> scope = access.tokens().scopeOf(token);
+        Optional<Tokens.Entry> entry = access.tokens().entryOf(token);
+        Optional<Scope> scope = entry.map(Tokens.Entry::scope);
         if (scope.isEmpty()) {
             resp.setHeader("WWW-Authenticate", token == null ? CHALLENGE : CHALLENGE + ", error=\"invalid_token\"");
             JsonErrors.write(resp, 401, token == null ? "a bearer token is needed" : "unknown bearer token");
@@ -80,6 +83,7 @@ final class AccessFilter extends HttpFilter {
             return;
         }
         req.setAttribute(SCOPE, scope.get());
+        req.setAttribute(TOKEN, entry.get());
         chain.doFilter(req, resp);
     }
 

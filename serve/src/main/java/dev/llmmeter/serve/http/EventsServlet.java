@@ -38,6 +38,29 @@ final class EventsServlet extends HttpServlet {
             JsonErrors.write(resp, 400, e.getMessage());
             return;
         }
+        Object token = req.getAttribute(AccessFilter.TOKEN);
+        SseHub.Refusal refused = hub.admit(token);
+        if (refused != null) {
+            resp.setHeader("Retry-After", "10");
+            JsonErrors.write(resp, 503, switch (refused) {
+                case MAX_CLIENTS -> "this server streams to at most " + hub.settings().maxClients() + " SSE clients at once";
+                case MAX_CLIENTS_PER_TOKEN -> "this token may hold at most " + hub.settings().maxClientsPerToken() + " SSE clients at once";
+            });
+            return;
+        }
+        SseConnection c;
+        try {
+            c = start(req, resp, stream, token);
+        } catch (IOException | RuntimeException e) {
+            hub.release(token); // never subscribed: its place is given back here
+            throw e;
+        }
+        hub.subscribe(c, lastEventId(req.getHeader("Last-Event-ID")));
+        resp.getOutputStream().setWriteListener(c);
+    }
+
+    /** Starts the asynchronous response; the connection's place, held by {@link SseHub#admit}, passes to it on subscribing. */
+    private SseConnection start(HttpServletRequest req, HttpServletResponse resp, String stream, Object token) throws IOException {
         resp.setStatus(200);
         resp.setCharacterEncoding("UTF-8");
         resp.setContentType("text/event-stream");
@@ -45,7 +68,7 @@ final class EventsServlet extends HttpServlet {
         resp.setHeader("X-Accel-Buffering", "no"); // nginx in front must not buffer the stream
         AsyncContext async = req.startAsync();
         async.setTimeout(0);
-        SseConnection c = new SseConnection(async, resp.getOutputStream(), stream, AccessFilter.scope(req), clientBuffer);
+        SseConnection c = new SseConnection(async, resp.getOutputStream(), stream, AccessFilter.scope(req), token, clientBuffer);
         async.addListener(new AsyncListener() {
             @Override
             public void onComplete(AsyncEvent event) {
@@ -66,8 +89,7 @@ final class EventsServlet extends HttpServlet {
             public void onStartAsync(AsyncEvent event) {
             }
         });
-        hub.subscribe(c, lastEventId(req.getHeader("Last-Event-ID")));
-        resp.getOutputStream().setWriteListener(c);
+        return c;
     }
 
     /** A Last-Event-ID this server did not send (not a tick) is ignored: the client starts afresh. */

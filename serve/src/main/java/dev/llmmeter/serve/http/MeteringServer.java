@@ -48,6 +48,11 @@ public final class MeteringServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String JSON_TYPE = "application/json";
     public static final String LOOPBACK = "127.0.0.1";
+    /**
+     * The request line and headers together may take this many bytes: a longer URL is answered 414, longer
+     * headers 431 (Jetty counts both against one buffer, and answers before any route, through {@link JsonErrorHandler}).
+     */
+    public static final int MAX_REQUEST_HEAD_BYTES = 8 * 1024;
 
     private final MeteringView view;
     private final Readiness readiness;
@@ -120,6 +125,8 @@ public final class MeteringServer implements AutoCloseable {
             cfg.startup.showJavalinBanner = false;
             cfg.startup.showOldJavalinVersionWarning = false;
             cfg.staticFiles.enableWebjars();
+            cfg.http.prefer405over404 = true;
+            cfg.jetty.modifyHttpConfiguration(http -> http.setRequestHeaderSize(MAX_REQUEST_HEAD_BYTES));
             cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
             cfg.jetty.modifyServletContextHandler(h -> {
                 h.setErrorHandler(new JsonErrorHandler());
@@ -148,7 +155,10 @@ public final class MeteringServer implements AutoCloseable {
                     error(ctx, 404, "no such path: " + ctx.path());
                 }
             });
-            cfg.routes.error(405, ctx -> error(ctx, 405, "method " + ctx.method() + " not allowed on " + ctx.path()));
+            cfg.routes.error(405, ctx -> {
+                ctx.header("Allow", "GET"); // every route is GET
+                error(ctx, 405, "method " + ctx.method() + " not allowed on " + ctx.path());
+            });
         });
         app.start(host, port);
         return app.port();

@@ -23,6 +23,7 @@ final class SseConnection implements WriteListener {
     private final ServletOutputStream out;
     private final String streamId;
     private final Scope scope;
+    private final Object token;
     private final int capacity;
     private final ArrayDeque<byte[]> queue = new ArrayDeque<>();
     private Iterator<byte[]> backlog = Collections.emptyIterator();
@@ -32,11 +33,12 @@ final class SseConnection implements WriteListener {
     private volatile boolean dropped;
     private Runnable onClose = () -> { };
 
-    SseConnection(AsyncContext async, ServletOutputStream out, String streamId, Scope scope, int capacity) {
+    SseConnection(AsyncContext async, ServletOutputStream out, String streamId, Scope scope, Object token, int capacity) {
         this.async = async;
         this.out = out;
         this.streamId = streamId;
         this.scope = scope;
+        this.token = token;
         this.capacity = capacity;
     }
 
@@ -48,6 +50,11 @@ final class SseConnection implements WriteListener {
     /** Whose streams this client may follow: another tenant's stream is shown as unknown. */
     Scope scope() {
         return scope;
+    }
+
+    /** The bearer token's entry this client came with (what the per-token cap counts), or null when anonymous. */
+    Object token() {
+        return token;
     }
 
     void onClose(Runnable r) {

@@ -27,12 +27,46 @@ import java.util.stream.Stream;
  * a client may fall behind the live ticks.
  */
 public final class SseHub implements AutoCloseable {
-    /** Settings; {@link #defaults()} are what {@code serve} runs with. */
-    public record Settings(int ringSize, int clientBuffer, Duration heartbeat) {
+    /**
+     * Settings; {@link #defaults()} are what {@code serve} runs with.
+     *
+     * @param maxClients         clients connected at once, in all; one more is refused (503)
+     * @param maxClientsPerToken clients connected at once with one bearer token (anonymous clients: only the total)
+     */
+    public record Settings(int ringSize, int clientBuffer, Duration heartbeat, int maxClients, int maxClientsPerToken) {
+        public static final int DEFAULT_MAX_CLIENTS = 1000;
+        public static final int DEFAULT_MAX_CLIENTS_PER_TOKEN = 100;
+
+        public Settings {
+            if (maxClients < 1 || maxClientsPerToken < 1) {
+                throw new IllegalArgumentException("the SSE client caps must be at least 1, got " + maxClients + " and " + maxClientsPerToken);
+            }
+        }
+
+        public Settings(int ringSize, int clientBuffer, Duration heartbeat) {
+            this(ringSize, clientBuffer, heartbeat, DEFAULT_MAX_CLIENTS, DEFAULT_MAX_CLIENTS_PER_TOKEN);
+        }
+
         public static Settings defaults() {
             // Ring: ten minutes of ticks to resume from. Buffer: a client may fall a minute behind the live ticks
             // (ticks and heartbeats queued beyond what the socket already holds) before it is dropped.
             return new Settings(600, 64, Duration.ofSeconds(15));
+        }
+
+        /** These settings with other caps on clients. */
+        public Settings withMaxClients(int all, int perToken) {
+            return new Settings(ringSize, clientBuffer, heartbeat, all, perToken);
+        }
+    }
+
+    /** Why a client was refused: the label of {@code llm_metering_serve_sse_refused_clients_total}. */
+    public enum Refusal {
+        MAX_CLIENTS("max_clients"), MAX_CLIENTS_PER_TOKEN("max_clients_per_token");
+
+        public final String label;
+
+        Refusal(String label) {
+            this.label = label;
         }
     }
 
@@ -48,6 +82,11 @@ public final class SseHub implements AutoCloseable {
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong connections = new AtomicLong();
     private final ScheduledExecutorService heartbeats;
+    /** Places held by admitted clients, in all and per token (the token's entry, never the token itself). */
+    private int held;
+    private final Map<Object, Integer> heldPerToken = new HashMap<>();
+    private final Map<Refusal, AtomicLong> refused = new java.util.EnumMap<>(Map.of(
+            Refusal.MAX_CLIENTS, new AtomicLong(), Refusal.MAX_CLIENTS_PER_TOKEN, new AtomicLong()));
 
     public SseHub(MeteringView view, Settings settings) {
         this.view = view;
@@ -78,6 +117,36 @@ public final class SseHub implements AutoCloseable {
     }
 
     /**
+     * Holds a place for a new client of {@code token} (null: anonymous, counted only in all), or says why not: the
+     * server's or the token's cap is reached. A place held is given back when the client {@linkplain #subscribe
+     * subscribed} closes, or by {@link #release}.
+     *
+     * @return null when admitted, else the refusal
+     */
+    synchronized Refusal admit(Object token) {
+        Refusal no = held >= settings.maxClients() ? Refusal.MAX_CLIENTS
+                : token != null && heldPerToken.getOrDefault(token, 0) >= settings.maxClientsPerToken() ? Refusal.MAX_CLIENTS_PER_TOKEN
+                : null;
+        if (no != null) {
+            refused.get(no).incrementAndGet();
+            return no;
+        }
+        held++;
+        if (token != null) {
+            heldPerToken.merge(token, 1, Integer::sum);
+        }
+        return null;
+    }
+
+    /** Gives back the place {@link #admit} held for a client of {@code token}. */
+    synchronized void release(Object token) {
+        held--;
+        if (token != null) {
+            heldPerToken.computeIfPresent(token, (k, n) -> n == 1 ? null : n - 1);
+        }
+    }
+
+    /**
      * Registers a client and sets what it should see first: the ticks after {@code lastEventId} when that
      * tick is still remembered (or is the one just forgotten: then the whole ring), else the latest tick (a
      * fresh view of now). The client's connection writes them as it reads; live ticks follow.
@@ -85,8 +154,11 @@ public final class SseHub implements AutoCloseable {
     synchronized void subscribe(SseConnection c, Long lastEventId) {
         connections.incrementAndGet();
         c.onClose(() -> {
-            if (clients.remove(c) && c.dropped()) {
-                dropped.incrementAndGet();
+            if (clients.remove(c)) {
+                release(c.token());
+                if (c.dropped()) {
+                    dropped.incrementAndGet();
+                }
             }
         });
         clients.add(c);
@@ -137,6 +209,15 @@ public final class SseHub implements AutoCloseable {
     /** Clients dropped so far for not keeping up. */
     public long dropped() {
         return dropped.get();
+    }
+
+    /** Clients refused so far because the cap {@code why} names was reached. */
+    public long refused(Refusal why) {
+        return refused.get(why).get();
+    }
+
+    public Settings settings() {
+        return settings;
     }
 
     /** Connections accepted so far. */

@@ -36,7 +36,8 @@ public final class Tokens {
         }
     }
 
-    private record Entry(byte[] hash, Scope scope) {
+    /** One line of the file: the token's hash and scope. Equal only to itself (a record's array is compared by reference). */
+    record Entry(byte[] hash, Scope scope) {
     }
 
     private final List<Entry> entries;
@@ -108,14 +109,19 @@ public final class Tokens {
 
     /** The scope of {@code presented}; empty for null or a token not in the file. Constant time in the token. */
     public Optional<Scope> scopeOf(String presented) {
+        return entryOf(presented).map(Entry::scope);
+    }
+
+    /** The entry of {@code presented}, which stands for the token where a token must be told apart (never the token itself). */
+    Optional<Entry> entryOf(String presented) {
         if (presented == null) {
             return Optional.empty();
         }
         byte[] hash = sha256(presented);
-        Scope found = null;
+        Entry found = null;
         for (Entry e : entries) {
             if (MessageDigest.isEqual(e.hash(), hash)) {
-                found = e.scope();
+                found = e;
             }
         }
         return Optional.ofNullable(found);

@@ -63,6 +63,14 @@ public final class ServeMetrics {
         counter("llm_metering_serve_sse_connections", "SSE connections accepted", hub::connections);
         counter("llm_metering_serve_sse_dropped_clients",
                 "SSE clients dropped because they did not read fast enough (their per-client buffer was full)", hub::dropped);
+        CounterWithCallback.builder().name("llm_metering_serve_sse_refused_clients")
+                .help("SSE clients refused (503) because the server's cap (reason max_clients) or their token's "
+                        + "(max_clients_per_token) was reached")
+                .labelNames("reason").callback(cb -> {
+                    for (SseHub.Refusal r : SseHub.Refusal.values()) {
+                        cb.call(hub.refused(r), r.label);
+                    }
+                }).register(registry);
         counter("llm_metering_serve_repeated_ticks", "Stats ticks skipped as exact repeats of a tick already delivered", view::repeatedTicks);
         counter("llm_metering_serve_behind_ticks", "Stats ticks skipped because a later tick was already delivered", view::behindTicks);
         counter("llm_metering_serve_invalid_records", "Records that were not the JSON objects their topic carries", view::invalidRecords);

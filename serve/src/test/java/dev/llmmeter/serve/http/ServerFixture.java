@@ -30,7 +30,7 @@ final class ServerFixture implements AutoCloseable {
         this(SseHub.Settings.defaults(), access);
     }
 
-    private ServerFixture(SseHub.Settings sse, Access access) {
+    ServerFixture(SseHub.Settings sse, Access access) {
         server = new MeteringServer(view, notReady::get, sse).host("127.0.0.1").access(access);
         port = server.start(0);
     }
