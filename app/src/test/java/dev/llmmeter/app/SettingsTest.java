@@ -175,6 +175,18 @@ class SettingsTest {
                 assertThrows(Settings.SettingsException.class, () -> Settings.load(missing, Map.of(), new Properties())).getMessage());
     }
 
+    @Test
+    void theSseClientCapsComeFromTheSettingsOrTheEnvironmentAndAreAtLeastOne() {
+        assertEquals(1000, Settings.of(new Properties()).sse().maxClients());
+        assertEquals(100, Settings.of(new Properties()).sse().maxClientsPerToken());
+        Settings s = Settings.load(null, Map.of("METERING_HTTP_SSE_MAX_CLIENTS_PER_TOKEN", "7"),
+                props("metering.http.sse.max.clients", "50"));
+        assertEquals(50, s.sse().maxClients());
+        assertEquals(7, s.sse().maxClientsPerToken());
+        assertEquals("Invalid value 0 for configuration metering.http.sse.max.clients: Value must be at least 1",
+                assertThrows(Settings.SettingsException.class, () -> Settings.of(props("metering.http.sse.max.clients", "0"))).getMessage());
+    }
+
     private static Properties props(String key, String value) {
         Properties p = new Properties();
         p.put(key, value);
