@@ -57,8 +57,12 @@ final class SseConnection implements WriteListener {
         return token;
     }
 
-    void onClose(Runnable r) {
+    /** Runs {@code r} when this client closes, or now if it already has (it left before it was subscribed). */
+    synchronized void onClose(Runnable r) {
         this.onClose = r;
+        if (closed) {
+            r.run();
+        }
     }
 
     /**

@@ -82,7 +82,11 @@ public final class SseHub implements AutoCloseable {
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong connections = new AtomicLong();
     private final ScheduledExecutorService heartbeats;
-    /** Places held by admitted clients, in all and per token (the token's entry, never the token itself). */
+    /**
+     * Places held by admitted clients, in all and per token (the token's entry, never the token itself), guarded by
+     * {@link #places}: a lock of their own, taken last, as a client gives its place back while it holds its own lock.
+     */
+    private final Object places = new Object();
     private int held;
     private final Map<Object, Integer> heldPerToken = new HashMap<>();
     private final Map<Refusal, AtomicLong> refused = new java.util.EnumMap<>(Map.of(
@@ -123,26 +127,30 @@ public final class SseHub implements AutoCloseable {
      *
      * @return null when admitted, else the refusal
      */
-    synchronized Refusal admit(Object token) {
-        Refusal no = held >= settings.maxClients() ? Refusal.MAX_CLIENTS
-                : token != null && heldPerToken.getOrDefault(token, 0) >= settings.maxClientsPerToken() ? Refusal.MAX_CLIENTS_PER_TOKEN
-                : null;
-        if (no != null) {
-            refused.get(no).incrementAndGet();
-            return no;
+    Refusal admit(Object token) {
+        synchronized (places) {
+            Refusal no = held >= settings.maxClients() ? Refusal.MAX_CLIENTS
+                    : token != null && heldPerToken.getOrDefault(token, 0) >= settings.maxClientsPerToken() ? Refusal.MAX_CLIENTS_PER_TOKEN
+                    : null;
+            if (no != null) {
+                refused.get(no).incrementAndGet();
+                return no;
+            }
+            held++;
+            if (token != null) {
+                heldPerToken.merge(token, 1, Integer::sum);
+            }
+            return null;
         }
-        held++;
-        if (token != null) {
-            heldPerToken.merge(token, 1, Integer::sum);
-        }
-        return null;
     }
 
     /** Gives back the place {@link #admit} held for a client of {@code token}. */
-    synchronized void release(Object token) {
-        held--;
-        if (token != null) {
-            heldPerToken.computeIfPresent(token, (k, n) -> n == 1 ? null : n - 1);
+    void release(Object token) {
+        synchronized (places) {
+            held--;
+            if (token != null) {
+                heldPerToken.computeIfPresent(token, (k, n) -> n == 1 ? null : n - 1);
+            }
         }
     }
 
@@ -153,7 +161,8 @@ public final class SseHub implements AutoCloseable {
      */
     synchronized void subscribe(SseConnection c, Long lastEventId) {
         connections.incrementAndGet();
-        c.onClose(() -> {
+        clients.add(c);
+        c.onClose(() -> { // at once if the client has already gone: its place is given back either way
             if (clients.remove(c)) {
                 release(c.token());
                 if (c.dropped()) {
@@ -161,7 +170,6 @@ public final class SseHub implements AutoCloseable {
                 }
             }
         });
-        clients.add(c);
         String id = c.streamId();
         Stream<byte[]> missed = backlog(lastEventId).stream().map(t -> id == null ? t.plain() : message(t, id, c.scope()));
         c.startWith(Stream.concat(Stream.of(SseEvents.HELLO), missed).iterator());
