@@ -97,6 +97,19 @@ class HttpEdgeFuzzTest {
     }
 
     @Test
+    @DisplayName("with tokens, a malformed or oversize request is answered as such before any token check")
+    void malformedRequestsAreAnsweredBeforeTheTokenCheck() throws Exception {
+        try (ServerFixture tokens = new ServerFixture(new Access(Tokens.parse(java.util.List.of("admin-token-0123456789 admin")),
+                java.util.List.of()))) {
+            assertEquals(400, RawHttp.send(tokens.port, get("/../../etc/passwd")).status());
+            assertEquals(400, RawHttp.send(tokens.port, get("/api/streams/a%00b")).status());
+            assertEquals(414, RawHttp.send(tokens.port, get("/api/stats?" + "a".repeat(9000))).status());
+            assertEquals(431, RawHttp.send(tokens.port, get("/api/stats", "X-Big: " + "b".repeat(9000))).status());
+            assertEquals(401, RawHttp.send(tokens.port, get("/api/stats")).status());
+        }
+    }
+
+    @Test
     @DisplayName("a request line and headers of up to 8 KiB in all are served")
     void headsUpToTheLimitAreServed() throws Exception {
         RawHttp.Response r = RawHttp.send(f.port, get("/healthz?" + "q".repeat(3000), "X-Big: " + "b".repeat(4000)));
