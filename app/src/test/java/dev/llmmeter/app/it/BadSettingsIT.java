@@ -1,22 +1,14 @@
 package dev.llmmeter.app.it;
 
 import dev.llmmeter.app.InstanceId;
-import dev.llmmeter.app.ServiceMain;
 import dev.llmmeter.devkit.KafkaBrokerExtension;
 import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,12 +52,12 @@ class BadSettingsIT {
         for (Map.Entry<String, String> bad : badSettings().entrySet()) {
             Path state = dir.resolve("state-" + n);
             Path config = config("topology-" + n++, bad.getKey());
-            Run run = metering("topology", "--bootstrap-servers", kafka.bootstrapServers(), "--config", config.toString(),
+            ServiceProcess.Run run = ServiceProcess.inProcess("topology", "--bootstrap-servers", kafka.bootstrapServers(), "--config", config.toString(),
                     "--state-dir", state.toString());
             assertUsageError("topology", bad.getValue(), run);
             assertFalse(Files.exists(state.resolve(InstanceId.FILE_NAME)), "no instance id file: " + run);
         }
-        Run run = metering("topology", "--bootstrap-servers", kafka.bootstrapServers(), "--application-id", "my app",
+        ServiceProcess.Run run = ServiceProcess.inProcess("topology", "--bootstrap-servers", kafka.bootstrapServers(), "--application-id", "my app",
                 "--state-dir", dir.resolve("state-flag").toString());
         assertUsageError("topology", badSettings().get("application.id=my app"), run);
         assertEquals(before, topics(), "no topic created");
@@ -77,9 +69,9 @@ class BadSettingsIT {
         int n = 0;
         for (Map.Entry<String, String> bad : badSettings().entrySet()) {
             Path config = config("clients-" + n++, bad.getKey());
-            assertUsageError("tail", bad.getValue(), metering("tail", "--bootstrap-servers", kafka.bootstrapServers(),
+            assertUsageError("tail", bad.getValue(), ServiceProcess.inProcess("tail", "--bootstrap-servers", kafka.bootstrapServers(),
                     "--config", config.toString(), "--json", "--max-records", "1"));
-            assertUsageError("serve", bad.getValue(), metering("serve", "--bootstrap-servers", kafka.bootstrapServers(),
+            assertUsageError("serve", bad.getValue(), ServiceProcess.inProcess("serve", "--bootstrap-servers", kafka.bootstrapServers(),
                     "--config", config.toString(), "--http-port", "0"));
         }
         assertEquals(before, topics(), "no topic created");
@@ -94,7 +86,7 @@ class BadSettingsIT {
         return f;
     }
 
-    private static void assertUsageError(String command, String message, Run run) {
+    private static void assertUsageError(String command, String message, ServiceProcess.Run run) {
         List<String> lines = run.err().lines().toList();
         assertEquals(2, run.exit(), run.toString());
         assertEquals(List.of("metering " + command + ": " + message, "Run 'metering " + command + " --help' for usage."), lines,
@@ -106,32 +98,5 @@ class BadSettingsIT {
         try (Admin admin = Admin.create(kafka.clientConfig())) {
             return admin.listTopics().names().get(30, TimeUnit.SECONDS);
         }
-    }
-
-    record Run(int exit, String out, String err) {
-    }
-
-    /** {@code metering ARGS} in this JVM: its exit code, stdout and stderr (the commands print to System.out/err too). */
-    private static synchronized Run metering(String... args) {
-        PrintStream stdout = System.out;
-        PrintStream stderr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        StringWriter cmdErr = new StringWriter();
-        int exit;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            CommandLine cmd = ServiceMain.commandLine();
-            cmd.setErr(new PrintWriter(cmdErr, true));
-            exit = cmd.execute(args);
-        } finally {
-            System.setOut(stdout);
-            System.setErr(stderr);
-        }
-        List<String> all = new ArrayList<>();
-        all.add(err.toString(StandardCharsets.UTF_8));
-        all.add(cmdErr.toString());
-        return new Run(exit, out.toString(StandardCharsets.UTF_8), String.join("", all));
     }
 }

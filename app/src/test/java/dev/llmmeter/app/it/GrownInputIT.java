@@ -1,7 +1,6 @@
 package dev.llmmeter.app.it;
 
 import dev.llmmeter.app.MeteringApp;
-import dev.llmmeter.app.ServiceMain;
 import dev.llmmeter.contract.Topics;
 import dev.llmmeter.devkit.KafkaBrokerExtension;
 import org.apache.kafka.clients.admin.Admin;
@@ -10,10 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -50,7 +46,7 @@ class GrownInputIT {
             String[] args = {"topology", "--bootstrap-servers", kafka.bootstrapServers(), "--application-id", app,
                 "--state-dir", state.toString(), "--config", config.toString()};
             for (int attempt = 0; attempt < 2; attempt++) { // every time, the same line
-                Run run = metering(args);
+                ServiceProcess.Run run = ServiceProcess.inProcess(args);
                 assertEquals(1, run.exit(), run.err());
                 assertEquals(List.of("metering: metering.deltas has 6 partitions but application grown keeps its sessions in 4 "
                         + "(grown-sessions-changelog): a session's state belongs to its input partition, so the input's partition "
@@ -86,22 +82,5 @@ class GrownInputIT {
                 Files.delete(p);
             }
         }
-    }
-
-    record Run(int exit, String err) {
-    }
-
-    /** {@code metering ARGS} in this JVM: its exit code and what the command printed on stderr (logging goes elsewhere). */
-    private static synchronized Run metering(String... args) {
-        PrintStream stderr = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit;
-        try {
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            exit = ServiceMain.commandLine().execute(args);
-        } finally {
-            System.setErr(stderr);
-        }
-        return new Run(exit, err.toString(StandardCharsets.UTF_8));
     }
 }

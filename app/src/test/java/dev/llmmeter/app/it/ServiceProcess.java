@@ -1,5 +1,13 @@
 package dev.llmmeter.app.it;
 
+import dev.llmmeter.app.ServiceMain;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -8,7 +16,10 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** A metering command as an operator runs it: a process of its own, stderr exactly as the service's logging leaves it. */
+/**
+ * A metering command as an operator runs it: a process of its own, stderr exactly as the service's logging leaves it;
+ * or, quicker, in this JVM ({@link #inProcess}).
+ */
 final class ServiceProcess {
     private ServiceProcess() {
     }
@@ -43,5 +54,29 @@ final class ServiceProcess {
         Path out = Files.createTempFile(work, "metering", ".out");
         Path err = Files.createTempFile(work, "metering", ".err");
         return new Started(pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start(), out, err);
+    }
+
+    /**
+     * {@code metering ARGS} in this JVM: its exit code, stdout, and stderr (what the commands print to System.err
+     * and what picocli writes to the command's error writer). Synchronized: it swaps System.out and System.err.
+     */
+    static synchronized Run inProcess(String... args) {
+        PrintStream stdout = System.out;
+        PrintStream stderr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        StringWriter cmdErr = new StringWriter();
+        int exit;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            CommandLine cmd = ServiceMain.commandLine();
+            cmd.setErr(new PrintWriter(cmdErr, true));
+            exit = cmd.execute(args);
+        } finally {
+            System.setOut(stdout);
+            System.setErr(stderr);
+        }
+        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8) + cmdErr);
     }
 }

@@ -2,7 +2,6 @@ package dev.llmmeter.app.it;
 
 import dev.llmmeter.app.MeteringApp;
 import dev.llmmeter.app.ServeCommand;
-import dev.llmmeter.app.ServiceMain;
 import dev.llmmeter.app.Settings;
 import dev.llmmeter.contract.DeltaEvent;
 import dev.llmmeter.contract.DeltaEventCodec;
@@ -19,13 +18,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -74,9 +70,9 @@ class UsageReadIT {
         try {
             await("metering usage prints the three bills (see target/failsafe-reports)").atMost(Duration.ofSeconds(60))
                     .pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-                        Run run = metering("usage", "--bootstrap-servers", kafka.bootstrapServers(), "--config", config.toString(),
+                        ServiceProcess.Run run = ServiceProcess.inProcess("usage", "--bootstrap-servers", kafka.bootstrapServers(), "--config", config.toString(),
                                 "--from", from, "--to", to, "--window", "minute", "--csv");
-                        assertEquals(new Run(0, expectedCsv, ""), run);
+                        assertEquals(new ServiceProcess.Run(0, expectedCsv, ""), run);
                     });
 
             Properties reader = new Properties();
@@ -104,7 +100,7 @@ class UsageReadIT {
 
     @Test
     void aClusterThatDoesNotAnswerIsExitOneInOneLine() {
-        Run run = metering("usage", "--bootstrap-servers", "127.0.0.1:1", "--from", "0", "--to", "1");
+        ServiceProcess.Run run = ServiceProcess.inProcess("usage", "--bootstrap-servers", "127.0.0.1:1", "--from", "0", "--to", "1");
         assertEquals(1, run.exit(), run.err());
         assertEquals("", run.out());
         List<String> lines = run.err().lines().toList();
@@ -118,26 +114,5 @@ class UsageReadIT {
         p.putAll(kafka.clientConfig());
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
-    }
-
-    record Run(int exit, String out, String err) {
-    }
-
-    /** {@code metering ARGS} in this JVM: exit code, stdout and stderr. */
-    private static synchronized Run metering(String... args) {
-        PrintStream stdout = System.out;
-        PrintStream stderr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            exit = ServiceMain.commandLine().execute(args);
-        } finally {
-            System.setOut(stdout);
-            System.setErr(stderr);
-        }
-        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 }
