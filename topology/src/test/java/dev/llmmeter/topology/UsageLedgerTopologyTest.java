@@ -176,4 +176,19 @@ class UsageLedgerTopologyTest {
             assertEquals(T0, records.get(0).timestamp()); // not its window's end, two hours ahead
         }
     }
+
+    @Test
+    @DisplayName("an end with an invalid provider figure is dead-lettered and bills nothing; the stream's valid end then bills once")
+    void anEndWithAnInvalidFigureIsDeadLetteredAndBillsNothing() {
+        MeteringConfig config = MeteringConfig.fromMap(Map.of(MeteringConfig.USAGE_GRACE_MS, "0"));
+        try (MeteringDriver d = new MeteringDriver(config)) {
+            d.begin("s1", T0, "m", "t");
+            d.sendRaw("s1", "{\"type\":\"end\",\"stream_id\":\"s1\",\"ts\":" + (T0 + 1) + ",\"final_output_tokens\":5,"
+                    + "\"input_tokens\":50,\"reasoning_tokens\":\"many\"}", T0 + 1);
+            assertEquals(1, d.deadLetters().size());
+            d.send(DeltaEvent.end("s1", T0 + 2, 7, 70));
+            d.arriveAt(M + 60_000);
+            assertEquals(List.of(usage("t", "m", Usage.Window.MINUTE, M, 1, 70, 7, 0, 0, 0)), values(d.usageRecords()));
+        }
+    }
 }
