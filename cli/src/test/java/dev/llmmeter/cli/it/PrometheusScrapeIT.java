@@ -50,7 +50,7 @@ class PrometheusScrapeIT {
 
     @Test
     void prometheusQueriesTheThroughputAndTtftOfEachModelRunSends() throws Exception {
-        Promtool.requireInstalled();
+        Promtool.requireInstalled(Promtool.PROMTOOL, Promtool.PROMETHEUS);
         Process run = null;
         Process prometheus = null;
         try {

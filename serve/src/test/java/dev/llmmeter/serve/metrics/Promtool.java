@@ -1,9 +1,5 @@
 package dev.llmmeter.serve.metrics;
 
-import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
-
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -25,26 +21,19 @@ public final class Promtool {
     private Promtool() {
     }
 
-    /** Fails, saying how to get them, unless Debian's promtool and prometheus are installed. */
-    public static void requireInstalled() {
-        for (Path tool : new Path[]{PROMTOOL, PROMETHEUS}) {
+    /** Fails, saying how to get them, unless these of Debian's prometheus package are installed. */
+    public static void requireInstalled(Path... tools) {
+        for (Path tool : tools) {
             if (!Files.isExecutable(tool)) {
-                fail(tool + " is missing: these tests run Prometheus' own tools. Install Debian's prometheus package "
+                fail(tool + " is missing: this test runs Prometheus' own tools. Install Debian's prometheus package "
                         + "(apt-get install prometheus), as .ci/run does when it is missing.");
             }
         }
     }
 
-    /** The registry's exposition, text format 0.0.4, as {@code GET /metrics} serves it to a plain client. */
-    public static String exposition(PrometheusRegistry registry) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrometheusTextFormatWriter.create().write(out, registry.scrape());
-        return out.toString(StandardCharsets.UTF_8);
-    }
-
     /** What {@code promtool check metrics} says of {@code exposition}: its output, and its exit code first. */
     public static Result check(String exposition) throws IOException, InterruptedException {
-        requireInstalled();
+        requireInstalled(PROMTOOL);
         Process p = new ProcessBuilder(PROMTOOL.toString(), "check", "metrics").redirectErrorStream(true).start();
         try (OutputStream in = p.getOutputStream()) {
             in.write(exposition.getBytes(StandardCharsets.UTF_8));
