@@ -160,11 +160,16 @@ public final class ServeMetrics {
                 if (q == null) {
                     continue;
                 }
-                Quantiles quantiles = Quantiles.of(new Quantile(0.5, q.p50() / 1000.0), new Quantile(0.9, q.p90() / 1000.0),
-                        new Quantile(0.99, q.p99() / 1000.0));
+                Quantiles quantiles = Quantiles.of(new Quantile(0.5, seconds(q.p50())), new Quantile(0.9, seconds(q.p90())),
+                        new Quantile(0.99, seconds(q.p99())));
                 cb.call(-1, Double.NaN, quantiles, labels(i)); // -1 and NaN: no _count, no _sum
             }
         }).register(registry);
+    }
+
+    /** Milliseconds as seconds, the decimal point moved (1483.6 ms is 1.4836 s, not 1.4835999999999998). */
+    static double seconds(double ms) {
+        return Double.isFinite(ms) ? java.math.BigDecimal.valueOf(ms).movePointLeft(3).doubleValue() : ms / 1000.0;
     }
 
     private void counter(String name, String help, java.util.function.LongSupplier value) {

@@ -78,6 +78,8 @@ class MetricsTest {
                 quantiles(640.0, 700.0, 990.0, 9), "null", T0));
         f.view.offerInsight("tenant:acme", insight("tenant", "\"acme\"", 2, "33.0", "61.5", "null", "null", T0));
         f.view.offerInsight("model:null", insight("model", "null", 1, "12.0", "12.0", "null", "null", T0));
+        f.view.offerInsight("model:mixtral", insight("model", "\"mixtral\"", 1, "40.0", "40.0",
+                quantiles(1483.6, 1483.6, 1483.6, 1), "null", T0));
 
         Map<String, Double> m = scrape();
         assertEquals(160.2, m.get("llm_metering_system_tokens_per_second{model=\"\",tenant=\"\"}"));
@@ -93,6 +95,9 @@ class MetricsTest {
         assertEquals(2.21, m.get("llm_metering_time_to_first_token_seconds{model=\"\",tenant=\"\",quantile=\"0.99\"}"));
         assertEquals(0.99, m.get("llm_metering_time_to_first_token_seconds{model=\"llama\",tenant=\"\",quantile=\"0.99\"}"));
         assertEquals(0.095, m.get("llm_metering_inter_delta_latency_seconds{model=\"\",tenant=\"\",quantile=\"0.99\"}"));
+        assertEquals(1.4836, m.get("llm_metering_time_to_first_token_seconds{model=\"mixtral\",tenant=\"\",quantile=\"0.5\"}"),
+                "1483.6 ms is 1.4836 s, the decimal point moved, not 1483.6 / 1000.0 = 1.4835999999999998");
+        assertEquals(0.031, m.get("llm_metering_inter_delta_latency_seconds{model=\"\",tenant=\"\",quantile=\"0.5\"}"));
         assertFalse(m.containsKey("llm_metering_time_to_first_token_seconds{model=\"\",tenant=\"acme\",quantile=\"0.5\"}"));
     }
 
