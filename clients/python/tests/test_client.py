@@ -1,0 +1,211 @@
+"""The client without a broker: the wire JSON, validation, drops, a dead cluster, reading serve, ttft_ms.
+
+Run alone: ``cd clients/python && /usr/bin/python3 -m unittest tests.test_client``.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import logging
+import socket
+import statistics
+import threading
+import time
+import unittest
+
+from llm_metering import GlobalMeter, MeterProducer, encode_event
+from llm_metering.global_meter import idle_stats
+
+
+def closed_port() -> int:
+    """A local port nothing listens on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def own_lines(logs: unittest.case._LoggingWatcher) -> list[str]:
+    """The client's own log lines (librdkafka's go to the child logger llm_metering.librdkafka)."""
+    return [r.getMessage() for r in logs.records if r.name == "llm_metering"]
+
+
+class Clock:
+    """A hand-driven app clock, epoch ms."""
+
+    def __init__(self, ms: int) -> None:
+        self.ms = ms
+
+    def __call__(self) -> int:
+        return self.ms
+
+
+class WireJsonTest(unittest.TestCase):
+    def test_the_four_events_are_the_contracts_examples_byte_for_byte(self) -> None:
+        self.assertEqual(
+            b'{"type":"begin","stream_id":"s1","ts":1790000000000,"model":"llama-3.1-70b","tenant":"acme"}',
+            encode_event("begin", "s1", 1790000000000, model="llama-3.1-70b", tenant="acme"))
+        self.assertEqual(b'{"type":"output","stream_id":"s1","ts":1790000000250,"running":1}',
+                         encode_event("output", "s1", 1790000000250, running=1))
+        self.assertEqual(b'{"type":"reasoning","stream_id":"s1","ts":1790000000300,"running":4}',
+                         encode_event("reasoning", "s1", 1790000000300, running=4))
+        self.assertEqual(
+            b'{"type":"end","stream_id":"s1","ts":1790000009000,"final_output_tokens":420,"input_tokens":1200}',
+            encode_event("end", "s1", 1790000009000, final_output_tokens=420, input_tokens=1200,
+                         reasoning_tokens=None, cached_input_tokens=None))
+
+    def test_a_begin_without_model_or_tenant_leaves_them_out(self) -> None:
+        self.assertEqual(b'{"type":"begin","stream_id":"s1","ts":5}',
+                         encode_event("begin", "s1", 5, model=None, tenant=None))
+
+    def test_what_the_meter_would_dead_letter_is_a_value_error(self) -> None:
+        for bad in (lambda: encode_event("output", "s1", 1, running=-3),
+                    lambda: encode_event("output", "s1", 1, running=1.5),
+                    lambda: encode_event("output", "s1", 1, running=True),
+                    lambda: encode_event("output", "", 1, running=1),
+                    lambda: encode_event("output", "x" * 257, 1, running=1),
+                    lambda: encode_event("output", "s1", -1, running=1),
+                    lambda: encode_event("begin", "s1", 1, model=""),
+                    lambda: encode_event("stop", "s1", 1)):
+            with self.assertRaises(ValueError):
+                bad()
+
+
+class DropTest(unittest.TestCase):
+    def test_a_full_queue_drops_counts_and_logs_one_line_per_burst(self) -> None:
+        producer = MeterProducer(f"127.0.0.1:{closed_port()}", queue_buffering_max_messages=3)
+        with self.assertLogs("llm_metering", logging.WARNING) as logs:
+            queued = [producer.output("s1", n) for n in range(1, 6)]
+        self.assertEqual([True, True, True, False, False], queued)
+        self.assertEqual(2, producer.dropped)
+        self.assertEqual(["llm-metering: dropping metering events (the local queue is full "
+                          "(queue.buffering.max.messages)); 1 dropped so far"], own_lines(logs))
+        producer.close(timeout=0)
+        self.assertEqual(5, producer.dropped, "the three still queued at close count as dropped")
+
+    def test_the_partitioner_and_idempotence_cannot_be_changed(self) -> None:
+        with self.assertRaises(ValueError):
+            MeterProducer("127.0.0.1:1", partitioner="consistent_random")
+        with self.assertRaises(ValueError):
+            MeterProducer("127.0.0.1:1", enable_idempotence=False)
+
+
+class DeadClusterTest(unittest.TestCase):
+    CALLS = 200
+    BOUND_MS = 50.0  # a behaviour promise (no call waits for the cluster), not a benchmark: generous on purpose
+
+    def test_a_dead_cluster_and_a_dead_serve_cost_the_caller_no_exception_and_no_wait(self) -> None:
+        meter = GlobalMeter(f"127.0.0.1:{closed_port()}", f"http://127.0.0.1:{closed_port()}")
+        timings: list[float] = []
+        for i in range(self.CALLS):
+            sid = f"dead-{i}"
+            for call in (lambda: meter.begin_session(sid, model="m"), lambda: meter.record_reasoning(sid, 2),
+                         lambda: meter.record_token(sid, 1), lambda: meter.get_stats(sid),
+                         lambda: meter.end_session(sid, 1, 10)):
+                start = time.perf_counter()
+                call()
+                timings.append((time.perf_counter() - start) * 1000)
+        median, worst = statistics.median(timings), max(timings)
+        print(f"\n  dead cluster: {len(timings)} calls, median {median:.3f} ms, max {worst:.3f} ms")
+        self.assertLess(median, self.BOUND_MS)
+        self.assertEqual(idle_stats() | {"ttft_ms": None}, meter.get_stats("dead-0"))
+        self.assertEqual(0, meter.dropped, "nothing dropped while the queue has room")
+        meter.close(timeout=0.2)
+        self.assertEqual(self.CALLS * 4, meter.dropped, "what the cluster never took counts as dropped at close")
+
+
+class StatsServer:
+    """A stand-in for serve's /api/stats, counting requests."""
+
+    def __init__(self, body: dict) -> None:
+        outer = self
+        self.requests = 0
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                outer.requests += 1
+                payload = json.dumps(body).encode()
+                self.send_response(200 if self.path == "/api/stats" else 404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class GlobalMeterTest(unittest.TestCase):
+    SERVE = {"tps": 47.3, "tps_available": True, "estimated": False, "high": 52.1, "low": 31.4, "active": 12,
+             "ts": 1790000001000}
+
+    def test_get_stats_is_serves_latest_tick_in_the_seeds_shape_read_at_most_once_a_second(self) -> None:
+        serve = StatsServer(self.SERVE)
+        try:
+            meter = GlobalMeter(f"127.0.0.1:{closed_port()}", serve.url, cache_s=1.0)
+            expected = {"tps": 47.3, "tps_available": True, "estimated": False, "high": 52.1, "low": 31.4,
+                        "active": 12}
+            self.assertEqual(expected, meter.get_stats())
+            self.assertEqual(list(expected), list(meter.get_stats()), "the seed's keys in the seed's order")
+            self.assertEqual(1, serve.requests, "the second read came from the cache")
+        finally:
+            serve.stop()
+            meter.close(timeout=0)
+
+    def test_get_stats_falls_back_to_the_seeds_idle_dict_when_serve_is_gone(self) -> None:
+        meter = GlobalMeter(f"127.0.0.1:{closed_port()}", f"http://127.0.0.1:{closed_port()}")
+        with self.assertLogs("llm_metering", logging.WARNING) as logs:
+            self.assertEqual({"tps": None, "tps_available": False, "estimated": False, "high": None, "low": None,
+                              "active": 0}, meter.get_stats())
+        self.assertEqual(1, len(own_lines(logs)))
+        meter.close(timeout=0)
+
+    def test_ttft_ms_is_begin_to_first_output_token_reasoning_excluded(self) -> None:
+        clock = Clock(1_790_000_000_000)
+        meter = GlobalMeter(f"127.0.0.1:{closed_port()}", f"http://127.0.0.1:{closed_port()}", clock=clock)
+        meter.begin_session("t1")
+        self.assertIsNone(meter.get_stats("t1")["ttft_ms"], "None before any token")
+        clock.ms += 120
+        meter.record_reasoning("t1", 30)
+        self.assertIsNone(meter.get_stats("t1")["ttft_ms"], "reasoning is not the first output token")
+        clock.ms += 230
+        meter.record_token("t1", 1)
+        clock.ms += 500
+        meter.record_token("t1", 9)
+        self.assertEqual(350, meter.get_stats("t1")["ttft_ms"])
+        self.assertIsNone(meter.get_stats("never-begun")["ttft_ms"])
+        self.assertNotIn("ttft_ms", meter.get_stats(), "a per-stream figure: only with a stream id")
+        meter.close(timeout=0)
+
+    def test_a_call_that_breaks_the_contract_is_rejected_not_raised(self) -> None:
+        meter = GlobalMeter(f"127.0.0.1:{closed_port()}", f"http://127.0.0.1:{closed_port()}")
+        with self.assertLogs("llm_metering", logging.WARNING) as logs:
+            meter.begin_session("r1")
+            meter.record_token("r1", -1)
+            meter.record_token("", 1)
+        self.assertEqual(2, meter.rejected)
+        self.assertEqual(["llm-metering: not published, running must be between 0 and 9223372036854775807, "
+                          "got -1 (1 rejected so far)"], own_lines(logs))
+        meter.close(timeout=0)
+
+
+class Murmur2Test(unittest.TestCase):
+    def test_the_tests_murmur2_is_javas(self) -> None:
+        from tests.kafka_hash import murmur2
+        # Kafka's own UtilsTest vectors, as signed 32-bit ints
+        for data, java in ((b"21", -973932308), (b"foobar", -790332482), (b"a-little-bit-long-string", -985981536),
+                           (b"a-little-bit-longer-string", -1486304829),
+                           (b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8", -58897971), (b"abc", 479470107)):
+            self.assertEqual(java & 0xFFFFFFFF, murmur2(data), data)
+
+
+if __name__ == "__main__":
+    unittest.main()
