@@ -6,13 +6,20 @@ Run alone: ``cd clients/python && /usr/bin/python3 -m unittest tests.test_client
 from __future__ import annotations
 
 import http.server
+import importlib.util
 import json
 import logging
+import os
+import shutil
 import socket
 import statistics
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 import unittest
+from pathlib import Path
 
 from llm_metering import GlobalMeter, MeterProducer, encode_event
 from llm_metering.global_meter import idle_stats
@@ -120,10 +127,12 @@ class StatsServer:
     def __init__(self, body: dict) -> None:
         outer = self
         self.requests = 0
+        self.authorization: str | None = None
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's name)
                 outer.requests += 1
+                outer.authorization = self.headers.get("Authorization")
                 payload = json.dumps(body).encode()
                 self.send_response(200 if self.path == "/api/stats" else 404)
                 self.send_header("Content-Type", "application/json")
@@ -160,6 +169,35 @@ class GlobalMeterTest(unittest.TestCase):
             serve.stop()
             meter.close(timeout=0)
 
+    def test_a_token_goes_to_serve_as_a_bearer_token(self) -> None:
+        serve = StatsServer(self.SERVE)
+        try:
+            meter = GlobalMeter(f"127.0.0.1:{closed_port()}", serve.url, token="s3cret")
+            self.assertEqual(12, meter.get_stats()["active"])
+            self.assertEqual("Bearer s3cret", serve.authorization)
+        finally:
+            serve.stop()
+            meter.close(timeout=0)
+
+    def test_meter_is_one_process_wide_meter_configured_by_the_environment(self) -> None:
+        from llm_metering import global_meter
+        serve = StatsServer(self.SERVE)
+        saved = {k: os.environ.get(k) for k in ("METERING_BOOTSTRAP_SERVERS", "METERING_URL", "METERING_TOKEN")}
+        try:
+            os.environ.update(METERING_BOOTSTRAP_SERVERS=f"127.0.0.1:{closed_port()}", METERING_URL=serve.url,
+                              METERING_TOKEN="t0k")
+            global_meter._meter = None
+            m = global_meter.meter()
+            self.assertIs(m, global_meter.meter())
+            self.assertEqual(47.3, m.get_stats()["tps"])
+            self.assertEqual("Bearer t0k", serve.authorization)
+            m.close(timeout=0)
+        finally:
+            global_meter._meter = None
+            for k, v in saved.items():
+                os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+            serve.stop()
+
     def test_get_stats_falls_back_to_the_seeds_idle_dict_when_serve_is_gone(self) -> None:
         meter = GlobalMeter(f"127.0.0.1:{closed_port()}", f"http://127.0.0.1:{closed_port()}")
         with self.assertLogs("llm_metering", logging.WARNING) as logs:
@@ -195,6 +233,26 @@ class GlobalMeterTest(unittest.TestCase):
         self.assertEqual(["llm-metering: not published, running must be between 0 and 9223372036854775807, "
                           "got -1 (1 rejected so far)"], own_lines(logs))
         meter.close(timeout=0)
+
+
+@unittest.skipUnless(importlib.util.find_spec("pip"), "needs pip (Debian: python3-pip)")
+class PackageTest(unittest.TestCase):
+    def test_pip_installs_the_package_from_the_repo_path_with_confluent_kafka_its_one_dependency(self) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            src, site = Path(tmp, "src"), Path(tmp, "site")
+            shutil.copytree(Path(__file__).resolve().parents[1], src,
+                            ignore=shutil.ignore_patterns("__pycache__", "build", "*.egg-info"))
+            # --no-deps, offline: the confluent-kafka already installed serves (e.g. Debian's python3-confluent-kafka)
+            subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-index", "--no-build-isolation",
+                            "--no-deps", "--target", str(site), str(src)], check=True, capture_output=True)
+            imported = subprocess.run(
+                [sys.executable, "-c", "import llm_metering; print(llm_metering.__file__)"], cwd="/",
+                env=dict(os.environ, PYTHONPATH=str(site)), check=True, capture_output=True, text=True).stdout
+            self.assertEqual(str(site / "llm_metering" / "__init__.py"), imported.strip())
+            metadata = (site / "llm_metering-0.1.0.dist-info" / "METADATA").read_text()
+            requires = [line.split(": ", 1)[1] for line in metadata.splitlines() if line.startswith("Requires-Dist: ")]
+            self.assertEqual(["confluent-kafka>=1.7"], [r.replace(" (", "").rstrip(")") for r in requires])
+            self.assertIn("Requires-Python: >=3.11", metadata.splitlines())
 
 
 class Murmur2Test(unittest.TestCase):
