@@ -90,6 +90,19 @@ class DropTest(unittest.TestCase):
         producer.close(timeout=0)
         self.assertEqual(5, producer.dropped, "the three still queued at close count as dropped")
 
+    def test_an_event_the_cluster_never_takes_is_dropped_at_its_timeout_and_after_close_every_event_drops(self) -> None:
+        producer = MeterProducer(f"127.0.0.1:{closed_port()}", message_timeout_ms=300)
+        with self.assertLogs("llm_metering", logging.DEBUG) as logs:
+            self.assertTrue(producer.output("s1", 1))
+            self.assertEqual(0, producer.flush(5), "the delivery report came")
+        self.assertEqual(1, producer.dropped)
+        self.assertTrue(own_lines(logs)[0].startswith("llm-metering: dropping metering events (not delivered: "),
+                        own_lines(logs))
+        self.assertIn("llm_metering.librdkafka", {r.name for r in logs.records}, "librdkafka's own lines")
+        producer.close(timeout=0)
+        self.assertFalse(producer.output("s1", 2))
+        self.assertEqual(2, producer.dropped)
+
     def test_the_partitioner_and_idempotence_cannot_be_changed(self) -> None:
         with self.assertRaises(ValueError):
             MeterProducer("127.0.0.1:1", partitioner="consistent_random")
@@ -124,7 +137,7 @@ class DeadClusterTest(unittest.TestCase):
 class StatsServer:
     """A stand-in for serve's /api/stats, counting requests."""
 
-    def __init__(self, body: dict) -> None:
+    def __init__(self, body: dict, delay_s: float = 0.0) -> None:
         outer = self
         self.requests = 0
         self.authorization: str | None = None
@@ -133,12 +146,16 @@ class StatsServer:
             def do_GET(self) -> None:  # noqa: N802 (http.server's name)
                 outer.requests += 1
                 outer.authorization = self.headers.get("Authorization")
+                time.sleep(delay_s)
                 payload = json.dumps(body).encode()
-                self.send_response(200 if self.path == "/api/stats" else 404)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                try:
+                    self.send_response(200 if self.path == "/api/stats" else 404)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting, as it should
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -165,6 +182,19 @@ class GlobalMeterTest(unittest.TestCase):
             self.assertEqual(expected, meter.get_stats())
             self.assertEqual(list(expected), list(meter.get_stats()), "the seed's keys in the seed's order")
             self.assertEqual(1, serve.requests, "the second read came from the cache")
+        finally:
+            serve.stop()
+            meter.close(timeout=0)
+
+    def test_a_slow_serve_costs_get_stats_its_http_timeout_then_the_idle_dict(self) -> None:
+        serve = StatsServer(self.SERVE, delay_s=3.0)
+        try:
+            meter = GlobalMeter(f"127.0.0.1:{closed_port()}", serve.url, http_timeout=0.25)
+            start = time.monotonic()
+            with self.assertLogs("llm_metering", logging.WARNING):
+                self.assertEqual(idle_stats(), meter.get_stats())
+            waited = time.monotonic() - start
+            self.assertLess(waited, 2.0, "waited for the timeout, not for the answer")
         finally:
             serve.stop()
             meter.close(timeout=0)
