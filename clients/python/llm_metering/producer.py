@@ -17,6 +17,8 @@ DEFAULT_TOPIC = "metering.deltas"
 DEFAULT_QUEUE_MAX_MESSAGES = 100_000
 MAX_ID_CHARS = 256
 MAX_COUNT = 2**63 - 1
+#: confluent-kafka's own settings, not librdkafka's: their names keep their underscores.
+PYTHON_SETTINGS = frozenset({"error_cb", "throttle_cb", "stats_cb", "oauth_cb", "on_delivery", "logger"})
 #: Drops closer together than this are one burst: one log line for all of them.
 BURST_GAP_S = 10.0
 
@@ -98,7 +100,7 @@ class MeterProducer:
             "queue.buffering.max.messages": DEFAULT_QUEUE_MAX_MESSAGES,
             "logger": logging.getLogger("llm_metering.librdkafka"),
         }
-        config.update({k.replace("_", "."): v for k, v in kafka_config.items()})
+        config.update({k if k in PYTHON_SETTINGS else k.replace("_", "."): v for k, v in kafka_config.items()})
         for name, value in (("partitioner", "murmur2_random"), ("enable.idempotence", True)):
             if name in config and config[name] != value:
                 raise ValueError(f"{name} must be {value!r}: the meter relies on it, got {config[name]!r}")

@@ -103,6 +103,13 @@ class DropTest(unittest.TestCase):
         self.assertFalse(producer.output("s1", 2))
         self.assertEqual(2, producer.dropped)
 
+    def test_settings_take_underscores_for_dots_and_confluent_kafkas_callbacks_as_they_are(self) -> None:
+        errors: list[object] = []
+        producer = MeterProducer(f"127.0.0.1:{closed_port()}", linger_ms=1, error_cb=errors.append)
+        producer.output("s1", 1)
+        producer.close(timeout=0)
+        self.assertEqual(1, producer.dropped)
+
     def test_the_partitioner_and_idempotence_cannot_be_changed(self) -> None:
         with self.assertRaises(ValueError):
             MeterProducer("127.0.0.1:1", partitioner="consistent_random")
