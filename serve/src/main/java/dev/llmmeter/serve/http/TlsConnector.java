@@ -34,7 +34,7 @@ final class TlsConnector {
 
         HttpConnectionFactory http1 = new HttpConnectionFactory(https);
         HTTP2ServerConnectionFactory http2 = new HTTP2ServerConnectionFactory(https);
-        ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory(http2.getProtocol(), http1.getProtocol());
+        ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory(); // offers what follows it on the connector, h2 first
         alpn.setDefaultProtocol(http1.getProtocol());
         SslConnectionFactory tls = new SslConnectionFactory(ssl, alpn.getProtocol());
 

@@ -8,6 +8,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,6 +17,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
@@ -37,6 +40,7 @@ class TlsServerTest {
     private static MeteringServer server;
     private static HttpClient http2;
     private static HttpClient http1;
+    private static SSLContext context;
 
     @BeforeAll
     static void start() throws Exception {
@@ -47,6 +51,7 @@ class TlsServerTest {
         server.start(0);
         SSLContext trusting = trusting(pair.cert());
         http2 = HttpClient.newBuilder().sslContext(trusting).version(HttpClient.Version.HTTP_2).build();
+        context = trusting;
         http1 = HttpClient.newBuilder().sslContext(trusting).version(HttpClient.Version.HTTP_1_1).build();
     }
 
@@ -91,6 +96,24 @@ class TlsServerTest {
         assertEquals(200, one.statusCode());
         assertTrue(one.body().startsWith("{\"tps\":47.3,"), one.body());
         assertTrue(server.secure());
+    }
+
+    @Test
+    @DisplayName("a client offering by ALPN http/1.1 alone (curl --http1.1), or no ALPN at all, is answered over HTTP/1.1")
+    void alpnHttp11AloneAndNoAlpnGetHttp11() throws Exception {
+        for (String[] offered : new String[][] {{"http/1.1"}, {}}) {
+            try (SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", server.port())) {
+                SSLParameters params = socket.getSSLParameters();
+                params.setApplicationProtocols(offered);
+                socket.setSSLParameters(params);
+                socket.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+                assertEquals(offered.length == 0 ? "" : "http/1.1", socket.getApplicationProtocol());
+                assertTrue(response.startsWith("HTTP/1.1 200 OK\r\n"), response);
+                assertTrue(response.endsWith("\r\n\r\n{\"status\":\"ok\"}"), response);
+            }
+        }
     }
 
     @Test
