@@ -156,7 +156,7 @@ class ServeCommandTest {
     @Test
     @DisplayName("--tls-cert without --tls-key (or the key alone, flag or setting) is one line, exit 2; neither: plain HTTP")
     void tlsCertAndKeyGoTogether() throws Exception {
-        TestCertificates.Pair pair = TestCertificates.rsa(dir, "server");
+        TestCertificates.Pair pair = TestCertificates.fixturePair(dir, "rsa");
         Run certOnly = serve("--tls-cert", pair.cert().toString());
         assertEquals(2, certOnly.exit());
         assertEquals("metering serve: metering.http.tls.cert (--tls-cert) is set but metering.http.tls.key (--tls-key) is not: "
@@ -172,7 +172,7 @@ class ServeCommandTest {
     @Test
     @DisplayName("the TLS files come from --tls-cert/--tls-key or metering.http.tls.cert/.key (METERING_HTTP_TLS_CERT, METERING_HTTP_TLS_KEY)")
     void tlsFilesFromFlagsOrSettings() throws Exception {
-        TestCertificates.Pair pair = TestCertificates.ec(dir, "server-ec");
+        TestCertificates.Pair pair = TestCertificates.fixturePair(dir, "ec");
         Settings fromEnv = Settings.load(null, Map.of("METERING_HTTP_TLS_CERT", pair.cert().toString(),
                 "METERING_HTTP_TLS_KEY", pair.key().toString()), new Properties());
         assertEquals(pair.cert().toString(), fromEnv.httpTlsCert());
@@ -185,8 +185,8 @@ class ServeCommandTest {
     @Test
     @DisplayName("a bad TLS file (here a PKCS#1 key) is one line naming the file and the fix, no stack trace, exit 2, before anything listens")
     void badTlsFileIsExit2() throws Exception {
-        TestCertificates.Pair pair = TestCertificates.rsa(dir, "server-rsa");
-        Path pkcs1 = TestCertificates.traditional(pair.key(), dir.resolve("pkcs1.pem"));
+        TestCertificates.Pair pair = TestCertificates.fixturePair(dir, "rsa");
+        Path pkcs1 = TestCertificates.fixture(dir, "rsa.pkcs1.pem");
         Run r = serve("--tls-cert", pair.cert().toString(), "--tls-key", pkcs1.toString());
         assertEquals(2, r.exit());
         assertEquals("metering serve: TLS key file " + pkcs1 + " is a PKCS#1 key (BEGIN RSA PRIVATE KEY); serve reads PKCS#8 "

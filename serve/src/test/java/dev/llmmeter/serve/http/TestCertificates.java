@@ -9,8 +9,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Certificates and keys made for a test by the {@code openssl} command (CI installs it when missing), in a directory
- * of the test's: nothing private is committed. Shared with app's integration tests.
+ * TLS certificates and keys for tests. The fast tests, which start no process, read the fixtures of
+ * {@code src/test/resources/tls} (throwaway, trusted nowhere, made by its {@code make-fixtures.sh}), copied into a
+ * directory of theirs; the integration tests make their own with the {@code openssl} command (CI installs it when
+ * missing). Shared with app's tests.
  */
 public final class TestCertificates {
     /** What {@code openssl req -x509} makes: a certificate and its key (PKCS#8, unencrypted). */
@@ -20,14 +22,26 @@ public final class TestCertificates {
     private TestCertificates() {
     }
 
+    /** The fixture {@code name} (e.g. {@code rsa.key.pem}) of {@code src/test/resources/tls}, copied into {@code dir}. */
+    public static Path fixture(Path dir, String name) throws IOException {
+        try (java.io.InputStream in = TestCertificates.class.getResourceAsStream("/tls/" + name)) {
+            if (in == null) {
+                throw new IOException("no TLS fixture " + name);
+            }
+            Path out = dir.resolve(name);
+            Files.copy(in, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            return out;
+        }
+    }
+
+    /** The fixtures {@code NAME.crt.pem} and {@code NAME.key.pem}, copied into {@code dir}. */
+    public static Pair fixturePair(Path dir, String name) throws IOException {
+        return new Pair(fixture(dir, name + ".crt.pem"), fixture(dir, name + ".key.pem"));
+    }
+
     /** A self-signed RSA certificate for {@code 127.0.0.1} and {@code localhost}, as the operations guide makes one. */
     public static Pair rsa(Path dir, String name) throws IOException, InterruptedException {
         return selfSigned(dir, name, "rsa:2048");
-    }
-
-    /** As {@link #rsa}, with an EC key on P-256. */
-    public static Pair ec(Path dir, String name) throws IOException, InterruptedException {
-        return selfSigned(dir, name, "ec", "-pkeyopt", "ec_paramgen_curve:P-256");
     }
 
     private static Pair selfSigned(Path dir, String name, String... newKey) throws IOException, InterruptedException {
@@ -38,29 +52,6 @@ public final class TestCertificates {
                 "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"));
         openssl(cmd);
         return p;
-    }
-
-    /** A certificate for {@code localhost} issued by {@code ca} (its key signs it), with a key of its own. */
-    public static Pair issuedBy(Pair ca, Path dir, String name) throws IOException, InterruptedException {
-        Pair p = new Pair(dir.resolve(name + ".crt.pem"), dir.resolve(name + ".key.pem"));
-        Path csr = dir.resolve(name + ".csr");
-        openssl(List.of("req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", p.key().toString(), "-out", csr.toString(),
-                "-subj", "/CN=localhost"));
-        openssl(List.of("x509", "-req", "-in", csr.toString(), "-CA", ca.cert().toString(), "-CAkey", ca.key().toString(),
-                "-set_serial", "2", "-days", "2", "-out", p.cert().toString()));
-        return p;
-    }
-
-    /** {@code key} in the traditional format of its algorithm: PKCS#1 ({@code BEGIN RSA PRIVATE KEY}) or SEC1 ({@code BEGIN EC PRIVATE KEY}). */
-    public static Path traditional(Path key, Path out) throws IOException, InterruptedException {
-        openssl(List.of("pkey", "-in", key.toString(), "-traditional", "-out", out.toString()));
-        return out;
-    }
-
-    /** {@code key} as encrypted PKCS#8 ({@code BEGIN ENCRYPTED PRIVATE KEY}). */
-    public static Path encrypted(Path key, Path out) throws IOException, InterruptedException {
-        openssl(List.of("pkcs8", "-topk8", "-in", key.toString(), "-passout", "pass:secret-passphrase", "-out", out.toString()));
-        return out;
     }
 
     /** Runs {@code openssl ARGS}; fails with its output when it exits other than 0. */

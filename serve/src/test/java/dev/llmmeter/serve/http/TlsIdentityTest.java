@@ -22,9 +22,9 @@ class TlsIdentityTest {
     static TestCertificates.Pair ec;
 
     @BeforeAll
-    static void makeCertificates() throws Exception {
-        rsa = TestCertificates.rsa(dir, "rsa");
-        ec = TestCertificates.ec(dir, "ec");
+    static void copyFixtures() throws Exception {
+        rsa = TestCertificates.fixturePair(dir, "rsa");
+        ec = TestCertificates.fixturePair(dir, "ec");
     }
 
     private static String refused(Path cert, Path key) {
@@ -57,7 +57,7 @@ class TlsIdentityTest {
     @Test
     @DisplayName("a chain, the server's certificate first and then its issuer, loads whole, in that order")
     void chainLeafFirstLoads() throws Exception {
-        TestCertificates.Pair leaf = TestCertificates.issuedBy(rsa, dir, "leaf");
+        TestCertificates.Pair leaf = TestCertificates.fixturePair(dir, "leaf"); // issued by rsa.crt.pem
         Path chain = TestCertificates.bundle(dir.resolve("chain.pem"), leaf.cert(), rsa.cert());
         TlsIdentity id = TlsIdentity.load(chain, leaf.key());
         assertEquals(2, id.chain().size());
@@ -78,35 +78,33 @@ class TlsIdentityTest {
     @Test
     @DisplayName("another RSA certificate's RSA key is refused as not matching")
     void anotherRsaKeyIsRefused() throws Exception {
-        TestCertificates.Pair other = TestCertificates.rsa(dir, "other");
+        TestCertificates.Pair other = TestCertificates.fixturePair(dir, "other");
         assertEquals("TLS key file " + other.key() + " does not match the certificate in " + rsa.cert(), refused(rsa.cert(), other.key()));
     }
 
     @Test
     @DisplayName("a PKCS#1 key (BEGIN RSA PRIVATE KEY) is refused with the openssl command that converts it")
     void pkcs1KeyIsRefusedWithTheConversion() throws Exception {
-        Path pkcs1 = TestCertificates.traditional(rsa.key(), dir.resolve("rsa.pkcs1.pem"));
+        Path pkcs1 = TestCertificates.fixture(dir, "rsa.pkcs1.pem");
         assertTrue(Files.readString(pkcs1).startsWith("-----BEGIN RSA PRIVATE KEY-----"));
         assertEquals("TLS key file " + pkcs1 + " is a PKCS#1 key (BEGIN RSA PRIVATE KEY); serve reads PKCS#8 (BEGIN PRIVATE KEY), "
                 + "convert it with: openssl pkcs8 -topk8 -nocrypt -in " + pkcs1 + " -out key8.pem", refused(rsa.cert(), pkcs1));
     }
 
     @Test
-    @DisplayName("the converted PKCS#1 key (the command of the message) loads")
+    @DisplayName("the PKCS#1 key converted by the command of the message (make-fixtures.sh runs it) loads")
     void theConvertedKeyLoads() throws Exception {
-        Path pkcs1 = TestCertificates.traditional(rsa.key(), dir.resolve("rsa.pkcs1-again.pem"));
-        Path converted = dir.resolve("key8.pem");
-        TestCertificates.openssl(java.util.List.of("pkcs8", "-topk8", "-nocrypt", "-in", pkcs1.toString(), "-out", converted.toString()));
+        Path converted = TestCertificates.fixture(dir, "rsa.pkcs1.converted.pem");
         assertEquals(1, TlsIdentity.load(rsa.cert(), converted).keyStore().size());
     }
 
     @Test
     @DisplayName("a SEC1 EC key (BEGIN EC PRIVATE KEY) and an encrypted key are refused with the same command")
     void sec1AndEncryptedKeysAreRefused() throws Exception {
-        Path sec1 = TestCertificates.traditional(ec.key(), dir.resolve("ec.sec1.pem"));
+        Path sec1 = TestCertificates.fixture(dir, "ec.sec1.pem");
         assertEquals("TLS key file " + sec1 + " is a SEC1 key (BEGIN EC PRIVATE KEY); serve reads PKCS#8 (BEGIN PRIVATE KEY), "
                 + "convert it with: openssl pkcs8 -topk8 -nocrypt -in " + sec1 + " -out key8.pem", refused(ec.cert(), sec1));
-        Path encrypted = TestCertificates.encrypted(rsa.key(), dir.resolve("rsa.encrypted.pem"));
+        Path encrypted = TestCertificates.fixture(dir, "rsa.encrypted.pem");
         assertEquals("TLS key file " + encrypted + " is encrypted (BEGIN ENCRYPTED PRIVATE KEY); serve reads an unencrypted key, "
                 + "decrypt it with: openssl pkcs8 -topk8 -nocrypt -in " + encrypted + " -out key8.pem", refused(rsa.cert(), encrypted));
     }

@@ -44,7 +44,7 @@ class TlsServerTest {
 
     @BeforeAll
     static void start() throws Exception {
-        TestCertificates.Pair pair = TestCertificates.rsa(dir, "server");
+        TestCertificates.Pair pair = TestCertificates.fixturePair(dir, "rsa");
         MeteringView view = new MeteringView();
         view.offerStats(stats("47.3", "52.1", "31.4", 1, T0));
         server = new MeteringServer(view, () -> null).host("127.0.0.1").tls(TlsIdentity.load(pair.cert(), pair.key()));
