@@ -195,18 +195,24 @@ class ServeCommandTest {
         Run missing = serve("--tls-cert", dir.resolve("none.pem").toString(), "--tls-key", pair.key().toString());
         assertEquals(2, missing.exit());
         assertEquals("metering serve: TLS certificate file " + dir.resolve("none.pem") + " does not exist", missing.firstLine());
+        // before anything listens: on a port already taken, the bad file is still what is said (not "cannot listen", exit 1)
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            CommandLine cmd = ServiceMain.commandLine();
+            StringWriter err = new StringWriter();
+            cmd.setErr(new PrintWriter(err));
+            assertEquals(2, cmd.execute("serve", "--bootstrap-servers", "127.0.0.1:1", "--http-port", String.valueOf(taken.getLocalPort()),
+                    "--tls-cert", pair.cert().toString(), "--tls-key", pkcs1.toString()));
+            assertEquals(r.firstLine(), err.toString().lines().findFirst().orElse(""));
+        }
     }
 
     @Test
-    @DisplayName("--help shows the TLS options: PEM chain first certificate first, the PKCS#8 key, HTTP/2 and HTTP/1.1 by ALPN")
-    void helpShowsTheTlsOptions() {
-        String help = ServiceMain.commandLine().getSubcommands().get("serve").getUsageMessage().replaceAll("\\s+", " ");
-        assertTrue(help.contains("--tls-cert=FILE Serve HTTPS with this PEM certificate chain, the server's own certificate first; "
-                + "needs --tls-key (default: the setting metering.http.tls.cert; none: plain HTTP)."), help);
-        assertTrue(help.contains("--tls-key=FILE The certificate's private key: PEM, unencrypted PKCS#8 (BEGIN PRIVATE KEY), RSA or EC "
-                + "(default: the setting metering.http.tls.key)."), help);
-        assertTrue(help.contains("TLS: with --tls-cert and --tls-key (PEM files: the certificate chain, the server's own first; its PKCS#8 "
-                + "private key, RSA or EC) serve answers HTTPS only, HTTP/2 and HTTP/1.1 on the one port (chosen by ALPN); without them, plain HTTP."), help);
-        assertTrue(help.contains("a TLS certificate without its key, or a bad one"), help);
+    @DisplayName("TLS changes nothing of the loopback rule: off loopback, without tokens or --allow-anonymous, refused the same way")
+    void tlsStillNeedsTokensOffLoopback() throws Exception {
+        TestCertificates.Pair pair = TestCertificates.fixturePair(dir, "rsa");
+        Run r = serve("--http-host", "0.0.0.0", "--tls-cert", pair.cert().toString(), "--tls-key", pair.key().toString());
+        assertEquals(2, r.exit());
+        assertEquals("metering serve: --http-host 0.0.0.0 is not a loopback address and no tokens file is set: give --tokens-file "
+                + "(or metering.http.tokens.file), or --allow-anonymous to let anyone who reaches it read every tenant's figures", r.firstLine());
     }
 }
