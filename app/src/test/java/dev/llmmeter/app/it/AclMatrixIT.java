@@ -192,6 +192,7 @@ class AclMatrixIT {
         }
         ServiceProcess.Run stopped = app.finish();
         assertEquals(0, stopped.exit(), stopped.toString());
+        assertTrue(stopped.err().contains("sasl.jaas.config = [hidden]"), "the clients' settings at INFO: " + stopped.err());
         assertFalse(stopped.err().contains(password(APP)), "the password in the app's log: " + stopped.err());
         assertFalse(stopped.err().contains(" WARN ") || stopped.err().contains(" ERROR "), "no warning with exactly its ACLs: " + stopped.err());
 

@@ -21,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * No command's --help prints a secret: with a password in METERING_SASL_JAAS_CONFIG and METERING_SSL_KEY_PASSWORD,
  * and another in the --config file, every command's help (in a process of its own environment, as an operator runs
- * it) shows none of them.
+ * it) shows none of them; and no command takes a secret as a flag, where it would show in the process list and the
+ * shell's history (tokens come in a file).
  */
 class HelpSecretsIT {
     static final String ENV_PASSWORD = "env-pw-Zq7xK2";
@@ -56,6 +57,21 @@ class HelpSecretsIT {
         for (String secret : List.of(ENV_PASSWORD, KEY_PASSWORD, FILE_PASSWORD, "Zq7xK2")) {
             assertFalse(help.contains(secret), secret + " in: " + help);
         }
+    }
+
+    @Test
+    void noCommandTakesASecretAsAFlag() {
+        List<String> secretFlags = new ArrayList<>();
+        for (Map.Entry<String, CommandLine> c : Main.commandLine().getSubcommands().entrySet()) {
+            for (CommandLine.Model.OptionSpec o : c.getValue().getCommandSpec().options()) {
+                for (String name : o.names()) {
+                    if (name.matches("(?i).*(password|jaas|secret|credential|token).*") && !name.equals("--tokens-file")) {
+                        secretFlags.add(c.getKey() + " " + name);
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), secretFlags);
     }
 
     /** Prints {@code metering --help} and each command's --help (with {@code --config FILE} where it takes one); exit 1 if any fails. */
