@@ -279,6 +279,33 @@ class AclMatrixIT {
         });
     }
 
+    @Test
+    void underAtLeastOnceTheAppRunsWithoutTheTransactionalIdRow(@TempDir Path work) throws Exception {
+        String applicationId = "cut-alo";
+        List<Row> rows = new ArrayList<>(AclTables.APP_ACLS.stream().map(r -> r.forApp(applicationId)).toList());
+        assertEquals(org.apache.kafka.common.resource.ResourceType.TRANSACTIONAL_ID, rows.remove(4).type());
+        Path config = Files.writeString(work.resolve("alo.properties"), Files.readString(config(work, CUT))
+                + "processing.guarantee=at_least_once\n");
+        withAcls(AclTables.bindings(CUT, rows), () -> {
+            ServiceProcess.Started app = ServiceProcess.start(work, "topology", "--bootstrap-servers", kafka.bootstrapServers(),
+                    "--config", config.toString(), "--application-id", applicationId, "--state-dir", stateDir(applicationId).toString());
+            TopicPartition stats = new TopicPartition(Topics.STATS.name(), 0);
+            try (Admin admin = Admin.create(kafka.clientConfig())) {
+                long before = admin.listOffsets(Map.of(stats, OffsetSpec.latest())).partitionResult(stats).get(10, TimeUnit.SECONDS).offset();
+                // Stats published (only this app runs now): its producers write, with no transactional id.
+                await("stats published").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+                        .until(() -> !app.process().isAlive() || admin.listOffsets(Map.of(stats, OffsetSpec.latest()))
+                                .partitionResult(stats).get(10, TimeUnit.SECONDS).offset() > before);
+            } finally {
+                app.process().destroy();
+            }
+            ServiceProcess.Run run = app.finish();
+            assertEquals(0, run.exit(), run.toString());
+            assertEquals(List.of("metering: running (application id cut-alo); Ctrl-C to stop", "metering: stopped cleanly on SIGTERM"),
+                    operatorLines(run), run.toString());
+        });
+    }
+
     private static ServiceProcess.Run topologyAsCut(Path work, String applicationId) throws Exception {
         return ServiceProcess.run(work, "topology", "--bootstrap-servers", kafka.bootstrapServers(), "--config", config(work, CUT).toString(),
                 "--application-id", applicationId, "--state-dir", stateDir(applicationId).toString());
