@@ -109,6 +109,22 @@ class UsageLedgerTopologyTest {
     }
 
     @Test
+    @DisplayName("a stream evicted at the session cap is billed from the meter's running counts, dated by its last delta, and marked "
+            + "metered; its late end bills nothing more")
+    void anEvictedStreamIsBilledFromTheMetersCounts() {
+        MeteringConfig config = MeteringConfig.fromMap(Map.of(MeteringConfig.MAX_SESSIONS_PER_TASK, "1", MeteringConfig.USAGE_GRACE_MS, "0"));
+        try (MeteringDriver d = new MeteringDriver(config)) {
+            d.begin("s1", T0, "m", "t").output("s1", T0 + 500, 3).reasoning("s1", T0 + 600, 2)
+                    .begin("s2", T0 + 700, "m", "t"); // the cap is one session: s1 is evicted
+            assertEquals(1, d.counter(MeteringMetrics.EVICTED_SESSIONS));
+            d.send(DeltaEvent.end("s2", T0 + 800, 4, 40))
+                    .send(DeltaEvent.end("s1", T0 + 900, 9, 90)); // s1's end, after its eviction: its session is gone
+            d.arriveAt(M + 60_000);
+            assertEquals(List.of(usage("t", "m", Usage.Window.MINUTE, M, 2, 40, 7, 2, 0, 1)), values(d.usageRecords()));
+        }
+    }
+
+    @Test
     @DisplayName("a redelivered end, or a whole stream sent again, is billed once and counted as a duplicate")
     void aRedeliveredEndIsBilledOnce() {
         MeteringConfig config = MeteringConfig.fromMap(Map.of(MeteringConfig.USAGE_GRACE_MS, "0"));

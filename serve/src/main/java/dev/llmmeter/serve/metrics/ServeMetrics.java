@@ -7,7 +7,10 @@ import dev.llmmeter.serve.http.SseHub;
 import dev.llmmeter.serve.usage.UsageLedgerView;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.SummaryWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Quantile;
+import io.prometheus.metrics.model.snapshots.Quantiles;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 
@@ -25,10 +28,13 @@ import java.util.function.Supplier;
  * <p>Breakdowns carry {@code model} and {@code tenant} labels; the global group has both empty (which
  * Prometheus treats as absent), a model's group has an empty {@code tenant}, and so on. A group whose
  * name is JSON null (events without a model or tenant) is labelled {@code "null"}.
+ *
+ * <p>The exposition passes Prometheus' linter, {@code promtool check metrics}: the TTFT and inter-delta percentiles
+ * are summaries (the type whose {@code quantile} label they carry), and the bridged Kafka metrics are renamed
+ * as {@link KafkaMetricsCollector#translate} says.
  */
 public final class ServeMetrics {
     private static final String[] GROUP_LABELS = {"model", "tenant"};
-    private static final String[] QUANTILE_LABELS = {"model", "tenant", "quantile"};
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final MeteringView view;
@@ -49,10 +55,10 @@ public final class ServeMetrics {
                 "Output and reasoning tokens applied in the last 10 s, divided by 10", Insight::systemTps);
         insightGauge("llm_metering_streams_started_last_minute", "Streams begun in the last 60 s", i -> (double) i.started());
         insightGauge("llm_metering_streams_ended_last_minute", "Streams ended in the last 60 s", i -> (double) i.ended());
-        quantileGauge("llm_metering_time_to_first_token_seconds",
+        quantileSummary("llm_metering_time_to_first_token_seconds",
                 "Time to first token (begin to first delta, event time) of streams whose first delta came in the last 60 s",
                 Insight::ttftMs);
-        quantileGauge("llm_metering_inter_delta_latency_seconds",
+        quantileSummary("llm_metering_inter_delta_latency_seconds",
                 "Event-time gap between consecutive deltas of one stream, over deltas applied in the last 60 s", Insight::itlMs);
 
         GaugeWithCallback.builder().name("llm_metering_serve_ready")
@@ -142,19 +148,28 @@ public final class ServeMetrics {
         }).register(registry);
     }
 
-    private void quantileGauge(String name, String help, Function<Insight, Insight.Percentiles> field) {
-        GaugeWithCallback.builder().name(name).help(help + "; quantiles p50, p90, p99").labelNames(QUANTILE_LABELS).callback(cb -> {
+    /**
+     * The insights' p50, p90 and p99 as a summary's quantiles 0.5, 0.9 and 0.99, in seconds: precomputed over a
+     * sliding minute, as a summary's quantiles are. No {@code _count} or {@code _sum}: a summary's are cumulative
+     * since the process began, and the insights count the last minute only.
+     */
+    private void quantileSummary(String name, String help, Function<Insight, Insight.Percentiles> field) {
+        SummaryWithCallback.builder().name(name).help(help + "; quantiles 0.5, 0.9, 0.99").labelNames(GROUP_LABELS).callback(cb -> {
             for (Insight i : view.insights()) {
                 Insight.Percentiles q = field.apply(i);
                 if (q == null) {
                     continue;
                 }
-                String[] group = labels(i);
-                cb.call(q.p50() / 1000.0, group[0], group[1], "0.5");
-                cb.call(q.p90() / 1000.0, group[0], group[1], "0.9");
-                cb.call(q.p99() / 1000.0, group[0], group[1], "0.99");
+                Quantiles quantiles = Quantiles.of(new Quantile(0.5, seconds(q.p50())), new Quantile(0.9, seconds(q.p90())),
+                        new Quantile(0.99, seconds(q.p99())));
+                cb.call(-1, Double.NaN, quantiles, labels(i)); // -1 and NaN: no _count, no _sum
             }
         }).register(registry);
+    }
+
+    /** Milliseconds as seconds, the decimal point moved (1483.6 ms is 1.4836 s, not 1.4835999999999998). */
+    static double seconds(double ms) {
+        return Double.isFinite(ms) ? java.math.BigDecimal.valueOf(ms).movePointLeft(3).doubleValue() : ms / 1000.0;
     }
 
     private void counter(String name, String help, java.util.function.LongSupplier value) {

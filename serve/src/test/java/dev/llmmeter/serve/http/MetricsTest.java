@@ -70,7 +70,7 @@ class MetricsTest {
     }
 
     @Test
-    @DisplayName("insights become gauges by model and tenant: TTFT and inter-delta quantiles in seconds, system throughput")
+    @DisplayName("insights by model and tenant: gauges of throughput, and the TTFT and inter-delta quantiles in seconds as summaries")
     void insightsByModelAndTenant() throws Exception {
         f.view.offerInsight("global", insight("global", "null", 5, "35.1", "160.2",
                 quantiles(812.0, 1490.0, 2210.0, 14), quantiles(31.0, 48.0, 95.0, 900), T0));
@@ -78,6 +78,8 @@ class MetricsTest {
                 quantiles(640.0, 700.0, 990.0, 9), "null", T0));
         f.view.offerInsight("tenant:acme", insight("tenant", "\"acme\"", 2, "33.0", "61.5", "null", "null", T0));
         f.view.offerInsight("model:null", insight("model", "null", 1, "12.0", "12.0", "null", "null", T0));
+        f.view.offerInsight("model:mixtral", insight("model", "\"mixtral\"", 1, "40.0", "40.0",
+                quantiles(1483.6, 1483.6, 1483.6, 1), "null", T0));
 
         Map<String, Double> m = scrape();
         assertEquals(160.2, m.get("llm_metering_system_tokens_per_second{model=\"\",tenant=\"\"}"));
@@ -88,12 +90,15 @@ class MetricsTest {
         assertEquals(3.0, m.get("llm_metering_group_active_streams{model=\"llama\",tenant=\"\"}"));
         assertEquals(3.0, m.get("llm_metering_streams_started_last_minute{model=\"\",tenant=\"acme\"}"));
         assertEquals(1.0, m.get("llm_metering_streams_ended_last_minute{model=\"\",tenant=\"\"}"));
-        assertEquals(0.812, m.get("llm_metering_time_to_first_token_seconds{model=\"\",quantile=\"0.5\",tenant=\"\"}"));
-        assertEquals(1.49, m.get("llm_metering_time_to_first_token_seconds{model=\"\",quantile=\"0.9\",tenant=\"\"}"));
-        assertEquals(2.21, m.get("llm_metering_time_to_first_token_seconds{model=\"\",quantile=\"0.99\",tenant=\"\"}"));
-        assertEquals(0.99, m.get("llm_metering_time_to_first_token_seconds{model=\"llama\",quantile=\"0.99\",tenant=\"\"}"));
-        assertEquals(0.095, m.get("llm_metering_inter_delta_latency_seconds{model=\"\",quantile=\"0.99\",tenant=\"\"}"));
-        assertFalse(m.containsKey("llm_metering_time_to_first_token_seconds{model=\"\",quantile=\"0.5\",tenant=\"acme\"}"));
+        assertEquals(0.812, m.get("llm_metering_time_to_first_token_seconds{model=\"\",tenant=\"\",quantile=\"0.5\"}"));
+        assertEquals(1.49, m.get("llm_metering_time_to_first_token_seconds{model=\"\",tenant=\"\",quantile=\"0.9\"}"));
+        assertEquals(2.21, m.get("llm_metering_time_to_first_token_seconds{model=\"\",tenant=\"\",quantile=\"0.99\"}"));
+        assertEquals(0.99, m.get("llm_metering_time_to_first_token_seconds{model=\"llama\",tenant=\"\",quantile=\"0.99\"}"));
+        assertEquals(0.095, m.get("llm_metering_inter_delta_latency_seconds{model=\"\",tenant=\"\",quantile=\"0.99\"}"));
+        assertEquals(1.4836, m.get("llm_metering_time_to_first_token_seconds{model=\"mixtral\",tenant=\"\",quantile=\"0.5\"}"),
+                "1483.6 ms is 1.4836 s, the decimal point moved, not 1483.6 / 1000.0 = 1.4835999999999998");
+        assertEquals(0.031, m.get("llm_metering_inter_delta_latency_seconds{model=\"\",tenant=\"\",quantile=\"0.5\"}"));
+        assertFalse(m.containsKey("llm_metering_time_to_first_token_seconds{model=\"\",tenant=\"acme\",quantile=\"0.5\"}"));
     }
 
     @Test
@@ -116,7 +121,7 @@ class MetricsTest {
         assertEquals(0.0, m.get("llm_metering_streams_ended_last_minute" + llama));
         // null in the record (no stream with a reading, no first token in the last minute): no sample, as for the seed's tps
         assertFalse(m.containsKey("llm_metering_group_tokens_per_second" + llama));
-        assertFalse(m.containsKey("llm_metering_time_to_first_token_seconds{model=\"llama\",quantile=\"0.99\",tenant=\"\"}"));
+        assertFalse(m.containsKey("llm_metering_time_to_first_token_seconds{model=\"llama\",tenant=\"\",quantile=\"0.99\"}"));
         assertEquals(new String(idle, StandardCharsets.UTF_8), f.get("/api/insights?group=model:llama").body());
 
         f.view.offerInsight("global", insight("global", "null", 1, "10.0", "10.0", "null", "null", t + 61_000 + 120_000));
@@ -158,6 +163,35 @@ class MetricsTest {
         assertEquals(1250.5, m.get("kafka_stream_thread_process_rate{thread_id=\"app-StreamThread-1\"}"));
         assertEquals(90000.0, m.get("kafka_stream_thread_process_total{thread_id=\"app-StreamThread-1\"}"));
         assertTrue(m.keySet().stream().noneMatch(k -> k.startsWith("kafka_stream_state")));
+    }
+
+    @Test
+    @DisplayName("Kafka's names the linter refuses are renamed: times in seconds, the unit last; a -count gauge by the things it counts; help text always")
+    void kafkaMetricsRenamedForTheLinter() throws Exception {
+        Map<String, String> client = Map.of("client-id", "c1");
+        Map<MetricName, Metric> kafka = new HashMap<>();
+        kafka.put(new MetricName("io-time-ns-total", "consumer-metrics", "The total time the I/O thread spent doing I/O", client), constant(2.5e9));
+        kafka.put(new MetricName("io-wait-time-ns-avg", "consumer-metrics", "The average length of time the I/O thread spent waiting", client), constant(1_500_000));
+        kafka.put(new MetricName("connection-count", "consumer-metrics", "The current number of active connections.", client), constant(3));
+        kafka.put(new MetricName("start-time-ms", "app-info", "Metric indicating start-time-ms", client), constant(1_790_000_000_000L));
+        kafka.put(new MetricName("count", "kafka-metrics-count", "total number of registered metrics", client), constant(412));
+        kafka.put(new MetricName("active-buffer-count", "stream-task-metrics", "The count of buffered records", Map.of("task-id", "0_1")), constant(7));
+        kafka.put(new MetricName("request-latency-avg", "producer-node-metrics", "", Map.of("node-id", "node-1")), constant(4.5));
+        f.server.metrics().registerKafkaMetrics(() -> kafka);
+
+        String body = f.get("/metrics").body();
+        Map<String, Double> m = scrape();
+        assertEquals(2.5, m.get("kafka_consumer_io_time_seconds_total{client_id=\"c1\"}"));
+        assertEquals(0.0015, m.get("kafka_consumer_io_wait_time_avg_seconds{client_id=\"c1\"}"));
+        assertEquals(3.0, m.get("kafka_consumer_connections{client_id=\"c1\"}"));
+        assertEquals(1.79E9, m.get("kafka_app_info_start_time_seconds{client_id=\"c1\"}"));
+        assertEquals(412.0, m.get("kafka_metrics{client_id=\"c1\"}"));
+        assertEquals(7.0, m.get("kafka_stream_task_active_buffers{task_id=\"0_1\"}"));
+        assertEquals(4.5, m.get("kafka_producer_node_request_latency_avg{node_id=\"node-1\"}"));
+        assertTrue(body.contains("\n# HELP kafka_consumer_io_time_seconds_total The total time the I/O thread spent doing I/O "
+                + "(Kafka's io-time-ns-total, here in seconds)\n"), body);
+        assertTrue(body.contains("\n# HELP kafka_producer_node_request_latency_avg Kafka's producer-node-metrics metric request-latency-avg\n"), body);
+        assertTrue(body.contains("\n# TYPE kafka_consumer_io_time_seconds_total counter\n"), body);
     }
 
     private static Metric constant(double v) {
