@@ -26,7 +26,7 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * What the app may do on the cluster, as Kafka's authorizer sees it: READ on the input topic, WRITE on the output
- * topics, its internal topics (prefixed with the application id: READ, WRITE, CREATE), its consumer group (READ)
+ * topics, its internal topics (prefixed with the application id: READ, WRITE, CREATE, DELETE), its consumer group (READ)
  * and, under exactly-once, its transactional ids (prefixed with the application id: WRITE).
  *
  * <p>{@link #missing} asks the cluster before Kafka Streams starts, with requests that change nothing and that an
@@ -58,18 +58,17 @@ public final class AccessCheck {
                 config.usageTopic());
         List<String> own = new ArrayList<>(outputs);
         own.add(0, config.deltasTopic());
-        Map<String, TopicDescription> topics = answer(admin.describeTopics(own, new DescribeTopicsOptions()
-                .includeAuthorizedOperations(true)).allTopicNames(), timeoutMs, missing);
-        if (topics != null) {
-            if (!allows(topics.get(config.deltasTopic()), AclOperation.READ)) {
-                missing.add(topicNeeds(config.deltasTopic()));
-            }
-            for (String output : outputs) {
-                if (!allows(topics.get(output), AclOperation.WRITE)) {
-                    missing.add(topicNeeds(output));
-                }
+        // Each topic on its own: one the app may not even see is missing its permission, one that does not exist yet
+        // is left to the topic setup (which creates it, or says it cannot).
+        Map<String, KafkaFuture<TopicDescription>> topics = admin.describeTopics(own, new DescribeTopicsOptions()
+                .includeAuthorizedOperations(true)).topicNameValues();
+        for (String topic : own) {
+            TopicDescription described = answer(topics.get(topic), timeoutMs, missing, topicNeeds(topic));
+            if (described != null && !allows(described, topic.equals(config.deltasTopic()) ? AclOperation.READ : AclOperation.WRITE)) {
+                missing.add(topicNeeds(topic));
             }
         }
+        missing.addAll(missingOnRepartitionTopics(admin, timeoutMs));
         String probe = applicationId + "-" + PROBE;
         answer(admin.describeTopics(List.of(probe)).allTopicNames(), timeoutMs, missing);
         answer(admin.createTopics(List.of(new NewTopic(probe, Optional.empty(), Optional.empty())),
@@ -77,6 +76,38 @@ public final class AccessCheck {
         answer(admin.listConsumerGroupOffsets(applicationId).partitionsToOffsetAndMetadata(), timeoutMs, missing);
         if (exactlyOnce) {
             answer(admin.describeTransactions(List.of(probe)).all(), timeoutMs, missing);
+        }
+        return List.copyOf(missing);
+    }
+
+    /**
+     * What the app lacks on its existing repartition topics ({@code <application id>-...-repartition}): READ, WRITE,
+     * and DELETE, with which Kafka Streams deletes the records it has read (they keep every record otherwise: Kafka
+     * Streams creates them with {@code retention.ms=-1}). Kafka Streams never says when that deletion fails, and
+     * topics that do not exist yet cannot be asked about: {@link #missing} asks at start, the app again once its
+     * topics exist (when it first runs).
+     *
+     * @return empty, or the internal topics' permissions worded as in {@link #line}
+     */
+    public List<String> missingOnRepartitionTopics(Admin admin, long timeoutMs) throws InterruptedException {
+        Set<String> missing = new LinkedHashSet<>();
+        Set<String> names = answer(admin.listTopics().names(), timeoutMs, missing);
+        if (names == null) {
+            return List.copyOf(missing);
+        }
+        List<String> repartition = names.stream().filter(n -> n.startsWith(applicationId + "-") && n.endsWith("-repartition"))
+                .sorted().toList();
+        if (repartition.isEmpty()) {
+            return List.of();
+        }
+        Map<String, KafkaFuture<TopicDescription>> topics = admin.describeTopics(repartition, new DescribeTopicsOptions()
+                .includeAuthorizedOperations(true)).topicNameValues();
+        for (String topic : repartition) {
+            TopicDescription described = answer(topics.get(topic), timeoutMs, missing, topicNeeds(topic));
+            if (described != null && !(allows(described, AclOperation.READ) && allows(described, AclOperation.WRITE)
+                    && allows(described, AclOperation.DELETE))) {
+                missing.add(topicNeeds(topic));
+            }
         }
         return List.copyOf(missing);
     }
@@ -105,7 +136,7 @@ public final class AccessCheck {
             return String.join("; ", t.unauthorizedTopics().stream().sorted().map(this::topicNeeds).distinct().toList());
         }
         if (a instanceof TopicAuthorizationException) {
-            return "READ, WRITE and CREATE on topics prefixed " + applicationId + "- (its internal topics)";
+            return internalTopicsNeed();
         }
         if (a instanceof GroupAuthorizationException) {
             return "READ on group " + applicationId;
@@ -122,9 +153,13 @@ public final class AccessCheck {
             return "READ on topic " + topic;
         }
         if (topic.startsWith(applicationId + "-")) {
-            return "READ, WRITE and CREATE on topics prefixed " + applicationId + "- (its internal topics)";
+            return internalTopicsNeed();
         }
         return "WRITE on topic " + topic;
+    }
+
+    private String internalTopicsNeed() {
+        return "READ, WRITE, CREATE and DELETE on topics prefixed " + applicationId + "- (its internal topics)";
     }
 
     private static boolean allows(TopicDescription topic, AclOperation operation) {
@@ -134,11 +169,16 @@ public final class AccessCheck {
 
     /** The future's value; null when it failed or timed out, adding the permission when it failed on one. */
     private <T> T answer(KafkaFuture<T> future, long timeoutMs, Set<String> missing) throws InterruptedException {
+        return answer(future, timeoutMs, missing, null);
+    }
+
+    /** As {@link #answer(KafkaFuture, long, Set)}, an authorization failure standing for {@code needs} when given. */
+    private <T> T answer(KafkaFuture<T> future, long timeoutMs, Set<String> missing, String needs) throws InterruptedException {
         try {
             return future.get(timeoutMs, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof AuthorizationException a) {
-                missing.add(needs(a));
+                missing.add(needs != null ? needs : needs(a));
             }
             return null;
         } catch (TimeoutException e) {

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The live metering app: checks the cluster, creates missing topics, runs the topology in
@@ -127,6 +128,11 @@ public final class MeteringApp implements AutoCloseable {
                 return false; // stopped while waiting for the cluster
             }
             LOG.info("connected to Kafka cluster {} at {}", clusterId, streamsProperties.getProperty(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
+            // Permissions first: a topic the principal may not see would otherwise look missing, and be "created".
+            List<String> missing = access.missing(admin, STARTUP_TIMEOUT.toMillis());
+            if (!missing.isEmpty()) {
+                throw new StartupException(access.line(missing), null);
+            }
             // What Kafka Streams or the results would trip over later, said now in one line, before anything is created.
             List<String> warnings = TopicSetup.check(admin, settings,
                     streamsProperties.getProperty(StreamsConfig.APPLICATION_ID_CONFIG), STARTUP_TIMEOUT.toMillis());
@@ -136,10 +142,6 @@ public final class MeteringApp implements AutoCloseable {
             }
             // One session task per input partition: the combiner waits for all of them on a cold start.
             sessionTasks = TopicSetup.partitionCount(admin, config.deltasTopic(), STARTUP_TIMEOUT.toMillis());
-            List<String> missing = access.missing(admin, STARTUP_TIMEOUT.toMillis());
-            if (!missing.isEmpty()) {
-                throw new StartupException(access.line(missing), null);
-            }
             warnings.forEach(LOG::warn); // after the permissions: a refusal stays the one line it promises
         } catch (KafkaException e) {
             throw new StartupException("cannot set up the Kafka admin client: " + rootMessage(e), e);
@@ -156,10 +158,16 @@ public final class MeteringApp implements AutoCloseable {
             throw new StartupException("cannot create the Kafka Streams client: " + rootMessage(e), e);
         }
         created.setUncaughtExceptionHandler(this::onStreamThreadFailure);
+        AtomicBoolean rechecked = new AtomicBoolean();
         created.setStateListener((now, before) -> {
             LOG.info("state {} -> {}", before, now);
             if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
                 stopped.countDown();
+            }
+            if (now == KafkaStreams.State.RUNNING && !rechecked.getAndSet(true)) {
+                Thread recheck = new Thread(() -> recheckRepartitionTopics(streamsConfig), "metering-access-recheck");
+                recheck.setDaemon(true);
+                recheck.start();
             }
         });
         synchronized (this) {
@@ -171,6 +179,26 @@ public final class MeteringApp implements AutoCloseable {
             streams.start();
         }
         return true;
+    }
+
+    /**
+     * Once running, the app's repartition topics exist (Kafka Streams creates them on its first start): without DELETE
+     * on them Kafka Streams cannot delete what it has read and says nothing, so the app stops, naming it, as for any
+     * missing permission. An answer that does not come is no finding.
+     */
+    private void recheckRepartitionTopics(StreamsConfig streamsConfig) {
+        try (Admin admin = Admin.create(streamsConfig.getAdminConfigs(SETUP_CLIENT_ID))) {
+            List<String> missing = access.missingOnRepartitionTopics(admin, STARTUP_TIMEOUT.toMillis());
+            if (!missing.isEmpty() && !closed) {
+                failureLine = access.line(missing);
+                failure = new StartupException(failureLine, null);
+                stopped.countDown();
+            }
+        } catch (KafkaException e) {
+            LOG.debug("could not check the permissions on the repartition topics", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**

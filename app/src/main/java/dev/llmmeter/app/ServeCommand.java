@@ -3,6 +3,7 @@ package dev.llmmeter.app;
 import dev.llmmeter.serve.MeteringService;
 import dev.llmmeter.serve.http.Access;
 import dev.llmmeter.serve.http.MeteringServer;
+import dev.llmmeter.serve.http.TlsIdentity;
 import dev.llmmeter.serve.http.Tokens;
 import dev.llmmeter.contract.OutputTopics;
 import dev.llmmeter.topology.MeteringConfig;
@@ -47,12 +48,14 @@ import java.util.concurrent.atomic.AtomicReference;
             "",
             "A fresh server reads back the last 600 ticks, the insights of the last minute and the streams of the last hour. It waits for an unreachable cluster (or a missing metering.stats) instead of exiting: /readyz answers 503 with the reason, and the log says it once. The topics are looked at every 5 s: one deleted, recreated or given more partitions is followed, each change logged once.",
             "",
+            "TLS: with --tls-cert and --tls-key (PEM files: the certificate chain, the server's own first; its PKCS#8 private key, RSA or EC) serve answers HTTPS only, HTTP/2 and HTTP/1.1 on the one port (chosen by ALPN); without them, plain HTTP.",
+            "",
             "Readers: with a tokens file (--tokens-file or metering.http.tokens.file) every path but /, the dashboard's files, /healthz and /readyz needs 'Authorization: Bearer TOKEN' (/events also takes ?access_token=TOKEN); an admin token reads everything, a tenant:NAME token the global figures and that tenant's own. Without one, serve is open to anyone who reaches it, so it listens on loopback only unless --allow-anonymous.",
             "",
             "Runs until SIGTERM or Ctrl-C. Settings (security included) come from --config and METERING_* environment variables, as for 'topology'."
         },
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:stopped cleanly (SIGTERM or Ctrl-C)", "1:failed (the HTTP port in use)", "2:bad usage or settings (--http-host not an address of this machine; not loopback without tokens or --allow-anonymous; a bad tokens file)"})
+        exitCodeList = {"0:stopped cleanly (SIGTERM or Ctrl-C)", "1:failed (the HTTP port in use)", "2:bad usage or settings (--http-host not an address of this machine; not loopback without tokens or --allow-anonymous; a bad tokens file; a TLS certificate without its key, or a bad one)"})
 public final class ServeCommand implements Callable<Integer> {
     static final int DEFAULT_HTTP_PORT = 8080;
 
@@ -75,6 +78,16 @@ public final class ServeCommand implements Callable<Integer> {
                     + Settings.HTTP_TOKENS_FILE + "; none: no token needed).")
     private String tokensFile;
 
+    @Option(names = "--tls-cert", paramLabel = "FILE",
+            description = "Serve HTTPS with this PEM certificate chain, the server's own certificate first; needs --tls-key "
+                    + "(default: the setting " + Settings.HTTP_TLS_CERT + "; none: plain HTTP).")
+    private String tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE",
+            description = "The certificate's private key: PEM, unencrypted PKCS#8 (BEGIN PRIVATE KEY), RSA or EC "
+                    + "(default: the setting " + Settings.HTTP_TLS_KEY + ").")
+    private String tlsKey;
+
     @Option(names = "--allow-anonymous",
             description = "Serve without tokens on an address other than loopback: anyone who reaches it reads every tenant's figures.")
     private boolean allowAnonymous;
@@ -88,6 +101,12 @@ public final class ServeCommand implements Callable<Integer> {
         if (tokensFile != null) {
             flags.setProperty(Settings.HTTP_TOKENS_FILE, tokensFile);
         }
+        if (tlsCert != null) {
+            flags.setProperty(Settings.HTTP_TLS_CERT, tlsCert);
+        }
+        if (tlsKey != null) {
+            flags.setProperty(Settings.HTTP_TLS_KEY, tlsKey);
+        }
         Settings settings = cluster.requireCluster(spec.commandLine(), flags);
         ClusterCheck.missingCredentials(settings.all()).ifPresent(problem -> {
             throw new CommandLine.ParameterException(spec.commandLine(), problem);
@@ -98,14 +117,16 @@ public final class ServeCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), problem);
         });
         Access access;
+        TlsIdentity tls;
         try {
             access = access(settings, host, allowAnonymous);
+            tls = tls(settings);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         MeteringService service;
         try {
-            service = start(settings, host, httpPort, access);
+            service = start(settings, host, httpPort, access, tls);
         } catch (KafkaException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "invalid Kafka consumer settings: " + MeteringApp.rootMessage(e));
         } catch (RuntimeException e) {
@@ -117,7 +138,7 @@ public final class ServeCommand implements Callable<Integer> {
         AtomicReference<String> signal = StopSignals.install(stop::countDown);
         Thread hook = new Thread(service::close, "metering-serve-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        System.err.println("metering serve: dashboard: http://localhost:" + service.port() + "/ (reading " + settings.bootstrapServers() + ")");
+        System.err.println("metering serve: dashboard: " + (tls == null ? "http" : "https") + "://localhost:" + service.port() + "/ (reading " + settings.bootstrapServers() + ")");
         stop.await();
         service.close();
         try {
@@ -173,6 +194,26 @@ public final class ServeCommand implements Callable<Integer> {
         return new Access(tokens, settings.corsOrigins());
     }
 
+    /**
+     * The server's TLS identity from the settings' certificate and key files; null for plain HTTP (neither set).
+     *
+     * @throws IllegalArgumentException in one line: one file set without the other; a file missing, unreadable or not
+     *                                  what it should be; a key that is not the certificate's
+     */
+    static TlsIdentity tls(Settings settings) {
+        String cert = settings.httpTlsCert();
+        String key = settings.httpTlsKey();
+        if (cert == null && key == null) {
+            return null;
+        }
+        if (cert == null || key == null) {
+            String set = cert == null ? Settings.HTTP_TLS_KEY + " (--tls-key)" : Settings.HTTP_TLS_CERT + " (--tls-cert)";
+            String unset = cert == null ? Settings.HTTP_TLS_CERT + " (--tls-cert)" : Settings.HTTP_TLS_KEY + " (--tls-key)";
+            throw new IllegalArgumentException(set + " is set but " + unset + " is not: give both for HTTPS, or neither for plain HTTP");
+        }
+        return TlsIdentity.load(Path.of(cert), Path.of(key));
+    }
+
     /** The address to listen on: {@code httpHost}, or loopback when none is given. */
     static String host(String httpHost) {
         return httpHost == null ? MeteringServer.LOOPBACK : httpHost;
@@ -204,8 +245,12 @@ public final class ServeCommand implements Callable<Integer> {
     }
 
     static MeteringService start(Settings settings, String host, int port, Access access) {
+        return start(settings, host, port, access, null);
+    }
+
+    static MeteringService start(Settings settings, String host, int port, Access access, TlsIdentity tls) {
         MeteringConfig m = settings.metering();
         return MeteringService.start(settings.client(ConsumerConfig.configNames()),
-                OutputTopics.named(m.statsTopic(), m.insightsTopic(), m.streamsTopic()), m.usageTopic(), host, port, access, settings.sse());
+                OutputTopics.named(m.statsTopic(), m.insightsTopic(), m.streamsTopic()), m.usageTopic(), host, port, access, settings.sse(), tls);
     }
 }

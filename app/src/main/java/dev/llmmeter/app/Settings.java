@@ -62,6 +62,9 @@ public final class Settings {
     /** {@code serve}'s readers: its bearer tokens, and the web origins that may read it through a browser. */
     public static final String HTTP_TOKENS_FILE = "metering.http.tokens.file";
     public static final String HTTP_CORS_ORIGINS = "metering.http.cors.origins";
+    /** {@code serve}'s TLS: its certificate chain and private key, PEM files; both or neither. */
+    public static final String HTTP_TLS_CERT = "metering.http.tls.cert";
+    public static final String HTTP_TLS_KEY = "metering.http.tls.key";
     /** {@code serve}'s caps on SSE clients connected at once. */
     public static final String HTTP_SSE_MAX_CLIENTS = "metering.http.sse.max.clients";
     public static final String HTTP_SSE_MAX_CLIENTS_PER_TOKEN = "metering.http.sse.max.clients.per.token";
@@ -84,6 +87,11 @@ public final class Settings {
                     "`serve`: file of bearer tokens, one `TOKEN SCOPE` a line (scope `admin` or `tenant:NAME`); "
                             + "empty: no token needed, and an address other than loopback refused without `--allow-anonymous` "
                             + "([Security](#security))")
+            .define(HTTP_TLS_CERT, ConfigDef.Type.STRING, "", ConfigDef.Importance.HIGH,
+                    "`serve`: PEM file of the server's certificate chain, its own certificate first; with "
+                            + "`metering.http.tls.key`, HTTPS (HTTP/2 and HTTP/1.1) instead of HTTP ([Security](#security))")
+            .define(HTTP_TLS_KEY, ConfigDef.Type.STRING, "", ConfigDef.Importance.HIGH,
+                    "`serve`: PEM file of the certificate's private key, unencrypted PKCS#8 (`BEGIN PRIVATE KEY`), RSA or EC")
             .define(HTTP_CORS_ORIGINS, ConfigDef.Type.LIST, "", ConfigDef.LambdaValidator.with(
                             (name, value) -> {
                                 for (Object o : (List<?>) value) {
@@ -150,6 +158,8 @@ public final class Settings {
     private final short replicationFactor;
     private final boolean createTopics;
     private final String httpTokensFile;
+    private final String httpTlsCert;
+    private final String httpTlsKey;
     private final List<String> corsOrigins;
     private final int sseMaxClients;
     private final int sseMaxClientsPerToken;
@@ -172,6 +182,8 @@ public final class Settings {
         this.createTopics = (Boolean) app.get(CREATE_TOPICS);
         String tokens = ((String) app.get(HTTP_TOKENS_FILE)).strip();
         this.httpTokensFile = tokens.isEmpty() ? null : tokens;
+        this.httpTlsCert = blankAsNull((String) app.get(HTTP_TLS_CERT));
+        this.httpTlsKey = blankAsNull((String) app.get(HTTP_TLS_KEY));
         @SuppressWarnings("unchecked")
         List<String> origins = (List<String>) app.get(HTTP_CORS_ORIGINS);
         this.corsOrigins = List.copyOf(origins);
@@ -338,6 +350,21 @@ public final class Settings {
     /** {@code serve}'s tokens file, or null for none. */
     public String httpTokensFile() {
         return httpTokensFile;
+    }
+
+    /** {@code serve}'s TLS certificate file, or null for none. */
+    public String httpTlsCert() {
+        return httpTlsCert;
+    }
+
+    /** {@code serve}'s TLS private key file, or null for none. */
+    public String httpTlsKey() {
+        return httpTlsKey;
+    }
+
+    private static String blankAsNull(String value) {
+        String v = value.strip();
+        return v.isEmpty() ? null : v;
     }
 
     /** The web origins allowed to read the HTTP API from a browser ({@code *}: any); empty: none. */

@@ -19,7 +19,7 @@ class AccessCheckTest {
 
     @Test
     void anInternalTopicDeniedNamesTheApplicationIdPrefixAndItsThreeOperations() {
-        assertEquals(Optional.of("not authorized: the app (application id llm-metering) needs READ, WRITE and CREATE on topics "
+        assertEquals(Optional.of("not authorized: the app (application id llm-metering) needs READ, WRITE, CREATE and DELETE on topics "
                         + "prefixed llm-metering- (its internal topics): grant it to its principal with an ACL"),
                 access.describe(new StreamsException(new TopicAuthorizationException(Set.of("llm-metering-partials-repartition")))));
     }

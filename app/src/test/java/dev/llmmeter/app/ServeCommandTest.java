@@ -2,6 +2,7 @@ package dev.llmmeter.app;
 
 import dev.llmmeter.serve.http.Access;
 import dev.llmmeter.serve.http.Scope;
+import dev.llmmeter.serve.http.TestCertificates;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -150,5 +151,68 @@ class ServeCommandTest {
         assertTrue(help.contains("--tokens-file=FILE"), help);
         assertTrue(help.contains("--allow-anonymous"), help);
         assertFalse(help.toLowerCase(java.util.Locale.ROOT).contains("--token="), help);
+    }
+
+    @Test
+    @DisplayName("--tls-cert without --tls-key (or the key alone, flag or setting) is one line, exit 2; neither: plain HTTP")
+    void tlsCertAndKeyGoTogether() throws Exception {
+        TestCertificates.Pair pair = TestCertificates.fixturePair(dir, "rsa");
+        Run certOnly = serve("--tls-cert", pair.cert().toString());
+        assertEquals(2, certOnly.exit());
+        assertEquals("metering serve: metering.http.tls.cert (--tls-cert) is set but metering.http.tls.key (--tls-key) is not: "
+                + "give both for HTTPS, or neither for plain HTTP", certOnly.firstLine());
+        assertEquals("Run 'metering serve --help' for usage.", certOnly.err().lines().skip(1).findFirst().orElse(""));
+        Run keyOnly = serve("--tls-key", pair.key().toString());
+        assertEquals(2, keyOnly.exit());
+        assertEquals("metering serve: metering.http.tls.key (--tls-key) is set but metering.http.tls.cert (--tls-cert) is not: "
+                + "give both for HTTPS, or neither for plain HTTP", keyOnly.firstLine());
+        assertNull(ServeCommand.tls(settings()));
+    }
+
+    @Test
+    @DisplayName("the TLS files come from --tls-cert/--tls-key or metering.http.tls.cert/.key (METERING_HTTP_TLS_CERT, METERING_HTTP_TLS_KEY)")
+    void tlsFilesFromFlagsOrSettings() throws Exception {
+        TestCertificates.Pair pair = TestCertificates.fixturePair(dir, "ec");
+        Settings fromEnv = Settings.load(null, Map.of("METERING_HTTP_TLS_CERT", pair.cert().toString(),
+                "METERING_HTTP_TLS_KEY", pair.key().toString()), new Properties());
+        assertEquals(pair.cert().toString(), fromEnv.httpTlsCert());
+        assertEquals(pair.key().toString(), fromEnv.httpTlsKey());
+        assertEquals("CN=localhost", ServeCommand.tls(fromEnv).chain().get(0).getSubjectX500Principal().getName());
+        assertNull(settings().httpTlsCert());
+        assertNull(settings().httpTlsKey());
+    }
+
+    @Test
+    @DisplayName("a bad TLS file (here a PKCS#1 key) is one line naming the file and the fix, no stack trace, exit 2, before anything listens")
+    void badTlsFileIsExit2() throws Exception {
+        TestCertificates.Pair pair = TestCertificates.fixturePair(dir, "rsa");
+        Path pkcs1 = TestCertificates.fixture(dir, "rsa.pkcs1.pem");
+        Run r = serve("--tls-cert", pair.cert().toString(), "--tls-key", pkcs1.toString());
+        assertEquals(2, r.exit());
+        assertEquals("metering serve: TLS key file " + pkcs1 + " is a PKCS#1 key (BEGIN RSA PRIVATE KEY); serve reads PKCS#8 "
+                + "(BEGIN PRIVATE KEY), convert it with: openssl pkcs8 -topk8 -nocrypt -in " + pkcs1 + " -out key8.pem", r.firstLine());
+        assertEquals(2, r.err().lines().count(), r.err());
+        Run missing = serve("--tls-cert", dir.resolve("none.pem").toString(), "--tls-key", pair.key().toString());
+        assertEquals(2, missing.exit());
+        assertEquals("metering serve: TLS certificate file " + dir.resolve("none.pem") + " does not exist", missing.firstLine());
+        // before anything listens: on a port already taken, the bad file is still what is said (not "cannot listen", exit 1)
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            CommandLine cmd = ServiceMain.commandLine();
+            StringWriter err = new StringWriter();
+            cmd.setErr(new PrintWriter(err));
+            assertEquals(2, cmd.execute("serve", "--bootstrap-servers", "127.0.0.1:1", "--http-port", String.valueOf(taken.getLocalPort()),
+                    "--tls-cert", pair.cert().toString(), "--tls-key", pkcs1.toString()));
+            assertEquals(r.firstLine(), err.toString().lines().findFirst().orElse(""));
+        }
+    }
+
+    @Test
+    @DisplayName("TLS changes nothing of the loopback rule: off loopback, without tokens or --allow-anonymous, refused the same way")
+    void tlsStillNeedsTokensOffLoopback() throws Exception {
+        TestCertificates.Pair pair = TestCertificates.fixturePair(dir, "rsa");
+        Run r = serve("--http-host", "0.0.0.0", "--tls-cert", pair.cert().toString(), "--tls-key", pair.key().toString());
+        assertEquals(2, r.exit());
+        assertEquals("metering serve: --http-host 0.0.0.0 is not a loopback address and no tokens file is set: give --tokens-file "
+                + "(or metering.http.tokens.file), or --allow-anonymous to let anyone who reaches it read every tenant's figures", r.firstLine());
     }
 }

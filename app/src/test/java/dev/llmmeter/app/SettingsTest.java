@@ -165,7 +165,7 @@ class SettingsTest {
                 + "metering.max.sessions.per.task, metering.streams.retention.ms, metering.insights.max.labels, metering.insights.max.labels.per.task, "
                 + "metering.usage.grace.ms, metering.usage.dedupe.ms, metering.usage.dedupe.max.ids, "
                 + "metering.topic.deltas.partitions, metering.topic.replication.factor, metering.topic.create, "
-                + "metering.http.tokens.file, metering.http.cors.origins, metering.http.sse.max.clients, metering.http.sse.max.clients.per.token", unknown);
+                + "metering.http.tokens.file, metering.http.tls.cert, metering.http.tls.key, metering.http.cors.origins, metering.http.sse.max.clients, metering.http.sse.max.clients.per.token", unknown);
     }
 
     @Test

@@ -5,6 +5,7 @@ import dev.llmmeter.contract.OutputTopics;
 import dev.llmmeter.serve.http.Access;
 import dev.llmmeter.serve.http.MeteringServer;
 import dev.llmmeter.serve.http.SseHub;
+import dev.llmmeter.serve.http.TlsIdentity;
 import dev.llmmeter.serve.usage.UsageFeed;
 import dev.llmmeter.serve.usage.UsageLedgerView;
 
@@ -62,6 +63,15 @@ public final class MeteringService implements AutoCloseable {
     /** As {@link #start(Properties, OutputTopics, String, String, int, Access)}, its SSE clients held to {@code sse}. */
     public static MeteringService start(Properties kafkaSettings, OutputTopics topics, String usageTopic, String host, int httpPort,
                                         Access access, SseHub.Settings sse) {
+        return start(kafkaSettings, topics, usageTopic, host, httpPort, access, sse, null);
+    }
+
+    /**
+     * As {@link #start(Properties, OutputTopics, String, String, int, Access, SseHub.Settings)}, over HTTPS (HTTP/2 and
+     * HTTP/1.1) with {@code tls}, plain HTTP when it is null.
+     */
+    public static MeteringService start(Properties kafkaSettings, OutputTopics topics, String usageTopic, String host, int httpPort,
+                                        Access access, SseHub.Settings sse, TlsIdentity tls) {
         MeteringView view = new MeteringView();
         LiveFeed feed = new LiveFeed(kafkaSettings, view, LiveFeed.Settings.defaults(topics));
         UsageLedgerView ledger = new UsageLedgerView();
@@ -72,7 +82,7 @@ public final class MeteringService implements AutoCloseable {
             feed.close();
             throw e;
         }
-        MeteringServer server = new MeteringServer(view, feed, sse).host(host).access(access)
+        MeteringServer server = new MeteringServer(view, feed, sse).host(host).access(access).tls(tls)
                 .usage(ledger, usageFeed::notReadyReason, usageFeed::invalidRecords);
         int port;
         try {

@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
- * The one line {@code topology} and {@code tail} print for a wrong setting, and nothing else on stderr, with the
+ * The one line {@code topology}, {@code tail} and {@code usage} print for a wrong setting, and nothing else on stderr, with the
  * service's own logging (what an operator sees): no log line of the Kafka clients before it, and no part of a
  * password in it.
  */
@@ -42,6 +42,14 @@ class ErrorLinesIT {
                 "--config", config.toString(), "--json", "--max-records", "1");
         assertEquals(1, tail.exit(), tail.toString());
         assertEquals(List.of("metering tail: " + expected), tail.err().lines().toList());
+
+        ServiceProcess.Run usage = ServiceProcess.run(work, "usage", "--bootstrap-servers", kafka.bootstrapServers(),
+                "--config", config.toString(), "--from", "0", "--to", "3600000");
+        assertEquals(1, usage.exit(), usage.toString());
+        assertEquals(List.of("metering usage: " + expected), usage.err().lines().toList());
+        for (ServiceProcess.Run run : List.of(topology, tail, usage)) {
+            assertFalse(run.err().contains("not-the-password"), run.toString());
+        }
     }
 
     @Test

@@ -69,7 +69,7 @@ class MissingPermissionIT {
         revoke(acls);
         assertEquals(1, run.exit(), run.toString());
         assertEquals("", run.out(), run.toString());
-        assertEquals(List.of("metering: not authorized: the app (application id llm-metering) needs READ, WRITE and CREATE "
+        assertEquals(List.of("metering: not authorized: the app (application id llm-metering) needs READ, WRITE, CREATE and DELETE "
                 + "on topics prefixed llm-metering- (its internal topics); READ on group llm-metering; WRITE on transactional "
                 + "ids prefixed llm-metering- (exactly-once): grant them to its principal with ACLs"),
                 operatorLines(run), run.toString());

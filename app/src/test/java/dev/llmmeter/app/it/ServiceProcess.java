@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -44,6 +45,11 @@ final class ServiceProcess {
 
     /** {@code metering ARGS} (the service's entry point) as a child JVM logging with the service's log4j2.xml. */
     static Started start(Path work, String... args) throws Exception {
+        return start(work, Map.of(), args);
+    }
+
+    /** As {@link #start(Path, String...)}, with these environment variables (and no other METERING_* variable). */
+    static Started start(Path work, Map<String, String> env, String... args) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(java, "-Xmx512m",
                 "-Dlog4j2.configurationFile=" + Path.of("target", "classes", "log4j2.xml").toUri(),
@@ -51,6 +57,7 @@ final class ServiceProcess {
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().keySet().removeIf(k -> k.startsWith("METERING_"));
+        pb.environment().putAll(env);
         Path out = Files.createTempFile(work, "metering", ".out");
         Path err = Files.createTempFile(work, "metering", ".err");
         return new Started(pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start(), out, err);

@@ -40,6 +40,7 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -167,6 +168,7 @@ class SaslClusterIT {
                 assertTrue(run.err().contains("Run 'metering " + command + " --help' for usage."), "a usage error: " + what);
             }
             assertEquals("", run.out(), what);
+            assertFalse(run.err().contains("not-the-password"), "the password in: " + what);
         }
         assertEquals(deltasBefore, endOffsets(Topics.DELTAS.name()), "the failed simulate wrote nothing to " + Topics.DELTAS.name());
         try (Admin admin = Admin.create(kafka.clientConfig())) {

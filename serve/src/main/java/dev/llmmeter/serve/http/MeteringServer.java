@@ -62,6 +62,7 @@ public final class MeteringServer implements AutoCloseable {
     private final PrometheusScrapeHandler scrape;
     private String host = LOOPBACK;
     private Access access = Access.anonymous();
+    private TlsIdentity tls;
     private Javalin app;
     private volatile UsageLedgerView usage;
     private volatile Supplier<String> usageNotReady = () -> "the usage ledger is not read by this server";
@@ -83,6 +84,20 @@ public final class MeteringServer implements AutoCloseable {
     public MeteringServer host(String host) {
         this.host = host == null ? LOOPBACK : host;
         return this;
+    }
+
+    /**
+     * Serves HTTPS with this identity, HTTP/2 and HTTP/1.1 on the one port (the client chooses by ALPN); null, the
+     * default: plain HTTP/1.1.
+     */
+    public MeteringServer tls(TlsIdentity identity) {
+        this.tls = identity;
+        return this;
+    }
+
+    /** Whether the server speaks TLS ({@link #tls}). */
+    public boolean secure() {
+        return tls != null;
     }
 
     /** Who may read what ({@link Access#anonymous()} unless set): tokens and their scopes, CORS origins. */
@@ -128,6 +143,11 @@ public final class MeteringServer implements AutoCloseable {
             cfg.http.prefer405over404 = true;
             cfg.jetty.modifyHttpConfiguration(http -> http.setRequestHeaderSize(MAX_REQUEST_HEAD_BYTES));
             cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+            if (tls != null) {
+                TlsIdentity identity = tls;
+                String bind = host;
+                cfg.jetty.addConnector((server, http) -> TlsConnector.create(server, http, identity, bind, port));
+            }
             cfg.jetty.modifyServletContextHandler(h -> {
                 h.setErrorHandler(new JsonErrorHandler());
                 h.addServlet(new ServletHolder("events", events), "/events");
