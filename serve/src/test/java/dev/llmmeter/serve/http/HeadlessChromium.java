@@ -71,6 +71,11 @@ public final class HeadlessChromium implements AutoCloseable {
         return browser.findElements(By.cssSelector(css)).stream().map(WebElement::getText).toList();
     }
 
+    /** The value of {@code return ...} run in the page (a string for a string, as Selenium converts the rest). */
+    public Object script(String js) {
+        return ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(js);
+    }
+
     /** Saves what the page shows now as a PNG. */
     public void screenshot(Path target) throws IOException {
         File shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
