@@ -5,6 +5,7 @@ import dev.llmmeter.serve.http.Access;
 import dev.llmmeter.serve.http.MeteringServer;
 import dev.llmmeter.serve.http.TlsIdentity;
 import dev.llmmeter.serve.http.Tokens;
+import dev.llmmeter.serve.metrics.OtlpPush;
 import dev.llmmeter.contract.OutputTopics;
 import dev.llmmeter.topology.MeteringConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -52,10 +53,12 @@ import java.util.concurrent.atomic.AtomicReference;
             "",
             "Readers: with a tokens file (--tokens-file or metering.http.tokens.file) every path but /, the dashboard's files, /healthz and /readyz needs 'Authorization: Bearer TOKEN' (/events also takes ?access_token=TOKEN); an admin token reads everything, a tenant:NAME token the global figures and that tenant's own. Without one, serve is open to anyone who reaches it, so it listens on loopback only unless --allow-anonymous.",
             "",
+            "OTLP: with OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_METRICS_ENDPOINT) set, serve also pushes the metrics of /metrics over OTLP/HTTP (protobuf), every OTEL_METRIC_EXPORT_INTERVAL ms (default 60000), as service.name OTEL_SERVICE_NAME (default llm-metering); OTEL_SDK_DISABLED=true turns it off.",
+            "",
             "Runs until SIGTERM or Ctrl-C. Settings (security included) come from --config and METERING_* environment variables, as for 'topology'."
         },
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:stopped cleanly (SIGTERM or Ctrl-C)", "1:failed (the HTTP port in use)", "2:bad usage or settings (--http-host not an address of this machine; not loopback without tokens or --allow-anonymous; a bad tokens file; a TLS certificate without its key, or a bad one)"})
+        exitCodeList = {"0:stopped cleanly (SIGTERM or Ctrl-C)", "1:failed (the HTTP port in use)", "2:bad usage or settings (--http-host not an address of this machine; not loopback without tokens or --allow-anonymous; a bad tokens file; a TLS certificate without its key, or a bad one; a bad OTEL_* variable)"})
 public final class ServeCommand implements Callable<Integer> {
     static final int DEFAULT_HTTP_PORT = 8080;
 
@@ -127,6 +130,8 @@ public final class ServeCommand implements Callable<Integer> {
         MeteringService service;
         try {
             service = start(settings, host, httpPort, access, tls);
+        } catch (OtlpPush.BadSetting e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         } catch (KafkaException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "invalid Kafka consumer settings: " + MeteringApp.rootMessage(e));
         } catch (RuntimeException e) {

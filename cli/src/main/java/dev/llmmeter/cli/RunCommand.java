@@ -4,6 +4,7 @@ import dev.llmmeter.app.TailCommand;
 import dev.llmmeter.app.ClusterOptions;
 import dev.llmmeter.app.ServeCommand;
 import dev.llmmeter.serve.MeteringService;
+import dev.llmmeter.serve.metrics.OtlpPush;
 import org.apache.kafka.common.KafkaException;
 import dev.llmmeter.app.MeteringApp;
 import dev.llmmeter.app.Settings;
@@ -167,6 +168,8 @@ final class RunCommand implements Callable<Integer> {
             awaitRunning(stop);
             try {
                 http = ServeCommand.start(layered, null, httpPort);
+            } catch (OtlpPush.BadSetting e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             } catch (KafkaException e) {
                 throw new StartupException("cannot start the HTTP server's consumer: " + e.getMessage(), e);
             } catch (RuntimeException e) {

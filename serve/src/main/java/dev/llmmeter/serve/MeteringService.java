@@ -6,6 +6,7 @@ import dev.llmmeter.serve.http.Access;
 import dev.llmmeter.serve.http.MeteringServer;
 import dev.llmmeter.serve.http.SseHub;
 import dev.llmmeter.serve.http.TlsIdentity;
+import dev.llmmeter.serve.metrics.OtlpPush;
 import dev.llmmeter.serve.usage.UsageFeed;
 import dev.llmmeter.serve.usage.UsageLedgerView;
 
@@ -23,10 +24,12 @@ public final class MeteringService implements AutoCloseable {
     private final UsageFeed usageFeed;
     private final UsageLedgerView ledger;
     private final MeteringServer server;
+    private final OtlpPush otlp;
     private final int port;
 
     private MeteringService(MeteringView view, LiveFeed feed, UsageFeed usageFeed, UsageLedgerView ledger,
-                            MeteringServer server, int port) {
+                            MeteringServer server, OtlpPush otlp, int port) {
+        this.otlp = otlp;
         this.view = view;
         this.feed = feed;
         this.usageFeed = usageFeed;
@@ -68,26 +71,39 @@ public final class MeteringService implements AutoCloseable {
 
     /**
      * As {@link #start(Properties, OutputTopics, String, String, int, Access, SseHub.Settings)}, over HTTPS (HTTP/2 and
-     * HTTP/1.1) with {@code tls}, plain HTTP when it is null.
+     * HTTP/1.1) with {@code tls}, plain HTTP when it is null. Pushes its metrics over OTLP too when the process's
+     * environment sets an OTLP endpoint ({@link OtlpPush}).
+     *
+     * @throws OtlpPush.BadSetting for a bad OTEL_* variable, before anything starts
      */
     public static MeteringService start(Properties kafkaSettings, OutputTopics topics, String usageTopic, String host, int httpPort,
                                         Access access, SseHub.Settings sse, TlsIdentity tls) {
+        OtlpPush otlp = OtlpPush.start(System.getenv()); // first: a bad OTEL_* variable stops serve before it connects
         MeteringView view = new MeteringView();
-        LiveFeed feed = new LiveFeed(kafkaSettings, view, LiveFeed.Settings.defaults(topics));
+        LiveFeed feed;
+        try {
+            feed = new LiveFeed(kafkaSettings, view, LiveFeed.Settings.defaults(topics));
+        } catch (RuntimeException e) {
+            otlp.close();
+            throw e;
+        }
         UsageLedgerView ledger = new UsageLedgerView();
         UsageFeed usageFeed;
         try {
             usageFeed = new UsageFeed(kafkaSettings, usageTopic, ledger);
         } catch (RuntimeException e) {
             feed.close();
+            otlp.close();
             throw e;
         }
         MeteringServer server = new MeteringServer(view, feed, sse).host(host).access(access).tls(tls)
                 .usage(ledger, usageFeed::notReadyReason, usageFeed::invalidRecords);
+        otlp.registry(server.metrics().registry());
         int port;
         try {
             port = server.start(httpPort);
         } catch (RuntimeException e) {
+            otlp.close();
             feed.close();
             usageFeed.close();
             server.close();
@@ -95,7 +111,7 @@ public final class MeteringService implements AutoCloseable {
         }
         feed.start();
         usageFeed.start();
-        return new MeteringService(view, feed, usageFeed, ledger, server, port);
+        return new MeteringService(view, feed, usageFeed, ledger, server, otlp, port);
     }
 
     public UsageLedgerView ledger() {
@@ -120,6 +136,7 @@ public final class MeteringService implements AutoCloseable {
 
     @Override
     public void close() {
+        otlp.close(); // a last export while the view still answers
         server.close();
         feed.close();
         usageFeed.close();

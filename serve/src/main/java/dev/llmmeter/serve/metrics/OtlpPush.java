@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -78,8 +79,17 @@ public final class OtlpPush implements AutoCloseable {
     private final OpenTelemetrySdk sdk;
     private boolean closed;
 
-    private OtlpPush(OpenTelemetrySdk sdk) {
+    private final AtomicReference<PrometheusRegistry> pushed;
+
+    private OtlpPush(OpenTelemetrySdk sdk, AtomicReference<PrometheusRegistry> pushed) {
         this.sdk = sdk;
+        this.pushed = pushed;
+    }
+
+    /** Pushes this registry's families from the next export on. */
+    public OtlpPush registry(PrometheusRegistry registry) {
+        pushed.set(registry);
+        return this;
     }
 
     /**
@@ -90,9 +100,18 @@ public final class OtlpPush implements AutoCloseable {
      *                    an interval that is no duration...)
      */
     public static OtlpPush start(PrometheusRegistry registry, Map<String, String> env) {
+        return start(env).registry(registry);
+    }
+
+    /**
+     * As {@link #start(PrometheusRegistry, Map)}, pushing nothing until {@link #registry} names what to push: to check
+     * the variables before anything else starts.
+     */
+    public static OtlpPush start(Map<String, String> env) {
+        AtomicReference<PrometheusRegistry> pushed = new AtomicReference<>();
         Map<String, String> props = properties(env);
         if (!enabled(props)) {
-            return new OtlpPush(null);
+            return new OtlpPush(null, pushed);
         }
         if (!props.containsKey("otel.service.name") && !props.getOrDefault("otel.resource.attributes", "").contains("service.name=")) {
             props.put("otel.service.name", DEFAULT_SERVICE_NAME);
@@ -113,10 +132,10 @@ public final class OtlpPush implements AutoCloseable {
                     .addPropertiesSupplier(() -> props)
                     .addPropertiesCustomizer(c -> Map.of("otel.traces.exporter", "none", "otel.logs.exporter", "none",
                             "otel.metrics.exporter", "otlp"))
-                    .addMeterProviderCustomizer((b, c) -> b.registerMetricProducer(new RegistryProducer(registry, start)))
+                    .addMeterProviderCustomizer((b, c) -> b.registerMetricProducer(new RegistryProducer(pushed, start)))
                     .disableShutdownHook()
                     .build().getOpenTelemetrySdk();
-            return new OtlpPush(sdk);
+            return new OtlpPush(sdk, pushed);
         } catch (ConfigurationException | IllegalArgumentException e) {
             throw new BadSetting("bad OpenTelemetry setting (OTEL_*): " + oneLine(e), e);
         }
@@ -170,10 +189,10 @@ public final class OtlpPush implements AutoCloseable {
 
     /** The registry's families as OTel metric data, read at each export. */
     static final class RegistryProducer implements MetricProducer {
-        private final PrometheusRegistry registry;
+        private final AtomicReference<PrometheusRegistry> registry;
         private final long startNanos;
 
-        RegistryProducer(PrometheusRegistry registry, long startNanos) {
+        RegistryProducer(AtomicReference<PrometheusRegistry> registry, long startNanos) {
             this.registry = registry;
             this.startNanos = startNanos;
         }
@@ -182,7 +201,11 @@ public final class OtlpPush implements AutoCloseable {
         public Collection<MetricData> produce(Resource resource) {
             long now = nowNanos();
             List<MetricData> out = new ArrayList<>();
-            for (MetricSnapshot s : registry.scrape()) {
+            PrometheusRegistry pushed = registry.get();
+            if (pushed == null) {
+                return out;
+            }
+            for (MetricSnapshot s : pushed.scrape()) {
                 String name = s.getMetadata().getPrometheusName();
                 String help = s.getMetadata().getHelp() == null ? "" : s.getMetadata().getHelp();
                 if (s instanceof GaugeSnapshot g) {
