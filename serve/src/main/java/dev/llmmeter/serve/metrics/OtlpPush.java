@@ -159,6 +159,11 @@ public final class OtlpPush implements AutoCloseable {
         return props;
     }
 
+    /** The SDK's own account of its meter provider: the reader's interval, the exporter's endpoint (for tests). */
+    String describe() {
+        return sdk == null ? "off" : sdk.getSdkMeterProvider().toString();
+    }
+
     /** Whether this instance pushes (an endpoint was set). */
     public boolean active() {
         return sdk != null;

@@ -55,7 +55,7 @@ class OtlpPushTest {
         receiver.createContext("/", exchange -> {
             try (InputStream in = exchange.getRequestBody()) {
                 paths.add(exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath()
-                        + " " + exchange.getRequestHeaders().getFirst("Content-Type"));
+                        + " " + exchange.getRequestHeaders().getFirst("Content-Type") + " " + exchange.getRequestHeaders().getFirst("Authorization"));
                 received.add(ExportMetricsServiceRequest.parseFrom(in));
             }
             byte[] ok = ExportMetricsServiceResponse.getDefaultInstance().toByteArray();
@@ -113,12 +113,13 @@ class OtlpPushTest {
                 "OTEL_METRIC_EXPORT_INTERVAL", "500",
                 "OTEL_SERVICE_NAME", "metering-eu",
                 "OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=test",
+                "OTEL_EXPORTER_OTLP_HEADERS", "Authorization=Bearer collector-token",
                 "PATH", "/not/an/otel/variable"));
         assertTrue(push.active());
         // two exports 500 ms apart show the interval is the one set (the SDK's default is 60 s)
         await().atMost(Duration.ofSeconds(20)).until(() -> received.size() >= 2);
 
-        assertEquals("POST /v1/metrics application/x-protobuf", paths.peek());
+        assertEquals("POST /v1/metrics application/x-protobuf Bearer collector-token", paths.peek());
         ExportMetricsServiceRequest r = received.peek();
         ResourceMetrics rm = r.getResourceMetrics(0);
         Map<String, String> resource = attributes(rm.getResource().getAttributesList());
@@ -127,6 +128,9 @@ class OtlpPushTest {
         assertEquals("dev.llmmeter.serve", rm.getScopeMetrics(0).getScope().getName());
 
         Map<String, Metric> m = byName(r);
+        // every family of /metrics, under its family name (a counter's without _total)
+        assertEquals(metrics.registry().scrape().stream().map(f -> f.getMetadata().getPrometheusName()).collect(Collectors.toSet()),
+                m.keySet());
         Metric tps = m.get("llm_metering_tokens_per_second");
         assertTrue(tps.hasGauge());
         assertEquals(47.3, tps.getGauge().getDataPoints(0).getAsDouble());
@@ -156,15 +160,25 @@ class OtlpPushTest {
     }
 
     @Test
-    @DisplayName("a family with every label empty has no attributes; a label set to \"null\" keeps it, as /metrics shows")
+    @DisplayName("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT is posted to as given; a label \"null\" is an attribute; service.name defaults to llm-metering")
     void attributesAreTheLabels() {
         view.offerInsight("model:null", insight("model", "null", 1, "12.0", "12.0", "null", "null", T0));
-        push = OtlpPush.start(metrics.registry(), Map.of("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", endpoint() + "/v1/metrics",
+        push = OtlpPush.start(metrics.registry(), Map.of("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", endpoint() + "/otlp/metrics",
                 "OTEL_METRIC_EXPORT_INTERVAL", "500"));
         await().atMost(Duration.ofSeconds(20)).until(() -> !received.isEmpty());
+        assertEquals("POST /otlp/metrics application/x-protobuf null", paths.peek()); // the metrics endpoint as given
         Metric active = byName(received.peek()).get("llm_metering_group_active_streams");
         assertEquals(1.0, point(active, Map.of("model", "null")).orElseThrow().getAsDouble());
         assertEquals("llm-metering", attributes(received.peek().getResourceMetrics(0).getResource().getAttributesList()).get("service.name"));
+    }
+
+    @Test
+    @DisplayName("by default every 60 s, to the endpoint's /v1/metrics, as OTLP/HTTP protobuf")
+    void defaults() {
+        push = OtlpPush.start(metrics.registry(), Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint()));
+        String sdk = push.describe();
+        assertTrue(sdk.contains("intervalNanos=60000000000"), sdk);
+        assertTrue(sdk.contains("OtlpHttpMetricExporter{endpoint=" + endpoint() + "/v1/metrics"), sdk);
     }
 
     @Test
