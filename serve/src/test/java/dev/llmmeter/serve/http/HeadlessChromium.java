@@ -71,6 +71,11 @@ public final class HeadlessChromium implements AutoCloseable {
         return browser.findElements(By.cssSelector(css)).stream().map(WebElement::getText).toList();
     }
 
+    /** Runs {@code js} in the page as a function body ({@code arguments[i]} are {@code args}); its return value. */
+    public Object script(String js, Object... args) {
+        return ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(js, args);
+    }
+
     /** Saves what the page shows now as a PNG. */
     public void screenshot(Path target) throws IOException {
         File shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
