@@ -57,7 +57,7 @@ class HermesWebuiExtensionIT {
 
     @Test
     @DisplayName("turn:start opens /events?stream=ID with the token; the label shows serve's stream_tps for it, hermes' own "
-            + "figure does not overwrite it, and turn:complete closes the EventSource and gives hermes its label back")
+            + "figure does not overwrite it; turn:complete, turn:cancel and turn:error close the EventSource and give hermes its label back")
     void theLabelShowsServesStreamTpsUntilTheTurnEnds(@TempDir Path state, @TempDir Path work) throws Exception {
         assumeTrue(HeadlessChromium.available(), "no " + HeadlessChromium.CHROMIUM + " (apt-get install chromium chromium-driver)");
         AtomicReference<String> meter = new AtomicReference<>();
@@ -102,6 +102,14 @@ class HermesWebuiExtensionIT {
             await("turn:complete closed the EventSource").atMost(LOADED).until(() -> sseClients(base) == 0);
             assertEquals("47.3 t/s", browser.script("_setLiveAssistantTps(47.3); return document.querySelector(arguments[0]).textContent;", LABEL),
                     "the turn over, hermes' setter is its own again");
+
+            for (String end : List.of("turn:cancel", "turn:error")) { // later turns on the same stream, each ended otherwise
+                String session = "session-" + end;
+                browser.script("HermesExtensionSettings._dispatchTurnLifecycle('turn:start', {sessionId: arguments[0], streamId: arguments[1]});", session, stream);
+                await(end + ": its turn's EventSource").atMost(LOADED).until(() -> sseClients(base) == 1);
+                browser.script("HermesExtensionSettings._dispatchTurnLifecycle(arguments[0], {sessionId: arguments[1], streamId: arguments[2]});", end, session, stream);
+                await(end + " closed the EventSource").atMost(LOADED).until(() -> sseClients(base) == 0);
+            }
         } finally {
             page.stop(0);
         }
