@@ -1,4 +1,5 @@
-// The live dashboard: ticks from /events (the seed's payload), breakdowns from /api/insights on each tick,
+// The live dashboard: the chart first drawn from /api/stats/history (the server's ring of recent ticks), then ticks
+// from /events (the seed's payload), breakdowns from /api/insights on each tick,
 // each tenant's tokens this hour and today from /api/usage/summary every 5 s (the usage ledger: closed windows only).
 (function () {
   'use strict';
@@ -43,6 +44,7 @@
     bands: [{ series: [2, 3], fill: 'rgba(36, 99, 235, 0.08)' }],
     axes: [{}, { label: 'tokens/s' }]
   }, [xs, tps, high, low], $('chart'));
+  window.meteringChart = chart; // for the browser tests: the points drawn
 
   function onTick(ts, d) {
     $('tick').textContent = new Date(ts).toISOString().substring(11, 19) + ' UTC';
@@ -136,11 +138,24 @@
   setInterval(refreshUsage, USAGE_EVERY_MS);
 
   refreshInsights();
+  // Live ticks are held until the history is drawn: subscribing first, then reading the ring, leaves no gap between
+  // them; a held tick the history already holds is skipped by onTick (not newer than the last drawn).
+  var held = [];
   var source = new EventSource(token ? '/events?access_token=' + encodeURIComponent(token) : '/events');
   source.onopen = function () { $('status').textContent = 'live'; $('status').className = 'status live'; };
   source.onerror = function () { $('status').textContent = 'reconnecting…'; $('status').className = 'status'; };
   source.addEventListener('metering', function (e) {
-    onTick(Number(e.lastEventId), JSON.parse(e.data));
+    var ts = Number(e.lastEventId), d = JSON.parse(e.data);
+    if (held) { held.push([ts, d]); return; }
+    onTick(ts, d);
     refreshInsights();
   });
+  api('/api/stats/history').then(function (r) { return r.ok ? r.json() : []; }).catch(function () { return []; })
+    .then(function (ticks) {
+      ticks.forEach(function (t) { onTick(t.ts, t); });
+      var live = held;
+      held = null;
+      live.forEach(function (t) { onTick(t[0], t[1]); });
+      refreshInsights();
+    });
 })();

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.llmmeter.contract.Topics;
 import dev.llmmeter.contract.Insight;
+import dev.llmmeter.contract.Stats;
 import dev.llmmeter.serve.MeteringView;
 import dev.llmmeter.serve.Readiness;
 import dev.llmmeter.serve.metrics.ServeMetrics;
@@ -157,6 +158,7 @@ public final class MeteringServer implements AutoCloseable {
             cfg.routes.get("/dashboard.js", ctx -> resource(ctx, "/dashboard/dashboard.js", "text/javascript; charset=utf-8"));
             cfg.routes.get("/dashboard.css", ctx -> resource(ctx, "/dashboard/dashboard.css", "text/css; charset=utf-8"));
             cfg.routes.get("/api/stats", this::stats);
+            cfg.routes.get("/api/stats/history", this::statsHistory);
             cfg.routes.get("/api/insights", this::insights);
             cfg.routes.get("/api/streams/{id}", this::stream);
             cfg.routes.get("/api/usage", this::usage);
@@ -225,6 +227,27 @@ public final class MeteringServer implements AutoCloseable {
         view.latestStats().ifPresentOrElse(
                 s -> ctx.status(200).contentType(JSON_TYPE).result(Topics.STATS.serializeValue(s)),
                 () -> error(ctx, 503, "no stats record yet"));
+    }
+
+    /**
+     * The ticks the SSE ring holds (the last {@link SseHub.Settings#ringSize()}), oldest first, each as the stats topic
+     * carries it: what the dashboard draws on load. Global figures, as {@code /api/stats}: every token reads them.
+     */
+    private void statsHistory(Context ctx) {
+        if (!ctx.queryParamMap().isEmpty()) {
+            throw new Params.BadParameter("/api/stats/history takes no parameters");
+        }
+        List<Stats> ticks = hub.recent();
+        ByteArrayOutputStream out = new ByteArrayOutputStream(128 * (ticks.size() + 1));
+        out.write('[');
+        for (int i = 0; i < ticks.size(); i++) {
+            if (i > 0) {
+                out.write(',');
+            }
+            out.writeBytes(Topics.STATS.serializeValue(ticks.get(i)));
+        }
+        out.write(']');
+        ctx.status(200).contentType(JSON_TYPE).result(out.toByteArray());
     }
 
     /**

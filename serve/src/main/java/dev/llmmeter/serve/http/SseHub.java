@@ -198,6 +198,11 @@ public final class SseHub implements AutoCloseable {
         return List.of(ring.peekLast());
     }
 
+    /** The ticks the ring holds now, oldest first: what a resuming client could be sent (a copy). */
+    public synchronized List<Stats> recent() {
+        return ring.stream().map(Tick::stats).toList();
+    }
+
     /** The tick for a {@code ?stream=} client: with that stream's latest figures, when its scope sees the stream. */
     private byte[] message(Tick t, String streamId, Scope scope) {
         return SseEvents.metering(t.stats(), true, view.stream(streamId).filter(s -> scope.sees(s.tenant())).orElse(null));

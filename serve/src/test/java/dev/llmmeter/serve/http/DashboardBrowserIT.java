@@ -174,6 +174,33 @@ class DashboardBrowserIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> rows().equals(List.of("tenant acme 4 29.0 41.0 900 1900")));
     }
 
+    @Test
+    @DisplayName("a page opened after 6 ticks draws those 6 points at once from the server's ring, then the live ticks after them, none twice")
+    void theChartFillsFromTheRingOnLoad() throws Exception {
+        long first = System.currentTimeMillis() / 1000 * 1000;
+        for (int i = 0; i < 6; i++) {
+            feed(i, first + i * 1000L);
+        }
+        browser.open("http://127.0.0.1:" + f.port + "/?access_token=" + ACME);
+        await().atMost(Duration.ofSeconds(30)).until(() -> text("status").equals("live") && text("tps").equals("30.5"));
+        long s = first / 1000;
+        String six = "[[" + s + "," + (s + 1) + "," + (s + 2) + "," + (s + 3) + "," + (s + 4) + "," + (s + 5) + "],"
+                + "[30,30.1,30.2,30.3,30.4,30.5],[40,40,40,40,40,40],[20,20,20,20,20,20]]";
+        await().atMost(Duration.ofSeconds(30)).until(() -> chartData().equals(six));
+        assertEquals(six, chartData());
+
+        feed(6, first + 6000);
+        String seven = "[[" + s + "," + (s + 1) + "," + (s + 2) + "," + (s + 3) + "," + (s + 4) + "," + (s + 5) + "," + (s + 6) + "],"
+                + "[30,30.1,30.2,30.3,30.4,30.5,30.6],[40,40,40,40,40,40,40],[20,20,20,20,20,20,20]]";
+        await().atMost(Duration.ofSeconds(30)).until(() -> text("tps").equals("30.6"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> chartData().equals(seven));
+    }
+
+    /** The chart's data as the page holds it: x (seconds), tps, high, low, as JSON. */
+    private String chartData() {
+        return (String) browser.script("return JSON.stringify(window.meteringChart.data);");
+    }
+
     private List<String> rows() {
         return browser.texts("#groups tbody tr");
     }

@@ -51,6 +51,51 @@ class EndpointsTest {
     }
 
     @Test
+    @DisplayName("/api/stats/history returns the ring's ticks, oldest first, each as the stats topic carries it; a repeat or a tick behind is not among them")
+    void statsHistoryIsTheRing() throws Exception {
+        assertEquals("[]", f.get("/api/stats/history").body());
+        f.view.offerStats(stats("40.0", "41.0", "30.0", 3, T0 - 2000));
+        f.view.offerStats(stats("45.5", "46.0", "30.0", 2, T0 - 1000));
+        f.view.offerStats(stats("45.5", "46.0", "30.0", 2, T0 - 1000)); // a repeat: not delivered
+        f.view.offerStats(stats("44.0", "46.0", "30.0", 2, T0 - 1500)); // behind: not delivered
+        f.view.offerStats(stats("47.3", "52.1", "31.4", 1, T0));
+
+        HttpResponse<String> r = f.get("/api/stats/history");
+
+        assertEquals(200, r.statusCode());
+        assertEquals("application/json", r.headers().firstValue("Content-Type").orElseThrow());
+        assertEquals("[{\"tps\":40.0,\"tps_available\":true,\"estimated\":false,\"high\":41.0,\"low\":30.0,\"active\":3,\"ts\":1789999998000},"
+                + "{\"tps\":45.5,\"tps_available\":true,\"estimated\":false,\"high\":46.0,\"low\":30.0,\"active\":2,\"ts\":1789999999000},"
+                + "{\"tps\":47.3,\"tps_available\":true,\"estimated\":false,\"high\":52.1,\"low\":31.4,\"active\":1,\"ts\":1790000000000}]",
+                r.body());
+    }
+
+    @Test
+    @DisplayName("/api/stats/history keeps the ring's size: the oldest tick leaves as a new one comes")
+    void statsHistoryKeepsTheRingSize() throws Exception {
+        try (ServerFixture small = new ServerFixture(new SseHub.Settings(2, 64, java.time.Duration.ofSeconds(15)))) {
+            for (int i = 0; i < 3; i++) {
+                small.view.offerStats(stats("4" + i + ".0", "50.0", "30.0", 1, T0 + i * 1000L));
+            }
+            assertEquals("[{\"tps\":41.0,\"tps_available\":true,\"estimated\":false,\"high\":50.0,\"low\":30.0,\"active\":1,\"ts\":1790000001000},"
+                    + "{\"tps\":42.0,\"tps_available\":true,\"estimated\":false,\"high\":50.0,\"low\":30.0,\"active\":1,\"ts\":1790000002000}]",
+                    small.get("/api/stats/history").body());
+        }
+    }
+
+    @Test
+    @DisplayName("/api/stats/history takes no parameters (400) and no method but GET (405), each answered in JSON")
+    void statsHistoryErrors() throws Exception {
+        HttpResponse<String> bad = f.get("/api/stats/history?since=1790000000000");
+        assertEquals(400, bad.statusCode());
+        assertEquals("{\"status\":400,\"error\":\"/api/stats/history takes no parameters\"}", bad.body());
+        HttpResponse<String> post = f.send("POST", "/api/stats/history");
+        assertEquals(405, post.statusCode());
+        assertEquals("GET", post.headers().firstValue("Allow").orElseThrow());
+        assertEquals("{\"status\":405,\"error\":\"method POST not allowed on /api/stats/history\"}", post.body());
+    }
+
+    @Test
     @DisplayName("/api/insights lists every group (global first), one kind, or one key")
     void insightsByGroup() throws Exception {
         String ttft = quantiles(812.0, 1490.0, 2210.0, 14);

@@ -71,7 +71,10 @@ public final class HeadlessChromium implements AutoCloseable {
         return browser.findElements(By.cssSelector(css)).stream().map(WebElement::getText).toList();
     }
 
-    /** Runs {@code js} in the page as a function body ({@code arguments[i]} are {@code args}); its return value. */
+    /**
+     * Runs {@code js} in the page as a function body ({@code arguments[i]} are {@code args}): the value of its
+     * {@code return ...} (a string for a string, as Selenium converts the rest).
+     */
     public Object script(String js, Object... args) {
         return ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(js, args);
     }

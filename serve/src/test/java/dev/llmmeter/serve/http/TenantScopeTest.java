@@ -65,7 +65,8 @@ class TenantScopeTest {
     @Test
     @DisplayName("the paths served are exactly these (a new one must be added to the walks below)")
     void pathsServed() throws Exception {
-        assertEquals(List.of("/", "/dashboard.js", "/dashboard.css", "/api/stats", "/api/insights", "/api/streams/{id}",
+        assertEquals(List.of("/", "/dashboard.js", "/dashboard.css", "/api/stats", "/api/stats/history", "/api/insights",
+                "/api/streams/{id}",
                 "/api/usage", "/api/usage/summary", "/healthz", "/readyz", "/metrics", "/events"), f.server.paths());
     }
 
@@ -115,13 +116,16 @@ class TenantScopeTest {
     }
 
     @Test
-    @DisplayName("a tenant token: /metrics is 403; /api/stats and the global group are everyone's")
+    @DisplayName("a tenant token: /metrics is 403; /api/stats, /api/stats/history and the global group are everyone's")
     void tenantTokenMetricsForbidden() throws Exception {
         HttpResponse<String> metrics = f.getAs(ACME, "/metrics");
         assertEquals(403, metrics.statusCode());
         assertEquals("{\"status\":403,\"error\":\"/metrics needs an admin token\"}", metrics.body());
         assertEquals("{\"tps\":47.3,\"tps_available\":true,\"estimated\":false,\"high\":52.1,\"low\":31.4,\"active\":2,\"ts\":1790000000000}",
                 f.getAs(ACME, "/api/stats").body());
+        assertEquals("[{\"tps\":47.3,\"tps_available\":true,\"estimated\":false,\"high\":52.1,\"low\":31.4,\"active\":2,\"ts\":1790000000000}]",
+                f.getAs(ACME, "/api/stats/history").body());
+        assertEquals(f.getAs(ADMIN, "/api/stats/history").body(), f.getAs(ACME, "/api/stats/history").body());
         assertEquals(200, f.getAs(ACME, "/api/insights?group=global").statusCode());
     }
 
@@ -230,7 +234,7 @@ class TenantScopeTest {
                 bodies.add(p + " -> " + r.body());
             }
         }
-        assertEquals(20, bodies.size());
+        assertEquals(21, bodies.size());
         for (String body : bodies) {
             for (String acme : List.of("acme", "77.7", "71.5", "7140", "7777")) {
                 assertFalse(body.contains(acme), body);
