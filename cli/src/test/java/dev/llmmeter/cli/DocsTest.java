@@ -52,6 +52,7 @@ class DocsTest {
         files.add(ROOT.resolve("tools/golden/README.md"));
         files.add(ROOT.resolve("clients/python/README.md"));
         files.add(ROOT.resolve("clients/hermes-webui/README.md"));
+        files.add(ROOT.resolve("clients/node/README.md"));
         for (Path f : files) {
             docs.put(f, Files.readAllLines(f));
         }
