@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import math
 import os
 import threading
 import time
@@ -30,6 +31,7 @@ def idle_stats() -> dict:
 class _Local:
     begin_ms: int
     first_output_ms: int | None = None
+    pending_started_ms: float | None = None  # hermes-webui's send time, when it tells us (set_pending_started_at)
     last_token_s: float = 0.0      # time.monotonic() of the last token, 0.0 before one
 
 
@@ -99,6 +101,24 @@ class GlobalMeter:
         self._publish(self.producer.end, stream_id, final_output_tokens, input_tokens, reasoning_tokens,
                       cached_input_tokens, ts=self._clock())
 
+    def set_pending_started_at(self, stream_id: str, pending_started_at: object) -> None:
+        """hermes-webui's: when the user sent the turn (epoch seconds); ``ttft_ms`` then runs from it, not from the
+        begin. Ignored, as hermes ignores it, unless a finite positive number, and for a stream not begun."""
+        try:
+            value = float(pending_started_at)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return
+        if not math.isfinite(value) or value <= 0:
+            return
+        with self._lock:
+            s = self._sessions.get(stream_id)
+            if s is not None:
+                s.pending_started_ms = value * 1000.0
+
+    def get_ttft_ms(self, stream_id: str) -> int | None:
+        """hermes-webui's name for ``ttft_ms``."""
+        return self.ttft_ms(stream_id)
+
     def get_interval(self) -> float:
         """The seed's: 1.0 while a session of this process got a token in the last 60 s, else 10.0."""
         now = time.monotonic()
@@ -117,11 +137,14 @@ class GlobalMeter:
     # ── Beyond the seed ───────────────────────────────────────────────────────
 
     def ttft_ms(self, stream_id: str) -> int | None:
-        """Wall time from the stream's begin to its first output token, ms; None before it or for an unknown id."""
+        """Wall time from the stream's begin (or the send time given to ``set_pending_started_at``) to its first
+        output token, ms; None before it or for an unknown id."""
         with self._lock:
             s = self._sessions.get(stream_id)
             if s is None or s.first_output_ms is None:
                 return None
+            if s.pending_started_ms is not None:
+                return max(0, round(s.first_output_ms - s.pending_started_ms))
             return s.first_output_ms - s.begin_ms
 
     def flush(self, timeout: float = 5.0) -> int:

@@ -50,6 +50,9 @@ class DocsTest {
             under.filter(p -> p.toString().endsWith(".md")).sorted().forEach(files::add);
         }
         files.add(ROOT.resolve("tools/golden/README.md"));
+        files.add(ROOT.resolve("clients/python/README.md"));
+        files.add(ROOT.resolve("clients/hermes-webui/README.md"));
+        files.add(ROOT.resolve("clients/node/README.md"));
         for (Path f : files) {
             docs.put(f, Files.readAllLines(f));
         }
@@ -57,7 +60,7 @@ class DocsTest {
     }
 
     @Test
-    @DisplayName("every relative link of the README and docs/ reaches a file, and every #anchor a heading in it")
+    @DisplayName("every relative link of the README, docs/ and the clients' READMEs reaches a file, and every #anchor a heading in it")
     void everyRelativeLinkAndAnchorResolves() {
         List<String> broken = new ArrayList<>();
         int checked = 0;

@@ -71,9 +71,12 @@ public final class HeadlessChromium implements AutoCloseable {
         return browser.findElements(By.cssSelector(css)).stream().map(WebElement::getText).toList();
     }
 
-    /** The value of {@code return ...} run in the page (a string for a string, as Selenium converts the rest). */
-    public Object script(String js) {
-        return ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(js);
+    /**
+     * Runs {@code js} in the page as a function body ({@code arguments[i]} are {@code args}): the value of its
+     * {@code return ...} (a string for a string, as Selenium converts the rest).
+     */
+    public Object script(String js, Object... args) {
+        return ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(js, args);
     }
 
     /** Saves what the page shows now as a PNG. */
