@@ -21,7 +21,7 @@ class StatsViewTest {
 
     private static Insight global(long ts, Insight.Percentiles ttft, double systemTps) {
         return new Insight(ts, Insight.Group.GLOBAL, null, 3, 20.0, systemTps, ttft,
-                new Insight.Percentiles(22.0, 40.0, 95.0, 180), 4, 1);
+                new Insight.Percentiles(22.0, 40.0, 95.0, 180), null, 4, 1);
     }
 
     @Test
@@ -48,7 +48,7 @@ class StatsViewTest {
         view.render(new Stats(20.0, true, false, 20.0, 20.0, 3, T));
         assertNull(view.render(global(T + 1000, new Insight.Percentiles(150.0, 150.0, 150.0, 1), 30.0)),
                 "a later tick's record draws nothing yet");
-        assertNull(view.render(new Insight(T, Insight.Group.MODEL, "m1", 1, 5.0, 99.9, null, null, 0, 0)));
+        assertNull(view.render(new Insight(T, Insight.Group.MODEL, "m1", 1, 5.0, 99.9, null, null, null, 0, 0)));
         assertEquals(time(T + 1000) + "  TPS    10.0  high    20.0  low    10.0  active     2  "
                         + "TTFT p50    150 p99    150 ms  system     30.0 tok/s  █▅",
                 view.render(new Stats(10.0, true, false, 20.0, 10.0, 2, T + 1000)));
@@ -61,10 +61,10 @@ class StatsViewTest {
     @Test
     void aGroupsLineShowsItsFiguresAndDashesForWhatItHasNot() {
         Insight model = new Insight(T, Insight.Group.MODEL, "llama-3.1-8b", 12, 88.4, 1061.3,
-                new Insight.Percentiles(190.2, 260.0, 299.5, 14), new Insight.Percentiles(11.1, 15.0, 31.6, 9000), 14, 2);
+                new Insight.Percentiles(190.2, 260.0, 299.5, 14), new Insight.Percentiles(11.1, 15.0, 31.6, 9000), null, 14, 2);
         assertEquals(time(T) + "  model:llama-3.1-8b  active    12  TPS    88.4  system   1061.3 tok/s  "
                 + "TTFT p50    190 p99    300 ms  ITL p50     11 p99     32 ms  started 14  ended 2", StatsView.renderGroup(model));
-        Insight idle = new Insight(T, Insight.Group.TENANT, "acme", 0, null, 0.0, null, null, 0, 3);
+        Insight idle = new Insight(T, Insight.Group.TENANT, "acme", 0, null, 0.0, null, null, null, 0, 3);
         assertEquals(time(T) + "  tenant:acme  active     0  TPS       -  system      0.0 tok/s  "
                 + "TTFT p50      - p99      - ms  ITL p50      - p99      - ms  started 0  ended 3", StatsView.renderGroup(idle));
     }

@@ -15,11 +15,15 @@ import com.fasterxml.jackson.annotation.JsonValue;
  * @param systemTps the increase of output + reasoning running counts applied in the last 10 s, over 10, to 0.1
  * @param ttftMs    time to first delta over the streams whose first delta was applied in the last 60 s; null when none
  * @param itlMs     event-time gaps between consecutive deltas of a stream, for deltas applied in the last 60 s; null when none
+ * @param tpotMs    time per output token of each stream that left in the last 60 s (decode time, its last output delta's
+ *                  event time minus its first's, over its output tokens minus 1; streams with fewer than 2 output tokens
+ *                  or two output deltas at distinct times give none); null when none, and when read from a record
+ *                  written before the field existed
  * @param started   begins applied in the last 60 s
  * @param ended     ends applied in the last 60 s
  */
 public record Insight(long ts, Group group, String name, long active, Double tps, double systemTps,
-                      Percentiles ttftMs, Percentiles itlMs, long started, long ended) {
+                      Percentiles ttftMs, Percentiles itlMs, Percentiles tpotMs, long started, long ended) {
 
     /** The breakdowns. */
     public enum Group {

@@ -3,6 +3,7 @@ package dev.llmmeter.contract;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JsonSerializer;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,19 +13,23 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
 import java.io.IOException;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The one JSON serde of the once-a-second output records ({@link Stats}, {@link StreamStatus}, {@link Insight}):
  * compact, the fields in the record's component order with snake_case names, an absent value written as
  * {@code null} (never left out), enums by their wire names, and every double as the seed's
  * {@code json.dumps} prints a float ({@link PythonFloats#repr}). Reading is strict: a field the record has but the
- * bytes lack, a null for a field that cannot be absent, or a fraction where the record holds an integer is a {@link SerializationException} naming it; fields it does not know are skipped. A null value (a
+ * bytes lack (except a field added later, read as null from records written before it: {@link #OPTIONAL}), a null for
+ * a field that cannot be absent, or a fraction where the record holds an integer is a {@link SerializationException} naming it; fields it does not know are skipped. A null value (a
  * tombstone) is null both ways.
  */
 public final class WireJson<T> implements Serde<T> {
@@ -41,7 +46,14 @@ public final class WireJson<T> implements Serde<T> {
                     .addSerializer(double.class, new PythonDouble()))
             .build();
 
+    /**
+     * Fields added to a record after records of it were published: read as null when the bytes lack them, so the
+     * records written before still read (a compacted or retained topic, a consumer of a newer version).
+     */
+    static final Map<Class<?>, List<String>> OPTIONAL = Map.of(Insight.class, List.of("tpot_ms"));
+
     private final Class<T> type;
+    private final List<String> optional;
     private final ObjectWriter writer;
     private final ObjectReader reader;
 
@@ -49,6 +61,7 @@ public final class WireJson<T> implements Serde<T> {
         this.type = type;
         this.writer = MAPPER.writerFor(type);
         this.reader = MAPPER.readerFor(type);
+        this.optional = OPTIONAL.getOrDefault(type, List.of());
     }
 
     /** The serde of record type {@code type}. */
@@ -73,7 +86,18 @@ public final class WireJson<T> implements Serde<T> {
             return null;
         }
         try {
-            return reader.readValue(bytes);
+            if (optional.isEmpty()) {
+                return reader.readValue(bytes);
+            }
+            JsonNode tree = MAPPER.readTree(bytes);
+            if (tree instanceof ObjectNode o) {
+                for (String field : optional) {
+                    if (!o.has(field)) {
+                        o.putNull(field);
+                    }
+                }
+            }
+            return reader.readValue(tree);
         } catch (IOException e) {
             String why = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
             throw new SerializationException("not a " + type.getSimpleName() + " record: " + why, e);

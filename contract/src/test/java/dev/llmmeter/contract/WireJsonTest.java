@@ -45,9 +45,9 @@ class WireJsonTest {
         assertEquals("{\"tps\":4.500326180257511e+21,\"tps_available\":true,\"estimated\":false,\"high\":1e+16,"
                         + "\"low\":12345678.9,\"active\":2,\"ts\":1790000001000}",
                 json(STATS.encode(s)));
-        Insight i = new Insight(0, Insight.Group.GLOBAL, null, 0, 0.1, 1.0e-5, new Insight.Percentiles(1.0, 2.5, 1e22, 1), null, 0, 0);
+        Insight i = new Insight(0, Insight.Group.GLOBAL, null, 0, 0.1, 1.0e-5, new Insight.Percentiles(1.0, 2.5, 1e22, 1), null, null, 0, 0);
         assertEquals("{\"ts\":0,\"group\":\"global\",\"name\":null,\"active\":0,\"tps\":0.1,\"system_tps\":1e-05,"
-                + "\"ttft_ms\":{\"p50\":1.0,\"p90\":2.5,\"p99\":1e+22,\"count\":1},\"itl_ms\":null,\"started\":0,\"ended\":0}", json(INSIGHTS.encode(i)));
+                + "\"ttft_ms\":{\"p50\":1.0,\"p90\":2.5,\"p99\":1e+22,\"count\":1},\"itl_ms\":null,\"tpot_ms\":null,\"started\":0,\"ended\":0}", json(INSIGHTS.encode(i)));
     }
 
     @Test
@@ -60,12 +60,12 @@ class WireJsonTest {
     @Test
     void insightsRecordHasItsFieldsInOrder() {
         Insight i = new Insight(3000, Insight.Group.MODEL, "m", 2, 12.5, 30.1,
-                new Insight.Percentiles(250.0, 400.0, 410.0, 3), null, 2, 1);
+                new Insight.Percentiles(250.0, 400.0, 410.0, 3), null, null, 2, 1);
         assertEquals("{\"ts\":3000,\"group\":\"model\",\"name\":\"m\",\"active\":2,\"tps\":12.5,\"system_tps\":30.1,"
-                + "\"ttft_ms\":{\"p50\":250.0,\"p90\":400.0,\"p99\":410.0,\"count\":3},\"itl_ms\":null,\"started\":2,\"ended\":1}",
+                + "\"ttft_ms\":{\"p50\":250.0,\"p90\":400.0,\"p99\":410.0,\"count\":3},\"itl_ms\":null,\"tpot_ms\":null,\"started\":2,\"ended\":1}",
                 json(INSIGHTS.encode(i)));
         assertEquals("model:m", i.key());
-        assertEquals("global", new Insight(0, Insight.Group.GLOBAL, null, 0, null, 0, null, null, 0, 0).key());
+        assertEquals("global", new Insight(0, Insight.Group.GLOBAL, null, 0, null, 0, null, null, null, 0, 0).key());
     }
 
     @Test
@@ -74,11 +74,29 @@ class WireJsonTest {
         Stats b = new Stats(null, false, false, null, null, 0, 1790000002000L);
         StreamStatus s = new StreamStatus("s1", null, "t", StreamStatus.State.EXPIRED, 12.3, 3, 4, null, null, 1000, 2000);
         Insight i = new Insight(3000, Insight.Group.TENANT, "t", 2, null, 30.1, null,
-                new Insight.Percentiles(25.0, 40.0, 41.0, 9), 2, 1);
+                new Insight.Percentiles(25.0, 40.0, 41.0, 9), new Insight.Percentiles(37.5, 40.0, 41.0, 4), 2, 1);
         assertEquals(a, STATS.decode(STATS.encode(a)));
         assertEquals(b, STATS.decode(STATS.encode(b)));
         assertEquals(s, STREAMS.decode(STREAMS.encode(s)));
         assertEquals(i, INSIGHTS.decode(INSIGHTS.encode(i)));
+    }
+
+    @Test
+    void anInsightWrittenBeforeTimePerOutputTokenReadsWithItNull() {
+        Insight i = INSIGHTS.decode(bytes("{\"ts\":3000,\"group\":\"model\",\"name\":\"m\",\"active\":2,\"tps\":12.5,"
+                + "\"system_tps\":30.1,\"ttft_ms\":{\"p50\":250.0,\"p90\":400.0,\"p99\":410.0,\"count\":3},\"itl_ms\":null,"
+                + "\"started\":2,\"ended\":1}"));
+        assertEquals(new Insight(3000, Insight.Group.MODEL, "m", 2, 12.5, 30.1,
+                new Insight.Percentiles(250.0, 400.0, 410.0, 3), null, null, 2, 1), i);
+    }
+
+    @Test
+    void anInsightLackingAnyOtherFieldIsStillRefusedNamingIt() {
+        SerializationException e = assertThrows(SerializationException.class, () -> INSIGHTS.decode(bytes(
+                "{\"ts\":3000,\"group\":\"model\",\"name\":\"m\",\"active\":2,\"tps\":12.5,\"system_tps\":30.1,"
+                        + "\"ttft_ms\":null,\"tpot_ms\":null,\"started\":2,\"ended\":1}")));
+        assertEquals(true, e.getMessage().startsWith("not a Insight record: "), e.getMessage());
+        assertEquals(true, e.getMessage().contains("'itl_ms'"), e.getMessage());
     }
 
     @Test

@@ -166,7 +166,7 @@ class InsightsTest {
 
     /** The figures of an insight without its percentiles, which are checked on their own. */
     private static Insight figures(Insight i) {
-        return new Insight(i.ts(), i.group(), i.name(), i.active(), i.tps(), i.systemTps(), null, null, i.started(), i.ended());
+        return new Insight(i.ts(), i.group(), i.name(), i.active(), i.tps(), i.systemTps(), null, null, null, i.started(), i.ended());
     }
 
     @Test
@@ -177,11 +177,11 @@ class InsightsTest {
             long t = T0 + 1_000;
             assertEquals(List.of(
                     // (22 + 25 + 8 + 12) / 4 = 16.75 on paper; the seed's float seconds make it 16.74999.. -> 16.7, as in the stats
-                    new Insight(t, GLOBAL, null, 4, 16.7, 2.9, null, null, 4, 0),
-                    new Insight(t, MODEL, "a", 2, 23.5, 1.6, null, null, 2, 0),
-                    new Insight(t, MODEL, "b", 1, 8.0, 0.4, null, null, 1, 0),
-                    new Insight(t, TENANT, "x", 2, 15.0, 1.5, null, null, 2, 0),
-                    new Insight(t, TENANT, "y", 1, 25.0, 0.5, null, null, 1, 0)),
+                    new Insight(t, GLOBAL, null, 4, 16.7, 2.9, null, null, null, 4, 0),
+                    new Insight(t, MODEL, "a", 2, 23.5, 1.6, null, null, null, 2, 0),
+                    new Insight(t, MODEL, "b", 1, 8.0, 0.4, null, null, null, 1, 0),
+                    new Insight(t, TENANT, "x", 2, 15.0, 1.5, null, null, null, 2, 0),
+                    new Insight(t, TENANT, "y", 1, 25.0, 0.5, null, null, null, 1, 0)),
                     tick.stream().map(InsightsTest::figures).toList());
             assertEquals(List.of("global", "model:a", "model:b", "tenant:x", "tenant:y"), tick.stream().map(Insight::key).toList());
             assertEquals(tick.get(0).tps(), d.stats().get(0).tps(), "global tps is the stats' tps");
@@ -223,9 +223,9 @@ class InsightsTest {
                     .end("s1", T0 + 500).output("s2", T0 + 30_000, 2).output("s2", T0 + 60_000, 3).tickTo(T0 + 62_000);
             List<Insight> all = d.insights();
             Insight last = at(all, T0 + 60_000, "model:a");
-            assertEquals(new Insight(T0 + 60_000, MODEL, "a", 0, null, 0.0, null, null, 1, 1), figures(last),
+            assertEquals(new Insight(T0 + 60_000, MODEL, "a", 0, null, 0.0, null, null, null, 1, 1), figures(last),
                     "ended, but its minute is not over");
-            assertEquals(new Insight(T0 + 61_000, MODEL, "a", 0, null, 0.0, null, null, 0, 0), at(all, T0 + 61_000, "model:a"),
+            assertEquals(new Insight(T0 + 61_000, MODEL, "a", 0, null, 0.0, null, null, null, 0, 0), at(all, T0 + 61_000, "model:a"),
                     "nothing live, nothing in the last minute: its idle record");
             assertNull(at(all, T0 + 62_000, "model:a"), "then nothing");
             assertEquals(1, at(all, T0 + 61_000, "model:b").active());
@@ -242,9 +242,9 @@ class InsightsTest {
             assertEquals(statsTicks, all.stream().filter(i -> i.group() == GLOBAL).map(Insight::ts).toList());
             assertEquals(T0 + 61_000, statsTicks.get(statsTicks.size() - 1), "the idle tick: s1 pruned as stale");
             assertEquals(List.of(
-                    new Insight(T0 + 61_000, GLOBAL, null, 0, null, 0.0, null, null, 0, 0),
-                    new Insight(T0 + 61_000, MODEL, "m", 0, null, 0.0, null, null, 0, 0),
-                    new Insight(T0 + 61_000, TENANT, "t", 0, null, 0.0, null, null, 0, 0)),
+                    new Insight(T0 + 61_000, GLOBAL, null, 0, null, 0.0, null, null, null, 0, 0),
+                    new Insight(T0 + 61_000, MODEL, "m", 0, null, 0.0, null, null, null, 0, 0),
+                    new Insight(T0 + 61_000, TENANT, "t", 0, null, 0.0, null, null, null, 0, 0)),
                     all.stream().filter(i -> i.ts() >= T0 + 61_000).toList(), "the idle records, then nothing");
         }
     }
@@ -283,7 +283,7 @@ class InsightsTest {
                 String name = key.equals("global") ? null : "m";
                 for (int k = 15; k <= 60; k++) {
                     Insight i = at(all, T0 + 1_000L * k, key);
-                    assertEquals(new Insight(T0 + 1_000L * k, group, name, 0, null, 0.0, null, null, 3, 3), figures(i), "T0 + " + k + " s");
+                    assertEquals(new Insight(T0 + 1_000L * k, group, name, 0, null, 0.0, null, null, null, 3, 3), figures(i), "T0 + " + k + " s");
                     assertPercentiles(new long[] {100, 100, 100}, i.ttftMs());
                     long[] gaps = new long[147]; // 49 gaps of 100 ms a stream
                     Arrays.fill(gaps, 100);
@@ -291,11 +291,11 @@ class InsightsTest {
                 }
                 for (int k = 61; k <= 64; k++) {
                     Insight i = at(all, T0 + 1_000L * k, key);
-                    assertEquals(new Insight(T0 + 1_000L * k, group, name, 0, null, 0.0, null, null, 0, 3), figures(i), "T0 + " + k + " s");
+                    assertEquals(new Insight(T0 + 1_000L * k, group, name, 0, null, 0.0, null, null, null, 0, 3), figures(i), "T0 + " + k + " s");
                     assertNull(i.ttftMs());
                     assertEquals(30L * (65 - k), i.itlMs().count(), "10 gaps a stream in each second still in the window");
                 }
-                assertEquals(new Insight(T0 + 65_000, group, name, 0, null, 0.0, null, null, 0, 0), at(all, T0 + 65_000, key),
+                assertEquals(new Insight(T0 + 65_000, group, name, 0, null, 0.0, null, null, null, 0, 0), at(all, T0 + 65_000, key),
                         "the idle record");
             }
             assertEquals(List.of("global", "model:m"), all.stream().filter(i -> i.ts() == T0 + 65_000).map(Insight::key).toList());

@@ -111,8 +111,8 @@ class MetricsTest {
                 quantiles(640.0, 700.0, 990.0, 9), "null", t));
         assertEquals(98.1, scrape().get("llm_metering_system_tokens_per_second" + llama));
 
-        byte[] idle = Topics.INSIGHTS.serializeValue(new Insight(t + 61_000, Insight.Group.MODEL, "llama", 0, null, 0.0, null, null, 0, 0));
-        f.view.offerInsight("global", Topics.INSIGHTS.serializeValue(new Insight(t + 61_000, Insight.Group.GLOBAL, null, 0, null, 0.0, null, null, 0, 0)));
+        byte[] idle = Topics.INSIGHTS.serializeValue(new Insight(t + 61_000, Insight.Group.MODEL, "llama", 0, null, 0.0, null, null, null, 0, 0));
+        f.view.offerInsight("global", Topics.INSIGHTS.serializeValue(new Insight(t + 61_000, Insight.Group.GLOBAL, null, 0, null, 0.0, null, null, null, 0, 0)));
         f.view.offerInsight("model:llama", idle);
         Map<String, Double> m = scrape();
         assertEquals(0.0, m.get("llm_metering_system_tokens_per_second" + llama));

@@ -15,6 +15,7 @@ public final class GroupTally {
     int ended;
     LatencySketch ttft = new LatencySketch();
     LatencySketch itl = new LatencySketch();
+    LatencySketch tpot = new LatencySketch();
     // state, recomputed at each tick
     long active;
     double tpsSum;
@@ -28,6 +29,10 @@ public final class GroupTally {
     void onDelta(long increase, boolean first, long latencyMs) {
         tokens += increase;
         (first ? ttft : itl).add(latencyMs);
+    }
+
+    void onTpot(double tpotMs) {
+        tpot.add(tpotMs);
     }
 
     void addStream(double tps) {
@@ -46,15 +51,18 @@ public final class GroupTally {
     /** The part for the tick, or null when the group has neither a live session nor anything applied this second. */
     GroupPart drain() {
         GroupPart p = null;
-        boolean second = tokens != 0 || started != 0 || ended != 0 || !ttft.isEmpty() || !itl.isEmpty();
+        boolean second = tokens != 0 || started != 0 || ended != 0 || !ttft.isEmpty() || !itl.isEmpty() || !tpot.isEmpty();
         if (active > 0 || second) {
-            p = new GroupPart(active, tpsSum, tpsCount, tokens, started, ended, ttft, itl);
+            p = new GroupPart(active, tpsSum, tpsCount, tokens, started, ended, ttft, itl, tpot);
         }
         if (!ttft.isEmpty()) {
             ttft = new LatencySketch();
         }
         if (!itl.isEmpty()) {
             itl = new LatencySketch();
+        }
+        if (!tpot.isEmpty()) {
+            tpot = new LatencySketch();
         }
         tokens = 0;
         started = 0;

@@ -153,7 +153,7 @@ public final class InsightsWindow {
             out.add(new Insight(tick, e.getKey().group(), e.getKey().name(), f.active,
                     f.tpsCount > 0 ? PythonRound.oneDecimal(f.tpsSum / f.tpsCount) : null,
                     PythonRound.oneDecimal(f.tokens / (RATE_WINDOW_MS / 1000.0)),
-                    f.ttft.percentiles(), f.itl.percentiles(), f.started, f.ended));
+                    f.ttft.percentiles(), f.itl.percentiles(), f.tpot.percentiles(), f.started, f.ended));
         }
         return out;
     }
@@ -221,6 +221,7 @@ public final class InsightsWindow {
         long ended;
         final LatencySketch ttft = new LatencySketch();
         final LatencySketch itl = new LatencySketch();
+        final LatencySketch tpot = new LatencySketch();
 
         void add(GroupPart g) {
             tokens += g.tokens();
@@ -228,6 +229,7 @@ public final class InsightsWindow {
             ended += g.ended();
             ttft.mergeWith(g.ttft());
             itl.mergeWith(g.itl());
+            tpot.mergeWith(g.tpot());
         }
     }
 
@@ -241,6 +243,7 @@ public final class InsightsWindow {
         long ended;
         final LatencySketch ttft = new LatencySketch();
         final LatencySketch itl = new LatencySketch();
+        final LatencySketch tpot = new LatencySketch();
 
         void add(Second s, boolean inRateWindow) {
             if (inRateWindow) {
@@ -250,6 +253,7 @@ public final class InsightsWindow {
             ended += s.ended;
             ttft.mergeWith(s.ttft);
             itl.mergeWith(s.itl);
+            tpot.mergeWith(s.tpot);
         }
 
         void merge(Figures f) {
@@ -261,10 +265,11 @@ public final class InsightsWindow {
             ended += f.ended;
             ttft.mergeWith(f.ttft);
             itl.mergeWith(f.itl);
+            tpot.mergeWith(f.tpot);
         }
 
         boolean hasRecords() {
-            return started != 0 || ended != 0 || !ttft.isEmpty() || !itl.isEmpty() || tokens != 0;
+            return started != 0 || ended != 0 || !ttft.isEmpty() || !itl.isEmpty() || !tpot.isEmpty() || tokens != 0;
         }
 
         /** Nothing live, nothing in the last minute: the group is gone. */

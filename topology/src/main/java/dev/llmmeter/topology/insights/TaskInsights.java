@@ -109,6 +109,23 @@ public final class TaskInsights {
         }
     }
 
+    /**
+     * A stream of a session with these tallies left (its end, or stale, expired, evicted) with this time per output
+     * token; NaN (none) adds nothing.
+     */
+    public void onTpot(GroupTally model, GroupTally tenant, double tpotMs) {
+        if (Double.isNaN(tpotMs)) {
+            return;
+        }
+        global.onTpot(tpotMs);
+        if (model != null) {
+            model.onTpot(tpotMs);
+        }
+        if (tenant != null) {
+            tenant.onTpot(tpotMs);
+        }
+    }
+
     /** At a tick, for each live session: counts it as active in its groups, with its rate (NaN when none). */
     public void addLive(GroupTally model, GroupTally tenant, double tps) {
         global.addStream(tps);

@@ -273,12 +273,14 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
     private void evictOne(long now) {
         Iterator<String> it = (waiting.isEmpty() ? live.keySet() : waiting).iterator();
         String victim = it.next();
-        Session s = live.get(victim).session();
+        Live l = live.get(victim);
+        Session s = l.session();
         it.remove();
         live.remove(victim);
         waiting.remove(victim);
         forget(victim);
         sensors.evicted.record();
+        insights.onTpot(l.modelTally, l.tenantTally, s.tpotMs(s.outputTokens()));
         publishFinal(victim, s, StreamStatus.State.EXPIRED, tickCovering(now), false);
         emit(billMetered(victim, s), false);
     }
@@ -290,6 +292,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             waiting.remove(id);
             forget(id);
             insights.onEnd(l.modelTally, l.tenantTally);
+            insights.onTpot(l.modelTally, l.tenantTally, s.tpotMs(event.finalOutputTokens()));
             publishFinal(id, s, StreamStatus.State.ENDED, tickCovering(now), false);
             emit(bill(new UsageItem(id, s.tenant(), s.model(), time, event.inputTokens(), event.finalOutputTokens(),
                     given(event.reasoningTokens()), given(event.cachedInputTokens()), false)), false);
@@ -370,7 +373,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             Map.Entry<String, Live> e = it.next();
             Live l = e.getValue();
             Session s = l.session();
-            if (enforceTtl(e.getKey(), s, tick)) {
+            if (enforceTtl(e.getKey(), l, tick)) {
                 it.remove();
                 continue;
             }
@@ -404,7 +407,8 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
      *
      * @return true when the session is past its time (stale, or begun and never fed) and was deleted
      */
-    private boolean enforceTtl(String id, Session s, long tick) {
+    private boolean enforceTtl(String id, Live l, long tick) {
+        Session s = l.session();
         StreamStatus.State state;
         if (s.isStale(tick, config.staleMs())) {
             sensors.stale.record();
@@ -417,6 +421,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             return false;
         }
         forget(id);
+        insights.onTpot(l.modelTally, l.tenantTally, s.tpotMs(s.outputTokens()));
         publishFinal(id, s, state, tick, true);
         emit(billMetered(id, s), true);
         return true;

@@ -21,9 +21,11 @@ import java.util.Map;
  *   <li>V2: the same stats part after version byte 2, then the number of groups (int) and per group: its key
  *       (unsigned 16-bit length and UTF-8), {@code active} (long), {@code tpsSum} (double), {@code tpsCount},
  *       {@code started}, {@code ended} (ints), {@code tokens} (long), and the TTFT and ITL sketches (int length and
- *       DDSketch's encoding each).</li>
+ *       DDSketch's encoding each);</li>
+ *   <li>V3, as V2 after version byte 3, each group followed by its time per output token sketch (the same way). The
+ *       versions before wrote V2, which reads with no time per output token.</li>
  * </ul>
- * Size bound: a group is at most {@link #MAX_GROUP_BYTES} bytes (a 1,031-byte key, 36 bytes of figures, two
+ * Size bound: a group is at most {@link #MAX_GROUP_BYTES} bytes (a 1,031-byte key, 36 bytes of figures, three
  * sketches of at most {@link LatencySketch#MAX_ENCODED_BYTES}); a partial has at most 1 + 2 x (max labels + 1)
  * groups, so with the default 100 labels it is at most {@code V1_SIZE + 4 + 203 x MAX_GROUP_BYTES}; see
  * {@link #maxBytes(int)}. In practice a group that saw a few hundred deltas in the second takes well under 1 KB.
@@ -31,10 +33,11 @@ import java.util.Map;
 public final class PartialSerde implements Serde<Partial>, Serializer<Partial>, Deserializer<Partial> {
     static final byte V1 = 1;
     static final byte V2 = 2;
+    static final byte V3 = 3;
     static final int V1_SIZE = 1 + Long.BYTES + Double.BYTES + Integer.BYTES + Long.BYTES + 1;
     /** Longest key: "tenant:" and 256 characters of up to 4 UTF-8 bytes, with its length. */
     static final int MAX_KEY_BYTES = 2 + 7 + 256 * 4;
-    public static final int MAX_GROUP_BYTES = MAX_KEY_BYTES + 8 + 8 + 4 + 4 + 4 + 8 + 2 * (4 + LatencySketch.MAX_ENCODED_BYTES);
+    public static final int MAX_GROUP_BYTES = MAX_KEY_BYTES + 8 + 8 + 4 + 4 + 4 + 8 + 3 * (4 + LatencySketch.MAX_ENCODED_BYTES);
 
     /** The most bytes a partial can take with {@code maxLabels} models and as many tenants (plus other and global). */
     public static int maxBytes(int maxLabels) {
@@ -47,7 +50,7 @@ public final class PartialSerde implements Serde<Partial>, Serializer<Partial>, 
             return null;
         }
         ByteBuffer stats = ByteBuffer.allocate(V1_SIZE)
-                .put(p.groups().isEmpty() ? V1 : V2)
+                .put(p.groups().isEmpty() ? V1 : V3)
                 .putLong(p.tick())
                 .putDouble(p.tpsSum())
                 .putInt(p.tpsCount())
@@ -65,6 +68,7 @@ public final class PartialSerde implements Serde<Partial>, Serializer<Partial>, 
             GroupPart g = e.getValue();
             byte[] ttft = g.ttft().encode();
             byte[] itl = g.itl().encode();
+            byte[] tpot = g.tpot().encode();
             head.clear();
             head.putShort((short) key.length);
             out.write(head.array(), 0, head.position());
@@ -78,6 +82,10 @@ public final class PartialSerde implements Serde<Partial>, Serializer<Partial>, 
             head.putInt(itl.length);
             out.write(head.array(), 0, head.position());
             out.writeBytes(itl);
+            head.clear();
+            head.putInt(tpot.length);
+            out.write(head.array(), 0, head.position());
+            out.writeBytes(tpot);
         }
         return out.toByteArray();
     }
@@ -87,7 +95,7 @@ public final class PartialSerde implements Serde<Partial>, Serializer<Partial>, 
         if (bytes == null) {
             return null;
         }
-        if (bytes.length < V1_SIZE || (bytes[0] == V1 && bytes.length != V1_SIZE) || (bytes[0] != V1 && bytes[0] != V2)) {
+        if (bytes.length < V1_SIZE || (bytes[0] == V1 && bytes.length != V1_SIZE) || (bytes[0] != V1 && bytes[0] != V2 && bytes[0] != V3)) {
             throw new SerializationException("unknown partial layout: " + bytes.length + " bytes");
         }
         ByteBuffer b = ByteBuffer.wrap(bytes, 1, bytes.length - 1);
@@ -114,7 +122,8 @@ public final class PartialSerde implements Serde<Partial>, Serializer<Partial>, 
                 long tokens = b.getLong();
                 LatencySketch ttft = sketch(bytes, b);
                 LatencySketch itl = sketch(bytes, b);
-                groups.put(key, new GroupPart(gActive, gSum, gCount, tokens, started, ended, ttft, itl));
+                LatencySketch tpot = bytes[0] == V3 ? sketch(bytes, b) : new LatencySketch();
+                groups.put(key, new GroupPart(gActive, gSum, gCount, tokens, started, ended, ttft, itl, tpot));
             }
             if (b.hasRemaining()) {
                 throw new SerializationException("partial has " + b.remaining() + " bytes after its groups");

@@ -23,6 +23,11 @@ import dev.llmmeter.topology.Ticks;
 public final class Session {
     /** {@link #firstDeltaTs} before the first delta (the seed's {@code first_token_ts == 0.0}). */
     static final long NO_DELTA = Long.MIN_VALUE;
+    /**
+     * {@link #firstOutputTs} of a session restored from a layout that did not keep its output deltas' times: its time
+     * per output token is not known, and it gives none.
+     */
+    static final long UNTRACKED = Long.MAX_VALUE;
 
     private final long beginTs;
     /** The model and tenant the begin named (null when it named none): kept in the store. */
@@ -32,6 +37,9 @@ public final class Session {
     private long reasoningTokens;
     private long firstDeltaTs;
     private long lastDeltaTs;
+    /** Event times of the first and last output delta ({@link #NO_DELTA} before one, {@link #UNTRACKED}): for TPOT. */
+    private long firstOutputTs;
+    private long lastOutputTs;
     /** Meter wall-clock time of the begin, or of the last applied delta, or of the restore: liveness only. */
     private long lastSeenMs;
 
@@ -39,8 +47,16 @@ public final class Session {
         this(beginTs, outputTokens, reasoningTokens, firstDeltaTs, lastDeltaTs, null, null);
     }
 
+    /** A session of a layout without output delta times: no TPOT. */
     Session(long beginTs, long outputTokens, long reasoningTokens, long firstDeltaTs, long lastDeltaTs,
             String model, String tenant) {
+        this(beginTs, outputTokens, reasoningTokens, firstDeltaTs, lastDeltaTs, UNTRACKED, UNTRACKED, model, tenant);
+    }
+
+    Session(long beginTs, long outputTokens, long reasoningTokens, long firstDeltaTs, long lastDeltaTs,
+            long firstOutputTs, long lastOutputTs, String model, String tenant) {
+        this.firstOutputTs = firstOutputTs;
+        this.lastOutputTs = lastOutputTs;
         this.beginTs = beginTs;
         this.model = model;
         this.tenant = tenant;
@@ -57,7 +73,7 @@ public final class Session {
 
     /** A session of the given model and tenant (either may be null), waiting for its first delta. */
     public static Session begun(long beginTs, long seenMs, String model, String tenant) {
-        Session s = new Session(beginTs, 0, 0, NO_DELTA, NO_DELTA, model, tenant);
+        Session s = new Session(beginTs, 0, 0, NO_DELTA, NO_DELTA, NO_DELTA, NO_DELTA, model, tenant);
         s.lastSeenMs = seenMs;
         return s;
     }
@@ -87,6 +103,12 @@ public final class Session {
         lastSeenMs = seenMs;
         if (kind == EventType.OUTPUT) {
             outputTokens = running;
+            if (firstOutputTs == NO_DELTA) {
+                firstOutputTs = ts;
+            }
+            if (firstOutputTs != UNTRACKED) {
+                lastOutputTs = ts;
+            }
         } else {
             reasoningTokens = running;
         }
@@ -167,6 +189,29 @@ public final class Session {
     /** Time to first delta (first delta's ts minus the begin's, event time); meaningless unless {@link #hasDelta()}. */
     public long ttftMs() {
         return firstDeltaTs - beginTs;
+    }
+
+    /**
+     * Time per output token: the decode time (the last output delta's event time minus the first's) over
+     * {@code tokens - 1}, as SGLang's TPOT; NaN when it has no meaning: fewer than 2 tokens, fewer than two output
+     * deltas at distinct times, or a session restored from a layout that did not keep its output delta times.
+     *
+     * @param tokens the stream's output tokens (an end's final count, else the session's running count)
+     */
+    public double tpotMs(long tokens) {
+        if (tokens < 2 || firstOutputTs == NO_DELTA || firstOutputTs == UNTRACKED || lastOutputTs <= firstOutputTs) {
+            return Double.NaN;
+        }
+        return (double) (lastOutputTs - firstOutputTs) / (tokens - 1);
+    }
+
+    /** Epoch ms of the first output delta ({@link #NO_DELTA} before one, {@link #UNTRACKED} when not kept). */
+    long firstOutputTs() {
+        return firstOutputTs;
+    }
+
+    long lastOutputTs() {
+        return lastOutputTs;
     }
 
     public long outputTokens() {

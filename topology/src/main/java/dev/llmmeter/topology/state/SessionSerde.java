@@ -23,12 +23,14 @@ import java.nio.charset.StandardCharsets;
  *       length (unsigned 16 bits, {@code 0xFFFF} for none) and its UTF-8 bytes (at most 256 characters, 1,024
  *       bytes): 45 bytes plus the names.</li>
  * </ul>
- * Values written by the versions before restore as they were: V1 and V2 as sessions not numbered.
+ * Values written by the versions before restore as they were: V1 and V2 as sessions not numbered. V1 to V3 did not keep
+ * the output delta times: a session restored from them gives no time per output token ({@link Session#tpotMs}).
  */
 public final class SessionSerde implements Serde<Entry>, Serializer<Entry>, Deserializer<Entry> {
     static final byte V1 = 1;
     static final byte V2 = 2;
     static final byte V3 = 3;
+    static final byte V4 = 4;
     static final int V1_SIZE = 1 + 5 * Long.BYTES;
     private static final int NONE = 0xFFFF;
 
@@ -51,8 +53,8 @@ public final class SessionSerde implements Serde<Entry>, Serializer<Entry>, Dese
             return b.array();
         }
         long gap = entry.seq() - entry.place();
-        ByteBuffer b = ByteBuffer.allocate(V1_SIZE + sizeOfVarlong(entry.seq()) + sizeOfVarlong(gap) + names);
-        fields(b.put(V3), s);
+        ByteBuffer b = ByteBuffer.allocate(V1_SIZE + 2 * Long.BYTES + sizeOfVarlong(entry.seq()) + sizeOfVarlong(gap) + names);
+        fields(b.put(V4), s).putLong(s.firstOutputTs()).putLong(s.lastOutputTs());
         putVarlong(entry.seq(), b);
         putVarlong(gap, b);
         putName(b, model);
@@ -85,20 +87,27 @@ public final class SessionSerde implements Serde<Entry>, Serializer<Entry>, Dese
             ByteBuffer b = ByteBuffer.wrap(bytes, 1, V1_SIZE - 1);
             return new Entry(new Session(b.getLong(), b.getLong(), b.getLong(), b.getLong(), b.getLong()));
         }
-        if (bytes.length >= V1_SIZE + 4 && (bytes[0] == V2 || bytes[0] == V3)) {
+        if (bytes.length >= V1_SIZE + 4 && (bytes[0] == V2 || bytes[0] == V3 || bytes[0] == V4)) {
             try {
                 ByteBuffer b = ByteBuffer.wrap(bytes, 1, bytes.length - 1);
                 long begin = b.getLong(), output = b.getLong(), reasoning = b.getLong(), first = b.getLong(), last = b.getLong();
+                long firstOutput = Session.UNTRACKED;
+                long lastOutput = Session.UNTRACKED;
+                if (bytes[0] == V4) {
+                    firstOutput = b.getLong();
+                    lastOutput = b.getLong();
+                }
                 long seq = Entry.UNNUMBERED;
                 long place = Entry.UNNUMBERED;
-                if (bytes[0] == V3) {
+                if (bytes[0] != V2) {
                     seq = getVarlong(b);
                     place = seq - getVarlong(b);
                 }
                 String model = getName(b);
                 String tenant = getName(b);
                 if (!b.hasRemaining()) {
-                    return new Entry(new Session(begin, output, reasoning, first, last, model, tenant), seq, place);
+                    return new Entry(new Session(begin, output, reasoning, first, last, firstOutput, lastOutput, model, tenant),
+                            seq, place);
                 }
             } catch (RuntimeException e) {
                 // falls through to the error below

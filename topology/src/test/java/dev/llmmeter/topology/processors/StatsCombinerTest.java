@@ -354,7 +354,7 @@ class StatsCombinerTest {
             ttft.add(ttftMs);
         }
         double tps = task.equals("0_0") ? 10.0 : 20.0;
-        GroupPart global = new GroupPart(1, tps, 1, tokens, started, 0, ttft, new LatencySketch());
+        GroupPart global = new GroupPart(1, tps, 1, tokens, started, 0, ttft, new LatencySketch(), new LatencySketch());
         arriveAt(Ticks.fireTime(tick));
         combiner.process(new Record<>(task, new Partial(tick, tps, 1, 1, true, Map.of(Topics.STATS_KEY, global)), tick));
     }

@@ -32,8 +32,10 @@ class PartialSerdeTest {
             itl.add(i * 3L);
         }
         Map<String, GroupPart> groups = new LinkedHashMap<>();
-        groups.put("global", new GroupPart(3, 40.0, 2, 120, 1, 0, ttft, itl));
-        groups.put("model:m", new GroupPart(1, 0.0, 0, 0, 0, 1, new LatencySketch(), new LatencySketch()));
+        LatencySketch tpot = new LatencySketch();
+        tpot.add(37.5);
+        groups.put("global", new GroupPart(3, 40.0, 2, 120, 1, 0, ttft, itl, tpot));
+        groups.put("model:m", new GroupPart(1, 0.0, 0, 0, 0, 1, new LatencySketch(), new LatencySketch(), new LatencySketch()));
         Partial back = serde.deserialize("", serde.serialize("", new Partial(5000, 40.0, 2, 3, true, groups)));
         assertEquals(new Partial(5000, 40.0, 2, 3, true), back.statsPart());
         assertEquals(java.util.List.of("global", "model:m"), java.util.List.copyOf(back.groups().keySet()));
@@ -41,12 +43,36 @@ class PartialSerdeTest {
         assertEquals(java.util.List.of(3L, 40.0, 2, 120L, 1, 0), java.util.List.of(g.active(), g.tpsSum(), g.tpsCount(), g.tokens(), g.started(), g.ended()));
         assertEquals(ttft.percentiles(), g.ttft().percentiles());
         assertEquals(itl.percentiles(), g.itl().percentiles());
+        assertEquals(tpot.percentiles(), g.tpot().percentiles());
+        assertEquals(1, g.tpot().count());
         assertTrue(back.groups().get("model:m").ttft().isEmpty());
+        assertTrue(back.groups().get("model:m").tpot().isEmpty());
+    }
+
+    /** The second layout's bytes, as the versions before time per output token wrote them: they read with none. */
+    @Test
+    void aPartialInTheSecondLayoutReadsFromItsBytesWithNoTimePerOutputToken() {
+        LatencySketch ttft = new LatencySketch();
+        ttft.add(250);
+        byte[] t = ttft.encode();
+        byte[] key = "global".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] v2 = ByteBuffer.allocate(30 + 4 + 2 + key.length + 36 + 4 + t.length + 4)
+                .put((byte) 2).putLong(5000).putDouble(12.5).putInt(1).putLong(1).put((byte) 1)
+                .putInt(1).putShort((short) key.length).put(key)
+                .putLong(1).putDouble(12.5).putInt(1).putInt(1).putInt(0).putLong(9).putInt(t.length).put(t)
+                .putInt(0).array();
+        Partial back = serde.deserialize("", v2);
+        GroupPart g = back.groups().get("global");
+        assertEquals(java.util.List.of(1L, 12.5, 1, 9L, 1, 0), java.util.List.of(g.active(), g.tpsSum(), g.tpsCount(), g.tokens(), g.started(), g.ended()));
+        assertEquals(ttft.percentiles(), g.ttft().percentiles());
+        assertTrue(g.itl().isEmpty());
+        assertTrue(g.tpot().isEmpty());
+        assertEquals(3, serde.serialize("", back)[0], "written back in the third layout");
     }
 
     @Test
     void aPartialsSizeIsBoundedByTheLabelBound() {
-        // a worst case per group: every bin of both sketches taken, the longest key
+        // a worst case per group: every bin of the three sketches taken, the longest key
         LatencySketch full = new LatencySketch();
         for (double v = 1; v <= LatencySketch.MAX_MS; v *= 1.002) {
             full.add((long) v);
@@ -54,7 +80,7 @@ class PartialSerdeTest {
         full.add(0);
         Map<String, GroupPart> groups = new LinkedHashMap<>();
         for (int i = 0; i < 3; i++) {
-            groups.put("tenant:" + "\uD83D\uDE00".repeat(255) + i, new GroupPart(1, 1, 1, 1, 1, 1, full, full));
+            groups.put("tenant:" + "\uD83D\uDE00".repeat(255) + i, new GroupPart(1, 1, 1, 1, 1, 1, full, full, full));
         }
         int size = serde.serialize("", new Partial(0, 0, 0, 0, false, groups)).length;
         assertTrue(size <= PartialSerde.V1_SIZE + 4 + 3 * PartialSerde.MAX_GROUP_BYTES, size + " bytes");

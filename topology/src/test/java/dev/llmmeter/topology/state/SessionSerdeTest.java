@@ -1,5 +1,6 @@
 package dev.llmmeter.topology.state;
 
+import dev.llmmeter.contract.EventType;
 import dev.llmmeter.topology.state.SessionsStore.Entry;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.Test;
@@ -49,17 +50,38 @@ class SessionSerdeTest {
         assertEquals("t", onlyTenant.tenant());
     }
 
+    /** The third layout's bytes as the versions before output delta times wrote them: they restore, with no TPOT. */
     @Test
-    void aNumberedSessionIsWrittenInTheThirdLayoutWithItsSeqAndPlaceAsZigZagVarlongs() {
-        byte[] bytes = serde.serialize("", new Entry(new Session(1000, 7, 3, 1200, 1900), 300, 298));
-        byte[] expected = ByteBuffer.allocate(41 + 2 + 1 + 4).put((byte) 3).putLong(1000).putLong(7).putLong(3).putLong(1200)
+    void aNumberedSessionInTheThirdLayoutRestoresFromItsBytesWithoutTimePerOutputToken() {
+        byte[] v3 = ByteBuffer.allocate(41 + 2 + 1 + 4).put((byte) 3).putLong(1000).putLong(7).putLong(3).putLong(1200)
                 .putLong(1900).put((byte) 0xD8).put((byte) 0x04) // 300 zig-zagged: 600
+                .put((byte) 4) // seq - place = 2, zig-zagged
+                .putShort((short) 0xFFFF).putShort((short) 0xFFFF).array();
+        Entry back = serde.deserialize("", v3);
+        assertEquals("Entry[seq=300, place=298, Session[begin=1000, output=7, reasoning=3, first=1200, last=1900]]",
+                back.toString());
+        assertEquals(Double.NaN, back.session().tpotMs(7));
+        back.session().applyDelta(EventType.OUTPUT, 9, 2000, 2000);
+        assertEquals(Double.NaN, back.session().tpotMs(9), "nor after a later output delta");
+    }
+
+    @Test
+    void aNumberedSessionIsWrittenInTheFourthLayoutWithItsOutputDeltaTimesAndSeqAndPlaceAsZigZagVarlongs() {
+        Session s = Session.begun(1000, 1000, null, null);
+        s.applyDelta(EventType.REASONING, 2, 1100, 1100);
+        s.applyDelta(EventType.OUTPUT, 1, 1200, 1200);
+        s.applyDelta(EventType.OUTPUT, 7, 1900, 1900);
+        byte[] bytes = serde.serialize("", new Entry(s, 300, 298));
+        byte[] expected = ByteBuffer.allocate(41 + 16 + 2 + 1 + 4).put((byte) 4).putLong(1000).putLong(7).putLong(2).putLong(1100)
+                .putLong(1900).putLong(1200).putLong(1900)
+                .put((byte) 0xD8).put((byte) 0x04) // 300 zig-zagged: 600
                 .put((byte) 4) // seq - place = 2, zig-zagged
                 .putShort((short) 0xFFFF).putShort((short) 0xFFFF).array();
         assertArrayEquals(expected, bytes);
         Entry back = serde.deserialize("", bytes);
-        assertEquals("Entry[seq=300, place=298, Session[begin=1000, output=7, reasoning=3, first=1200, last=1900]]",
+        assertEquals("Entry[seq=300, place=298, Session[begin=1000, output=7, reasoning=2, first=1100, last=1900]]",
                 back.toString());
+        assertEquals(700 / 6.0, back.session().tpotMs(7), "decode time from the first output delta, not the first delta");
     }
 
     @ParameterizedTest(name = "seq {0}, place {1}")
@@ -99,9 +121,10 @@ class SessionSerdeTest {
     void aTruncatedValueIsRejected() {
         byte[] bytes = serde.serialize("", new Entry(new Session(1000, 7, 3, 1200, 1900, "m", "t")));
         assertThrows(SerializationException.class, () -> serde.deserialize("", java.util.Arrays.copyOf(bytes, bytes.length - 1)));
-        byte[] v3 = serde.serialize("", new Entry(new Session(1000, 7, 3, 1200, 1900, "m", "t"), 1_000_000, 1_000_000));
-        for (int len = 1; len < v3.length; len++) {
-            byte[] cut = java.util.Arrays.copyOf(v3, len);
+        byte[] v4 = serde.serialize("", new Entry(new Session(1000, 7, 3, 1200, 1900, "m", "t"), 1_000_000, 1_000_000));
+        assertEquals(4, v4[0]);
+        for (int len = 1; len < v4.length; len++) {
+            byte[] cut = java.util.Arrays.copyOf(v4, len);
             assertThrows(SerializationException.class, () -> serde.deserialize("", cut), len + " bytes");
         }
     }
