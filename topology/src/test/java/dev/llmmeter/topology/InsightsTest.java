@@ -164,6 +164,71 @@ class InsightsTest {
         }
     }
 
+    @Test
+    void tpotIsDecodeTimeOverFinalOutputTokensLessOneOncePerStreamAtItsEnd() {
+        try (MeteringDriver d = new MeteringDriver()) {
+            d.arriveAt(T0 + 100).deliver(DeltaEvent.begin("s1", T0 - 1_000))
+                    .deliver(DeltaEvent.reasoning("s1", T0 - 950, 3)) // not an output delta: decode starts at the first output
+                    .deliver(DeltaEvent.output("s1", T0 - 900, 1))
+                    .deliver(DeltaEvent.output("s1", T0 - 800, 5))
+                    .deliver(DeltaEvent.output("s1", T0 - 600, 9));
+            d.tickTo(T0 + 1_000);
+            assertNull(at(d.insights(), T0 + 1_000, "global").tpotMs(), "a live stream gives none yet");
+            d.arriveAt(T0 + 1_200).deliver(DeltaEvent.end("s1", T0 - 500, 9, 0));
+            d.tickTo(T0 + 62_000);
+            List<Insight> all = d.insights();
+            Insight.Percentiles p = at(all, T0 + 2_000, "global").tpotMs();
+            assertEquals(1, p.count());
+            assertTrue(Math.abs(p.p50() - 37.5) <= 0.005 * 37.5 + 0.05, p + ": 300 ms over 8 tokens is 37.5 ms");
+            assertEquals(p, at(all, T0 + 61_000, "global").tpotMs(), "in the window for a minute");
+            assertNull(at(all, T0 + 62_000, "global").tpotMs());
+        }
+    }
+
+    @Test
+    void aStreamWithOneOutputTokenOrOneOutputDeltaGivesNoTpot() {
+        try (MeteringDriver d = new MeteringDriver()) {
+            d.arriveAt(T0 + 100).deliver(DeltaEvent.begin("one", T0 - 1_000)).deliver(DeltaEvent.output("one", T0 - 900, 1))
+                    .deliver(DeltaEvent.end("one", T0 - 800, 1, 0))
+                    .deliver(DeltaEvent.begin("chunk", T0 - 1_000)).deliver(DeltaEvent.output("chunk", T0 - 900, 40))
+                    .deliver(DeltaEvent.end("chunk", T0 - 800, 40, 0));
+            d.tickTo(T0 + 1_000);
+            Insight g = at(d.insights(), T0 + 1_000, "global");
+            assertEquals(2, g.ended());
+            assertNull(g.tpotMs());
+        }
+    }
+
+    @Test
+    void anEvictedStreamGivesItsTpotFromItsOwnOutputCount() {
+        MeteringConfig capOf1 = MeteringConfig.fromMap(Map.of(MeteringConfig.MAX_SESSIONS_PER_TASK, "1"));
+        try (MeteringDriver d = new MeteringDriver(capOf1)) {
+            d.arriveAt(T0 + 100).deliver(DeltaEvent.begin("s1", T0 - 1_000))
+                    .deliver(DeltaEvent.output("s1", T0 - 900, 1))
+                    .deliver(DeltaEvent.output("s1", T0 - 500, 5))
+                    .deliver(DeltaEvent.begin("s2", T0 - 400)); // the cap: s1 is evicted
+            d.tickTo(T0 + 1_000);
+            Insight.Percentiles p = at(d.insights(), T0 + 1_000, "global").tpotMs();
+            assertEquals(1, p.count());
+            assertEquals(100.0, p.p50(), 0.005 * 100 + 0.05, "400 ms over 4 tokens");
+        }
+    }
+
+    @Test
+    void aStaleStreamGivesItsTpotFromItsOwnOutputCountInItsModelsGroup() {
+        try (MeteringDriver d = new MeteringDriver()) {
+            d.arriveAt(T0 + 100).deliver(DeltaEvent.begin("s1", T0 - 1_000, "m", null))
+                    .deliver(DeltaEvent.output("s1", T0 - 900, 1))
+                    .deliver(DeltaEvent.output("s1", T0 - 880, 3));
+            d.tickTo(T0 + 62_000);
+            List<Insight> all = d.insights();
+            Insight.Percentiles p = all.stream().filter(i -> i.key().equals("model:m") && i.tpotMs() != null)
+                    .findFirst().orElseThrow().tpotMs();
+            assertEquals(1, p.count());
+            assertEquals(10.0, p.p50(), 0.005 * 10 + 0.05, "20 ms over 2 tokens");
+        }
+    }
+
     /** The figures of an insight without its percentiles, which are checked on their own. */
     private static Insight figures(Insight i) {
         return new Insight(i.ts(), i.group(), i.name(), i.active(), i.tps(), i.systemTps(), null, null, null, i.started(), i.ended());
@@ -236,7 +301,8 @@ class InsightsTest {
     @Test
     void insightsGoOutOnTheStatsTicksAndEachGroupEndsWithAnIdleRecord() {
         try (MeteringDriver d = new MeteringDriver()) {
-            d.begin("s1", T0, "m", "t").output("s1", T0 + 100, 1).output("s1", T0 + 900, 9).tickTo(T0 + 70_000);
+            // one output delta: no TPOT when it goes stale (a TPOT, like an end, would hold the windows a minute longer)
+            d.begin("s1", T0, "m", "t").output("s1", T0 + 900, 9).tickTo(T0 + 70_000);
             List<Long> statsTicks = d.stats().stream().map(Stats::ts).toList();
             List<Insight> all = d.insights();
             assertEquals(statsTicks, all.stream().filter(i -> i.group() == GLOBAL).map(Insight::ts).toList());

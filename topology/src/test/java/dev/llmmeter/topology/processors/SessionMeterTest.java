@@ -6,7 +6,9 @@ import dev.llmmeter.topology.MeteringConfig;
 import dev.llmmeter.topology.StoreNames;
 import dev.llmmeter.topology.Ticks;
 import dev.llmmeter.topology.state.Partial;
+import dev.llmmeter.topology.insights.GroupPart;
 import dev.llmmeter.topology.state.Session;
+import dev.llmmeter.topology.state.SessionSerde;
 import dev.llmmeter.topology.state.SessionsStore;
 import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.StreamsConfig;
@@ -292,6 +294,39 @@ class SessionMeterTest {
         deliver(DeltaEvent.begin("d", T + 11));
         deliver(DeltaEvent.begin("e", T + 12));
         assertEquals(List.of("c", "b"), expired());
+    }
+
+    /** A session stored by a version that kept no output delta times (the third layout) restores, and gives no TPOT. */
+    @Test
+    void aSessionRestoredFromTheThirdLayoutGivesNoTpotWhenItEnds() {
+        start(StreamsConfig.AT_LEAST_ONCE, MeteringConfig.defaults(), 0, true);
+        byte[] v3 = java.nio.ByteBuffer.allocate(41 + 1 + 1 + 4).put((byte) 3).putLong(T).putLong(5).putLong(0).putLong(T + 100)
+                .putLong(T + 200).put((byte) 2).put((byte) 0).putShort((short) 0xFFFF).putShort((short) 0xFFFF).array();
+        store.put("old", new SessionSerde().deserialize("", v3)); // as a restore reads the changelog
+        store.flushCache();
+        restartAt(T + 50);
+        deliver(DeltaEvent.begin("new", T));
+        deliver(DeltaEvent.output("new", T + 100, 1));
+        deliver(DeltaEvent.output("new", T + 200, 5));
+        store.flushCache();
+        restartAt(T + 500);
+        deliver(DeltaEvent.output("old", T + 300, 9));
+        deliver(DeltaEvent.end("old", T + 400, 9, 0));
+        tick(T + 1_000);
+        GroupPart global = lastGlobalPart();
+        assertEquals(1, global.ended());
+        assertTrue(global.tpot().isEmpty(), "the old session gives none");
+        deliver(DeltaEvent.end("new", T + 600, 5, 0));
+        tick(T + 2_000);
+        assertEquals(1, lastGlobalPart().tpot().count(), "a session stored in the fourth layout keeps its TPOT across the restore");
+        assertEquals(25.0, lastGlobalPart().tpot().quantile(0.5), 0.005 * 25 + 0.05, "100 ms over 4 tokens");
+    }
+
+    private GroupPart lastGlobalPart() {
+        List<GroupPart> parts = context.forwarded().stream().map(f -> f.record().value())
+                .flatMap(v -> v instanceof MeterOutput.TaskPartial tp ? Stream.of(tp.partial().groups().get("global")) : Stream.empty())
+                .toList();
+        return parts.get(parts.size() - 1);
     }
 
     /**
