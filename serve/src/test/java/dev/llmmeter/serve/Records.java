@@ -29,12 +29,23 @@ public final class Records {
                 + ",\"decode_ms\":4000,\"begin_ts\":" + (ts - 5000) + ",\"ts\":" + ts + "}");
     }
 
-    /** An insights value; {@code name} is a JSON literal ({@code null} or a quoted string). */
+    /**
+     * An insights value as the versions before {@code tpot_ms} wrote it; {@code name} is a JSON literal ({@code null}
+     * or a quoted string).
+     */
     public static byte[] insight(String group, String name, long active, String tps, String systemTps,
                                  String ttft, String itl, long ts) {
         return bytes("{\"ts\":" + ts + ",\"group\":\"" + group + "\",\"name\":" + name + ",\"active\":" + active
                 + ",\"tps\":" + tps + ",\"system_tps\":" + systemTps + ",\"ttft_ms\":" + ttft + ",\"itl_ms\":" + itl
                 + ",\"started\":3,\"ended\":1}");
+    }
+
+    /** An insights value with its {@code tpot_ms}. */
+    public static byte[] insight(String group, String name, long active, String tps, String systemTps,
+                                 String ttft, String itl, String tpot, long ts) {
+        return bytes("{\"ts\":" + ts + ",\"group\":\"" + group + "\",\"name\":" + name + ",\"active\":" + active
+                + ",\"tps\":" + tps + ",\"system_tps\":" + systemTps + ",\"ttft_ms\":" + ttft + ",\"itl_ms\":" + itl
+                + ",\"tpot_ms\":" + tpot + ",\"started\":3,\"ended\":1}");
     }
 
     public static String quantiles(double p50, double p90, double p99, long count) {

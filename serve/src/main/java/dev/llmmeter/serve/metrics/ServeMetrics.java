@@ -29,7 +29,7 @@ import java.util.function.Supplier;
  * Prometheus treats as absent), a model's group has an empty {@code tenant}, and so on. A group whose
  * name is JSON null (events without a model or tenant) is labelled {@code "null"}.
  *
- * <p>The exposition passes Prometheus' linter, {@code promtool check metrics}: the TTFT and inter-delta percentiles
+ * <p>The exposition passes Prometheus' linter, {@code promtool check metrics}: the TTFT, inter-delta and time per output token percentiles
  * are summaries (the type whose {@code quantile} label they carry), and the bridged Kafka metrics are renamed
  * as {@link KafkaMetricsCollector#translate} says.
  */
@@ -60,6 +60,9 @@ public final class ServeMetrics {
                 Insight::ttftMs);
         quantileSummary("llm_metering_inter_delta_latency_seconds",
                 "Event-time gap between consecutive deltas of one stream, over deltas applied in the last 60 s", Insight::itlMs);
+        quantileSummary("llm_metering_time_per_output_token_seconds",
+                "Time per output token (first to last output delta, event time, over output tokens minus 1) of each "
+                        + "stream that left in the last 60 s", Insight::tpotMs);
 
         GaugeWithCallback.builder().name("llm_metering_serve_ready")
                 .help("1 when the server's consumer is assigned and has caught up with its topics, else 0")

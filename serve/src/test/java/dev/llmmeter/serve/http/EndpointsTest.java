@@ -96,19 +96,21 @@ class EndpointsTest {
     }
 
     @Test
-    @DisplayName("/api/insights lists every group (global first), one kind, or one key")
+    @DisplayName("/api/insights lists every group (global first), one kind, or one key; a record written before tpot_ms shows it null")
     void insightsByGroup() throws Exception {
         String ttft = quantiles(812.0, 1490.0, 2210.0, 14);
         f.view.offerInsight("tenant:acme", insight("tenant", "\"acme\"", 2, "33.0", "61.5", "null", "null", T0));
-        f.view.offerInsight("model:llama", insight("model", "\"llama\"", 3, "35.2", "98.1", ttft, "null", T0));
+        f.view.offerInsight("model:llama", insight("model", "\"llama\"", 3, "35.2", "98.1", ttft, "null",
+                quantiles(37.5, 41.2, 60.3, 8), T0));
         f.view.offerInsight("global", insight("global", "null", 5, "35.1", "160.2", ttft, "null", T0));
 
         String global = "{\"ts\":1790000000000,\"group\":\"global\",\"name\":null,\"active\":5,\"tps\":35.1,\"system_tps\":160.2,"
-                + "\"ttft_ms\":{\"p50\":812.0,\"p90\":1490.0,\"p99\":2210.0,\"count\":14},\"itl_ms\":null,\"started\":3,\"ended\":1}";
+                + "\"ttft_ms\":{\"p50\":812.0,\"p90\":1490.0,\"p99\":2210.0,\"count\":14},\"itl_ms\":null,\"tpot_ms\":null,\"started\":3,\"ended\":1}";
         String model = "{\"ts\":1790000000000,\"group\":\"model\",\"name\":\"llama\",\"active\":3,\"tps\":35.2,\"system_tps\":98.1,"
-                + "\"ttft_ms\":{\"p50\":812.0,\"p90\":1490.0,\"p99\":2210.0,\"count\":14},\"itl_ms\":null,\"started\":3,\"ended\":1}";
+                + "\"ttft_ms\":{\"p50\":812.0,\"p90\":1490.0,\"p99\":2210.0,\"count\":14},\"itl_ms\":null,"
+                + "\"tpot_ms\":{\"p50\":37.5,\"p90\":41.2,\"p99\":60.3,\"count\":8},\"started\":3,\"ended\":1}";
         String tenant = "{\"ts\":1790000000000,\"group\":\"tenant\",\"name\":\"acme\",\"active\":2,\"tps\":33.0,\"system_tps\":61.5,"
-                + "\"ttft_ms\":null,\"itl_ms\":null,\"started\":3,\"ended\":1}";
+                + "\"ttft_ms\":null,\"itl_ms\":null,\"tpot_ms\":null,\"started\":3,\"ended\":1}";
         assertEquals("[" + global + "," + model + "," + tenant + "]", f.get("/api/insights").body());
         assertEquals("[" + model + "]", f.get("/api/insights?group=model").body());
         assertEquals(tenant, f.get("/api/insights?group=tenant:acme").body());
@@ -120,7 +122,7 @@ class EndpointsTest {
     void insightsKeepPythonsFloatFormat() throws Exception {
         f.view.offerInsight("global", insight("global", "null", 5, "12345678.9", "1e+16", "null", "null", T0));
         String global = "{\"ts\":1790000000000,\"group\":\"global\",\"name\":null,\"active\":5,\"tps\":12345678.9,"
-                + "\"system_tps\":1e+16,\"ttft_ms\":null,\"itl_ms\":null,\"started\":3,\"ended\":1}";
+                + "\"system_tps\":1e+16,\"ttft_ms\":null,\"itl_ms\":null,\"tpot_ms\":null,\"started\":3,\"ended\":1}";
         assertEquals("[" + global + "]", f.get("/api/insights").body());
         assertEquals(global, f.get("/api/insights?group=global").body());
     }

@@ -70,12 +70,12 @@ class MetricsTest {
     }
 
     @Test
-    @DisplayName("insights by model and tenant: gauges of throughput, and the TTFT and inter-delta quantiles in seconds as summaries")
+    @DisplayName("insights by model and tenant: gauges of throughput, and the TTFT, inter-delta and time per output token quantiles in seconds as summaries")
     void insightsByModelAndTenant() throws Exception {
         f.view.offerInsight("global", insight("global", "null", 5, "35.1", "160.2",
                 quantiles(812.0, 1490.0, 2210.0, 14), quantiles(31.0, 48.0, 95.0, 900), T0));
         f.view.offerInsight("model:llama", insight("model", "\"llama\"", 3, "35.2", "98.1",
-                quantiles(640.0, 700.0, 990.0, 9), "null", T0));
+                quantiles(640.0, 700.0, 990.0, 9), "null", quantiles(37.5, 41.2, 60.3, 8), T0));
         f.view.offerInsight("tenant:acme", insight("tenant", "\"acme\"", 2, "33.0", "61.5", "null", "null", T0));
         f.view.offerInsight("model:null", insight("model", "null", 1, "12.0", "12.0", "null", "null", T0));
         f.view.offerInsight("model:mixtral", insight("model", "\"mixtral\"", 1, "40.0", "40.0",
@@ -99,6 +99,10 @@ class MetricsTest {
                 "1483.6 ms is 1.4836 s, the decimal point moved, not 1483.6 / 1000.0 = 1.4835999999999998");
         assertEquals(0.031, m.get("llm_metering_inter_delta_latency_seconds{model=\"\",tenant=\"\",quantile=\"0.5\"}"));
         assertFalse(m.containsKey("llm_metering_time_to_first_token_seconds{model=\"\",tenant=\"acme\",quantile=\"0.5\"}"));
+        assertEquals(0.0375, m.get("llm_metering_time_per_output_token_seconds{model=\"llama\",tenant=\"\",quantile=\"0.5\"}"));
+        assertEquals(0.0603, m.get("llm_metering_time_per_output_token_seconds{model=\"llama\",tenant=\"\",quantile=\"0.99\"}"));
+        assertFalse(m.containsKey("llm_metering_time_per_output_token_seconds{model=\"\",tenant=\"\",quantile=\"0.5\"}"),
+                "a record written before tpot_ms: no sample");
     }
 
     @Test

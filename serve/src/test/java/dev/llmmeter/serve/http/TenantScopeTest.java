@@ -154,9 +154,9 @@ class TenantScopeTest {
     @DisplayName("a tenant token lists the global group and its own: no model group, no other tenant's; another's key is a 404")
     void insightsAreFiltered() throws Exception {
         String global = "{\"ts\":1790000000000,\"group\":\"global\",\"name\":null,\"active\":2,\"tps\":35.1,\"system_tps\":160.2,"
-                + "\"ttft_ms\":null,\"itl_ms\":null,\"started\":3,\"ended\":1}";
+                + "\"ttft_ms\":null,\"itl_ms\":null,\"tpot_ms\":null,\"started\":3,\"ended\":1}";
         String acme = "{\"ts\":1790000000000,\"group\":\"tenant\",\"name\":\"acme\",\"active\":1,\"tps\":77.7,\"system_tps\":77.7,"
-                + "\"ttft_ms\":null,\"itl_ms\":null,\"started\":3,\"ended\":1}";
+                + "\"ttft_ms\":null,\"itl_ms\":null,\"tpot_ms\":null,\"started\":3,\"ended\":1}";
         assertEquals("[" + global + "," + acme + "]", f.getAs(ACME, "/api/insights").body());
         assertEquals("[" + acme + "]", f.getAs(ACME, "/api/insights?group=tenant").body());
         assertEquals("[]", f.getAs(ACME, "/api/insights?group=model").body());
