@@ -57,19 +57,20 @@ class OutputTopicReplayTest {
     /**
      * Both TTFTs are 200 ms and the gaps 500 ms (s1) and 1000 ms (s2): the sketch gives them within its 0.5%
      * (200.8, 499.9, 999.7); a percentile is the sorted values' element at floor(q x (count - 1)), so the p99 of the
-     * two gaps is the lower one. system_tps is the tokens applied in the last 10 s over 10: 6 + 1, then 6 + 4.
+     * two gaps is the lower one. system_tps is the tokens applied in the last 10 s over 10: 6 + 1, then 6 + 4. s1's
+     * end gives its time per output token, 500 ms over 6 - 1 tokens, 100 ms (100.4 within the 0.5%).
      */
     @Test
     void theInsightsTopicPrintsEachGroupsRecordAsPublished() throws Exception {
         assertEquals(List.of(
-                "{\"ts\":1790000001000,\"group\":\"global\",\"name\":null,\"active\":2,\"tps\":12.0,\"system_tps\":0.7,\"ttft_ms\":{\"p50\":200.8,\"p90\":200.8,\"p99\":200.8,\"count\":2},\"itl_ms\":{\"p50\":499.9,\"p90\":499.9,\"p99\":499.9,\"count\":1},\"started\":2,\"ended\":0}",
-                "{\"ts\":1790000001000,\"group\":\"model\",\"name\":\"m1\",\"active\":1,\"tps\":12.0,\"system_tps\":0.6,\"ttft_ms\":{\"p50\":200.8,\"p90\":200.8,\"p99\":200.8,\"count\":1},\"itl_ms\":{\"p50\":499.9,\"p90\":499.9,\"p99\":499.9,\"count\":1},\"started\":1,\"ended\":0}",
-                "{\"ts\":1790000001000,\"group\":\"model\",\"name\":\"m2\",\"active\":1,\"tps\":null,\"system_tps\":0.1,\"ttft_ms\":{\"p50\":200.8,\"p90\":200.8,\"p99\":200.8,\"count\":1},\"itl_ms\":null,\"started\":1,\"ended\":0}",
-                "{\"ts\":1790000001000,\"group\":\"tenant\",\"name\":\"t1\",\"active\":2,\"tps\":12.0,\"system_tps\":0.7,\"ttft_ms\":{\"p50\":200.8,\"p90\":200.8,\"p99\":200.8,\"count\":2},\"itl_ms\":{\"p50\":499.9,\"p90\":499.9,\"p99\":499.9,\"count\":1},\"started\":2,\"ended\":0}",
-                "{\"ts\":1790000002000,\"group\":\"global\",\"name\":null,\"active\":1,\"tps\":4.0,\"system_tps\":1.0,\"ttft_ms\":{\"p50\":200.8,\"p90\":200.8,\"p99\":200.8,\"count\":2},\"itl_ms\":{\"p50\":499.9,\"p90\":499.9,\"p99\":499.9,\"count\":2},\"started\":2,\"ended\":1}",
-                "{\"ts\":1790000002000,\"group\":\"model\",\"name\":\"m1\",\"active\":0,\"tps\":null,\"system_tps\":0.6,\"ttft_ms\":{\"p50\":200.8,\"p90\":200.8,\"p99\":200.8,\"count\":1},\"itl_ms\":{\"p50\":499.9,\"p90\":499.9,\"p99\":499.9,\"count\":1},\"started\":1,\"ended\":1}",
-                "{\"ts\":1790000002000,\"group\":\"model\",\"name\":\"m2\",\"active\":1,\"tps\":4.0,\"system_tps\":0.4,\"ttft_ms\":{\"p50\":200.8,\"p90\":200.8,\"p99\":200.8,\"count\":1},\"itl_ms\":{\"p50\":999.7,\"p90\":999.7,\"p99\":999.7,\"count\":1},\"started\":1,\"ended\":0}",
-                "{\"ts\":1790000002000,\"group\":\"tenant\",\"name\":\"t1\",\"active\":1,\"tps\":4.0,\"system_tps\":1.0,\"ttft_ms\":{\"p50\":200.8,\"p90\":200.8,\"p99\":200.8,\"count\":2},\"itl_ms\":{\"p50\":499.9,\"p90\":499.9,\"p99\":499.9,\"count\":2},\"started\":2,\"ended\":1}"),
+                "{\"ts\":1790000001000,\"group\":\"global\",\"name\":null,\"active\":2,\"tps\":12.0,\"system_tps\":0.7,\"ttft_ms\":{\"p50\":200.8,\"p90\":200.8,\"p99\":200.8,\"count\":2},\"itl_ms\":{\"p50\":499.9,\"p90\":499.9,\"p99\":499.9,\"count\":1},\"tpot_ms\":null,\"started\":2,\"ended\":0}",
+                "{\"ts\":1790000001000,\"group\":\"model\",\"name\":\"m1\",\"active\":1,\"tps\":12.0,\"system_tps\":0.6,\"ttft_ms\":{\"p50\":200.8,\"p90\":200.8,\"p99\":200.8,\"count\":1},\"itl_ms\":{\"p50\":499.9,\"p90\":499.9,\"p99\":499.9,\"count\":1},\"tpot_ms\":null,\"started\":1,\"ended\":0}",
+                "{\"ts\":1790000001000,\"group\":\"model\",\"name\":\"m2\",\"active\":1,\"tps\":null,\"system_tps\":0.1,\"ttft_ms\":{\"p50\":200.8,\"p90\":200.8,\"p99\":200.8,\"count\":1},\"itl_ms\":null,\"tpot_ms\":null,\"started\":1,\"ended\":0}",
+                "{\"ts\":1790000001000,\"group\":\"tenant\",\"name\":\"t1\",\"active\":2,\"tps\":12.0,\"system_tps\":0.7,\"ttft_ms\":{\"p50\":200.8,\"p90\":200.8,\"p99\":200.8,\"count\":2},\"itl_ms\":{\"p50\":499.9,\"p90\":499.9,\"p99\":499.9,\"count\":1},\"tpot_ms\":null,\"started\":2,\"ended\":0}",
+                "{\"ts\":1790000002000,\"group\":\"global\",\"name\":null,\"active\":1,\"tps\":4.0,\"system_tps\":1.0,\"ttft_ms\":{\"p50\":200.8,\"p90\":200.8,\"p99\":200.8,\"count\":2},\"itl_ms\":{\"p50\":499.9,\"p90\":499.9,\"p99\":499.9,\"count\":2},\"tpot_ms\":{\"p50\":100.4,\"p90\":100.4,\"p99\":100.4,\"count\":1},\"started\":2,\"ended\":1}",
+                "{\"ts\":1790000002000,\"group\":\"model\",\"name\":\"m1\",\"active\":0,\"tps\":null,\"system_tps\":0.6,\"ttft_ms\":{\"p50\":200.8,\"p90\":200.8,\"p99\":200.8,\"count\":1},\"itl_ms\":{\"p50\":499.9,\"p90\":499.9,\"p99\":499.9,\"count\":1},\"tpot_ms\":{\"p50\":100.4,\"p90\":100.4,\"p99\":100.4,\"count\":1},\"started\":1,\"ended\":1}",
+                "{\"ts\":1790000002000,\"group\":\"model\",\"name\":\"m2\",\"active\":1,\"tps\":4.0,\"system_tps\":0.4,\"ttft_ms\":{\"p50\":200.8,\"p90\":200.8,\"p99\":200.8,\"count\":1},\"itl_ms\":{\"p50\":999.7,\"p90\":999.7,\"p99\":999.7,\"count\":1},\"tpot_ms\":null,\"started\":1,\"ended\":0}",
+                "{\"ts\":1790000002000,\"group\":\"tenant\",\"name\":\"t1\",\"active\":1,\"tps\":4.0,\"system_tps\":1.0,\"ttft_ms\":{\"p50\":200.8,\"p90\":200.8,\"p99\":200.8,\"count\":2},\"itl_ms\":{\"p50\":499.9,\"p90\":499.9,\"p99\":499.9,\"count\":2},\"tpot_ms\":{\"p50\":100.4,\"p90\":100.4,\"p99\":100.4,\"count\":1},\"started\":2,\"ended\":1}"),
                 replay(MeteringConfig.defaults(), "metering.insights", TRACE, 0));
     }
 
@@ -101,8 +102,8 @@ class OutputTopicReplayTest {
         everySecond.add(T0 + 200_000); // s2's begin
         assertEquals(everySecond, globalTicks, "the stats' idle record at +2 s, the insights' at +62 s (the end left the window)");
         assertEquals(List.of(
-                "{\"ts\":1790000062000,\"group\":\"global\",\"name\":null,\"active\":0,\"tps\":null,\"system_tps\":0.0,\"ttft_ms\":null,\"itl_ms\":null,\"started\":0,\"ended\":0}",
-                "{\"ts\":1790000062000,\"group\":\"model\",\"name\":\"m1\",\"active\":0,\"tps\":null,\"system_tps\":0.0,\"ttft_ms\":null,\"itl_ms\":null,\"started\":0,\"ended\":0}"),
+                "{\"ts\":1790000062000,\"group\":\"global\",\"name\":null,\"active\":0,\"tps\":null,\"system_tps\":0.0,\"ttft_ms\":null,\"itl_ms\":null,\"tpot_ms\":null,\"started\":0,\"ended\":0}",
+                "{\"ts\":1790000062000,\"group\":\"model\",\"name\":\"m1\",\"active\":0,\"tps\":null,\"system_tps\":0.0,\"ttft_ms\":null,\"itl_ms\":null,\"tpot_ms\":null,\"started\":0,\"ended\":0}"),
                 insights.stream().filter(line -> line.startsWith("{\"ts\":1790000062000,")).toList());
     }
 
