@@ -10,6 +10,8 @@ import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.Data;
 import io.opentelemetry.sdk.metrics.data.DoublePointData;
 import io.opentelemetry.sdk.metrics.data.GaugeData;
+import io.opentelemetry.sdk.metrics.data.HistogramData;
+import io.opentelemetry.sdk.metrics.data.HistogramPointData;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.metrics.data.MetricDataType;
 import io.opentelemetry.sdk.metrics.data.SumData;
@@ -19,9 +21,11 @@ import io.opentelemetry.sdk.metrics.data.ValueAtQuantile;
 import io.opentelemetry.sdk.metrics.export.MetricProducer;
 import io.opentelemetry.sdk.resources.Resource;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.DataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.Quantile;
@@ -237,10 +241,35 @@ public final class OtlpPush implements AutoCloseable {
                                 p.hasCount() ? p.getCount() : 0, p.hasSum() ? p.getSum() : 0, qs));
                     }
                     out.add(new Metric(resource, name, help, MetricDataType.SUMMARY, SummaryData.create(points)));
+                } else if (s instanceof HistogramSnapshot h) {
+                    List<HistogramPointData> points = new ArrayList<>();
+                    for (HistogramSnapshot.HistogramDataPointSnapshot p : h.getDataPoints()) {
+                        points.add(histogramPoint(start(p), now, attributes(p.getLabels()), p));
+                    }
+                    out.add(new Metric(resource, name, help, MetricDataType.HISTOGRAM,
+                            HistogramData.create(AggregationTemporality.CUMULATIVE, points)));
                 }
-                // serve registers no other type (no histograms, info or state sets)
+                // serve registers no other type (no native histograms, info or state sets)
             }
             return out;
+        }
+
+        /**
+         * A classic histogram as OTel's explicit-bucket histogram: the same upper bounds but +Inf (OTel's last bucket
+         * is implicit), the count of each bucket, the sum; no min or max (Prometheus keeps none).
+         */
+        static HistogramPointData histogramPoint(long start, long now, Attributes attributes,
+                                                 HistogramSnapshot.HistogramDataPointSnapshot p) {
+            ClassicHistogramBuckets buckets = p.getClassicBuckets();
+            List<Double> bounds = new ArrayList<>();
+            List<Long> counts = new ArrayList<>();
+            for (int i = 0; i < buckets.size(); i++) {
+                if (!Double.isInfinite(buckets.getUpperBound(i))) {
+                    bounds.add(buckets.getUpperBound(i));
+                }
+                counts.add(buckets.getCount(i));
+            }
+            return HistogramPointData.create(start, now, attributes, p.hasSum() ? p.getSum() : 0, false, 0, false, 0, bounds, counts);
         }
 
         private long start(DataPointSnapshot p) {
