@@ -7,6 +7,7 @@ import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
 import io.opentelemetry.proto.metrics.v1.Metric;
 import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
@@ -30,6 +31,7 @@ import static dev.llmmeter.serve.Records.T0;
 import static dev.llmmeter.serve.Records.insight;
 import static dev.llmmeter.serve.Records.quantiles;
 import static dev.llmmeter.serve.Records.stats;
+import static dev.llmmeter.serve.Records.stream;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -157,6 +159,34 @@ class OtlpPushTest {
         assertEquals(0, llama.getCount());
         assertTrue(m.get("llm_metering_time_to_first_token_seconds").getDescription().startsWith("Time to first token"));
 
+    }
+
+    @Test
+    @DisplayName("the gen_ai histograms arrive as cumulative explicit-bucket histograms: the advised bounds without +Inf, each bucket's own count, the sum")
+    void pushesHistograms() {
+        view.offerStream("s1", stream("s1", "ended", "30.0", "300", T0)); // llama-3-70b, acme, 120 output tokens
+        view.offerStream("s2", stream("s2", "ended", "30.0", "1200", T0));
+        push = OtlpPush.start(metrics.registry(), Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint(), "OTEL_METRIC_EXPORT_INTERVAL", "500"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> !received.isEmpty());
+
+        Metric ttft = byName(received.peek()).get("gen_ai_server_time_to_first_token_seconds");
+        assertTrue(ttft.hasHistogram());
+        assertEquals(io.opentelemetry.proto.metrics.v1.AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE,
+                ttft.getHistogram().getAggregationTemporality());
+        HistogramDataPoint p = ttft.getHistogram().getDataPoints(0);
+        assertEquals(Map.of("gen_ai_request_model", "llama-3-70b", "tenant", "acme"), attributes(p.getAttributesList()));
+        assertEquals(java.util.Arrays.stream(GenAiMetrics.TTFT_BUCKETS).boxed().toList(), p.getExplicitBoundsList());
+        // 0.3 s in (0.25, 0.5], 1.2 s in (1.0, 2.5]; the 17th bucket is (10, +Inf)
+        assertEquals(List.of(0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 1L, 0L, 0L, 1L, 0L, 0L, 0L, 0L), p.getBucketCountsList());
+        assertEquals(2, p.getCount());
+        assertEquals(1.5, p.getSum());
+
+        HistogramDataPoint tokens = byName(received.peek()).get("gen_ai_client_token_usage").getHistogram().getDataPoints(0);
+        assertEquals(Map.of("gen_ai_request_model", "llama-3-70b", "gen_ai_token_type", "output", "tenant", "acme"),
+                attributes(tokens.getAttributesList()));
+        assertEquals(15, tokens.getBucketCountsCount());
+        assertEquals(2L, tokens.getBucketCounts(4)); // 120 tokens in (64, 256]
+        assertEquals(240.0, tokens.getSum());
     }
 
     @Test
