@@ -59,4 +59,16 @@ class GenAiBoundsTest {
         m.offer(ended("5", "llama", "acme", 1), false); // a pair already labelled keeps its label
         assertEquals(Map.of("llama/acme", 2L, "null/acme", 1L, "other/other", 2L), tokenCounts());
     }
+
+    @Test
+    @DisplayName("serve's bounds: 100,000 final stream ids remembered, 1,000 (model, tenant) pairs labelled")
+    void defaults() {
+        GenAiMetrics m = new GenAiMetrics(registry);
+        for (int i = 0; i <= 100_000; i++) {
+            m.offer(ended("s" + i, "m" + (i % 1001), "acme", 1), false);
+        }
+        assertEquals(1, m.forgottenIds()); // s0
+        assertEquals(1001, tokenCounts().size()); // m0..m999 and other
+        assertEquals(99L, tokenCounts().get("other/other")); // m1000: i = 1000, 2001, ..., 99100
+    }
 }
