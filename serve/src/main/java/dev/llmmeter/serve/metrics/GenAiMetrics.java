@@ -46,6 +46,20 @@ public final class GenAiMetrics {
     /** {@code gen_ai.client.token.usage}'s advised explicit bucket boundaries, in tokens. */
     public static final double[] TOKEN_BUCKETS = {1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304,
             16777216, 67108864};
+    /** An OpenTelemetry metric name and unit. */
+    public record OtelName(String name, String unit) {
+    }
+
+    /**
+     * The conventions' names and units of these histograms, by Prometheus name: what the OTLP push sends them as, which
+     * OpenTelemetry's Prometheus translation turns back into the names here.
+     */
+    public static final java.util.Map<String, OtelName> OTEL_NAMES = java.util.Map.of(
+            "gen_ai_server_time_to_first_token_seconds", new OtelName("gen_ai.server.time_to_first_token", "s"),
+            "gen_ai_client_token_usage", new OtelName("gen_ai.client.token.usage", "{token}"));
+    /** The conventions' attribute names, by label. */
+    public static final java.util.Map<String, String> OTEL_ATTRIBUTES = java.util.Map.of(
+            "gen_ai_request_model", "gen_ai.request.model", "gen_ai_token_type", "gen_ai.token.type");
     /** Final stream ids remembered to count each stream once (~15 MB at most). */
     public static final int DEFAULT_MAX_IDS = 100_000;
 
