@@ -118,6 +118,7 @@ public final class TopicFollower implements AutoCloseable {
     private final Admin admin;
     private final Properties consumerSettings;
     private final Map<String, Followed> topics = new LinkedHashMap<>();
+    private final Map<TopicPartition, Long> historyEnds = new HashMap<>();
     private final Duration recheck;
     private final Duration timeout;
     private final Consumer<String> notices;
@@ -236,13 +237,16 @@ public final class TopicFollower implements AutoCloseable {
             });
         }
         Map<TopicPartition, Long> starts = new LinkedHashMap<>();
-        firstSeen.forEach((start, tps) -> starts.putAll(offsets(start, tps)));
+        Map<TopicPartition, Long> ends = new HashMap<>();
+        firstSeen.forEach((start, tps) -> starts.putAll(offsets(start, tps, ends)));
         if (problem != null) {
             String at = consumerSettings.getProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG);
             said.add(0, problem.startsWith("cannot reach ") ? "Kafka at " + at + " answers again" : "the topics can be described again at " + at);
             problem = null;
         }
         learnt.forEach(Runnable::run);
+        fromStart.forEach(tp -> historyEnds.put(tp, 0L));
+        historyEnds.putAll(ends);
         said.forEach(notices);
         if (!keep.equals(consumer.assignment())) {
             consumer.assign(keep);
@@ -287,8 +291,9 @@ public final class TopicFollower implements AutoCloseable {
     }
 
     /** Where {@code start} puts these partitions (all of one kind of start). */
-    private Map<TopicPartition, Long> offsets(Start start, List<TopicPartition> tps) {
+    private Map<TopicPartition, Long> offsets(Start start, List<TopicPartition> tps, Map<TopicPartition, Long> endsOut) {
         Map<TopicPartition, Long> ends = consumer.endOffsets(tps, timeout);
+        endsOut.putAll(ends);
         return switch (start.kind) {
             case END -> ends;
             case BEGINNING -> consumer.beginningOffsets(tps, timeout);
@@ -433,6 +438,15 @@ public final class TopicFollower implements AutoCloseable {
     private static String message(Throwable e) {
         String m = e.getMessage();
         return (m == null ? e.getClass().getSimpleName() : m).replace('\n', ' ');
+    }
+
+    /**
+     * Where this partition's history ends: its records below this offset were written before the follower first saw
+     * the partition (its end offset then); 0 for a partition read from its beginning because all of it is new (a
+     * recreated topic, added partitions), and for one never assigned.
+     */
+    public long historyEnd(TopicPartition tp) {
+        return historyEnds.getOrDefault(tp, 0L);
     }
 
     /** Why the last check failed, as a sentence; null when it succeeded (or none was made yet). */

@@ -43,6 +43,7 @@ public final class MeteringView {
     private final Limits limits;
     private final TickGate gate;
     private final List<Consumer<Stats>> tickListeners = new CopyOnWriteArrayList<>();
+    private final List<StreamListener> streamListeners = new CopyOnWriteArrayList<>();
 
     private volatile Stats latest;
     private final Map<String, Insight> insights = new HashMap<>();
@@ -71,6 +72,17 @@ public final class MeteringView {
     /** Called, on the feeding thread and in order, with each tick delivered. */
     public void onTick(Consumer<Stats> listener) {
         tickListeners.add(listener);
+    }
+
+    /** Told each stream record the view reads, and whether the feed read it as history (written before it started). */
+    @FunctionalInterface
+    public interface StreamListener {
+        void accept(StreamStatus status, boolean history);
+    }
+
+    /** Called, on the feeding thread and in order, with each valid stream record. */
+    public void onStream(StreamListener listener) {
+        streamListeners.add(listener);
     }
 
     // ---- feeding ------------------------------------------------------------------------------------
@@ -138,8 +150,17 @@ public final class MeteringView {
         }
     }
 
-    /** A {@code metering.streams} record; a null value (tombstone) forgets the stream. */
+    /** A {@code metering.streams} record written after the feed started; a null value (tombstone) forgets the stream. */
     public void offerStream(String streamId, byte[] value) {
+        offerStream(streamId, value, false);
+    }
+
+    /**
+     * A {@code metering.streams} record; a null value (tombstone) forgets the stream.
+     *
+     * @param history true when the feed read it back from before it started (the view takes it all the same)
+     */
+    public void offerStream(String streamId, byte[] value, boolean history) {
         if (streamId == null) {
             invalidRecords.incrementAndGet();
             return;
@@ -152,6 +173,11 @@ public final class MeteringView {
                 streamsNow = status.ts();
             }
             expireStreams();
+            if (status != null) {
+                for (StreamListener l : streamListeners) {
+                    l.accept(status, history);
+                }
+            }
         }
     }
 

@@ -119,6 +119,48 @@ class LiveFeedIntegrationIT {
     }
 
     @Test
+    @DisplayName("final stream records written before the feed started are history, the gen_ai histograms count what comes after, a record delivered twice once")
+    void theGenAiHistogramsCountOnlyWhatIsNewAndEachStreamOnce() throws Exception {
+        OutputTopics t = topics("genai");
+        kafka.createTopic(t.stats().name(), 1);
+        kafka.createTopic(t.streams().name(), 2);
+        long now = System.currentTimeMillis() / 1000 * 1000;
+        ticks(t.stats().name(), now);
+        try (KafkaProducer<String, String> producer = producer("genai-streams")) {
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(t.streams().name(), null, now - 60_000, "s-old",
+                    streamRecord("s-old", StreamStatus.State.ENDED, 16.0, 4, now - 60_000)));
+            producer.commitTransaction();
+        }
+
+        MeteringView view = new MeteringView();
+        io.prometheus.metrics.model.registry.PrometheusRegistry registry = new io.prometheus.metrics.model.registry.PrometheusRegistry();
+        dev.llmmeter.serve.metrics.GenAiMetrics genAi = new dev.llmmeter.serve.metrics.GenAiMetrics(registry);
+        List<String> seen = new CopyOnWriteArrayList<>();
+        view.onStream((s, history) -> seen.add(s.streamId() + (history ? " history" : " new")));
+        view.onStream(genAi::offer);
+        try (LiveFeed feed = new LiveFeed(client(), view, LiveFeed.Settings.defaults(t)).start()) {
+            await("feed ready").atMost(LOADED).until(() -> feed.notReadyReason() == null);
+            String fresh = streamRecord("s-new", StreamStatus.State.ENDED, 16.0, 9, now);
+            try (KafkaProducer<String, String> producer = producer("genai-streams")) {
+                for (int i = 0; i < 2; i++) { // the same final record twice, as at-least-once may deliver it
+                    producer.beginTransaction();
+                    producer.send(new ProducerRecord<>(t.streams().name(), null, now, "s-new", fresh));
+                    producer.commitTransaction();
+                }
+            }
+            await("both deliveries read").atMost(LOADED).until(() -> seen.size() == 3);
+            assertEquals(List.of("s-old history", "s-new new", "s-new new"), seen);
+            assertEquals(1, genAi.repeats());
+            io.prometheus.metrics.model.snapshots.HistogramSnapshot tokens = registry.scrape().stream()
+                    .filter(m -> m.getMetadata().getPrometheusName().equals("gen_ai_client_token_usage"))
+                    .map(io.prometheus.metrics.model.snapshots.HistogramSnapshot.class::cast).findFirst().orElseThrow();
+            assertEquals(1, tokens.getDataPoints().get(0).getCount());
+            assertEquals(9.0, tokens.getDataPoints().get(0).getSum());
+        }
+    }
+
+    @Test
     @DisplayName("the hour a fresh feed reads back is the topology's last hour (its newest record's time), whatever serve's clock says")
     void aFreshFeedMeasuresItsLookBackOnTheTopologysClock() throws Exception {
         OutputTopics t = topics("skew");

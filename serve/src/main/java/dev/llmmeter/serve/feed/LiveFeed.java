@@ -211,7 +211,8 @@ public final class LiveFeed implements Readiness, AutoCloseable {
         } else if (r.topic().equals(topics.insights().name())) {
             view.offerInsight(key, r.value());
         } else if (r.topic().equals(topics.streams().name())) {
-            view.offerStream(key, r.value());
+            // history: written before this server first saw the partition (the gen_ai histograms count only what is new)
+            view.offerStream(key, r.value(), r.offset() < follower.historyEnd(new TopicPartition(r.topic(), r.partition())));
         }
     }
 

@@ -10,6 +10,8 @@ import io.opentelemetry.sdk.metrics.data.AggregationTemporality;
 import io.opentelemetry.sdk.metrics.data.Data;
 import io.opentelemetry.sdk.metrics.data.DoublePointData;
 import io.opentelemetry.sdk.metrics.data.GaugeData;
+import io.opentelemetry.sdk.metrics.data.HistogramData;
+import io.opentelemetry.sdk.metrics.data.HistogramPointData;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.metrics.data.MetricDataType;
 import io.opentelemetry.sdk.metrics.data.SumData;
@@ -19,9 +21,11 @@ import io.opentelemetry.sdk.metrics.data.ValueAtQuantile;
 import io.opentelemetry.sdk.metrics.export.MetricProducer;
 import io.opentelemetry.sdk.resources.Resource;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.DataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.Quantile;
@@ -218,13 +222,13 @@ public final class OtlpPush implements AutoCloseable {
                     for (GaugeSnapshot.GaugeDataPointSnapshot p : g.getDataPoints()) {
                         points.add(DoublePointData.create(start(p), now, attributes(p.getLabels()), p.getValue(), List.of()));
                     }
-                    out.add(new Metric(resource, name, help, MetricDataType.DOUBLE_GAUGE, GaugeData.createDoubleGaugeData(points)));
+                    out.add(new Metric(resource, name, help, "", MetricDataType.DOUBLE_GAUGE, GaugeData.createDoubleGaugeData(points)));
                 } else if (s instanceof CounterSnapshot c) {
                     List<DoublePointData> points = new ArrayList<>();
                     for (CounterSnapshot.CounterDataPointSnapshot p : c.getDataPoints()) {
                         points.add(DoublePointData.create(start(p), now, attributes(p.getLabels()), p.getValue(), List.of()));
                     }
-                    out.add(new Metric(resource, name, help, MetricDataType.DOUBLE_SUM,
+                    out.add(new Metric(resource, name, help, "", MetricDataType.DOUBLE_SUM,
                             SumData.createDoubleSumData(true, AggregationTemporality.CUMULATIVE, points)));
                 } else if (s instanceof SummarySnapshot sum) {
                     List<SummaryPointData> points = new ArrayList<>();
@@ -236,11 +240,48 @@ public final class OtlpPush implements AutoCloseable {
                         points.add(SummaryPointData.create(start(p), now, attributes(p.getLabels()),
                                 p.hasCount() ? p.getCount() : 0, p.hasSum() ? p.getSum() : 0, qs));
                     }
-                    out.add(new Metric(resource, name, help, MetricDataType.SUMMARY, SummaryData.create(points)));
+                    out.add(new Metric(resource, name, help, "", MetricDataType.SUMMARY, SummaryData.create(points)));
+                } else if (s instanceof HistogramSnapshot h) {
+                    List<HistogramPointData> points = new ArrayList<>();
+                    GenAiMetrics.OtelName otel = GenAiMetrics.OTEL_NAMES.get(name); // sent under the conventions' names
+                    for (HistogramSnapshot.HistogramDataPointSnapshot p : h.getDataPoints()) {
+                        points.add(histogramPoint(start(p), now, otel == null ? attributes(p.getLabels()) : otelAttributes(p.getLabels()), p));
+                    }
+                    out.add(new Metric(resource, otel == null ? name : otel.name(), help, otel == null ? "" : otel.unit(), MetricDataType.HISTOGRAM,
+                            HistogramData.create(AggregationTemporality.CUMULATIVE, points)));
                 }
-                // serve registers no other type (no histograms, info or state sets)
+                // serve registers no other type (no native histograms, info or state sets)
             }
             return out;
+        }
+
+        /**
+         * A classic histogram as OTel's explicit-bucket histogram: the same upper bounds but +Inf (OTel's last bucket
+         * is implicit), the count of each bucket, the sum; no min or max (Prometheus keeps none).
+         */
+        static HistogramPointData histogramPoint(long start, long now, Attributes attributes,
+                                                 HistogramSnapshot.HistogramDataPointSnapshot p) {
+            ClassicHistogramBuckets buckets = p.getClassicBuckets();
+            List<Double> bounds = new ArrayList<>();
+            List<Long> counts = new ArrayList<>();
+            for (int i = 0; i < buckets.size(); i++) {
+                if (!Double.isInfinite(buckets.getUpperBound(i))) {
+                    bounds.add(buckets.getUpperBound(i));
+                }
+                counts.add(buckets.getCount(i));
+            }
+            return HistogramPointData.create(start, now, attributes, p.hasSum() ? p.getSum() : 0, false, 0, false, 0, bounds, counts);
+        }
+
+        /** Labels as attributes named as the GenAI conventions name them ({@code gen_ai.request.model}). */
+        private static Attributes otelAttributes(Labels labels) {
+            AttributesBuilder b = Attributes.builder();
+            for (int i = 0; i < labels.size(); i++) {
+                if (!labels.getValue(i).isEmpty()) {
+                    b.put(GenAiMetrics.OTEL_ATTRIBUTES.getOrDefault(labels.getName(i), labels.getName(i)), labels.getValue(i));
+                }
+            }
+            return b.build();
         }
 
         private long start(DataPointSnapshot p) {
@@ -260,7 +301,7 @@ public final class OtlpPush implements AutoCloseable {
     }
 
     /** One metric of one export; the SDK gives no public factory for metric data a producer makes. */
-    private record Metric(Resource resource, String name, String description, MetricDataType type, Data<?> data)
+    private record Metric(Resource resource, String name, String description, String unit, MetricDataType type, Data<?> data)
             implements MetricData {
         @Override
         public Resource getResource() {
@@ -284,7 +325,7 @@ public final class OtlpPush implements AutoCloseable {
 
         @Override
         public String getUnit() {
-            return "";
+            return unit;
         }
 
         @Override

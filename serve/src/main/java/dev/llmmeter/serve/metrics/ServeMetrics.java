@@ -38,6 +38,7 @@ public final class ServeMetrics {
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final MeteringView view;
+    private final GenAiMetrics genAi;
 
     public ServeMetrics(MeteringView view, SseHub hub, BooleanSupplier ready) {
         this.view = view;
@@ -84,6 +85,14 @@ public final class ServeMetrics {
         counter("llm_metering_serve_behind_ticks", "Stats ticks skipped because a later tick was already delivered", view::behindTicks);
         counter("llm_metering_serve_invalid_records", "Records that were not the JSON objects their topic carries", view::invalidRecords);
         counter("llm_metering_serve_evicted_streams", "Streams forgotten by age or by the view's size cap", view::evictedStreams);
+
+        genAi = new GenAiMetrics(registry);
+        view.onStream(genAi::offer);
+    }
+
+    /** The GenAI semantic conventions' histograms, fed by the view's final stream records. */
+    public GenAiMetrics genAi() {
+        return genAi;
     }
 
     /**

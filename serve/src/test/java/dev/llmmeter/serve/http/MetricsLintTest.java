@@ -31,7 +31,7 @@ class MetricsLintTest {
     }
 
     @Test
-    @DisplayName("every family of /metrics, the TTFT and inter-delta summaries and Kafka's renamed metrics included, passes promtool check metrics")
+    @DisplayName("every family of /metrics, the gen_ai histograms, the TTFT and inter-delta summaries and Kafka's renamed metrics included, passes promtool check metrics")
     void everyFamilyPassesPromtool() throws Exception {
         f.view.offerStats(stats("47.3", "52.1", "31.4", 4, T0));
         f.view.offerInsight("global", insight("global", "null", 5, "35.1", "160.2",
@@ -45,10 +45,14 @@ class MetricsLintTest {
                 BigInteger.valueOf(100), BigInteger.valueOf(10), BigInteger.valueOf(3), BigInteger.valueOf(4), 0, null));
         f.server.usage(ledger, () -> null, () -> 0);
         f.server.metrics().registerKafkaMetrics(MetricsLintTest::kafkaMetricsTheLinterFlaggedBefore);
+        f.view.offerStream("s1", GenAiMetricsTest.stream("s1", "\"llama\"", "acme", "ended", 120, 3, "300"));
+        f.view.offerStream("s2", GenAiMetricsTest.stream("s2", "null", "acme", "stale", 0, 0, "null"));
 
         String body = f.get("/metrics").body();
         assertTrue(body.contains("\n# TYPE llm_metering_time_to_first_token_seconds summary\n"), body);
         assertTrue(body.contains("\nllm_metering_time_to_first_token_seconds{model=\"llama\",tenant=\"\",quantile=\"0.99\"} 0.99\n"), body);
+        assertTrue(body.contains("\n# TYPE gen_ai_server_time_to_first_token_seconds histogram\n"), body);
+        assertTrue(body.contains("\n# TYPE gen_ai_client_token_usage histogram\n"), body);
         Promtool.Result lint = Promtool.check(body);
         assertTrue(lint.clean(), lint.toString());
     }

@@ -7,6 +7,7 @@ import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
 import io.opentelemetry.proto.metrics.v1.Metric;
 import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
@@ -30,6 +31,7 @@ import static dev.llmmeter.serve.Records.T0;
 import static dev.llmmeter.serve.Records.insight;
 import static dev.llmmeter.serve.Records.quantiles;
 import static dev.llmmeter.serve.Records.stats;
+import static dev.llmmeter.serve.Records.stream;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -129,7 +131,9 @@ class OtlpPushTest {
 
         Map<String, Metric> m = byName(r);
         // every family of /metrics, under its family name (a counter's without _total)
-        assertEquals(metrics.registry().scrape().stream().map(f -> f.getMetadata().getPrometheusName()).collect(Collectors.toSet()),
+        // (the gen_ai histograms under the conventions' names)
+        assertEquals(metrics.registry().scrape().stream().map(f -> f.getMetadata().getPrometheusName())
+                        .map(n -> GenAiMetrics.OTEL_NAMES.containsKey(n) ? GenAiMetrics.OTEL_NAMES.get(n).name() : n).collect(Collectors.toSet()),
                 m.keySet());
         Metric tps = m.get("llm_metering_tokens_per_second");
         assertTrue(tps.hasGauge());
@@ -157,6 +161,37 @@ class OtlpPushTest {
         assertEquals(0, llama.getCount());
         assertTrue(m.get("llm_metering_time_to_first_token_seconds").getDescription().startsWith("Time to first token"));
 
+    }
+
+    @Test
+    @DisplayName("the gen_ai histograms arrive under the conventions' names, units and attributes, as cumulative explicit-bucket histograms: the advised bounds without +Inf, each bucket's own count, the sum")
+    void pushesHistograms() {
+        view.offerStream("s1", stream("s1", "ended", "30.0", "300", T0)); // llama-3-70b, acme, 120 output tokens
+        view.offerStream("s2", stream("s2", "ended", "30.0", "1200", T0));
+        push = OtlpPush.start(metrics.registry(), Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint(), "OTEL_METRIC_EXPORT_INTERVAL", "500"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> !received.isEmpty());
+
+        Metric ttft = byName(received.peek()).get("gen_ai.server.time_to_first_token");
+        assertTrue(ttft.hasHistogram());
+        assertEquals("s", ttft.getUnit());
+        assertEquals(io.opentelemetry.proto.metrics.v1.AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE,
+                ttft.getHistogram().getAggregationTemporality());
+        HistogramDataPoint p = ttft.getHistogram().getDataPoints(0);
+        assertEquals(Map.of("gen_ai.request.model", "llama-3-70b", "tenant", "acme"), attributes(p.getAttributesList()));
+        assertEquals(java.util.Arrays.stream(GenAiMetrics.TTFT_BUCKETS).boxed().toList(), p.getExplicitBoundsList());
+        // 0.3 s in (0.25, 0.5], 1.2 s in (1.0, 2.5]; the 17th bucket is (10, +Inf)
+        assertEquals(List.of(0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 1L, 0L, 0L, 1L, 0L, 0L, 0L, 0L), p.getBucketCountsList());
+        assertEquals(2, p.getCount());
+        assertEquals(1.5, p.getSum());
+
+        Metric usage = byName(received.peek()).get("gen_ai.client.token.usage");
+        assertEquals("{token}", usage.getUnit());
+        HistogramDataPoint tokens = usage.getHistogram().getDataPoints(0);
+        assertEquals(Map.of("gen_ai.request.model", "llama-3-70b", "gen_ai.token.type", "output", "tenant", "acme"),
+                attributes(tokens.getAttributesList()));
+        assertEquals(15, tokens.getBucketCountsCount());
+        assertEquals(2L, tokens.getBucketCounts(4)); // 120 tokens in (64, 256]
+        assertEquals(240.0, tokens.getSum());
     }
 
     @Test
