@@ -234,14 +234,14 @@ class ReplayerTest {
         assertEquals(expected, both.stats());
         assertEquals(shifted(String.join("\n", a.stats()), YEAR_MS), String.join("\n", b.stats()));
         assertTrue(a.stats().get(a.stats().size() - 1).contains("\"active\":1,"), "never-fed is still live when the burst ends");
-        // A year is 31.5 million ticks; crossed in one. A burst alone runs every second through the insights' idle
-        // record (T0 + 222 s: the last end, applied in the second of T0 + 162 s, has left their 60-s window) and the
-        // silent tick after it (223 ticks), then ends with an idle jump and its last tick (2); together, one jump
-        // lands on the tick of the second burst's first second, a tick the second burst alone starts its clock at
-        // and does not run (1).
-        assertEquals(225, a.summary().ticks());
-        assertEquals(225, b.summary().ticks());
-        assertEquals(225 - 2 + 1 + 225, both.summary().ticks());
+        // A year is 31.5 million ticks; crossed in one. A burst alone runs every second to the end of its 65-s tail
+        // (T0 + 226 s; the insights are still busy then: s2, never ended, went stale at T0 + 197 s and its time per
+        // output token is in their 60-s window), then its last tick (227). Together, no tail cuts the first burst
+        // short: it runs every second through the insights' idle record (T0 + 257 s, s2's TPOT out of their window)
+        // and the silent tick after it (258), then one jump to the second burst, which runs as alone (227).
+        assertEquals(227, a.summary().ticks());
+        assertEquals(227, b.summary().ticks());
+        assertEquals(258 + 1 + 227, both.summary().ticks());
         assertTrue(both.summary().ticks() < 500, "ticks: " + both.summary().ticks());
     }
 
@@ -265,8 +265,9 @@ class ReplayerTest {
     void aTailTooLongForTheClockEndsAtTheYear9999InOneStep() throws Exception {
         Result r = replay(utf8(String.join("\n", BEGIN_S1, OUTPUT_1, OUTPUT_5)), Long.MAX_VALUE / 1000 + 1);
         assertEquals(63, r.stats().size()); // as with any tail over 61 s
-        // the idle stretch to the end of 9999 is one tick, and the tick at or after it one more
-        assertEquals(63 + 1 + 1 + 1, r.summary().ticks());
+        // s1 goes stale with a time per output token (4 tokens after its first in 1 s): the insights run every second for its minute in
+        // their window (60 more); then the idle stretch to the end of 9999 is one tick, and the tick at or after it one more
+        assertEquals(63 + 60 + 1 + 1 + 1, r.summary().ticks());
     }
 
     @Test
