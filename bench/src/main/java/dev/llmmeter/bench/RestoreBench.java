@@ -344,6 +344,13 @@ public final class RestoreBench {
                     }
                 }
             }
+            // The first stats can come before the client's own RUNNING transition reaches the listener (the tasks
+            // process while the state updater finishes): wait for it, bounded, so the figure is never missing.
+            long runningDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (running.get() < 0 && System.nanoTime() < runningDeadline && failure.get() == null) {
+                Thread.onSpinWait();
+                stats.poll(Duration.ofMillis(5));
+            }
             if (restored.get() != options.sessions() || active != options.sessions()) {
                 throw new IllegalStateException(String.format(Locale.ROOT,
                         "wrote %,d sessions, restored %,d, the first stats count %,d active", options.sessions(),

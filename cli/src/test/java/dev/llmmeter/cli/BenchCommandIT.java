@@ -52,7 +52,7 @@ class BenchCommandIT {
             "restore_end_seconds", "processor_init_seconds", "running_seconds", "first_tick_seconds", "first_stats_seconds", "peak_heap_mb"}) {
             assertTrue(r.get(key).asDouble() > 0, key + " in " + run.out());
         }
-        assertEquals(48, r.get("store_value_bytes_per_session").asInt()); // V3: five longs, two varint numbers (< 2^14 here), no labels
+        assertEquals(64, r.get("store_value_bytes_per_session").asInt()); // V4: seven longs (V3 and the first and last output delta times), two varint numbers (< 2^14 here), no labels
         assertEquals("exactly_once_v2", r.get("restore_guarantee").asText(), "the app's default guarantee");
         assertEquals(3000, r.get("restore_records").asLong(), "every session written to the changelog is restored");
         assertEquals(3000, r.get("first_stats_active").asLong(), "and counted live by the restored task's first tick");
