@@ -98,6 +98,21 @@ class DocsTest {
     }
 
     @Test
+    @DisplayName("no merge conflict markers in the README, docs/ or the clients' READMEs")
+    void noMergeConflictMarkers() {
+        List<String> found = new ArrayList<>();
+        for (var doc : docs.entrySet()) {
+            List<String> lines = doc.getValue();
+            for (int i = 0; i < lines.size(); i++) {
+                if (lines.get(i).matches("^(<{7}|={7}|>{7})( .*)?$")) {
+                    found.add(ROOT.relativize(doc.getKey()) + ":" + (i + 1) + ": " + lines.get(i));
+                }
+            }
+        }
+        assertEquals(List.of(), found);
+    }
+
+    @Test
     @DisplayName("no issue numbers and no dates in the README and docs: they describe, they keep no diary")
     void noIssueNumbersAndNoDates() {
         List<String> found = new ArrayList<>();
