@@ -3,9 +3,9 @@ package dev.llmmeter.serve.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.llmmeter.contract.Topic;
 import dev.llmmeter.contract.Topics;
 import dev.llmmeter.contract.Insight;
-import dev.llmmeter.contract.Stats;
 import dev.llmmeter.serve.MeteringView;
 import dev.llmmeter.serve.Readiness;
 import dev.llmmeter.serve.metrics.ServeMetrics;
@@ -237,17 +237,7 @@ public final class MeteringServer implements AutoCloseable {
         if (!ctx.queryParamMap().isEmpty()) {
             throw new Params.BadParameter("/api/stats/history takes no parameters");
         }
-        List<Stats> ticks = hub.recent();
-        ByteArrayOutputStream out = new ByteArrayOutputStream(128 * (ticks.size() + 1));
-        out.write('[');
-        for (int i = 0; i < ticks.size(); i++) {
-            if (i > 0) {
-                out.write(',');
-            }
-            out.writeBytes(Topics.STATS.serializeValue(ticks.get(i)));
-        }
-        out.write(']');
-        ctx.status(200).contentType(JSON_TYPE).result(out.toByteArray());
+        array(ctx, Topics.STATS, hub.recent());
     }
 
     /**
@@ -258,8 +248,8 @@ public final class MeteringServer implements AutoCloseable {
         String group = ctx.queryParam("group");
         Scope scope = scope(ctx);
         switch (Params.group(group)) {
-            case ALL -> array(ctx, view.insights().stream().filter(i -> visible(scope, i)).toList());
-            case KIND -> array(ctx, view.insights().stream()
+            case ALL -> array(ctx, Topics.INSIGHTS, view.insights().stream().filter(i -> visible(scope, i)).toList());
+            case KIND -> array(ctx, Topics.INSIGHTS, view.insights().stream()
                     .filter(i -> i.group().wireName().equals(group) && visible(scope, i)).toList());
             case KEY -> view.insight(group).filter(i -> visible(scope, i)).ifPresentOrElse(
                     i -> ctx.status(200).contentType(JSON_TYPE).result(Topics.INSIGHTS.serializeValue(i)),
@@ -341,14 +331,14 @@ public final class MeteringServer implements AutoCloseable {
     }
 
     /** The records as a JSON array, each as the topic carries it. */
-    private static void array(Context ctx, List<Insight> insights) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256 * (insights.size() + 1));
+    private static <V> void array(Context ctx, Topic<?, V> topic, List<V> records) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256 * (records.size() + 1));
         out.write('[');
-        for (int i = 0; i < insights.size(); i++) {
+        for (int i = 0; i < records.size(); i++) {
             if (i > 0) {
                 out.write(',');
             }
-            out.writeBytes(Topics.INSIGHTS.serializeValue(insights.get(i)));
+            out.writeBytes(topic.serializeValue(records.get(i)));
         }
         out.write(']');
         ctx.status(200).contentType(JSON_TYPE).result(out.toByteArray());
