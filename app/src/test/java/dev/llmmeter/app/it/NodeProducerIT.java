@@ -60,15 +60,10 @@ class NodeProducerIT {
             admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get(60, TimeUnit.SECONDS);
         }
 
-        ProcessBuilder pb = new ProcessBuilder(NODE, "produce.js").directory(CLIENT.toFile()).redirectErrorStream(true);
-        pb.environment().put("BOOTSTRAP_SERVERS", kafka.bootstrapServers());
-        pb.environment().put("START_MS", String.valueOf(START));
-        pb.environment().put("STREAMS", String.valueOf(STREAMS));
-        Process p = pb.start();
-        p.getOutputStream().close();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(2, TimeUnit.MINUTES), output);
-        assertEquals(0, p.exitValue(), "node produce.js failed:\n" + output);
+        ServiceProcess.Run node = ServiceProcess.external(CLIENT, Map.of("BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
+                "START_MS", String.valueOf(START), "STREAMS", String.valueOf(STREAMS)), Duration.ofMinutes(2), List.of(NODE, "produce.js"));
+        String output = node.out();
+        assertEquals(0, node.exit(), "node produce.js failed:\n" + output);
         int total = STREAMS * (TOKENS + 2);
         // kafkajs logs the retries of a broker still starting (e.g. its transaction coordinator loading) before this line
         assertTrue(output.endsWith("published " + total + " events of " + STREAMS + " streams to " + topic + "\n"), output);

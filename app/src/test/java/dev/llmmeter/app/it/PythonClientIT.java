@@ -10,18 +10,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -64,21 +62,12 @@ class PythonClientIT {
     record Run(int exit, String output) {
     }
 
-    static Run python(List<String> args, String bootstrap, String meterUrl) throws IOException, InterruptedException {
+    static Run python(List<String> args, String bootstrap, String meterUrl) throws Exception {
         List<String> command = new java.util.ArrayList<>(List.of(PYTHON));
         command.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(command).directory(CLIENT.toFile()).redirectErrorStream(true);
-        pb.environment().put("BOOTSTRAP_SERVERS", bootstrap);
-        pb.environment().put("METER_URL", meterUrl);
-        pb.environment().put("PYTHONDONTWRITEBYTECODE", "1");
-        Process p = pb.start();
-        p.getOutputStream().close();
-        byte[] out = p.getInputStream().readAllBytes(); // until python exits and closes its output
-        if (!p.waitFor(5, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-        }
-        String output = new String(out, StandardCharsets.UTF_8);
-        System.out.println(output);
-        return new Run(p.exitValue(), output);
+        ServiceProcess.Run run = ServiceProcess.external(CLIENT, Map.of("BOOTSTRAP_SERVERS", bootstrap, "METER_URL", meterUrl,
+                "PYTHONDONTWRITEBYTECODE", "1"), Duration.ofMinutes(5), command);
+        System.out.println(run.out());
+        return new Run(run.exit(), run.out());
     }
 }

@@ -10,6 +10,7 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -61,6 +62,31 @@ final class ServiceProcess {
         Path out = Files.createTempFile(work, "metering", ".out");
         Path err = Files.createTempFile(work, "metering", ".err");
         return new Started(pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start(), out, err);
+    }
+
+    /**
+     * Another program (a client's example, its test suite) run in {@code dir} with these variables added to the
+     * environment, stdin closed, stdout and stderr together: its exit code and output ({@link Run#err()} empty). Its
+     * output goes to a file, not a pipe, so that the limit holds even for a program that never closes its output: past
+     * it the program is killed and the test fails with what it printed.
+     */
+    static Run external(Path dir, Map<String, String> env, Duration limit, List<String> command) throws Exception {
+        Path output = Files.createTempFile("external", ".out");
+        try {
+            ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(output.toFile()).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+            pb.environment().putAll(env);
+            Process p = pb.start();
+            boolean exited = p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS);
+            if (!exited) {
+                p.destroyForcibly().waitFor();
+            }
+            String printed = Files.readString(output);
+            assertTrue(exited, String.join(" ", command) + " still running after " + limit + ":\n" + printed);
+            return new Run(p.exitValue(), printed, "");
+        } finally {
+            Files.deleteIfExists(output);
+        }
     }
 
     /**
