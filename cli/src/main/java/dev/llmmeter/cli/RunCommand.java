@@ -11,6 +11,7 @@ import dev.llmmeter.app.Settings;
 import dev.llmmeter.app.StartupException;
 import dev.llmmeter.app.StatsTail;
 import dev.llmmeter.devkit.EmbeddedKafka;
+import dev.llmmeter.devkit.EmbeddedKafkaCluster;
 import dev.llmmeter.sim.KafkaSink;
 import dev.llmmeter.sim.Pacer;
 import dev.llmmeter.sim.Progress;
@@ -44,7 +45,7 @@ import java.util.concurrent.atomic.AtomicReference;
         usageHelpAutoWidth = true,
         header = "The whole stack in one command: broker, topology, simulated streams and the live stats view.",
         description = {
-            "Without --bootstrap-servers, starts a real single-node Kafka broker in a temporary directory; with it, uses that cluster (application id " + RunCommand.APPLICATION_ID + "; --config carries its security and metering.* settings). Then the metering topology, the producer simulator (N concurrent LLM streams at about R deltas/s each, from a fleet of models and tenants), the HTTP server of 'serve' (dashboard, SSE, JSON API, Prometheus metrics with the topology's Kafka Streams metrics) and the live stats view, until Ctrl-C or the end of --duration. Then it stops everything and deletes what it created on disk.",
+            "Without --bootstrap-servers, starts a real single-node Kafka broker (--brokers N: a cluster of N) in a temporary directory; with it, uses that cluster (application id " + RunCommand.APPLICATION_ID + "; --config carries its security and metering.* settings). Then the metering topology, the producer simulator (N concurrent LLM streams at about R deltas/s each, from a fleet of models and tenants), the HTTP server of 'serve' (dashboard, SSE, JSON API, Prometheus metrics with the topology's Kafka Streams metrics) and the live stats view, until Ctrl-C or the end of --duration. Then it stops everything and deletes what it created on disk.",
             "",
             "The dashboard's address goes to stderr: 'dashboard: http://localhost:PORT/'.",
             "",
@@ -80,6 +81,10 @@ final class RunCommand implements Callable<Integer> {
 
     @CommandLine.Mixin
     private ClusterOptions cluster;
+
+    @Option(names = "--brokers", defaultValue = "1", paramLabel = "N",
+            description = "Without --bootstrap-servers: the nodes of the cluster started, 1 to 9 (default: ${DEFAULT-VALUE}); with 3, the topics get three replicas and min.insync.replicas=2, as in production.")
+    private int brokers;
 
     @Option(names = "--http-port", defaultValue = "8080", paramLabel = "PORT",
             description = "Port of the dashboard, SSE, JSON API and /metrics (default: ${DEFAULT-VALUE}; 0 picks a free one).")
@@ -131,6 +136,12 @@ final class RunCommand implements Callable<Integer> {
         if (duration < 0) {
             throw new CommandLine.ParameterException(cmd, "--duration must not be negative, got " + duration);
         }
+        if (brokers < 1 || brokers > 9) {
+            throw new CommandLine.ParameterException(cmd, "--brokers must be between 1 and 9, got " + brokers);
+        }
+        if (brokers > 1 && cluster.bootstrapServers() != null) {
+            throw new CommandLine.ParameterException(cmd, "--brokers starts a cluster: leave out --bootstrap-servers, or --brokers");
+        }
         if (httpPort < 0 || httpPort > 65535) {
             throw new CommandLine.ParameterException(cmd, "--http-port must be between 0 and 65535, got " + httpPort);
         }
@@ -140,6 +151,7 @@ final class RunCommand implements Callable<Integer> {
     private final class Stack implements AutoCloseable {
         private final Path workDir;
         private EmbeddedKafka broker;
+        private EmbeddedKafkaCluster brokerCluster;
         private MeteringApp app;
         private MeteringService http;
         private StatsTail tail;
@@ -151,7 +163,12 @@ final class RunCommand implements Callable<Integer> {
 
         int run(AtomicBoolean stop) throws InterruptedException {
             String bootstrap = cluster.bootstrapServers();
-            if (bootstrap == null) {
+            if (bootstrap == null && brokers > 1) {
+                System.err.println("metering run: starting a Kafka cluster of " + brokers + " brokers...");
+                brokerCluster = new EmbeddedKafkaCluster(brokers, 0, workDir.resolve("kafka")).start();
+                bootstrap = brokerCluster.bootstrapServers();
+                System.err.println("metering run: brokers at " + bootstrap);
+            } else if (bootstrap == null) {
                 System.err.println("metering run: starting a Kafka broker...");
                 broker = EmbeddedKafka.builder().dataDir(workDir.resolve("kafka")).build().start();
                 bootstrap = broker.bootstrapServers();
@@ -257,6 +274,9 @@ final class RunCommand implements Callable<Integer> {
             }
             if (broker != null) {
                 broker.close();
+            }
+            if (brokerCluster != null) {
+                brokerCluster.close();
             }
         }
     }

@@ -57,9 +57,11 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * A real single-node Apache Kafka broker, in process: KRaft combined mode (one node is both broker and
- * controller), everything bound to 127.0.0.1, settings for one node so that transactions (exactly-once)
- * work.
+ * A real Apache Kafka node, in process: KRaft combined mode (the node is both broker and controller), everything
+ * bound to 127.0.0.1. Alone (the default) it is a single-node cluster, with settings for one node so that
+ * transactions (exactly-once) work; as one node of a cluster ({@link Builder#cluster}, see
+ * {@link EmbeddedKafkaCluster}) every node is a controller voter, and with three or more nodes the internal and new
+ * topics get three replicas and {@code min.insync.replicas=2}.
  *
  * <p>The data directory is formatted on first use ({@link Formatter}, what {@code kafka-storage.sh format}
  * runs); a directory that already holds a {@code meta.properties} is reused as it is, with its cluster id,
@@ -73,7 +75,7 @@ import java.util.stream.Stream;
  */
 public final class EmbeddedKafka implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
-    private static final int NODE_ID = 1;
+    private static final int DEFAULT_NODE_ID = 1;
     private static final String BIND_HOST = "127.0.0.1";
     private static final String ADVERTISED_HOST = "localhost";
     private static final String CLIENT_LISTENER = "CLIENT";
@@ -91,6 +93,10 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final Duration startTimeout;
     private final Map<String, String> overrides;
     private final List<String> superUsers;
+    private final int nodeId;
+    /** Every voter's controller port, by node id; empty for a single node (its controller port is picked at each start). */
+    private final Map<Integer, Integer> voters;
+    private final String newClusterId;
 
     private int port = -1;
     private Path dataDir;
@@ -108,6 +114,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         this.startTimeout = b.startTimeout;
         this.overrides = Map.copyOf(b.overrides);
         this.superUsers = b.superUsers == null ? null : List.copyOf(b.superUsers);
+        this.nodeId = b.nodeId;
+        this.voters = Collections.unmodifiableMap(new java.util.TreeMap<>(b.voters));
+        this.newClusterId = b.clusterId;
     }
 
     public static Builder builder() {
@@ -122,8 +131,28 @@ public final class EmbeddedKafka implements AutoCloseable {
         private Duration startTimeout = Duration.ofSeconds(60);
         private final Map<String, String> overrides = new LinkedHashMap<>();
         private List<String> superUsers;
+        private int nodeId = DEFAULT_NODE_ID;
+        private final Map<Integer, Integer> voters = new LinkedHashMap<>();
+        private String clusterId;
 
         private Builder() {
+        }
+
+        /**
+         * Makes this node {@code nodeId} of a cluster whose controller voters are {@code voters} (node id to controller
+         * port on 127.0.0.1, this node among them); a new data directory is formatted with {@code clusterId}, the same
+         * for every node. Internal topics and new topics get min(3, nodes) replicas, and with three or more nodes
+         * {@code min.insync.replicas=2}: a write is acknowledged once two copies have it, and one node may be lost.
+         */
+        public Builder cluster(int nodeId, Map<Integer, Integer> voters, String clusterId) {
+            if (!voters.containsKey(nodeId)) {
+                throw new IllegalArgumentException("node " + nodeId + " is not among the voters " + voters.keySet());
+            }
+            this.nodeId = nodeId;
+            this.voters.clear();
+            this.voters.putAll(voters);
+            this.clusterId = Objects.requireNonNull(clusterId);
+            return this;
         }
 
         /**
@@ -215,7 +244,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
         checkPortFree(port);
         prepareDataDir();
-        int controllerPort = freePort();
+        int controllerPort = voters.isEmpty() ? freePort() : voters.get(nodeId);
         internalPassword = randomSecret();
         KafkaRaftServer s;
         try {
@@ -280,6 +309,26 @@ public final class EmbeddedKafka implements AutoCloseable {
         return ADVERTISED_HOST + ":" + port;
     }
 
+    /** This node's id (1 for a single node). */
+    public int nodeId() {
+        return nodeId;
+    }
+
+    /** The nodes of this node's cluster: 1 for a single node. */
+    public int clusterSize() {
+        return Math.max(1, voters.size());
+    }
+
+    /** The replicas of the internal topics and the topics created with the broker's default: min(3, nodes). */
+    public int replicationFactor() {
+        return Math.min(3, clusterSize());
+    }
+
+    /** {@code min.insync.replicas}: 2 with three or more replicas, else 1. */
+    public int minInsyncReplicas() {
+        return replicationFactor() >= 3 ? 2 : 1;
+    }
+
     /** The client listener's port, or -1 before the first start. */
     public synchronized int port() {
         return port;
@@ -318,10 +367,10 @@ public final class EmbeddedKafka implements AutoCloseable {
         return c;
     }
 
-    /** Creates a topic with one replica (all a single node holds) and waits until it exists. */
+    /** Creates a topic with the cluster's replication factor (one replica on a single node) and waits until it exists. */
     public void createTopic(String name, int partitions) {
         try (Admin admin = Admin.create(clientConfig())) {
-            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            admin.createTopics(List.of(new NewTopic(name, partitions, (short) replicationFactor()))).all().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot create topic " + name + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -393,7 +442,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                 throw new BrokerStartException("cannot read data dir " + dataDir + ": " + describe(e), e);
             }
             checkNotLocked(dataDir);
-            format(Uuid.randomUuid().toString());
+            format(newClusterId != null ? newClusterId : Uuid.randomUuid().toString());
         } else {
             checkNotLocked(dataDir);
         }
@@ -406,7 +455,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         try (PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8)) {
             new Formatter()
                     .setPrintStream(print)
-                    .setNodeId(NODE_ID)
+                    .setNodeId(nodeId)
                     .setClusterId(newClusterId)
                     .setControllerListenerName(CONTROLLER_LISTENER)
                     .setMetadataLogDirectory(dataDir.toString())
@@ -450,17 +499,20 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     private Map<String, Object> brokerConfig(int controllerPort) {
         Map<String, Object> c = new LinkedHashMap<>();
-        // Settings for one node: every internal topic with one replica, and transactions (EOS) allowed.
-        c.put("offsets.topic.replication.factor", "1");
+        // One node: every internal topic with one replica, and transactions (EOS) allowed. Three or more: three
+        // replicas, and a write needs two of them (one node may be lost without losing an acknowledged write).
+        String replicas = String.valueOf(replicationFactor());
+        String minIsr = String.valueOf(minInsyncReplicas());
+        c.put("offsets.topic.replication.factor", replicas);
         c.put("offsets.topic.num.partitions", "1");
-        c.put("transaction.state.log.replication.factor", "1");
-        c.put("transaction.state.log.min.isr", "1");
+        c.put("transaction.state.log.replication.factor", replicas);
+        c.put("transaction.state.log.min.isr", minIsr);
         c.put("transaction.state.log.num.partitions", "1");
-        c.put("share.coordinator.state.topic.replication.factor", "1");
-        c.put("share.coordinator.state.topic.min.isr", "1");
+        c.put("share.coordinator.state.topic.replication.factor", replicas);
+        c.put("share.coordinator.state.topic.min.isr", minIsr);
         c.put("share.coordinator.state.topic.num.partitions", "1");
-        c.put("min.insync.replicas", "1");
-        c.put("default.replication.factor", "1");
+        c.put("min.insync.replicas", minIsr);
+        c.put("default.replication.factor", replicas);
         c.put("num.partitions", "1");
         c.put("auto.create.topics.enable", "false");
         c.put("group.initial.rebalance.delay.ms", "0");
@@ -479,8 +531,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
 
         c.put("process.roles", "broker,controller");
-        c.put("node.id", String.valueOf(NODE_ID));
-        c.put("controller.quorum.voters", NODE_ID + "@" + BIND_HOST + ":" + controllerPort);
+        c.put("node.id", String.valueOf(nodeId));
+        c.put("controller.quorum.voters", voters.isEmpty() ? nodeId + "@" + BIND_HOST + ":" + controllerPort
+                : String.join(",", voters.entrySet().stream().map(v -> v.getKey() + "@" + BIND_HOST + ":" + v.getValue()).toList()));
         c.put("controller.listener.names", CONTROLLER_LISTENER);
         c.put("listeners", CLIENT_LISTENER + "://" + BIND_HOST + ":" + port + ","
                 + CONTROLLER_LISTENER + "://" + BIND_HOST + ":" + controllerPort);
