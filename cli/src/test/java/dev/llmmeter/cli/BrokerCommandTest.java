@@ -48,6 +48,32 @@ class BrokerCommandTest {
     }
 
     @Test
+    void aNodeCountOutOfRangeIsAUsageError() {
+        assertEquals(2, run("broker", "--nodes", "0"));
+        assertEquals("metering broker: --nodes must be between 1 and 9, got 0" + System.lineSeparator()
+                + "Run 'metering broker --help' for usage." + System.lineSeparator(), err.toString());
+        assertEquals("", out.toString());
+    }
+
+    @Test
+    void threeNodesNeedThreePortsInRange() {
+        assertEquals(2, run("broker", "--nodes", "3", "--port", "65534"));
+        assertEquals("metering broker: --port must be between 0 and 65533 for 3 nodes, got 65534" + System.lineSeparator()
+                + "Run 'metering broker --help' for usage." + System.lineSeparator(), err.toString());
+    }
+
+    @Test
+    void runStartsAClusterOfOneToNineBrokersAndOnlyWithoutBootstrapServers() {
+        assertEquals(2, run("run", "--brokers", "10"));
+        assertEquals("metering run: --brokers must be between 1 and 9, got 10" + System.lineSeparator()
+                + "Run 'metering run --help' for usage." + System.lineSeparator(), err.toString());
+        err.getBuffer().setLength(0);
+        assertEquals(2, run("run", "--brokers", "3", "--bootstrap-servers", "localhost:9092"));
+        assertEquals("metering run: --brokers starts a cluster: leave out --bootstrap-servers, or --brokers" + System.lineSeparator()
+                + "Run 'metering run --help' for usage." + System.lineSeparator(), err.toString());
+    }
+
+    @Test
     void aPortInUseIsOneLineOnStderrAndExitCode1() throws IOException {
         Path dataDir = tmp.resolve("data");
         try (ServerSocket taken = new ServerSocket()) {

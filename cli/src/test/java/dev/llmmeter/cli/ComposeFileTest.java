@@ -261,6 +261,48 @@ class ComposeFileTest {
         assertEquals(launcher, build, "Dockerfile build vs bin/metering");
     }
 
+    /**
+     * docker-compose.cluster.yml, on top of docker-compose.yml: three nodes of one cluster, every one a voter, with
+     * three replicas and min.insync.replicas=2 for the internal and default topics; the topics created with three
+     * replicas; every app service bootstrapped from all three.
+     */
+    @Test
+    void theClusterFileRunsThreeVotersWithThreeReplicasAndMinInsyncReplicas2() throws IOException {
+        JsonNode cluster = new YAMLMapper().readTree(ROOT.resolve("docker-compose.cluster.yml").toFile());
+        rejectMergeKeys(cluster, "");
+        JsonNode services = cluster.get("services");
+        List<String> nodes = List.of("kafka", "kafka-2", "kafka-3");
+        List<String> internal = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            Map<String, String> env = environment(services.get(nodes.get(i)).get("environment"));
+            assertEquals(String.valueOf(i + 1), env.get("KAFKA_NODE_ID"), nodes.get(i));
+            assertEquals("1@kafka:9093,2@kafka-2:9093,3@kafka-3:9093", env.get("KAFKA_CONTROLLER_QUORUM_VOTERS"), nodes.get(i));
+            assertEquals(environment(services.get("kafka").get("environment")).get("CLUSTER_ID"), env.get("CLUSTER_ID"), "one cluster id");
+            for (String replicas : List.of("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR",
+                    "KAFKA_SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR", "KAFKA_DEFAULT_REPLICATION_FACTOR")) {
+                assertEquals("3", env.get(replicas), nodes.get(i) + " " + replicas);
+            }
+            for (String minIsr : List.of("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "KAFKA_SHARE_COORDINATOR_STATE_TOPIC_MIN_ISR", "KAFKA_MIN_INSYNC_REPLICAS")) {
+                assertEquals("2", env.get(minIsr), nodes.get(i) + " " + minIsr);
+            }
+            String advertised = i == 0 ? environment(compose.get("services").get("kafka").get("environment")).get("KAFKA_ADVERTISED_LISTENERS")
+                    : env.get("KAFKA_ADVERTISED_LISTENERS");
+            internal.add(advertised.split(",")[0].replace("INTERNAL://", ""));
+            assertTrue(advertised.contains("HOST://localhost:" + (9092 + i)), nodes.get(i) + " on the host's localhost:" + (9092 + i));
+        }
+        String init = String.join(" ", command(services.get("topics-init").get("command")));
+        Matcher rf = Pattern.compile("--replication-factor\\s+(\\d+)").matcher(init);
+        int created = 0;
+        while (rf.find()) {
+            assertEquals("3", rf.group(1), init);
+            created++;
+        }
+        assertEquals(6, created, "the app's six topics: " + init);
+        for (String app : appServices.keySet()) {
+            assertEquals(String.join(",", internal), environment(services.get(app).get("environment")).get("METERING_BOOTSTRAP_SERVERS"), app);
+        }
+    }
+
     /** Maven reads every module's POM before anything else: the build stage must copy them all before the first ./mvnw. */
     @Test
     void theDockerfileCopiesThePomOfEveryReactorModuleBeforeMavenRuns() throws IOException {
