@@ -128,7 +128,7 @@ class ReconciliationIT {
                 LockSupport.parkUntil(start + e.at()); // real-time pacing of the trace, not a wait for an outcome
                 producer.send(new ProducerRecord<>(Topics.DELTAS.name(), e.streamId(), e.json().getBytes(StandardCharsets.UTF_8)));
             }
-            flush(admin, producer, trace);
+            flush(admin, producer, trace, "reconcile");
             producer.flush();
             long sent = System.currentTimeMillis();
             System.out.printf(Locale.ROOT, "reconciliation: %d events of %d streams sent in %.1f s%n", trace.events().size(),
@@ -159,7 +159,7 @@ class ReconciliationIT {
     }
 
     /** The ledger's records of the trace's own streams (the flush streams' are left out). */
-    private static List<Usage> traceRecords(List<Usage> records) {
+    static List<Usage> traceRecords(List<Usage> records) {
         return records.stream().filter(u -> u.tenant() == null || !u.tenant().startsWith(FLUSH_TENANT_PREFIX)).toList();
     }
 
@@ -168,9 +168,9 @@ class ReconciliationIT {
      * as the ledger keys its items), dated past the end of the trace's last hour window plus the grace: every ledger
      * task's stream time then closes every window of the trace, rather than the wall clock hours later.
      */
-    private static void flush(Admin admin, KafkaProducer<String, byte[]> producer, UsageTrace trace) throws Exception {
+    static void flush(Admin admin, KafkaProducer<String, byte[]> producer, UsageTrace trace, String applicationId) throws Exception {
         String repartition = admin.listTopics().names().get().stream()
-                .filter(t -> t.startsWith("reconcile-") && t.contains("usage") && t.endsWith("-repartition"))
+                .filter(t -> t.startsWith(applicationId + "-") && t.contains("usage") && t.endsWith("-repartition"))
                 .findFirst().orElseThrow(() -> new AssertionError("no usage repartition topic"));
         int partitions = admin.describeTopics(List.of(repartition)).allTopicNames().get().get(repartition).partitions().size();
         long ts = Usage.Window.HOUR.startOf(trace.lastTs()) + Usage.Window.HOUR.sizeMs() + GRACE_MS + 60_000;
