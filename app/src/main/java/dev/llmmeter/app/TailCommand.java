@@ -27,7 +27,7 @@ import java.util.function.Predicate;
         usageHelpAutoWidth = true,
         header = "Show the live stats: a terminal view updated in place, or JSON lines.",
         description = {
-            "A downstream consumer of metering.stats and metering.insights (read_committed, no consumer group). Each tick is shown once: a record repeating one of the last 600 ticks (at-least-once can publish a tick twice) is skipped. The view shows the tick time, TPS, high, low, active streams, then from the tick's global insights record the time to first token (TTFT) p50 and p99 in ms and the system's tokens per second ('-' until it comes, or when there is none: no first delta in the last minute), and a sparkline of the last minute's TPS, redrawn in place each second. With --json, each stats record is printed as it arrives, one JSON line each, and nothing else goes to stdout.",
+            "A downstream consumer of metering.stats and metering.insights (read_committed, no consumer group). Each tick is shown once: a record repeating one of the last 600 ticks (at-least-once can publish a tick twice) is skipped. The view shows the tick time, TPS, high, low, active streams, then from the tick's global insights record the time to first token (TTFT) p50 and p99 in ms and the system's tokens per second (the last tick's until it comes; '-' when there is none: no first delta in the last minute), and a sparkline of the last minute's TPS, redrawn in place each second. The line fits in one column less than the terminal's width ($COLUMNS, else stty size; 80 without a terminal): as it narrows, the sparkline shortens and goes, then the TTFT and system figures. With --json, each stats record is printed as it arrives, one JSON line each, and nothing else goes to stdout.",
             "",
             "With --group GROUP (global, model:NAME or tenant:NAME), only that group's insights records are read: the view shows its active streams, TPS, system tokens/s, TTFT and inter-delta latency (ITL) p50/p99 and the begins and ends of the last minute; with --json each of its records is printed as published, one JSON line each. A group publishes while it has live streams or activity in the last minute.",
             "",
@@ -162,10 +162,18 @@ public final class TailCommand implements Callable<Integer> {
         return (source, key, value) -> source == StatsTail.Source.STATS && printer.test(value);
     }
 
-    /** The live view: a stats record draws its line; the same tick's global insights record draws it again. */
+    /** The live view at this terminal's width. */
     static StatsTail.Sink view(PrintStream out) {
+        return view(out, TerminalWidth.ofThisProcess());
+    }
+
+    /**
+     * The live view: a stats record draws its line; the same tick's global insights record draws it again when it
+     * changes it.
+     */
+    static StatsTail.Sink view(PrintStream out, java.util.function.IntSupplier columns) {
         RecentTicks shown = new RecentTicks();
-        StatsView view = new StatsView();
+        StatsView view = new StatsView(columns);
         return (source, key, value) -> {
             String line;
             if (source == StatsTail.Source.STATS) {
@@ -193,6 +201,7 @@ public final class TailCommand implements Callable<Integer> {
     static StatsTail.Sink groupPrinter(PrintStream out, boolean json, String group) {
         byte[] wanted = group.getBytes(StandardCharsets.UTF_8);
         RecentTicks shown = new RecentTicks();
+        TerminalWidth columns = TerminalWidth.ofThisProcess();
         return (source, key, value) -> {
             if (source != StatsTail.Source.INSIGHTS || key == null || !java.util.Arrays.equals(key, wanted)) {
                 return false;
@@ -204,7 +213,7 @@ public final class TailCommand implements Callable<Integer> {
             if (json) {
                 out.println(new String(value, StandardCharsets.UTF_8)); // as published; --json hides nothing it cannot read
             } else if (i != null) {
-                out.print("\r\u001b[2K" + StatsView.renderGroup(i));
+                out.print("\r\u001b[2K" + StatsView.fit(StatsView.renderGroup(i), columns.getAsInt()));
                 out.flush();
             } else {
                 return false;
