@@ -54,7 +54,25 @@ class WireJsonTest {
     void streamRecordHasItsFieldsInOrderWithNullsWrittenOut() {
         StreamStatus s = new StreamStatus("s1", "m", null, StreamStatus.State.ACTIVE, null, 3, 0, 250L, 0L, 1000, 2000);
         assertEquals("{\"stream_id\":\"s1\",\"model\":\"m\",\"tenant\":null,\"state\":\"active\",\"tps\":null,\"output\":3,"
-                + "\"reasoning\":0,\"ttft_ms\":250,\"decode_ms\":0,\"begin_ts\":1000,\"ts\":2000}", json(STREAMS.encode(s)));
+                + "\"reasoning\":0,\"ttft_ms\":250,\"decode_ms\":0,\"begin_ts\":1000,\"ts\":2000,\"tpot_ms\":null,\"input\":null}",
+                json(STREAMS.encode(s)));
+    }
+
+    @Test
+    void anEndedStreamRecordCarriesItsTimePerOutputTokenAndInputTokens() {
+        StreamStatus s = new StreamStatus("s1", "m", "acme", StreamStatus.State.ENDED, 6.0, 3, 0, 100L, 500L, 1000, 2000, 125.0, 1200L);
+        String wire = "{\"stream_id\":\"s1\",\"model\":\"m\",\"tenant\":\"acme\",\"state\":\"ended\",\"tps\":6.0,\"output\":3,"
+                + "\"reasoning\":0,\"ttft_ms\":100,\"decode_ms\":500,\"begin_ts\":1000,\"ts\":2000,\"tpot_ms\":125.0,\"input\":1200}";
+        assertEquals(wire, json(STREAMS.encode(s)));
+        assertEquals(s, STREAMS.decode(wire.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void aStreamRecordWrittenBeforeTpotAndInputReadsWithThemNull() {
+        String before = "{\"stream_id\":\"s1\",\"model\":\"m\",\"tenant\":\"acme\",\"state\":\"ended\",\"tps\":6.0,\"output\":3,"
+                + "\"reasoning\":0,\"ttft_ms\":100,\"decode_ms\":500,\"begin_ts\":1000,\"ts\":2000}";
+        assertEquals(new StreamStatus("s1", "m", "acme", StreamStatus.State.ENDED, 6.0, 3, 0, 100L, 500L, 1000, 2000, null, null),
+                STREAMS.decode(before.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     @Test

@@ -37,7 +37,20 @@ class StreamsTopicTest {
             d.begin("s1", T0).output("s1", T0 + 100, 3).end("s1", T0 + 1_500).tickTo(T0 + 5_000);
             assertEquals(List.of(
                     new StreamStatus("s1", null, null, ACTIVE, null, 3, 0, 100L, 0L, T0, T0 + 1_000),
-                    new StreamStatus("s1", null, null, ENDED, null, 3, 0, 100L, 0L, T0, T0 + 2_000)), d.streams());
+                    new StreamStatus("s1", null, null, ENDED, null, 3, 0, 100L, 0L, T0, T0 + 2_000, null, 0L)), d.streams(),
+                    "one output delta: no time per output token; the end gave no input tokens: 0, as billed");
+        }
+    }
+
+    @Test
+    void anEndedStreamsFinalRecordCarriesItsTimePerOutputTokenAndTheEndsInputTokens() {
+        try (MeteringDriver d = new MeteringDriver()) {
+            d.begin("s1", T0, "m", "acme").output("s1", T0 + 100, 1).output("s1", T0 + 600, 3)
+                    .send(DeltaEvent.end("s1", T0 + 1_500, 5, 1200)).tickTo(T0 + 3_000);
+            // 500 ms from the first output delta to the last, over the end's 5 tokens - 1
+            assertEquals(List.of(
+                    new StreamStatus("s1", "m", "acme", ACTIVE, 6.0, 3, 0, 100L, 500L, T0, T0 + 1_000),
+                    new StreamStatus("s1", "m", "acme", ENDED, 6.0, 3, 0, 100L, 500L, T0, T0 + 2_000, 125.0, 1200L)), d.streams());
         }
     }
 
@@ -47,8 +60,8 @@ class StreamsTopicTest {
             d.begin("s1", T0, "m", null).output("s1", T0 + 200, 1).output("s1", T0 + 700, 5).tickTo(T0 + 62_000);
             assertEquals(List.of(
                     new StreamStatus("s1", "m", null, ACTIVE, 10.0, 5, 0, 200L, 500L, T0, T0 + 1_000),
-                    new StreamStatus("s1", "m", null, STALE, 10.0, 5, 0, 200L, 500L, T0, T0 + 61_000)), d.streams(),
-                    "last received at T0 + 0.7 s: stale at the first tick more than 60 s later");
+                    new StreamStatus("s1", "m", null, STALE, 10.0, 5, 0, 200L, 500L, T0, T0 + 61_000, 125.0, null)), d.streams(),
+                    "last received at T0 + 0.7 s: stale at the first tick more than 60 s later; 500 ms over 5 tokens - 1");
         }
     }
 

@@ -24,10 +24,14 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code gen_ai_server_time_to_first_token_seconds{gen_ai_request_model,tenant}}
  *       ({@code gen_ai.server.time_to_first_token}): the TTFT of each stream that ended (the conventions count
  *       successful responses: a stale or expired stream adds none), none for a stream without output;</li>
+ *   <li>{@code gen_ai_server_time_per_output_token_seconds{gen_ai_request_model,tenant}}
+ *       ({@code gen_ai.server.time_per_output_token}): the time per output token of each stream that ended, as the
+ *       record's {@code tpot_ms} gives it (the insights' TPOT: its output decode time over its output tokens - 1),
+ *       none for a stream without one (fewer than 2 output tokens);</li>
  *   <li>{@code gen_ai_client_token_usage{gen_ai_request_model,gen_ai_token_type,tenant}}
  *       ({@code gen_ai.client.token.usage}): each final stream's output tokens (its output plus reasoning counts,
- *       as providers bill reasoning as output) under {@code gen_ai_token_type="output"}. The per-stream record
- *       carries no input count, so there is no {@code input} series.</li>
+ *       as providers bill reasoning as output) under {@code gen_ai_token_type="output"}, and each ended stream's
+ *       input tokens (its end's, as billed) under {@code gen_ai_token_type="input"}.</li>
  * </ul>
  *
  * <p>Each stream counts once: a final record read again (at-least-once delivery, a repeated final) is told apart by
@@ -43,6 +47,8 @@ public final class GenAiMetrics {
     /** {@code gen_ai.server.time_to_first_token}'s advised explicit bucket boundaries, in seconds. */
     public static final double[] TTFT_BUCKETS = {0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0,
             2.5, 5.0, 7.5, 10.0};
+    /** {@code gen_ai.server.time_per_output_token}'s advised explicit bucket boundaries, in seconds. */
+    public static final double[] TPOT_BUCKETS = {0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5};
     /** {@code gen_ai.client.token.usage}'s advised explicit bucket boundaries, in tokens. */
     public static final double[] TOKEN_BUCKETS = {1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304,
             16777216, 67108864};
@@ -56,6 +62,7 @@ public final class GenAiMetrics {
      */
     public static final java.util.Map<String, OtelName> OTEL_NAMES = java.util.Map.of(
             "gen_ai_server_time_to_first_token_seconds", new OtelName("gen_ai.server.time_to_first_token", "s"),
+            "gen_ai_server_time_per_output_token_seconds", new OtelName("gen_ai.server.time_per_output_token", "s"),
             "gen_ai_client_token_usage", new OtelName("gen_ai.client.token.usage", "{token}"));
     /** The conventions' attribute names, by label. */
     public static final java.util.Map<String, String> OTEL_ATTRIBUTES = java.util.Map.of(
@@ -64,6 +71,7 @@ public final class GenAiMetrics {
     public static final int DEFAULT_MAX_IDS = 100_000;
 
     private final Histogram ttft;
+    private final Histogram tpot;
     private final Histogram tokens;
     private final int maxIds;
     private final int maxLabelPairs;
@@ -84,9 +92,13 @@ public final class GenAiMetrics {
                 .help("Time to first token of each stream that ended (begin to first delta, event time): OpenTelemetry's "
                         + "gen_ai.server.time_to_first_token")
                 .labelNames("gen_ai_request_model", "tenant").classicOnly().classicUpperBounds(TTFT_BUCKETS).register(registry);
+        this.tpot = Histogram.builder().name("gen_ai_server_time_per_output_token_seconds").unit(Unit.SECONDS)
+                .help("Time per output token of each stream that ended (first to last output delta, event time, over "
+                        + "output tokens - 1): OpenTelemetry's gen_ai.server.time_per_output_token")
+                .labelNames("gen_ai_request_model", "tenant").classicOnly().classicUpperBounds(TPOT_BUCKETS).register(registry);
         this.tokens = Histogram.builder().name("gen_ai_client_token_usage")
-                .help("Output tokens (output plus reasoning) of each stream that ended, went stale or expired: "
-                        + "OpenTelemetry's gen_ai.client.token.usage")
+                .help("Output tokens (output plus reasoning) of each stream that ended, went stale or expired, and input "
+                        + "tokens of each that ended: OpenTelemetry's gen_ai.client.token.usage")
                 .labelNames("gen_ai_request_model", "gen_ai_token_type", "tenant").classicOnly()
                 .classicUpperBounds(TOKEN_BUCKETS).register(registry);
         CounterWithCallback.builder().name("llm_metering_serve_genai_forgotten_stream_ids")
@@ -118,10 +130,17 @@ public final class GenAiMetrics {
             return false;
         }
         String[] pair = pair(s);
-        if (s.state() == StreamStatus.State.ENDED && s.ttftMs() != null) {
+        boolean ended = s.state() == StreamStatus.State.ENDED;
+        if (ended && s.ttftMs() != null) {
             ttft.labelValues(pair[0], pair[1]).observe(ServeMetrics.seconds(s.ttftMs()));
         }
+        if (ended && s.tpotMs() != null) {
+            tpot.labelValues(pair[0], pair[1]).observe(ServeMetrics.seconds(s.tpotMs()));
+        }
         tokens.labelValues(pair[0], "output", pair[1]).observe(s.output() + s.reasoning());
+        if (ended && s.input() != null) {
+            tokens.labelValues(pair[0], "input", pair[1]).observe(s.input());
+        }
         return true;
     }
 

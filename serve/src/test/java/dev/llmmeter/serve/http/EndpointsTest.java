@@ -151,7 +151,9 @@ class EndpointsTest {
 
         HttpResponse<String> r = f.get("/api/streams/s-1");
         assertEquals(200, r.statusCode());
-        assertEquals(new String(stream("s-1", "ended", "32.0", "640", T0), StandardCharsets.UTF_8), r.body());
+        // a record written before tpot_ms and input is served with them null
+        assertEquals(new String(stream("s-1", "ended", "32.0", "640", T0), StandardCharsets.UTF_8).replace("}", ",\"tpot_ms\":null,\"input\":null}"),
+                r.body());
 
         f.view.offerStream("s-1", null);
         assertEquals(404, f.get("/api/streams/s-1").statusCode());

@@ -26,6 +26,13 @@ class GenAiMetricsTest {
                 + ",\"decode_ms\":null,\"begin_ts\":" + (T0 - 5000) + ",\"ts\":" + T0 + "}");
     }
 
+    /** An ended metering.streams value with the final record's tpot_ms and input (JSON literals). */
+    static byte[] ended(String id, String state, String tpotMs, String input) {
+        return bytes("{\"stream_id\":\"" + id + "\",\"model\":\"llama\",\"tenant\":\"acme\",\"state\":\"" + state
+                + "\",\"tps\":null,\"output\":40,\"reasoning\":0,\"ttft_ms\":300,\"decode_ms\":2000,\"begin_ts\":" + (T0 - 5000)
+                + ",\"ts\":" + T0 + ",\"tpot_ms\":" + tpotMs + ",\"input\":" + input + "}");
+    }
+
     private List<String> lines(String prefix) throws Exception {
         return f.get("/metrics").body().lines().filter(l -> l.startsWith(prefix)).toList();
     }
@@ -131,5 +138,47 @@ class GenAiMetricsTest {
                 lines("gen_ai_server_time_to_first_token_seconds_sum"));
         assertEquals(List.of("gen_ai_client_token_usage_count{gen_ai_request_model=\"llama\",gen_ai_token_type=\"output\",tenant=\"acme\"} 1"),
                 lines("gen_ai_client_token_usage_count"));
+    }
+
+    @Test
+    @DisplayName("ended streams' time per output token land in the advised seconds buckets: 37.5 ms under le=0.05, 120 ms under le=0.15; a stale one's and a null one add none")
+    void tpotBuckets() throws Exception {
+        f.view.offerStream("s1", ended("s1", "ended", "37.5", "1200"));
+        f.view.offerStream("s2", ended("s2", "ended", "120.0", "0"));
+        f.view.offerStream("s3", ended("s3", "stale", "50.0", "null"));
+        f.view.offerStream("s4", ended("s4", "ended", "null", "7"));
+
+        String l = "gen_ai_server_time_per_output_token_seconds_bucket{gen_ai_request_model=\"llama\",tenant=\"acme\",le=\"";
+        assertEquals(List.of(
+                l + "0.01\"} 0", l + "0.025\"} 0", l + "0.05\"} 1", l + "0.075\"} 1", l + "0.1\"} 1", l + "0.15\"} 2",
+                l + "0.2\"} 2", l + "0.3\"} 2", l + "0.4\"} 2", l + "0.5\"} 2", l + "0.75\"} 2", l + "1.0\"} 2", l + "2.5\"} 2",
+                l + "+Inf\"} 2",
+                "gen_ai_server_time_per_output_token_seconds_count{gen_ai_request_model=\"llama\",tenant=\"acme\"} 2",
+                "gen_ai_server_time_per_output_token_seconds_sum{gen_ai_request_model=\"llama\",tenant=\"acme\"} 0.1575"),
+                lines("gen_ai_server_time_per_output_token_seconds_"));
+    }
+
+    @Test
+    @DisplayName("each ended stream's input tokens land under gen_ai_token_type=\"input\" (0 under le=1); a stale one has none")
+    void inputTokens() throws Exception {
+        f.view.offerStream("s1", ended("s1", "ended", "37.5", "1200"));
+        f.view.offerStream("s2", ended("s2", "ended", "120.0", "0"));
+        f.view.offerStream("s3", ended("s3", "stale", "50.0", "null"));
+
+        String l = "{gen_ai_request_model=\"llama\",gen_ai_token_type=\"input\",tenant=\"acme\"";
+        List<String> got = lines("gen_ai_client_token_usage_").stream().filter(x -> x.contains("\"input\"")).toList();
+        assertEquals(List.of(
+                "gen_ai_client_token_usage_bucket" + l + ",le=\"1.0\"} 1",
+                "gen_ai_client_token_usage_bucket" + l + ",le=\"4.0\"} 1",
+                "gen_ai_client_token_usage_bucket" + l + ",le=\"16.0\"} 1",
+                "gen_ai_client_token_usage_bucket" + l + ",le=\"64.0\"} 1",
+                "gen_ai_client_token_usage_bucket" + l + ",le=\"256.0\"} 1",
+                "gen_ai_client_token_usage_bucket" + l + ",le=\"1024.0\"} 1",
+                "gen_ai_client_token_usage_bucket" + l + ",le=\"4096.0\"} 2"), got.subList(0, 7));
+        assertEquals(List.of(
+                "gen_ai_client_token_usage_count" + l + "} 2",
+                "gen_ai_client_token_usage_sum" + l + "} 1200.0"), got.subList(got.size() - 2, got.size()));
+        assertEquals(List.of("gen_ai_client_token_usage_count{gen_ai_request_model=\"llama\",gen_ai_token_type=\"output\",tenant=\"acme\"} 3"),
+                lines("gen_ai_client_token_usage_count{gen_ai_request_model=\"llama\",gen_ai_token_type=\"output\""));
     }
 }

@@ -195,6 +195,33 @@ class OtlpPushTest {
     }
 
     @Test
+    @DisplayName("gen_ai.server.time_per_output_token arrives in seconds with its advised bounds, and the ended streams' input tokens under gen_ai.token.type input")
+    void pushesTimePerOutputTokenAndInputTokens() {
+        view.offerStream("s1", dev.llmmeter.serve.Records.bytes("{\"stream_id\":\"s1\",\"model\":\"llama-3-70b\",\"tenant\":\"acme\","
+                + "\"state\":\"ended\",\"tps\":30.0,\"output\":120,\"reasoning\":0,\"ttft_ms\":300,\"decode_ms\":4000,"
+                + "\"begin_ts\":" + (T0 - 5000) + ",\"ts\":" + T0 + ",\"tpot_ms\":33.6,\"input\":1500}"));
+        push = OtlpPush.start(metrics.registry(), Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint(), "OTEL_METRIC_EXPORT_INTERVAL", "500"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> !received.isEmpty());
+
+        Metric tpot = byName(received.peek()).get("gen_ai.server.time_per_output_token");
+        assertEquals("s", tpot.getUnit());
+        HistogramDataPoint p = tpot.getHistogram().getDataPoints(0);
+        assertEquals(Map.of("gen_ai.request.model", "llama-3-70b", "tenant", "acme"), attributes(p.getAttributesList()));
+        assertEquals(List.of(0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5), p.getExplicitBoundsList());
+        // 0.0336 s in (0.025, 0.05]
+        assertEquals(List.of(0L, 0L, 1L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L), p.getBucketCountsList());
+        assertEquals(0.0336, p.getSum());
+
+        HistogramDataPoint input = byName(received.peek()).get("gen_ai.client.token.usage").getHistogram().getDataPointsList().stream()
+                .filter(d -> "input".equals(attributes(d.getAttributesList()).get("gen_ai.token.type"))).findFirst().orElseThrow();
+        assertEquals(Map.of("gen_ai.request.model", "llama-3-70b", "gen_ai.token.type", "input", "tenant", "acme"),
+                attributes(input.getAttributesList()));
+        assertEquals(1, input.getCount());
+        assertEquals(1L, input.getBucketCounts(6)); // 1500 tokens in (1024, 4096]
+        assertEquals(1500.0, input.getSum());
+    }
+
+    @Test
     @DisplayName("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT is posted to as given; a label \"null\" is an attribute; service.name defaults to llm-metering")
     void attributesAreTheLabels() {
         view.offerInsight("model:null", insight("model", "null", 1, "12.0", "12.0", "null", "null", T0));

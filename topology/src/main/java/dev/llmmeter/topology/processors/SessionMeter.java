@@ -280,8 +280,9 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         waiting.remove(victim);
         forget(victim);
         sensors.evicted.record();
-        insights.onTpot(l.modelTally, l.tenantTally, s.tpotMs(s.outputTokens()));
-        publishFinal(victim, s, StreamStatus.State.EXPIRED, tickCovering(now), false);
+        double tpot = s.tpotMs(s.outputTokens());
+        insights.onTpot(l.modelTally, l.tenantTally, tpot);
+        publishFinal(victim, s, StreamStatus.State.EXPIRED, tickCovering(now), false, tpot, null);
         emit(billMetered(victim, s), false);
     }
 
@@ -292,8 +293,9 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             waiting.remove(id);
             forget(id);
             insights.onEnd(l.modelTally, l.tenantTally);
-            insights.onTpot(l.modelTally, l.tenantTally, s.tpotMs(event.finalOutputTokens()));
-            publishFinal(id, s, StreamStatus.State.ENDED, tickCovering(now), false);
+            double tpot = s.tpotMs(event.finalOutputTokens());
+            insights.onTpot(l.modelTally, l.tenantTally, tpot);
+            publishFinal(id, s, StreamStatus.State.ENDED, tickCovering(now), false, tpot, event.inputTokens());
             emit(bill(new UsageItem(id, s.tenant(), s.model(), time, event.inputTokens(), event.finalOutputTokens(),
                     given(event.reasoningTokens()), given(event.cachedInputTokens()), false)), false);
         } else {
@@ -386,7 +388,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             insights.addLive(l.modelTally, l.tenantTally, tps);
             if (l.touched) {
                 l.touched = false;
-                publish(e.getKey(), s, StreamStatus.State.ACTIVE, tick, tps, true);
+                publish(e.getKey(), s, StreamStatus.State.ACTIVE, tick, tps, true, Double.NaN, null);
             }
         }
         expireEndings(tick);
@@ -421,8 +423,9 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             return false;
         }
         forget(id);
-        insights.onTpot(l.modelTally, l.tenantTally, s.tpotMs(s.outputTokens()));
-        publishFinal(id, s, state, tick, true);
+        double tpot = s.tpotMs(s.outputTokens());
+        insights.onTpot(l.modelTally, l.tenantTally, tpot);
+        publishFinal(id, s, state, tick, true, tpot, null);
         emit(billMetered(id, s), true);
         return true;
     }
@@ -451,12 +454,17 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         return figure == DeltaEvent.NOT_GIVEN ? 0 : figure;
     }
 
-    /** One stream's record on the streams topic, dated {@code ts} (a tick). */
-    private void publish(String id, Session s, StreamStatus.State state, long ts, double tps, boolean inTick) {
+    /**
+     * One stream's record on the streams topic, dated {@code ts} (a tick); a final one carries its time per output
+     * token ({@code tpotMs}, NaN for none) and an end's input tokens (null when not ended).
+     */
+    private void publish(String id, Session s, StreamStatus.State state, long ts, double tps, boolean inTick,
+                         double tpotMs, Long input) {
         boolean fed = s.hasDelta();
         StreamStatus status = new StreamStatus(id, s.model(), s.tenant(), state,
                 Double.isNaN(tps) ? null : PythonRound.oneDecimal(tps), s.outputTokens(), s.reasoningTokens(),
-                fed ? s.ttftMs() : null, fed ? s.lastDeltaTs() - s.firstDeltaTs() : null, s.beginTs(), ts);
+                fed ? s.ttftMs() : null, fed ? s.lastDeltaTs() - s.firstDeltaTs() : null, s.beginTs(), ts,
+                Double.isNaN(tpotMs) ? null : tpotMs, input);
         emit(new Record<>(id, new MeterOutput.StreamRecord(status), ts), inTick);
     }
 
@@ -470,8 +478,9 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
     }
 
     /** A stream's final record, and its tombstone scheduled for {@code metering.streams.retention.ms} later. */
-    private void publishFinal(String id, Session s, StreamStatus.State state, long ts, boolean inTick) {
-        publish(id, s, state, ts, s.tps(), inTick);
+    private void publishFinal(String id, Session s, StreamStatus.State state, long ts, boolean inTick, double tpotMs,
+                              Long input) {
+        publish(id, s, state, ts, s.tps(), inTick, tpotMs, input);
         endings.remove(id);
         endings.put(id, ts);
         endingsStore.put(id, ts);
