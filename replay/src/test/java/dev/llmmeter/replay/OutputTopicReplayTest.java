@@ -111,10 +111,10 @@ class OutputTopicReplayTest {
     @Test
     void theStreamsTopicPrintsEachStreamsRecordsAndTheFinalOneOfAnEndedStream() throws Exception {
         assertEquals(List.of(
-                "{\"stream_id\":\"s1\",\"model\":\"m1\",\"tenant\":\"t1\",\"state\":\"active\",\"tps\":12.0,\"output\":6,\"reasoning\":0,\"ttft_ms\":200,\"decode_ms\":500,\"begin_ts\":1790000000000,\"ts\":179000000100,\"tpot_ms\":null,\"input\":null}",
-                "{\"stream_id\":\"s2\",\"model\":\"m2\",\"tenant\":\"t1\",\"state\":\"active\",\"tps\":null,\"output\":1,\"reasoning\":0,\"ttft_ms\":200,\"decode_ms\":0,\"begin_ts\":1790000000300,\"ts\":179000000100,\"tpot_ms\":null,\"input\":null}",
-                "{\"stream_id\":\"s1\",\"model\":\"m1\",\"tenant\":\"t1\",\"state\":\"ended\",\"tps\":12.0,\"output\":6,\"reasoning\":0,\"ttft_ms\":200,\"decode_ms\":500,\"begin_ts\":1790000000000,\"ts\":179000000200,\"tpot_ms\":100.0,\"input\":10}",
-                "{\"stream_id\":\"s2\",\"model\":\"m2\",\"tenant\":\"t1\",\"state\":\"active\",\"tps\":4.0,\"output\":4,\"reasoning\":0,\"ttft_ms\":200,\"decode_ms\":1000,\"begin_ts\":1790000000300,\"ts\":179000000200,\"tpot_ms\":null,\"input\":null}"),
+                "{\"stream_id\":\"s1\",\"model\":\"m1\",\"tenant\":\"t1\",\"state\":\"active\",\"tps\":12.0,\"output\":6,\"reasoning\":0,\"ttft_ms\":200,\"decode_ms\":500,\"begin_ts\":1790000000000,\"ts\":1790000001000,\"tpot_ms\":null,\"input\":null}",
+                "{\"stream_id\":\"s2\",\"model\":\"m2\",\"tenant\":\"t1\",\"state\":\"active\",\"tps\":null,\"output\":1,\"reasoning\":0,\"ttft_ms\":200,\"decode_ms\":0,\"begin_ts\":1790000000300,\"ts\":1790000001000,\"tpot_ms\":null,\"input\":null}",
+                "{\"stream_id\":\"s1\",\"model\":\"m1\",\"tenant\":\"t1\",\"state\":\"ended\",\"tps\":12.0,\"output\":6,\"reasoning\":0,\"ttft_ms\":200,\"decode_ms\":500,\"begin_ts\":1790000000000,\"ts\":1790000002000,\"tpot_ms\":100.0,\"input\":10}",
+                "{\"stream_id\":\"s2\",\"model\":\"m2\",\"tenant\":\"t1\",\"state\":\"active\",\"tps\":4.0,\"output\":4,\"reasoning\":0,\"ttft_ms\":200,\"decode_ms\":1000,\"begin_ts\":1790000000300,\"ts\":1790000002000,\"tpot_ms\":null,\"input\":null}"),
                 replay(MeteringConfig.defaults(), "metering.streams", TRACE, 2));
     }
 
@@ -123,10 +123,10 @@ class OutputTopicReplayTest {
         MeteringConfig config = MeteringConfig.fromMap(Map.of(MeteringConfig.STREAMS_RETENTION_MS, "2500"));
         List<String> lines = replay(config, "metering.streams", TRACE, 4);
         assertEquals(List.of(
-                "{\"stream_id\":\"s1\",\"model\":\"m1\",\"tenant\":\"t1\",\"state\":\"active\",\"tps\":12.0,\"output\":6,\"reasoning\":0,\"ttft_ms\":200,\"decode_ms\":500,\"begin_ts\":1790000000000,\"ts\":179000000100,\"tpot_ms\":null,\"input\":null}",
-                "{\"stream_id\":\"s2\",\"model\":\"m2\",\"tenant\":\"t1\",\"state\":\"active\",\"tps\":null,\"output\":1,\"reasoning\":0,\"ttft_ms\":200,\"decode_ms\":0,\"begin_ts\":1790000000300,\"ts\":179000000100,\"tpot_ms\":null,\"input\":null}",
-                "{\"stream_id\":\"s1\",\"model\":\"m1\",\"tenant\":\"t1\",\"state\":\"ended\",\"tps\":12.0,\"output\":6,\"reasoning\":0,\"ttft_ms\":200,\"decode_ms\":500,\"begin_ts\":1790000000000,\"ts\":179000000200,\"tpot_ms\":100.0,\"input\":10}",
-                "{\"stream_id\":\"s2\",\"model\":\"m2\",\"tenant\":\"t1\",\"state\":\"active\",\"tps\":4.0,\"output\":4,\"reasoning\":0,\"ttft_ms\":200,\"decode_ms\":1000,\"begin_ts\":1790000000300,\"ts\":179000000200,\"tpot_ms\":null,\"input\":null}",
+                "{\"stream_id\":\"s1\",\"model\":\"m1\",\"tenant\":\"t1\",\"state\":\"active\",\"tps\":12.0,\"output\":6,\"reasoning\":0,\"ttft_ms\":200,\"decode_ms\":500,\"begin_ts\":1790000000000,\"ts\":1790000001000,\"tpot_ms\":null,\"input\":null}",
+                "{\"stream_id\":\"s2\",\"model\":\"m2\",\"tenant\":\"t1\",\"state\":\"active\",\"tps\":null,\"output\":1,\"reasoning\":0,\"ttft_ms\":200,\"decode_ms\":0,\"begin_ts\":1790000000300,\"ts\":1790000001000,\"tpot_ms\":null,\"input\":null}",
+                "{\"stream_id\":\"s1\",\"model\":\"m1\",\"tenant\":\"t1\",\"state\":\"ended\",\"tps\":12.0,\"output\":6,\"reasoning\":0,\"ttft_ms\":200,\"decode_ms\":500,\"begin_ts\":1790000000000,\"ts\":1790000002000,\"tpot_ms\":100.0,\"input\":10}",
+                "{\"stream_id\":\"s2\",\"model\":\"m2\",\"tenant\":\"t1\",\"state\":\"active\",\"tps\":4.0,\"output\":4,\"reasoning\":0,\"ttft_ms\":200,\"decode_ms\":1000,\"begin_ts\":1790000000300,\"ts\":1790000002000,\"tpot_ms\":null,\"input\":null}",
                 "{\"stream_id\":\"s1\",\"tombstone\":true,\"ts\":1790000005000}"),
                 lines, "s1's final record at 2000 is deleted at the first tick 2.5 s after it");
     }
@@ -141,7 +141,7 @@ class OutputTopicReplayTest {
                 "{\"type\":\"begin\",\"stream_id\":\"b\",\"ts\":" + (T0 + 3_600_000) + "}",
                 "");
         assertEquals(List.of(
-                "{\"stream_id\":\"a\",\"model\":null,\"tenant\":null,\"state\":\"ended\",\"tps\":null,\"output\":1,\"reasoning\":0,\"ttft_ms\":100,\"decode_ms\":0,\"begin_ts\":1790000000000,\"ts\":179000000100,\"tpot_ms\":null,\"input\":1}",
+                "{\"stream_id\":\"a\",\"model\":null,\"tenant\":null,\"state\":\"ended\",\"tps\":null,\"output\":1,\"reasoning\":0,\"ttft_ms\":100,\"decode_ms\":0,\"begin_ts\":1790000000000,\"ts\":1790000001000,\"tpot_ms\":null,\"input\":1}",
                 "{\"stream_id\":\"a\",\"tombstone\":true,\"ts\":1790000011000}"),
                 replay(config, "metering.streams", trace, 0), "the tombstone 10 s after the final record, not at the jump's end");
     }
@@ -158,8 +158,8 @@ class OutputTopicReplayTest {
                 "{\"type\":\"begin\",\"stream_id\":\"s2\",\"ts\":" + (T0 + 900_000) + "}",
                 "");
         assertEquals(List.of(
-                "{\"stream_id\":\"s1\",\"model\":null,\"tenant\":null,\"state\":\"expired\",\"tps\":null,\"output\":0,\"reasoning\":0,\"ttft_ms\":null,\"decode_ms\":null,\"begin_ts\":1790000000000,\"ts\":179000060100,\"tpot_ms\":null,\"input\":null}",
-                "{\"stream_id\":\"s2\",\"model\":null,\"tenant\":null,\"state\":\"expired\",\"tps\":null,\"output\":0,\"reasoning\":0,\"ttft_ms\":null,\"decode_ms\":null,\"begin_ts\":1790000900000,\"ts\":179000150100,\"tpot_ms\":null,\"input\":null}",
+                "{\"stream_id\":\"s1\",\"model\":null,\"tenant\":null,\"state\":\"expired\",\"tps\":null,\"output\":0,\"reasoning\":0,\"ttft_ms\":null,\"decode_ms\":null,\"begin_ts\":1790000000000,\"ts\":1790000601000,\"tpot_ms\":null,\"input\":null}",
+                "{\"stream_id\":\"s2\",\"model\":null,\"tenant\":null,\"state\":\"expired\",\"tps\":null,\"output\":0,\"reasoning\":0,\"ttft_ms\":null,\"decode_ms\":null,\"begin_ts\":1790000900000,\"ts\":1790001501000,\"tpot_ms\":null,\"input\":null}",
                 "{\"stream_id\":\"s1\",\"tombstone\":true,\"ts\":1790004201000}"),
                 replay(MeteringConfig.defaults(), "metering.streams", trace, 3400));
     }
