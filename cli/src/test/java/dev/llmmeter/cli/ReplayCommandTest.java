@@ -107,8 +107,8 @@ class ReplayCommandTest {
                 "--config", config.toString(), "--tail-seconds", "3");
         assertEquals(0, run.exit(), run.err());
         assertEquals(String.join(System.lineSeparator(),
-                "{\"stream_id\":\"s1\",\"model\":\"m1\",\"tenant\":\"t1\",\"state\":\"active\",\"tps\":12.0,\"output\":6,\"reasoning\":0,\"ttft_ms\":200,\"decode_ms\":500,\"begin_ts\":1790000000000,\"ts\":1790000001000}",
-                "{\"stream_id\":\"s1\",\"model\":\"m1\",\"tenant\":\"t1\",\"state\":\"ended\",\"tps\":12.0,\"output\":6,\"reasoning\":0,\"ttft_ms\":200,\"decode_ms\":500,\"begin_ts\":1790000000000,\"ts\":1790000002000}",
+                "{\"stream_id\":\"s1\",\"model\":\"m1\",\"tenant\":\"t1\",\"state\":\"active\",\"tps\":12.0,\"output\":6,\"reasoning\":0,\"ttft_ms\":200,\"decode_ms\":500,\"begin_ts\":1790000000000,\"ts\":1790000001000,\"tpot_ms\":null,\"input\":null}",
+                "{\"stream_id\":\"s1\",\"model\":\"m1\",\"tenant\":\"t1\",\"state\":\"ended\",\"tps\":12.0,\"output\":6,\"reasoning\":0,\"ttft_ms\":200,\"decode_ms\":500,\"begin_ts\":1790000000000,\"ts\":1790000002000,\"tpot_ms\":100.0,\"input\":9}",
                 "{\"stream_id\":\"s1\",\"tombstone\":true,\"ts\":1790000004000}",
                 ""), run.out());
         assertTrue(run.err().startsWith("replay: 4 events, 0 dead letters, 0 out-of-order deltas, 0 deltas for unknown streams; "
