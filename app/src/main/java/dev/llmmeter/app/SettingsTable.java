@@ -31,8 +31,11 @@ public final class SettingsTable {
         return s.toString();
     }
 
-    /** A default in code font; an empty string or list as "(empty)", as two backticks would not show. */
+    /** A default in code font; an empty string or list as "(empty)", as two backticks would not show; none as "(unset)". */
     private static String shown(Object defaultValue) {
+        if (defaultValue == null) {
+            return "(unset)";
+        }
         boolean empty = "".equals(defaultValue) || (defaultValue instanceof List<?> l && l.isEmpty());
         return empty ? "(empty)" : "`" + defaultValue + "`";
     }

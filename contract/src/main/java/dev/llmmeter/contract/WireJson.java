@@ -50,7 +50,7 @@ public final class WireJson<T> implements Serde<T> {
      * Fields added to a record after records of it were published: read as null when the bytes lack them, so the
      * records written before still read (a compacted or retained topic, a consumer of a newer version).
      */
-    static final Map<Class<?>, List<String>> OPTIONAL = Map.of(Insight.class, List.of("tpot_ms"),
+    static final Map<Class<?>, List<String>> OPTIONAL = Map.of(Insight.class, List.of("tpot_ms", "slo"),
             StreamStatus.class, List.of("tpot_ms", "input"));
 
     private final Class<T> type;

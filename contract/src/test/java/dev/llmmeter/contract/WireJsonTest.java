@@ -109,6 +109,30 @@ class WireJsonTest {
     }
 
     @Test
+    void anInsightWithoutServiceLevelFiguresHasNoSloFieldAndReadsWithItNull() {
+        Insight i = new Insight(3000, Insight.Group.GLOBAL, null, 0, null, 0, null, null, null, 0, 0);
+        assertEquals(false, json(INSIGHTS.encode(i)).contains("slo"));
+        assertNull(INSIGHTS.decode(INSIGHTS.encode(i)).slo());
+    }
+
+    @Test
+    void anInsightWithServiceLevelFiguresWritesThemInOrderAndReadsThemBack() {
+        Insight.Attainment minute = new Insight.Attainment(3, 3, 2, 2, 2, 2, 2 / 3.0, 1.0, 2 / 3.0, 2 / 60.0, 40 / 60.0);
+        Insight.Attainment hour = new Insight.Attainment(0, 0, 0, 0, 0, 0, null, null, null, 0.0, 0.0);
+        Insight i = new Insight(3000, Insight.Group.MODEL, "m", 0, null, 0, null, null, null, 0, 3,
+                new Insight.Slo(500.0, null, 0.99, minute, hour));
+        assertEquals("{\"ts\":3000,\"group\":\"model\",\"name\":\"m\",\"active\":0,\"tps\":null,\"system_tps\":0.0,"
+                + "\"ttft_ms\":null,\"itl_ms\":null,\"tpot_ms\":null,\"started\":0,\"ended\":3,\"slo\":{\"ttft_objective_ms\":500.0,"
+                + "\"tpot_objective_ms\":null,\"target\":0.99,\"last_minute\":{\"streams\":3,\"ttft_streams\":3,\"ttft_met\":2,\"tpot_streams\":2,"
+                + "\"tpot_met\":2,\"met\":2,\"ttft\":0.6666666666666666,\"tpot\":1.0,\"all\":0.6666666666666666,"
+                + "\"goodput_streams_per_second\":0.03333333333333333,\"goodput_tokens_per_second\":0.6666666666666666},"
+                + "\"last_hour\":{\"streams\":0,\"ttft_streams\":0,\"ttft_met\":0,\"tpot_streams\":0,\"tpot_met\":0,\"met\":0,"
+                + "\"ttft\":null,\"tpot\":null,\"all\":null,\"goodput_streams_per_second\":0.0,\"goodput_tokens_per_second\":0.0}}}",
+                json(INSIGHTS.encode(i)));
+        assertEquals(i, INSIGHTS.decode(INSIGHTS.encode(i)));
+    }
+
+    @Test
     void anInsightLackingAnyOtherFieldIsStillRefusedNamingIt() {
         SerializationException e = assertThrows(SerializationException.class, () -> INSIGHTS.decode(bytes(
                 "{\"ts\":3000,\"group\":\"model\",\"name\":\"m\",\"active\":2,\"tps\":12.5,\"system_tps\":30.1,"

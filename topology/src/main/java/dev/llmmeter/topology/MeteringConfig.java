@@ -1,6 +1,7 @@
 package dev.llmmeter.topology;
 
 import dev.llmmeter.contract.Topics;
+import dev.llmmeter.topology.insights.SloObjectives;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -48,6 +49,11 @@ public final class MeteringConfig extends AbstractConfig {
     public static final String USAGE_GRACE_MS = "metering.usage.grace.ms";
     public static final String USAGE_DEDUPE_MS = "metering.usage.dedupe.ms";
     public static final String USAGE_DEDUPE_MAX_IDS = "metering.usage.dedupe.max.ids";
+    public static final String SLO_TTFT_MS = "metering.slo.ttft.ms";
+    public static final String SLO_TPOT_MS = "metering.slo.tpot.ms";
+    public static final String SLO_TARGET = "metering.slo.target";
+    /** A model's own objective: {@code metering.slo.ttft.ms.model.NAME} (and likewise for TPOT). */
+    public static final String SLO_MODEL_INFIX = ".model.";
 
     /** {@link #INSIGHTS_MAX_LABELS_PER_TASK} when not set: this, or {@link #INSIGHTS_MAX_LABELS} when that is larger. */
     static final int DEFAULT_MAX_LABELS_PER_TASK = 200;
@@ -63,6 +69,12 @@ public final class MeteringConfig extends AbstractConfig {
     public static final long MAX_FUTURE_LIMIT_MS = 86_400_000L;
 
     private static final ConfigDef.Validator TOPIC = new ConfigDef.NonEmptyStringWithoutControlChars();
+    /** An objective: unset, or a positive number of milliseconds. */
+    private static final ConfigDef.Validator OBJECTIVE = (name, value) -> {
+        if (value != null && !(value instanceof Double d && d > 0 && Double.isFinite(d))) {
+            throw new ConfigException(name, value, "must be a positive number of milliseconds");
+        }
+    };
 
     /** Every setting of the topology, one line each, in documentation order. */
     public static final ConfigDef CONFIG = new ConfigDef()
@@ -106,7 +118,15 @@ public final class MeteringConfig extends AbstractConfig {
                             + "(`duplicate-usage`)")
             .define(USAGE_DEDUPE_MAX_IDS, Type.INT, 1_000_000, atLeast(1), Importance.LOW,
                     "billed stream ids one ledger task remembers at most; beyond it the oldest is forgotten early "
-                            + "(`usage-dedupe-evictions`)");
+                            + "(`usage-dedupe-evictions`)")
+            .define(SLO_TTFT_MS, Type.DOUBLE, null, OBJECTIVE, Importance.LOW,
+                    "time-to-first-token objective in ms; a model's own: `metering.slo.ttft.ms.model.NAME`; unset, streams "
+                            + "are not judged on TTFT ([Service level objectives](contract.md#service-level-objectives))")
+            .define(SLO_TPOT_MS, Type.DOUBLE, null, OBJECTIVE, Importance.LOW,
+                    "time-per-output-token objective in ms; a model's own: `metering.slo.tpot.ms.model.NAME`; unset, streams "
+                            + "are not judged on TPOT")
+            .define(SLO_TARGET, Type.DOUBLE, 0.99, between(0.0, 1.0), Importance.LOW,
+                    "the SLO attainment aimed at, a share from 0 to 1, published with the figures (`slo.target`)");
 
     /** Every setting with its default as text, in documentation order. */
     public static final Map<String, String> DEFAULTS = defaultsInOrder();
@@ -131,8 +151,9 @@ public final class MeteringConfig extends AbstractConfig {
     private final long usageGraceMs;
     private final long usageDedupeMs;
     private final int usageDedupeMaxIds;
+    private final SloObjectives sloObjectives;
 
-    private MeteringConfig(Map<String, String> settings) {
+    private MeteringConfig(Map<String, String> settings, Map<String, Double> ttftByModel, Map<String, Double> tpotByModel) {
         super(CONFIG, settings, false);
         deltasTopic = getString(DELTAS_TOPIC);
         statsTopic = getString(STATS_TOPIC);
@@ -154,6 +175,10 @@ public final class MeteringConfig extends AbstractConfig {
         usageGraceMs = getLong(USAGE_GRACE_MS);
         usageDedupeMs = getLong(USAGE_DEDUPE_MS);
         usageDedupeMaxIds = getInt(USAGE_DEDUPE_MAX_IDS);
+        Double ttft = getDouble(SLO_TTFT_MS);
+        Double tpot = getDouble(SLO_TPOT_MS);
+        sloObjectives = new SloObjectives(ttft == null ? Double.NaN : ttft, tpot == null ? Double.NaN : tpot, ttftByModel,
+                tpotByModel, getDouble(SLO_TARGET));
         requireConsistent();
     }
 
@@ -210,8 +235,13 @@ public final class MeteringConfig extends AbstractConfig {
      */
     public static MeteringConfig fromMap(Map<?, ?> props, Set<String> othersKnown) {
         Map<String, String> ours = new LinkedHashMap<>();
+        Map<String, Double> ttftByModel = new LinkedHashMap<>();
+        Map<String, Double> tpotByModel = new LinkedHashMap<>();
         for (Map.Entry<?, ?> e : props.entrySet()) {
             String key = String.valueOf(e.getKey());
+            if (modelObjective(key, SLO_TTFT_MS, e.getValue(), ttftByModel) || modelObjective(key, SLO_TPOT_MS, e.getValue(), tpotByModel)) {
+                continue;
+            }
             if (key.startsWith(PREFIX) && !othersKnown.contains(key)) {
                 if (!CONFIG.names().contains(key)) {
                     List<String> known = new ArrayList<>(DEFAULTS.keySet());
@@ -223,10 +253,45 @@ public final class MeteringConfig extends AbstractConfig {
             }
         }
         try {
-            return new MeteringConfig(ours);
+            return new MeteringConfig(ours, ttftByModel, tpotByModel);
         } catch (ConfigException e) {
             throw new IllegalArgumentException(e.getMessage());
         }
+    }
+
+    /**
+     * Reads {@code key} into {@code byModel} when it is a model's own objective of {@code setting}
+     * ({@code SETTING.model.NAME}).
+     *
+     * @return whether it was one
+     * @throws IllegalArgumentException naming the setting, when its value is not a positive number or it names no model
+     */
+    private static boolean modelObjective(String key, String setting, Object value, Map<String, Double> byModel) {
+        String prefix = setting + SLO_MODEL_INFIX;
+        if (!key.startsWith(prefix)) {
+            return false;
+        }
+        String model = key.substring(prefix.length());
+        if (model.isEmpty()) {
+            throw new IllegalArgumentException("Invalid setting " + key + ": names no model (" + prefix + "NAME)");
+        }
+        double ms;
+        try {
+            ms = Double.parseDouble(String.valueOf(value).strip());
+        } catch (NumberFormatException e) {
+            ms = Double.NaN;
+        }
+        if (!(ms > 0) || !Double.isFinite(ms)) {
+            throw new IllegalArgumentException("Invalid value " + value + " for configuration " + key
+                    + ": must be a positive number of milliseconds");
+        }
+        byModel.put(model, ms);
+        return true;
+    }
+
+    /** the service level objectives streams are judged against when they leave */
+    public SloObjectives sloObjectives() {
+        return sloObjectives;
     }
 
     /** input topic of delta events */

@@ -49,7 +49,7 @@ class MeteringConfigTest {
                 + "metering.begin.expiry.ms, metering.partial.ttl.ms, metering.combiner.grace.ms, "
                 + "metering.max.future.ms, metering.max.sessions.per.task, metering.streams.retention.ms, "
                 + "metering.insights.max.labels, metering.insights.max.labels.per.task, metering.usage.grace.ms, metering.usage.dedupe.ms, "
-                + "metering.usage.dedupe.max.ids", e.getMessage());
+                + "metering.usage.dedupe.max.ids, metering.slo.ttft.ms, metering.slo.tpot.ms, metering.slo.target", e.getMessage());
     }
 
     @Test

@@ -64,6 +64,7 @@ public final class ServeMetrics {
         quantileSummary("llm_metering_time_per_output_token_seconds",
                 "Time per output token (first to last output delta, event time, over output tokens minus 1) of each "
                         + "stream that left in the last 60 s", Insight::tpotMs);
+        SloMetrics.register(registry, view);
 
         GaugeWithCallback.builder().name("llm_metering_serve_ready")
                 .help("1 when the server's consumer is assigned and has caught up with its topics, else 0")

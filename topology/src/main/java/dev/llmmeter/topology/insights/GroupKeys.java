@@ -53,6 +53,16 @@ public final class GroupKeys {
         return label.startsWith(OTHER, stars) && label.length() == stars + OTHER.length() ? ESCAPE + label : label;
     }
 
+    /** The label a label's own group is published under {@code publishedName} for ({@link #publishedName} undone). */
+    public static String label(String publishedName) {
+        int stars = 0;
+        while (stars < publishedName.length() && publishedName.charAt(stars) == ESCAPE) {
+            stars++;
+        }
+        boolean escaped = stars > 0 && publishedName.startsWith(OTHER, stars) && publishedName.length() == stars + OTHER.length();
+        return escaped ? publishedName.substring(1) : publishedName;
+    }
+
     /** The name in a key; null for global. */
     public static String name(String key) {
         int colon = key.indexOf(':');

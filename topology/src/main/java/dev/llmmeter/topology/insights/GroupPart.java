@@ -3,7 +3,7 @@ package dev.llmmeter.topology.insights;
 /**
  * One group's share of a session task's partial at a tick: its state at the tick (live sessions, the makings of
  * the mean rate) and what was applied in the second before it (token increase, begins, ends, TTFT, inter-delta and
- * time per output token sketches). The combiner sums the states of every task's latest partial, and adds each partial's second once to
+ * time per output token sketches, the streams judged against the objectives). The combiner sums the states of every task's latest partial, and adds each partial's second once to
  * its window.
  *
  * @param active   live sessions of the group in the task
@@ -16,12 +16,19 @@ package dev.llmmeter.topology.insights;
  * @param itl      gaps (ms) between consecutive deltas of a stream, for the deltas applied in the second
  * @param tpot     times per output token (ms) of the streams that left (ended, went stale, expired or were evicted)
  *                 in the second, each once
+ * @param slo      the streams that left in the second judged against the service level objectives
  */
 public record GroupPart(long active, double tpsSum, int tpsCount, long tokens, int started, int ended,
-                        LatencySketch ttft, LatencySketch itl, LatencySketch tpot) {
+                        LatencySketch ttft, LatencySketch itl, LatencySketch tpot, SloCounts slo) {
+
+    /** A part without streams judged against objectives. */
+    public GroupPart(long active, double tpsSum, int tpsCount, long tokens, int started, int ended,
+                     LatencySketch ttft, LatencySketch itl, LatencySketch tpot) {
+        this(active, tpsSum, tpsCount, tokens, started, ended, ttft, itl, tpot, new SloCounts());
+    }
 
     /** Whether anything was applied in the second (beyond the state). */
     public boolean hasSecond() {
-        return tokens != 0 || started != 0 || ended != 0 || !ttft.isEmpty() || !itl.isEmpty() || !tpot.isEmpty();
+        return tokens != 0 || started != 0 || ended != 0 || !ttft.isEmpty() || !itl.isEmpty() || !tpot.isEmpty() || !slo.isEmpty();
     }
 }

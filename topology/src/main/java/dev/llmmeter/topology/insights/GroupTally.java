@@ -16,6 +16,7 @@ public final class GroupTally {
     LatencySketch ttft = new LatencySketch();
     LatencySketch itl = new LatencySketch();
     LatencySketch tpot = new LatencySketch();
+    SloCounts slo = new SloCounts();
     // state, recomputed at each tick
     long active;
     double tpsSum;
@@ -51,9 +52,13 @@ public final class GroupTally {
     /** The part for the tick, or null when the group has neither a live session nor anything applied this second. */
     GroupPart drain() {
         GroupPart p = null;
-        boolean second = tokens != 0 || started != 0 || ended != 0 || !ttft.isEmpty() || !itl.isEmpty() || !tpot.isEmpty();
+        boolean second = tokens != 0 || started != 0 || ended != 0 || !ttft.isEmpty() || !itl.isEmpty() || !tpot.isEmpty()
+                || !slo.isEmpty();
         if (active > 0 || second) {
-            p = new GroupPart(active, tpsSum, tpsCount, tokens, started, ended, ttft, itl, tpot);
+            p = new GroupPart(active, tpsSum, tpsCount, tokens, started, ended, ttft, itl, tpot, slo);
+        }
+        if (!slo.isEmpty()) {
+            slo = new SloCounts();
         }
         if (!ttft.isEmpty()) {
             ttft = new LatencySketch();

@@ -32,10 +32,21 @@ import java.util.TreeSet;
  * </ul>
  * The seconds live in memory: after the combiner restarts or moves, the windowed figures cover the time since
  * (they are whole again after a minute); {@code active} and {@code tps} come back with the partials store.
+ *
+ * <p>Service level figures ({@link SloObjectives}, when an objective is set): the streams judged in the window's
+ * seconds give the last minute's; for the last hour, the judged streams of each second are also summed into a bucket
+ * per minute ({@link #HOUR_BUCKETS} of them, in memory like the seconds). A bucket keeps at most {@code maxLabels}
+ * models (and tenants) apart, in the order it meets them; the rest of that minute count in the task overflow's
+ * share, published in {@code other}. At a tick, a published group's hour is the buckets of its label (also in
+ * its idle record), and {@code other}'s the rest of those published.
  */
 public final class InsightsWindow {
     public static final long WINDOW_MS = 60_000;
     public static final long RATE_WINDOW_MS = 10_000;
+    public static final long MINUTE_MS = 60_000;
+    /** The hour of service level figures: the minutes begun in the last hour, the current one so far. */
+    public static final int HOUR_BUCKETS = 60;
+    public static final long HOUR_MS = HOUR_BUCKETS * MINUTE_MS;
     /** Partial keys: global first, then models, then tenants, each by name. */
     private static final Comparator<String> KEY_ORDER = Comparator.comparing(GroupKeys::group).thenComparing(k -> k);
     /** Published groups: global first, then models, then tenants, each by name with {@code other} last. */
@@ -52,11 +63,25 @@ public final class InsightsWindow {
     private boolean wasBusy;
     /** The groups published at the last insights tick (global included; idle records not). */
     private final Set<Published> published = new HashSet<>();
+    private final SloObjectives objectives;
+    /** minute start -> that minute's judged streams per partial key. */
+    private final TreeMap<Long, Minute> minutes = new TreeMap<>();
+    private final int maxLabels;
 
     /** @param maxLabels the most models (and, apart, tenants) with a group of their own */
     public InsightsWindow(int maxLabels) {
+        this(maxLabels, SloObjectives.NONE);
+    }
+
+    /**
+     * @param maxLabels  the most models (and, apart, tenants) with a group of their own
+     * @param objectives the service level objectives (their values are published with the figures)
+     */
+    public InsightsWindow(int maxLabels, SloObjectives objectives) {
         this.models = new LabelSlots(maxLabels);
         this.tenants = new LabelSlots(maxLabels);
+        this.maxLabels = maxLabels;
+        this.objectives = objectives;
     }
 
     /** Adds a task's partial's second, unless that task's second of this tick (or a later one) is in already. */
@@ -72,6 +97,7 @@ public final class InsightsWindow {
                 slots(GroupKeys.group(key)).seen(name);
             }
         }
+        addToHour(p);
         if (!seconds.isEmpty() && p.tick() <= seconds.lastKey() - WINDOW_MS) {
             return; // older than any window still to be emitted
         }
@@ -87,6 +113,27 @@ public final class InsightsWindow {
         }
         if (!seconds.isEmpty()) {
             seconds.headMap(seconds.lastKey() - WINDOW_MS, true).clear();
+        }
+    }
+
+    /** Adds a partial's judged streams to the bucket of its minute, unless that minute has left the hour. */
+    private void addToHour(Partial p) {
+        long start = Math.floorDiv(p.tick(), MINUTE_MS) * MINUTE_MS;
+        if (!minutes.isEmpty() && start <= minutes.lastKey() - HOUR_MS) {
+            return;
+        }
+        Minute minute = null;
+        for (Map.Entry<String, GroupPart> e : p.groups().entrySet()) {
+            SloCounts slo = e.getValue().slo();
+            if (!slo.isEmpty()) {
+                if (minute == null) {
+                    minute = minutes.computeIfAbsent(start, t -> new Minute());
+                }
+                minute.add(e.getKey(), slo, maxLabels);
+            }
+        }
+        if (minute != null) {
+            minutes.headMap(minutes.lastKey() - HOUR_MS, true).clear();
         }
     }
 
@@ -147,15 +194,40 @@ public final class InsightsWindow {
         for (Published g : gone) {
             groups.put(g, new Figures()); // its idle record
         }
+        boolean slo = objectives.any();
+        if (slo) {
+            minutes.headMap(tick - HOUR_MS, true).clear();
+            for (Minute m : minutes.values()) {
+                for (Map.Entry<String, SloCounts> e : m.byKey.entrySet()) {
+                    Figures f = groups.get(ownGroup(e.getKey()));
+                    if (f == null) {
+                        f = groups.get(publishedAs(e.getKey()));
+                    }
+                    if (f != null) {
+                        f.sloHour.add(e.getValue());
+                    }
+                }
+            }
+        }
         List<Insight> out = new ArrayList<>(groups.size());
         for (Map.Entry<Published, Figures> e : groups.entrySet()) {
             Figures f = e.getValue();
             out.add(new Insight(tick, e.getKey().group(), e.getKey().name(), f.active,
                     f.tpsCount > 0 ? PythonRound.oneDecimal(f.tpsSum / f.tpsCount) : null,
                     PythonRound.oneDecimal(f.tokens / (RATE_WINDOW_MS / 1000.0)),
-                    f.ttft.percentiles(), f.itl.percentiles(), f.tpot.percentiles(), f.started, f.ended));
+                    f.ttft.percentiles(), f.itl.percentiles(), f.tpot.percentiles(), f.started, f.ended,
+                    slo ? slo(e.getKey(), f) : null));
         }
         return out;
+    }
+
+    /** A published group's objectives and attainment: a model's group has its model's objectives, the rest the defaults. */
+    private Insight.Slo slo(Published g, Figures f) {
+        String model = g.group() == Insight.Group.MODEL && !g.fold() ? GroupKeys.label(g.name()) : null;
+        double ttft = objectives.ttftMs(model);
+        double tpot = objectives.tpotMs(model);
+        return new Insight.Slo(Double.isNaN(ttft) ? null : ttft, Double.isNaN(tpot) ? null : tpot, objectives.target(),
+                f.slo.attainment(WINDOW_MS / 1000.0), f.sloHour.attainment(HOUR_MS / 1000.0));
     }
 
     /** The labels of {@code group} among partial keys, by name (a task's overflow is no label). */
@@ -170,6 +242,15 @@ public final class InsightsWindow {
             }
         }
         return labels;
+    }
+
+    /** The group of a partial key's label of its own, whether or not it has a slot (global for global). */
+    private static Published ownGroup(String key) {
+        Insight.Group group = GroupKeys.group(key);
+        String name = GroupKeys.name(key);
+        return group == Insight.Group.GLOBAL ? Published.GLOBAL
+                : name.equals(GroupKeys.OVERFLOW) ? new Published(group, true, GroupKeys.OTHER)
+                : new Published(group, false, GroupKeys.publishedName(name));
     }
 
     /** The group a partial key's figures are published in: its label's own if it has a slot, else the fold. */
@@ -214,6 +295,37 @@ public final class InsightsWindow {
         return seconds.size();
     }
 
+    /** Minutes held (at most an hour's). */
+    int minutes() {
+        return minutes.size();
+    }
+
+    /** One minute's judged streams, per partial key; at most {@code maxLabels} models and as many tenants apart. */
+    private static final class Minute {
+        final Map<String, SloCounts> byKey = new HashMap<>();
+        int models;
+        int tenants;
+
+        void add(String key, SloCounts slo, int maxLabels) {
+            SloCounts c = byKey.get(key);
+            if (c == null) {
+                Insight.Group group = GroupKeys.group(key);
+                if (group != Insight.Group.GLOBAL && !GroupKeys.OVERFLOW.equals(GroupKeys.name(key))) {
+                    boolean isModel = group == Insight.Group.MODEL;
+                    if ((isModel ? models : tenants) >= maxLabels) {
+                        key = GroupKeys.key(group, GroupKeys.OVERFLOW);
+                    } else if (isModel) {
+                        models++;
+                    } else {
+                        tenants++;
+                    }
+                }
+                c = byKey.computeIfAbsent(key, k -> new SloCounts());
+            }
+            c.add(slo);
+        }
+    }
+
     /** One second of one group, merged over tasks. */
     private static final class Second {
         long tokens;
@@ -222,6 +334,7 @@ public final class InsightsWindow {
         final LatencySketch ttft = new LatencySketch();
         final LatencySketch itl = new LatencySketch();
         final LatencySketch tpot = new LatencySketch();
+        final SloCounts slo = new SloCounts();
 
         void add(GroupPart g) {
             tokens += g.tokens();
@@ -230,6 +343,7 @@ public final class InsightsWindow {
             ttft.mergeWith(g.ttft());
             itl.mergeWith(g.itl());
             tpot.mergeWith(g.tpot());
+            slo.add(g.slo());
         }
     }
 
@@ -244,6 +358,8 @@ public final class InsightsWindow {
         final LatencySketch ttft = new LatencySketch();
         final LatencySketch itl = new LatencySketch();
         final LatencySketch tpot = new LatencySketch();
+        final SloCounts slo = new SloCounts();
+        final SloCounts sloHour = new SloCounts();
 
         void add(Second s, boolean inRateWindow) {
             if (inRateWindow) {
@@ -254,6 +370,7 @@ public final class InsightsWindow {
             ttft.mergeWith(s.ttft);
             itl.mergeWith(s.itl);
             tpot.mergeWith(s.tpot);
+            slo.add(s.slo);
         }
 
         void merge(Figures f) {
@@ -266,10 +383,12 @@ public final class InsightsWindow {
             ttft.mergeWith(f.ttft);
             itl.mergeWith(f.itl);
             tpot.mergeWith(f.tpot);
+            slo.add(f.slo);
         }
 
         boolean hasRecords() {
-            return started != 0 || ended != 0 || !ttft.isEmpty() || !itl.isEmpty() || !tpot.isEmpty() || tokens != 0;
+            return started != 0 || ended != 0 || !ttft.isEmpty() || !itl.isEmpty() || !tpot.isEmpty() || tokens != 0
+                    || !slo.isEmpty();
         }
 
         /** Nothing live, nothing in the last minute: the group is gone. */

@@ -28,11 +28,23 @@ public final class TaskInsights {
     private final GroupTally global = new GroupTally(Insight.Group.GLOBAL, null);
     private final Map<String, GroupTally> models = new LinkedHashMap<>();
     private final Map<String, GroupTally> tenants = new LinkedHashMap<>();
+    private final SloObjectives objectives;
+    /** The judgement of the stream that left last, added to its groups. */
+    private final SloCounts judged = new SloCounts();
     private long overflowed;
 
     /** @param maxLabels the most models (and, apart, tenants) with a tally of their own in this task */
     public TaskInsights(int maxLabels) {
+        this(maxLabels, SloObjectives.NONE);
+    }
+
+    /**
+     * @param maxLabels  the most models (and, apart, tenants) with a tally of their own in this task
+     * @param objectives what streams are judged against when they leave
+     */
+    public TaskInsights(int maxLabels, SloObjectives objectives) {
         this.maxLabels = maxLabels;
+        this.objectives = objectives;
     }
 
     /**
@@ -124,6 +136,40 @@ public final class TaskInsights {
         if (tenant != null) {
             tenant.onTpot(tpotMs);
         }
+    }
+
+    /**
+     * A stream of a session with these tallies left (its end, or stale, expired, evicted): its time per output token
+     * goes to the sketches ({@link #onTpot}) and it is judged against its model's objectives ({@link SloObjectives}).
+     *
+     * @param modelName the stream's model (null when none)
+     * @param ttftMs    its TTFT; negative when it had no delta
+     * @param tpotMs    its time per output token; NaN when none
+     * @param tokens    its output tokens
+     */
+    public void onLeft(GroupTally model, GroupTally tenant, String modelName, long ttftMs, double tpotMs, long tokens) {
+        onTpot(model, tenant, tpotMs);
+        if (!objectives.judge(modelName, ttftMs, tpotMs, tokens, resetJudged())) {
+            return;
+        }
+        global.slo.add(judged);
+        if (model != null) {
+            model.slo.add(judged);
+        }
+        if (tenant != null) {
+            tenant.slo.add(judged);
+        }
+    }
+
+    private SloCounts resetJudged() {
+        judged.streams = 0;
+        judged.ttftStreams = 0;
+        judged.ttftMet = 0;
+        judged.tpotStreams = 0;
+        judged.tpotMet = 0;
+        judged.met = 0;
+        judged.metTokens = 0;
+        return judged;
     }
 
     /** At a tick, for each live session: counts it as active in its groups, with its rate (NaN when none). */

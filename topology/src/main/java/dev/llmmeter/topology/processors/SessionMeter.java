@@ -116,7 +116,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         this.context = context;
         this.store = context.getStateStore(StoreNames.SESSIONS);
         this.endingsStore = context.getStateStore(StoreNames.STREAM_ENDINGS);
-        this.insights = new TaskInsights(config.insightsMaxLabelsPerTask());
+        this.insights = new TaskInsights(config.insightsMaxLabelsPerTask(), config.sloObjectives());
         this.taskId = context.taskId().toString();
         this.sensors = MeterSensors.register(context.metrics(), taskId);
         this.commitEachTick = MeteringTopology.exactlyOnce(context.appConfigs());
@@ -280,8 +280,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         waiting.remove(victim);
         forget(victim);
         sensors.evicted.record();
-        double tpot = s.tpotMs(s.outputTokens());
-        insights.onTpot(l.modelTally, l.tenantTally, tpot);
+        double tpot = left(l, s, s.outputTokens());
         publishFinal(victim, s, StreamStatus.State.EXPIRED, tickCovering(now), false, tpot, null);
         emit(billMetered(victim, s), false);
     }
@@ -293,8 +292,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             waiting.remove(id);
             forget(id);
             insights.onEnd(l.modelTally, l.tenantTally);
-            double tpot = s.tpotMs(event.finalOutputTokens());
-            insights.onTpot(l.modelTally, l.tenantTally, tpot);
+            double tpot = left(l, s, event.finalOutputTokens());
             publishFinal(id, s, StreamStatus.State.ENDED, tickCovering(now), false, tpot, event.inputTokens());
             emit(bill(new UsageItem(id, s.tenant(), s.model(), time, event.inputTokens(), event.finalOutputTokens(),
                     given(event.reasoningTokens()), given(event.cachedInputTokens()), false)), false);
@@ -330,6 +328,19 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             insights.onDelta(l.modelTally, l.tenantTally, event.running() - before, first, first ? s.ttftMs() : time - previous);
         }
         store.put(l.id, l); // the live map's key object: the store's check that it is already pending is then an identity
+    }
+
+    /**
+     * A stream leaves (its end, or stale, expired, evicted) with {@code tokens} output tokens: its time per output
+     * token and its service level judgement go to the insights. A TTFT before its begin (a producer's clock stepped
+     * back) counts as 0, as the sketches clamp it.
+     *
+     * @return its time per output token (NaN when none)
+     */
+    private double left(Live l, Session s, long tokens) {
+        double tpot = s.tpotMs(tokens);
+        insights.onLeft(l.modelTally, l.tenantTally, s.model(), s.hasDelta() ? Math.max(0, s.ttftMs()) : -1, tpot, tokens);
+        return tpot;
     }
 
     /** The tick whose second covers meter time {@code now}: the first whole second at or after it. */
@@ -423,8 +434,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             return false;
         }
         forget(id);
-        double tpot = s.tpotMs(s.outputTokens());
-        insights.onTpot(l.modelTally, l.tenantTally, tpot);
+        double tpot = left(l, s, s.outputTokens());
         publishFinal(id, s, state, tick, true, tpot, null);
         emit(billMetered(id, s), true);
         return true;

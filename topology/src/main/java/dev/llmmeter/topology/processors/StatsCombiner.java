@@ -95,7 +95,7 @@ public final class StatsCombiner implements Processor<String, Partial, String, C
     @Override
     public void init(ProcessorContext<String, CombinerOutput> context) {
         this.context = context;
-        this.insights = new InsightsWindow(config.insightsMaxLabels());
+        this.insights = new InsightsWindow(config.insightsMaxLabels(), config.sloObjectives());
         this.foldedLabels = context.metrics().addRateTotalSensor(MeteringMetrics.SCOPE, context.taskId().toString(),
                 MeteringMetrics.FOLDED_LABELS, Sensor.RecordingLevel.INFO);
         this.partials = context.getStateStore(StoreNames.PARTIALS);

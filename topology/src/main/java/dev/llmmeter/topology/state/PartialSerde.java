@@ -2,6 +2,7 @@ package dev.llmmeter.topology.state;
 
 import dev.llmmeter.topology.insights.GroupPart;
 import dev.llmmeter.topology.insights.LatencySketch;
+import dev.llmmeter.topology.insights.SloCounts;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -24,9 +25,12 @@ import java.util.Map;
  *       DDSketch's encoding each);</li>
  *   <li>V3, as V2 after version byte 3, each group followed by its time per output token sketch (the same way). The
  *       versions before wrote V2, which reads with no time per output token.</li>
+ *   <li>V4, as V3 after version byte 4, each group followed by its service level counts: a byte, 0 when no stream was
+ *       judged, else 1 and the judged streams, TTFT's judged and met, TPOT's judged and met, the streams that met all
+ *       (six ints) and their output tokens (long). V3 and V2 read with none judged.</li>
  * </ul>
  * Size bound: a group is at most {@link #MAX_GROUP_BYTES} bytes (a 1,031-byte key, 36 bytes of figures, three
- * sketches of at most {@link LatencySketch#MAX_ENCODED_BYTES}); a partial has at most 1 + 2 x (max labels + 1)
+ * sketches of at most {@link LatencySketch#MAX_ENCODED_BYTES}, {@link #SLO_BYTES} of service level counts); a partial has at most 1 + 2 x (max labels + 1)
  * groups, so with the default 100 labels it is at most {@code V1_SIZE + 4 + 203 x MAX_GROUP_BYTES}; see
  * {@link #maxBytes(int)}. In practice a group that saw a few hundred deltas in the second takes well under 1 KB.
  */
@@ -34,10 +38,14 @@ public final class PartialSerde implements Serde<Partial>, Serializer<Partial>, 
     static final byte V1 = 1;
     static final byte V2 = 2;
     static final byte V3 = 3;
+    static final byte V4 = 4;
+    /** A group's service level counts, at most: the flag, six ints and a long. */
+    static final int SLO_BYTES = 1 + 6 * Integer.BYTES + Long.BYTES;
     static final int V1_SIZE = 1 + Long.BYTES + Double.BYTES + Integer.BYTES + Long.BYTES + 1;
     /** Longest key: "tenant:" and 256 characters of up to 4 UTF-8 bytes, with its length. */
     static final int MAX_KEY_BYTES = 2 + 7 + 256 * 4;
-    public static final int MAX_GROUP_BYTES = MAX_KEY_BYTES + 8 + 8 + 4 + 4 + 4 + 8 + 3 * (4 + LatencySketch.MAX_ENCODED_BYTES);
+    public static final int MAX_GROUP_BYTES = MAX_KEY_BYTES + 8 + 8 + 4 + 4 + 4 + 8 + 3 * (4 + LatencySketch.MAX_ENCODED_BYTES)
+            + SLO_BYTES;
 
     /** The most bytes a partial can take with {@code maxLabels} models and as many tenants (plus other and global). */
     public static int maxBytes(int maxLabels) {
@@ -50,7 +58,7 @@ public final class PartialSerde implements Serde<Partial>, Serializer<Partial>, 
             return null;
         }
         ByteBuffer stats = ByteBuffer.allocate(V1_SIZE)
-                .put(p.groups().isEmpty() ? V1 : V3)
+                .put(p.groups().isEmpty() ? V1 : V4)
                 .putLong(p.tick())
                 .putDouble(p.tpsSum())
                 .putInt(p.tpsCount())
@@ -86,6 +94,16 @@ public final class PartialSerde implements Serde<Partial>, Serializer<Partial>, 
             head.putInt(tpot.length);
             out.write(head.array(), 0, head.position());
             out.writeBytes(tpot);
+            head.clear();
+            SloCounts slo = g.slo();
+            if (slo.isEmpty()) {
+                head.put((byte) 0);
+            } else {
+                head.put((byte) 1).putInt((int) slo.streams()).putInt((int) slo.ttftStreams()).putInt((int) slo.ttftMet())
+                        .putInt((int) slo.tpotStreams()).putInt((int) slo.tpotMet()).putInt((int) slo.met())
+                        .putLong(slo.metTokens());
+            }
+            out.write(head.array(), 0, head.position());
         }
         return out.toByteArray();
     }
@@ -95,7 +113,7 @@ public final class PartialSerde implements Serde<Partial>, Serializer<Partial>, 
         if (bytes == null) {
             return null;
         }
-        if (bytes.length < V1_SIZE || (bytes[0] == V1 && bytes.length != V1_SIZE) || (bytes[0] != V1 && bytes[0] != V2 && bytes[0] != V3)) {
+        if (bytes.length < V1_SIZE || (bytes[0] == V1 && bytes.length != V1_SIZE) || (bytes[0] < V1 || bytes[0] > V4)) {
             throw new SerializationException("unknown partial layout: " + bytes.length + " bytes");
         }
         ByteBuffer b = ByteBuffer.wrap(bytes, 1, bytes.length - 1);
@@ -122,8 +140,11 @@ public final class PartialSerde implements Serde<Partial>, Serializer<Partial>, 
                 long tokens = b.getLong();
                 LatencySketch ttft = sketch(bytes, b);
                 LatencySketch itl = sketch(bytes, b);
-                LatencySketch tpot = bytes[0] == V3 ? sketch(bytes, b) : new LatencySketch();
-                groups.put(key, new GroupPart(gActive, gSum, gCount, tokens, started, ended, ttft, itl, tpot));
+                LatencySketch tpot = bytes[0] >= V3 ? sketch(bytes, b) : new LatencySketch();
+                SloCounts slo = bytes[0] >= V4 && b.get() == 1
+                        ? new SloCounts(b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getInt(), b.getLong())
+                        : new SloCounts();
+                groups.put(key, new GroupPart(gActive, gSum, gCount, tokens, started, ended, ttft, itl, tpot, slo));
             }
             if (b.hasRemaining()) {
                 throw new SerializationException("partial has " + b.remaining() + " bytes after its groups");

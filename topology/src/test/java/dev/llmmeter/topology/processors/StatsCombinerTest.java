@@ -6,6 +6,7 @@ import dev.llmmeter.contract.Insight;
 import dev.llmmeter.contract.Topics;
 import dev.llmmeter.topology.insights.GroupPart;
 import dev.llmmeter.topology.insights.LatencySketch;
+import dev.llmmeter.topology.insights.SloCounts;
 import dev.llmmeter.topology.StoreNames;
 import dev.llmmeter.topology.Ticks;
 import dev.llmmeter.topology.state.Partial;
@@ -39,6 +40,7 @@ class StatsCombinerTest {
 
     private MockProcessorContext<String, CombinerOutput> context;
     private StatsCombiner combiner;
+    private MeteringConfig config = MeteringConfig.defaults();
 
     @BeforeEach
     void setUp() {
@@ -68,7 +70,7 @@ class StatsCombinerTest {
 
     /** A combiner over the context's stores, expecting two session tasks; its clock is the context's. */
     private void startCombiner() {
-        combiner = new StatsCombiner(MeteringConfig.defaults(), 2);
+        combiner = new StatsCombiner(config, 2);
         combiner.init(context);
     }
 
@@ -345,6 +347,29 @@ class StatsCombinerTest {
         assertEquals(2.0, after.systemTps(), "the 60-s windows live in memory: only what arrived since the move");
         assertEquals(0, after.started());
         assertNull(after.ttftMs());
+    }
+
+    @Test
+    void aMovedCombinersHourOfServiceLevelFiguresCoversOnlyWhatArrivedSinceItStarted() {
+        config = MeteringConfig.fromMap(Map.of(MeteringConfig.SLO_TTFT_MS, "500"));
+        setUp();
+        reportJudged("0_0", T + 1000, new SloCounts(1, 1, 1, 0, 0, 1, 7));
+        reportJudged("0_1", T + 1000, new SloCounts(2, 2, 1, 0, 0, 1, 3));
+        assertEquals(new Insight.Attainment(3, 3, 2, 0, 0, 2, 2 / 3.0, null, 2 / 3.0, 2 / 3600.0, 10 / 3600.0),
+                globalInsight().slo().lastHour());
+        combiner.close();
+        context.setCurrentSystemTimeMs(T + 1500);
+        startCombiner();
+        reportJudged("0_0", T + 2000, new SloCounts(1, 1, 0, 0, 0, 0, 0));
+        reportJudged("0_1", T + 2000, new SloCounts());
+        assertEquals(new Insight.Attainment(1, 1, 0, 0, 0, 0, 0.0, null, 0.0, 0.0, 0.0), globalInsight().slo().lastHour(),
+                "the hour lives in memory, as the 60-s windows");
+    }
+
+    private void reportJudged(String task, long tick, SloCounts judged) {
+        GroupPart global = new GroupPart(1, 10.0, 1, 1, 0, 0, new LatencySketch(), new LatencySketch(), new LatencySketch(), judged);
+        arriveAt(Ticks.fireTime(tick));
+        combiner.process(new Record<>(task, new Partial(tick, 10.0, 1, 1, true, Map.of(Topics.STATS_KEY, global)), tick));
     }
 
     /** A task's partial for {@code tick} with one live stream at 10 or 20 tokens/s and a global part: its tokens, begins, and a TTFT (none when negative). */

@@ -2,6 +2,7 @@ package dev.llmmeter.topology.state;
 
 import dev.llmmeter.topology.insights.GroupPart;
 import dev.llmmeter.topology.insights.LatencySketch;
+import dev.llmmeter.topology.insights.SloCounts;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -67,7 +68,40 @@ class PartialSerdeTest {
         assertEquals(ttft.percentiles(), g.ttft().percentiles());
         assertTrue(g.itl().isEmpty());
         assertTrue(g.tpot().isEmpty());
-        assertEquals(3, serde.serialize("", back)[0], "written back in the third layout");
+        assertEquals(4, serde.serialize("", back)[0], "written back in the fourth layout");
+    }
+
+    /** The third layout's bytes, as the versions before the service level objectives wrote them: none judged. */
+    @Test
+    void aPartialInTheThirdLayoutReadsFromItsBytesWithNoServiceLevelCounts() {
+        LatencySketch tpot = new LatencySketch();
+        tpot.add(37.5);
+        byte[] t = tpot.encode();
+        byte[] key = "model:m".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] v3 = ByteBuffer.allocate(30 + 4 + 2 + key.length + 36 + 4 + 4 + 4 + t.length)
+                .put((byte) 3).putLong(5000).putDouble(0).putInt(0).putLong(0).put((byte) 0)
+                .putInt(1).putShort((short) key.length).put(key)
+                .putLong(0).putDouble(0).putInt(0).putInt(0).putInt(1).putLong(0).putInt(0).putInt(0).putInt(t.length).put(t)
+                .array();
+        GroupPart g = serde.deserialize("", v3).groups().get("model:m");
+        assertEquals(1, g.ended());
+        assertEquals(tpot.percentiles(), g.tpot().percentiles());
+        assertEquals(new SloCounts(), g.slo());
+    }
+
+    @Test
+    void serviceLevelCountsRoundTripAndAGroupWithoutThemTakesOneByte() {
+        Map<String, GroupPart> groups = new LinkedHashMap<>();
+        groups.put("global", new GroupPart(0, 0, 0, 0, 0, 3, new LatencySketch(), new LatencySketch(), new LatencySketch(),
+                new SloCounts(3, 3, 2, 2, 1, 1, 5_000_000_000L)));
+        groups.put("model:m", new GroupPart(1, 0, 0, 0, 0, 0, new LatencySketch(), new LatencySketch(), new LatencySketch()));
+        byte[] bytes = serde.serialize("", new Partial(5000, 0, 0, 1, false, groups));
+        Partial back = serde.deserialize("", bytes);
+        assertEquals(new SloCounts(3, 3, 2, 2, 1, 1, 5_000_000_000L), back.groups().get("global").slo());
+        assertEquals(new SloCounts(), back.groups().get("model:m").slo());
+        byte[] empty = new LatencySketch().encode();
+        int group = 36 + 3 * (4 + empty.length);
+        assertEquals(30 + 4 + (2 + 6 + group + PartialSerde.SLO_BYTES) + (2 + 7 + group + 1), bytes.length);
     }
 
     @Test
@@ -80,7 +114,8 @@ class PartialSerdeTest {
         full.add(0);
         Map<String, GroupPart> groups = new LinkedHashMap<>();
         for (int i = 0; i < 3; i++) {
-            groups.put("tenant:" + "\uD83D\uDE00".repeat(255) + i, new GroupPart(1, 1, 1, 1, 1, 1, full, full, full));
+            groups.put("tenant:" + "\uD83D\uDE00".repeat(255) + i, new GroupPart(1, 1, 1, 1, 1, 1, full, full, full,
+                    new SloCounts(1, 1, 1, 1, 1, 1, 1)));
         }
         int size = serde.serialize("", new Partial(0, 0, 0, 0, false, groups)).length;
         assertTrue(size <= PartialSerde.V1_SIZE + 4 + 3 * PartialSerde.MAX_GROUP_BYTES, size + " bytes");
