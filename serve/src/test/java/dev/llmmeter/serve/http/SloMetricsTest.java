@@ -60,25 +60,26 @@ class SloMetricsTest {
         offer(with(Insight.Group.TENANT, "acme", new Insight.Slo(500.0, 50.0, 0.99, MINUTE, HOUR)));
         Map<String, Double> m = scrape();
         String global = "model=\"\",tenant=\"\"";
-        assertEquals(0.6, m.get("llm_metering_slo_attainment_ratio{" + global + ",objective=\"ttft\",window=\"1m\"}"));
-        assertEquals(2 / 3.0, m.get("llm_metering_slo_attainment_ratio{" + global + ",objective=\"tpot\",window=\"1m\"}"));
-        assertEquals(0.4, m.get("llm_metering_slo_attainment_ratio{" + global + ",objective=\"all\",window=\"1m\"}"));
-        assertEquals(0.9, m.get("llm_metering_slo_attainment_ratio{" + global + ",objective=\"all\",window=\"1h\"}"));
-        assertFalse(m.containsKey("llm_metering_slo_attainment_ratio{" + global + ",objective=\"tpot\",window=\"1h\"}"),
+        String globalAnd = "model=\"\",";
+        assertEquals(0.6, m.get("llm_metering_slo_attainment_ratio{" + globalAnd + "objective=\"ttft\",tenant=\"\",window=\"1m\"}"));
+        assertEquals(2 / 3.0, m.get("llm_metering_slo_attainment_ratio{" + globalAnd + "objective=\"tpot\",tenant=\"\",window=\"1m\"}"));
+        assertEquals(0.4, m.get("llm_metering_slo_attainment_ratio{" + globalAnd + "objective=\"all\",tenant=\"\",window=\"1m\"}"));
+        assertEquals(0.9, m.get("llm_metering_slo_attainment_ratio{" + globalAnd + "objective=\"all\",tenant=\"\",window=\"1h\"}"));
+        assertFalse(m.containsKey("llm_metering_slo_attainment_ratio{" + globalAnd + "objective=\"tpot\",tenant=\"\",window=\"1h\"}"),
                 "no stream judged on TPOT in the hour: no sample");
-        assertEquals(0.4, m.get("llm_metering_slo_attainment_ratio{model=\"\",tenant=\"acme\",objective=\"all\",window=\"1m\"}"));
-        assertEquals(0.6, m.get("llm_metering_slo_attainment_ratio{model=\"fast\",tenant=\"\",objective=\"ttft\",window=\"1m\"}"));
-        assertFalse(m.containsKey("llm_metering_slo_attainment_ratio{model=\"fast\",tenant=\"\",objective=\"all\",window=\"1h\"}"));
+        assertEquals(0.4, m.get("llm_metering_slo_attainment_ratio{model=\"\",objective=\"all\",tenant=\"acme\",window=\"1m\"}"));
+        assertEquals(0.6, m.get("llm_metering_slo_attainment_ratio{model=\"fast\",objective=\"ttft\",tenant=\"\",window=\"1m\"}"));
+        assertFalse(m.containsKey("llm_metering_slo_attainment_ratio{model=\"fast\",objective=\"all\",tenant=\"\",window=\"1h\"}"));
         assertEquals(2 / 60.0, m.get("llm_metering_goodput_streams_per_second{" + global + ",window=\"1m\"}"));
         assertEquals(0.2, m.get("llm_metering_goodput_tokens_per_second{" + global + ",window=\"1m\"}"));
         assertEquals(0.0125, m.get("llm_metering_goodput_streams_per_second{" + global + ",window=\"1h\"}"));
         assertEquals(0.25, m.get("llm_metering_goodput_tokens_per_second{" + global + ",window=\"1h\"}"));
         assertEquals(0.0, m.get("llm_metering_goodput_streams_per_second{model=\"fast\",tenant=\"\",window=\"1h\"}"));
-        assertEquals(0.5, m.get("llm_metering_slo_objective_seconds{objective=\"ttft\",model=\"\"}"));
-        assertEquals(0.05, m.get("llm_metering_slo_objective_seconds{objective=\"tpot\",model=\"\"}"));
-        assertEquals(0.2, m.get("llm_metering_slo_objective_seconds{objective=\"ttft\",model=\"fast\"}"));
-        assertEquals(0.05, m.get("llm_metering_slo_objective_seconds{objective=\"tpot\",model=\"fast\"}"));
-        assertFalse(m.containsKey("llm_metering_slo_objective_seconds{objective=\"ttft\",model=\"other\"}"));
+        assertEquals(0.5, m.get("llm_metering_slo_objective_seconds{model=\"\",objective=\"ttft\"}"));
+        assertEquals(0.05, m.get("llm_metering_slo_objective_seconds{model=\"\",objective=\"tpot\"}"));
+        assertEquals(0.2, m.get("llm_metering_slo_objective_seconds{model=\"fast\",objective=\"ttft\"}"));
+        assertEquals(0.05, m.get("llm_metering_slo_objective_seconds{model=\"fast\",objective=\"tpot\"}"));
+        assertFalse(m.containsKey("llm_metering_slo_objective_seconds{model=\"other\",objective=\"ttft\"}"));
         assertEquals(4, m.keySet().stream().filter(k -> k.startsWith("llm_metering_slo_objective_seconds")).count());
     }
 
@@ -88,10 +89,10 @@ class SloMetricsTest {
         Insight.Attainment ttftOnly = new Insight.Attainment(2, 2, 2, 0, 0, 2, 1.0, null, 1.0, 2 / 60.0, 8 / 60.0);
         offer(with(Insight.Group.GLOBAL, null, new Insight.Slo(500.0, null, 0.99, ttftOnly, ttftOnly)));
         Map<String, Double> m = scrape();
-        assertEquals(1.0, m.get("llm_metering_slo_attainment_ratio{model=\"\",tenant=\"\",objective=\"ttft\",window=\"1m\"}"));
-        assertEquals(1.0, m.get("llm_metering_slo_attainment_ratio{model=\"\",tenant=\"\",objective=\"all\",window=\"1m\"}"));
-        assertFalse(m.containsKey("llm_metering_slo_attainment_ratio{model=\"\",tenant=\"\",objective=\"tpot\",window=\"1m\"}"));
-        assertFalse(m.containsKey("llm_metering_slo_objective_seconds{objective=\"tpot\",model=\"\"}"));
+        assertEquals(1.0, m.get("llm_metering_slo_attainment_ratio{model=\"\",objective=\"ttft\",tenant=\"\",window=\"1m\"}"));
+        assertEquals(1.0, m.get("llm_metering_slo_attainment_ratio{model=\"\",objective=\"all\",tenant=\"\",window=\"1m\"}"));
+        assertFalse(m.containsKey("llm_metering_slo_attainment_ratio{model=\"\",objective=\"tpot\",tenant=\"\",window=\"1m\"}"));
+        assertFalse(m.containsKey("llm_metering_slo_objective_seconds{model=\"\",objective=\"tpot\"}"));
 
         f.view.offerInsight("global", insight("global", "null", 1, "10.0", "10.0", "null", "null", T0 + 1000));
         assertTrue(scrape().keySet().stream().noneMatch(k -> k.startsWith("llm_metering_slo_") || k.startsWith("llm_metering_goodput_")));
