@@ -163,7 +163,7 @@ class SettingsTest {
                 + "metering.topic.dlq, metering.topic.streams, metering.topic.insights, metering.topic.usage, metering.stale.ms, metering.hour.window.ms, "
                 + "metering.begin.expiry.ms, metering.partial.ttl.ms, metering.combiner.grace.ms, metering.max.future.ms, "
                 + "metering.max.sessions.per.task, metering.streams.retention.ms, metering.insights.max.labels, metering.insights.max.labels.per.task, "
-                + "metering.usage.grace.ms, metering.usage.dedupe.ms, metering.usage.dedupe.max.ids, "
+                + "metering.usage.grace.ms, metering.usage.dedupe.ms, metering.usage.dedupe.max.ids, metering.slo.ttft.ms, metering.slo.tpot.ms, metering.slo.target, "
                 + "metering.topic.deltas.partitions, metering.topic.replication.factor, metering.topic.create, "
                 + "metering.http.tokens.file, metering.http.tls.cert, metering.http.tls.key, metering.http.cors.origins, metering.http.sse.max.clients, metering.http.sse.max.clients.per.token", unknown);
     }
