@@ -1,5 +1,7 @@
 package dev.llmmeter.serve.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmmeter.contract.Insight;
 import dev.llmmeter.contract.Topics;
 import org.junit.jupiter.api.AfterEach;
@@ -104,5 +106,17 @@ class SloMetricsTest {
         offer(g);
         assertEquals(new String(Topics.INSIGHTS.serializeValue(g), StandardCharsets.UTF_8), f.get("/api/insights?group=global").body());
         assertTrue(f.get("/api/insights?group=global").body().contains("\"slo\":{\"ttft_objective_ms\":500.0"));
+    }
+
+    @Test
+    @DisplayName("/api/insights gives each group's SLO target beside its attainment: what the dashboard marks red under")
+    void apiInsightsCarriesTheTargetBesideEachGroupsAttainment() throws Exception {
+        offer(with(Insight.Group.MODEL, "fast", new Insight.Slo(200.0, null, 0.95, MINUTE, NONE)));
+        HttpResponse<String> r = f.get("/api/insights?group=model");
+        assertEquals(200, r.statusCode());
+        JsonNode slo = new ObjectMapper().readTree(r.body()).get(0).get("slo");
+        assertEquals(0.95, slo.get("target").doubleValue());
+        assertEquals(0.4, slo.get("last_minute").get("all").doubleValue());
+        assertTrue(slo.get("last_hour").get("all").isNull());
     }
 }
