@@ -58,7 +58,19 @@
     chart.setData([xs, tps, high, low]);
   }
 
-  function cell(row, text) { var td = document.createElement('td'); td.textContent = text; row.appendChild(td); }
+  function cell(row, text) { var td = document.createElement('td'); td.textContent = text; row.appendChild(td); return td; }
+
+  // SLO attainment (the share of a window's judged streams that met all their objectives), as a percent with one
+  // decimal; the cell is marked 'under' when the unrounded share is below the target (exactly at it is not). '–' when
+  // the record has no objective (no slo) or no stream was judged in the window (all null).
+  function pct(share) { return (share * 100).toFixed(1) + '%'; }
+  function attainment(row, slo, window) {
+    var w = slo ? slo[window] : null;
+    var all = w ? w.all : null;
+    var td = cell(row, all === null || all === undefined ? '–' : pct(all));
+    if (all !== null && all !== undefined && all < slo.target) { td.className = 'under'; }
+    return td;
+  }
 
   function onInsights(records) {
     var global = records.find(function (r) { return r.group === 'global'; });
@@ -74,8 +86,16 @@
       cell(row, r.group); cell(row, r.name === null ? '(none)' : r.name); cell(row, String(r.active));
       cell(row, one(r.tps)); cell(row, one(r.system_tps));
       cell(row, r.ttft_ms ? ms(r.ttft_ms.p50) : '–'); cell(row, r.ttft_ms ? ms(r.ttft_ms.p99) : '–');
+      attainment(row, r.slo, 'last_minute'); attainment(row, r.slo, 'last_hour');
+      cell(row, r.slo && r.slo.last_minute ? one(r.slo.last_minute.goodput_tokens_per_second) : '–');
       body.appendChild(row);
     });
+    var judged = records.find(function (r) { return r.slo; });
+    $('slo-note').textContent = judged
+      ? 'SLO: of the streams that left in the last minute (1 min) or hour (1 h), the share that met all their '
+        + 'objectives; red under the target, ' + pct(judged.slo.target) + ' (metering.slo.target). Goodput: the output '
+        + 'tokens per second of the last minute\'s streams that met them.'
+      : 'No SLO objective is set (metering.slo.ttft.ms, metering.slo.tpot.ms).';
   }
 
   var pending = false;

@@ -1,5 +1,7 @@
 package dev.llmmeter.serve.http;
 
+import dev.llmmeter.contract.Insight;
+import dev.llmmeter.contract.Topics;
 import dev.llmmeter.contract.Usage;
 import dev.llmmeter.serve.usage.UsageLedgerView;
 import org.junit.jupiter.api.AfterEach;
@@ -27,7 +29,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The dashboard in a real browser (Debian's chromium and chromium-driver, headless): ticks fed once a
- * second show on the page, each equal to the record fed; the usage panel shows the ledger view's sums per tenant.
+ * second show on the page, each equal to the record fed; the usage panel shows the ledger view's sums per tenant; the
+ * models' and tenants' SLO attainment is red only under the target.
  * Skipped only where {@code /usr/bin/chromium} is absent; CI installs it.
  */
 class DashboardBrowserIT {
@@ -130,8 +133,9 @@ class DashboardBrowserIT {
         assertEquals(List.of("30.1", "30.2", "30.3", "30.4", "30.5"), seen);
 
         // the busiest first (by system tokens/s), with the last tick's figures
-        List<String> expected = List.of("model llama-3-70b 6 31.0 75.0 700 1200", "tenant acme 4 29.0 45.0 900 1900");
+        List<String> expected = List.of("model llama-3-70b 6 31.0 75.0 700 1200 – – –", "tenant acme 4 29.0 45.0 900 1900 – – –");
         await().atMost(Duration.ofSeconds(30)).until(() -> rows().equals(expected));
+        assertEquals("No SLO objective is set (metering.slo.ttft.ms, metering.slo.tpot.ms).", text("slo-note"));
 
         // the usage panel, polled: tenant, then this hour's and today's tokens, input, output, reasoning, cached input
         feedLedger();
@@ -157,7 +161,7 @@ class DashboardBrowserIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> text("status").equals("live") && text("tps").equals("30.0"));
         feed(1, first + 1000);
         await().atMost(Duration.ofSeconds(30)).until(() -> text("tps").equals("30.1") && text("system-tps").equals("101.5"));
-        await().atMost(Duration.ofSeconds(30)).until(() -> rows().equals(List.of("tenant acme 4 29.0 41.0 900 1900")));
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows().equals(List.of("tenant acme 4 29.0 41.0 900 1900 – – –")));
         await().atMost(Duration.ofSeconds(30)).until(() -> browser.texts("#usage-table tbody tr")
                 .equals(List.of("acme 43,600 41,000 2,100 500 10,000 45,100 42,200 2,400 500 10,200")));
     }
@@ -171,7 +175,7 @@ class DashboardBrowserIT {
         browser.answerPrompt(ACME, Duration.ofSeconds(30));
         await().atMost(Duration.ofSeconds(30)).until(() -> text("status").equals("live") && text("tps").equals("30.0"));
         feed(1, first + 1000);
-        await().atMost(Duration.ofSeconds(30)).until(() -> rows().equals(List.of("tenant acme 4 29.0 41.0 900 1900")));
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows().equals(List.of("tenant acme 4 29.0 41.0 900 1900 – – –")));
     }
 
     @Test
@@ -194,6 +198,59 @@ class DashboardBrowserIT {
                 + "[30,30.1,30.2,30.3,30.4,30.5,30.6],[40,40,40,40,40,40,40],[20,20,20,20,20,20,20]]";
         await().atMost(Duration.ofSeconds(30)).until(() -> text("tps").equals("30.6"));
         await().atMost(Duration.ofSeconds(30)).until(() -> chartData().equals(seven));
+    }
+
+    private static Insight.Attainment judged(long streams, long met, double goodputTokensPerSecond) {
+        return new Insight.Attainment(streams, streams, met, 0, 0, met, met / (double) streams, null, met / (double) streams,
+                met / 60.0, goodputTokensPerSecond);
+    }
+
+    private static final Insight.Attainment NONE_JUDGED = new Insight.Attainment(0, 0, 0, 0, 0, 0, null, null, null, 0.0, 0.0);
+
+    private void offer(Insight i) {
+        f.view.offerInsight(i.key(), Topics.INSIGHTS.serializeValue(i));
+    }
+
+    @Test
+    @DisplayName("SLO attainment beside each model and tenant: a percent with one decimal per window, red only under the target "
+            + "(49 of 50 and 9,899 of 10,000 under 99%; 99 of 100, exactly at it, is not), '–' without judged streams or without an objective")
+    void attainmentIsRedOnlyUnderTheTarget() throws Exception {
+        long ts = System.currentTimeMillis() / 1000 * 1000;
+        Insight.Slo none = new Insight.Slo(500.0, null, 0.99, NONE_JUDGED, NONE_JUDGED);
+        offer(new Insight(ts, Insight.Group.GLOBAL, null, 10, 30.0, 170.0, null, null, null, 3, 1,
+                new Insight.Slo(500.0, null, 0.99, judged(150, 148, 52.5), judged(400, 398, 50.0))));
+        offer(new Insight(ts, Insight.Group.MODEL, "fast", 6, 31.0, 90.0, null, null, null, 3, 1,
+                new Insight.Slo(200.0, null, 0.99, judged(50, 49, 40.5), judged(200, 199, 38.0))));
+        offer(new Insight(ts, Insight.Group.MODEL, "close", 5, 30.0, 85.0, null, null, null, 3, 1,
+                new Insight.Slo(500.0, null, 0.99, judged(10_000, 9_899, 20.0), NONE_JUDGED)));
+        offer(new Insight(ts, Insight.Group.MODEL, "steady", 4, 29.0, 80.0, null, null, null, 3, 1,
+                new Insight.Slo(500.0, null, 0.99, judged(100, 99, 12.0), NONE_JUDGED)));
+        offer(new Insight(ts, Insight.Group.TENANT, "idle", 0, null, 75.0, null, null, null, 0, 0, none));
+        offer(new Insight(ts, Insight.Group.TENANT, "acme", 2, 28.0, 70.0, null, null, null, 3, 1, null));
+        f.view.offerStats(stats("30.0", "40.0", "20.0", 10, ts));
+        browser.open("http://127.0.0.1:" + f.port + "/?access_token=" + ADMIN);
+
+        // group, name, active, tokens/s, system tokens/s, TTFT p50, p99, SLO 1 min, SLO 1 h, goodput tokens/s
+        List<String> expected = List.of(
+                "model fast 6 31.0 90.0 – – 98.0% 99.5% 40.5",
+                "model close 5 30.0 85.0 – – 99.0% – 20.0",
+                "model steady 4 29.0 80.0 – – 99.0% – 12.0",
+                "tenant idle 0 – 75.0 – – – – 0.0",
+                "tenant acme 2 28.0 70.0 – – – – –");
+        await().atMost(Duration.ofSeconds(30)).until(() -> rows().equals(expected));
+        // each SLO cell's class and computed colour, row by row: only the last minutes of fast (0.98) and close
+        // (0.9899, shown rounded as 99.0%) are red, under 0.99; steady's, exactly at it, is not
+        String normal = "rgb(29, 35, 48)", red = "rgb(198, 40, 40)";
+        assertEquals(List.of(
+                        List.of("under", red, "", normal), List.of("under", red, "", normal), List.of("", normal, "", normal),
+                        List.of("", normal, "", normal), List.of("", normal, "", normal)),
+                browser.script("return Array.from(document.querySelectorAll('#groups tbody tr')).map(function (tr) {"
+                        + " return [8, 9].flatMap(function (n) { var td = tr.querySelector('td:nth-child(' + n + ')');"
+                        + " return [td.className, getComputedStyle(td).color]; }); });"));
+        assertEquals("SLO: of the streams that left in the last minute (1 min) or hour (1 h), the share that met all their "
+                + "objectives; red under the target, 99.0% (metering.slo.target). Goodput: the output tokens per second of the "
+                + "last minute's streams that met them.", text("slo-note"));
+        browser.screenshot(Path.of("target", "dashboard-slo.png"));
     }
 
     /** The chart's data as the page holds it: x (seconds), tps, high, low, as JSON. */
