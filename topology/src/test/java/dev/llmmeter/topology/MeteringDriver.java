@@ -30,6 +30,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -225,6 +226,11 @@ final class MeteringDriver implements AutoCloseable {
 
     long counter(String name) {
         return MeteringMetrics.total(driver.metrics(), name);
+    }
+
+    /** The counter's series carrying each of {@code tags}, summed over tasks. */
+    long counter(String name, Map<String, String> tags) {
+        return MeteringMetrics.total(driver.metrics(), name, tags);
     }
 
     /** The driver's state directory; gone after {@link #close()}. */

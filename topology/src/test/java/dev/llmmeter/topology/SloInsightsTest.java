@@ -2,6 +2,7 @@ package dev.llmmeter.topology;
 
 import dev.llmmeter.contract.DeltaEvent;
 import dev.llmmeter.contract.Insight;
+import dev.llmmeter.topology.processors.MeteringMetrics;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -142,6 +143,51 @@ class SloInsightsTest {
             assertEquals(hour, at(all, T0 + 61_000, "global").slo().lastHour());
             assertEquals(hour, at(all, lastTick, "global").slo().lastHour());
             assertEquals(none, at(all, lastTick + 1_000, "global").slo().lastHour());
+        }
+    }
+
+    private static long folded(MeteringDriver d, String breakdown, String window) {
+        return d.counter(MeteringMetrics.FOLDED_LABELS, Map.of(MeteringMetrics.BREAKDOWN_TAG, breakdown, MeteringMetrics.WINDOW_TAG, window));
+    }
+
+    /** Three models, two of them with a stream later in the same minute, under a bound of {@code maxLabels}. */
+    private static MeteringDriver threeModels(String maxLabels) {
+        Map<String, String> settings = Map.of(MeteringConfig.SLO_TTFT_MS, "500", MeteringConfig.INSIGHTS_MAX_LABELS, maxLabels);
+        MeteringDriver d = new MeteringDriver(MeteringConfig.fromMap(settings));
+        d.arriveAt(T0 + 100);
+        stream(d, "a1", "a", T0 - 5_000, 100, 3, 10);
+        stream(d, "b1", "b", T0 - 5_000, 100, 3, 10);
+        stream(d, "c1", "c", T0 - 5_000, 100, 3, 10);
+        d.tickTo(T0 + 1_000);
+        d.arriveAt(T0 + 1_100);
+        stream(d, "c2", "c", T0 - 4_000, 100, 3, 10);
+        stream(d, "a2", "a", T0 - 4_000, 100, 3, 10);
+        d.tickTo(T0 + 5_000);
+        return d;
+    }
+
+    @Test
+    @DisplayName("one model more than metering.insights.max.labels: that label is counted folded once from the groups and once from the hour's minute, whatever streams follow")
+    void oneModelBeyondTheBoundIsCountedFoldedOnceFromTheGroupsAndOnceFromTheHour() {
+        try (MeteringDriver d = threeModels("2")) {
+            List<Insight> all = d.insights();
+            assertEquals(List.of("global", "model:a", "model:b", "model:other", "tenant:t1"),
+                    all.stream().filter(i -> i.ts() == T0 + 1_000).map(Insight::key).toList());
+            assertEquals(2, at(all, T0 + 5_000, "model:other").slo().lastHour().streams(), "c1 and c2");
+            assertEquals(1, folded(d, "model", "minute"));
+            assertEquals(1, folded(d, "model", "hour"));
+            assertEquals(0, folded(d, "tenant", "minute"));
+            assertEquals(0, folded(d, "tenant", "hour"));
+        }
+    }
+
+    @Test
+    @DisplayName("exactly metering.insights.max.labels models: nothing is folded or counted")
+    void exactlyTheBoundOfModelsFoldsNothing() {
+        try (MeteringDriver d = threeModels("3")) {
+            assertEquals(List.of("global", "model:a", "model:b", "model:c", "tenant:t1"),
+                    d.insights().stream().filter(i -> i.ts() == T0 + 1_000).map(Insight::key).toList());
+            assertEquals(0, d.counter(MeteringMetrics.FOLDED_LABELS));
         }
     }
 

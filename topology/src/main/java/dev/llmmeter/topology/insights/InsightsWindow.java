@@ -37,8 +37,9 @@ import java.util.TreeSet;
  * seconds give the last minute's; for the last hour, the judged streams of each second are also summed into a bucket
  * per minute ({@link #HOUR_BUCKETS} of them, in memory like the seconds). A bucket keeps at most {@code maxLabels}
  * models (and tenants) apart, in the order it meets them; the rest of that minute count in the task overflow's
- * share, published in {@code other}. At a tick, a published group's hour is the buckets of its label (also in
- * its idle record), and {@code other}'s the rest of those published.
+ * share, published in {@code other} (each such label counted once per minute, {@link #takeFoldedFromHour}). At a
+ * tick, a published group's hour is the buckets of its label (also in its idle record), and {@code other}'s the rest
+ * of those published.
  */
 public final class InsightsWindow {
     public static final long WINDOW_MS = 60_000;
@@ -67,6 +68,9 @@ public final class InsightsWindow {
     /** minute start -> that minute's judged streams per partial key. */
     private final TreeMap<Long, Minute> minutes = new TreeMap<>();
     private final int maxLabels;
+    /** Labels folded out of a minute of the hour since the last {@link #takeFoldedFromHour}: models, tenants. */
+    private long hourFoldedModels;
+    private long hourFoldedTenants;
 
     /** @param maxLabels the most models (and, apart, tenants) with a group of their own */
     public InsightsWindow(int maxLabels) {
@@ -129,7 +133,12 @@ public final class InsightsWindow {
                 if (minute == null) {
                     minute = minutes.computeIfAbsent(start, t -> new Minute());
                 }
-                minute.add(e.getKey(), slo, maxLabels);
+                Insight.Group folded = minute.add(e.getKey(), slo, maxLabels);
+                if (folded == Insight.Group.MODEL) {
+                    hourFoldedModels++;
+                } else if (folded == Insight.Group.TENANT) {
+                    hourFoldedTenants++;
+                }
             }
         }
         if (minute != null) {
@@ -280,9 +289,25 @@ public final class InsightsWindow {
         return statsDue || Emission.due(busy, wasBusy);
     }
 
-    /** Labels refused a group of their own since the last call (models and tenants). */
-    public long takeFolded() {
-        return models.takeRefused() + tenants.takeRefused();
+    /** Labels of {@code breakdown} (model or tenant) refused a group of their own since the last call. */
+    public long takeFolded(Insight.Group breakdown) {
+        return slots(breakdown).takeRefused();
+    }
+
+    /**
+     * Labels of {@code breakdown} (model or tenant) folded out of a minute of the hour since the last call: each once
+     * per minute, when the minute first meets it with {@code maxLabels} others of its breakdown apart.
+     */
+    public long takeFoldedFromHour(Insight.Group breakdown) {
+        long n;
+        if (breakdown == Insight.Group.MODEL) {
+            n = hourFoldedModels;
+            hourFoldedModels = 0;
+        } else {
+            n = hourFoldedTenants;
+            hourFoldedTenants = 0;
+        }
+        return n;
     }
 
     /** A published group: global, a label's own group (by its published name), or the fold of a breakdown. */
@@ -303,16 +328,23 @@ public final class InsightsWindow {
     /** One minute's judged streams, per partial key; at most {@code maxLabels} models and as many tenants apart. */
     private static final class Minute {
         final Map<String, SloCounts> byKey = new HashMap<>();
+        /** The partial keys of labels this minute has folded into the overflow (each is counted once). */
+        final Set<String> folded = new HashSet<>();
         int models;
         int tenants;
 
-        void add(String key, SloCounts slo, int maxLabels) {
+        /** @return the breakdown of a label this minute folds for the first time, else null */
+        Insight.Group add(String key, SloCounts slo, int maxLabels) {
+            Insight.Group foldedNow = null;
             SloCounts c = byKey.get(key);
             if (c == null) {
                 Insight.Group group = GroupKeys.group(key);
                 if (group != Insight.Group.GLOBAL && !GroupKeys.OVERFLOW.equals(GroupKeys.name(key))) {
                     boolean isModel = group == Insight.Group.MODEL;
                     if ((isModel ? models : tenants) >= maxLabels) {
+                        if (folded.add(key)) {
+                            foldedNow = group;
+                        }
                         key = GroupKeys.key(group, GroupKeys.OVERFLOW);
                     } else if (isModel) {
                         models++;
@@ -323,6 +355,7 @@ public final class InsightsWindow {
                 c = byKey.computeIfAbsent(key, k -> new SloCounts());
             }
             c.add(slo);
+            return foldedNow;
         }
     }
 

@@ -2,8 +2,15 @@ package dev.llmmeter.topology.processors;
 
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.common.metrics.stats.CumulativeCount;
+import org.apache.kafka.common.metrics.stats.Rate;
+import org.apache.kafka.common.metrics.stats.WindowedCount;
+import org.apache.kafka.streams.StreamsMetrics;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The metering counters, registered through Kafka Streams' own metrics (so JMX and any metrics reporter
@@ -28,10 +35,18 @@ public final class MeteringMetrics {
     /** Records whose key the Java client's default partitioner would put in another partition (processed all the same). */
     public static final String MISROUTED_RECORDS = "misrouted-records";
     /**
-     * On the combiner: insights labels refused a group of their own because {@code metering.insights.max.labels} others
-     * had one (they count in {@code other}); each label once per refusal, not at every tick it stays folded.
+     * On the combiner: insights labels folded into their breakdown's {@code other} by {@code metering.insights.max.labels},
+     * tagged {@value #BREAKDOWN_TAG} ({@code model}, {@code tenant}) and {@value #WINDOW_TAG}: {@code minute}, a label
+     * refused a group of its own because as many others had one, once per refusal, not at every tick it stays folded;
+     * {@code hour}, a label whose streams judged in one minute count in {@code other}'s hour of service level figures
+     * because that minute already kept as many others apart, once per label and minute.
      */
     public static final String FOLDED_LABELS = "folded-labels";
+    static final String FOLDED_LABELS_DESCRIPTION = "labels folded into other by metering.insights.max.labels, by "
+            + "breakdown (model, tenant) and window (minute: refused a group of their own; hour: in a minute of the "
+            + "service level hour)";
+    public static final String BREAKDOWN_TAG = "breakdown";
+    public static final String WINDOW_TAG = "window";
     /**
      * On a session task: sessions counted in their breakdown's {@code other} by the task itself, because their model
      * (or tenant) was new to the task and {@code metering.insights.max.labels.per.task} others already had a tally
@@ -60,12 +75,45 @@ public final class MeteringMetrics {
     private MeteringMetrics() {
     }
 
+    /**
+     * A counter of a task with tags of its own, as {@code <counter>-total} and {@code <counter>-rate}, tagged like
+     * {@link StreamsMetrics#addRateTotalSensor}'s ({@code thread-id}, {@code metering-id} = the task) plus {@code tags}.
+     * {@code addRateTotalSensor} cannot do it: it names its sensor by task and counter only, so two of one counter with
+     * different tags would be one sensor recording into both. Removed with {@link StreamsMetrics#removeSensor}.
+     *
+     * @param tags tag names and values, in pairs
+     */
+    public static Sensor taggedRateTotalSensor(StreamsMetrics metrics, String taskId, String counter, String description,
+                                               String... tags) {
+        String thread = Thread.currentThread().getName();
+        Map<String, String> tagMap = new LinkedHashMap<>();
+        tagMap.put("thread-id", thread);
+        tagMap.put(SCOPE + "-id", taskId);
+        StringBuilder name = new StringBuilder(thread).append(".task.").append(taskId).append('.').append(SCOPE)
+                .append('.').append(counter);
+        for (int i = 0; i + 1 < tags.length; i += 2) {
+            tagMap.put(tags[i], tags[i + 1]);
+            name.append('.').append(tags[i]).append('=').append(tags[i + 1]);
+        }
+        Sensor sensor = metrics.addSensor(name.toString(), Sensor.RecordingLevel.INFO);
+        sensor.add(new MetricName(counter + "-total", GROUP, "The total number of " + description, tagMap), new CumulativeCount());
+        sensor.add(new MetricName(counter + "-rate", GROUP, "The average per-second number of " + description, tagMap),
+                new Rate(TimeUnit.SECONDS, new WindowedCount()));
+        return sensor;
+    }
+
     /** Sum of {@code <counter>-total} over all tasks in a metrics map (a KafkaStreams' or a test driver's). */
     public static long total(Map<MetricName, ? extends Metric> metrics, String counter) {
+        return total(metrics, counter, Map.of());
+    }
+
+    /** Sum of {@code <counter>-total} over all tasks, of the series carrying each of {@code tags}. */
+    public static long total(Map<MetricName, ? extends Metric> metrics, String counter, Map<String, String> tags) {
         double sum = 0;
         for (Map.Entry<MetricName, ? extends Metric> e : metrics.entrySet()) {
             MetricName n = e.getKey();
-            if (n.group().equals(GROUP) && n.name().equals(counter + "-total")) {
+            if (n.group().equals(GROUP) && n.name().equals(counter + "-total")
+                    && n.tags().entrySet().containsAll(tags.entrySet())) {
                 sum += ((Number) e.getValue().metricValue()).doubleValue();
             }
         }

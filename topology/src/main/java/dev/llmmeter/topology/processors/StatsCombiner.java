@@ -23,6 +23,7 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Iterator;
@@ -63,7 +64,9 @@ public final class StatsCombiner implements Processor<String, Partial, String, C
     private final Map<String, Report> latest = new HashMap<>();
     private ProcessorContext<String, CombinerOutput> context;
     private InsightsWindow insights;
-    private Sensor foldedLabels;
+    /** folded-labels of models and tenants, from the groups (window minute) and from the hour's minutes (window hour). */
+    private final Map<Insight.Group, Sensor> foldedFromGroups = new EnumMap<>(Insight.Group.class);
+    private final Map<Insight.Group, Sensor> foldedFromHour = new EnumMap<>(Insight.Group.class);
     private KeyValueStore<String, Partial> partials;
     private KeyValueStore<String, Long> progress;
     private HourOfReadings readings;
@@ -96,8 +99,15 @@ public final class StatsCombiner implements Processor<String, Partial, String, C
     public void init(ProcessorContext<String, CombinerOutput> context) {
         this.context = context;
         this.insights = new InsightsWindow(config.insightsMaxLabels(), config.sloObjectives());
-        this.foldedLabels = context.metrics().addRateTotalSensor(MeteringMetrics.SCOPE, context.taskId().toString(),
-                MeteringMetrics.FOLDED_LABELS, Sensor.RecordingLevel.INFO);
+        for (Insight.Group breakdown : List.of(Insight.Group.MODEL, Insight.Group.TENANT)) {
+            String label = breakdown == Insight.Group.MODEL ? "model" : "tenant";
+            foldedFromGroups.put(breakdown, MeteringMetrics.taggedRateTotalSensor(context.metrics(), context.taskId().toString(),
+                    MeteringMetrics.FOLDED_LABELS, MeteringMetrics.FOLDED_LABELS_DESCRIPTION,
+                    MeteringMetrics.BREAKDOWN_TAG, label, MeteringMetrics.WINDOW_TAG, "minute"));
+            foldedFromHour.put(breakdown, MeteringMetrics.taggedRateTotalSensor(context.metrics(), context.taskId().toString(),
+                    MeteringMetrics.FOLDED_LABELS, MeteringMetrics.FOLDED_LABELS_DESCRIPTION,
+                    MeteringMetrics.BREAKDOWN_TAG, label, MeteringMetrics.WINDOW_TAG, "hour"));
+        }
         this.partials = context.getStateStore(StoreNames.PARTIALS);
         this.progress = context.getStateStore(StoreNames.COMBINER_STATE);
         this.commitEachTick = MeteringTopology.exactlyOnce(context.appConfigs());
@@ -241,8 +251,13 @@ public final class StatsCombiner implements Processor<String, Partial, String, C
         for (Insight i : insights.emit(tick, shares, statsDue)) {
             context.forward(new Record<>(i.key(), new CombinerOutput.InsightRecord(i), tick));
         }
-        for (long f = insights.takeFolded(); f > 0; f--) {
-            foldedLabels.record();
+        for (Insight.Group breakdown : foldedFromGroups.keySet()) {
+            for (long f = insights.takeFolded(breakdown); f > 0; f--) {
+                foldedFromGroups.get(breakdown).record();
+            }
+            for (long f = insights.takeFoldedFromHour(breakdown); f > 0; f--) {
+                foldedFromHour.get(breakdown).record();
+            }
         }
     }
 
@@ -298,9 +313,10 @@ public final class StatsCombiner implements Processor<String, Partial, String, C
         if (futurePartials != null) {
             context.metrics().removeSensor(futurePartials);
         }
-        if (foldedLabels != null) {
-            context.metrics().removeSensor(foldedLabels);
-        }
+        foldedFromGroups.values().forEach(context.metrics()::removeSensor);
+        foldedFromHour.values().forEach(context.metrics()::removeSensor);
+        foldedFromGroups.clear();
+        foldedFromHour.clear();
         latest.clear();
     }
 }
