@@ -16,7 +16,9 @@ import java.util.function.Function;
  *   <li>{@code llm_metering_goodput_streams_per_second} and {@code llm_metering_goodput_tokens_per_second}
  *       {@code {model,tenant,window}}, for every group whose record carries {@code slo};</li>
  *   <li>{@code llm_metering_slo_objective_seconds{objective,model}}: the defaults with {@code model=""} (from the global
- *       record), and each model group's own (its model's objective, else the default; not {@code other}'s).</li>
+ *       record), and each model group's own (its model's objective, else the default; not {@code other}'s);</li>
+ *   <li>{@code llm_metering_slo_target_ratio}: the attainment aimed at ({@code metering.slo.target}), from the global
+ *       record, for alerts that compare the attainment with it.</li>
  * </ul>
  * Without any objective set no record carries {@code slo}, and none of these has a sample.
  */
@@ -54,6 +56,15 @@ final class SloMetrics {
         goodput(registry, view, "llm_metering_goodput_tokens_per_second",
                 "Output tokens of the streams that left in the window and met all their objectives, per second of the window",
                 Insight.Attainment::goodputTokensPerSecond);
+        GaugeWithCallback.builder().name("llm_metering_slo_target_ratio")
+                .help("The SLO attainment aimed at (metering.slo.target), a share from 0 to 1")
+                .callback(cb -> {
+                    for (Insight i : view.insights()) {
+                        if (i.group() == Insight.Group.GLOBAL && i.slo() != null) {
+                            cb.call(i.slo().target());
+                        }
+                    }
+                }).register(registry);
         GaugeWithCallback.builder().name("llm_metering_slo_objective_seconds")
                 .help("Service level objective: ttft (time to first token) or tpot (time per output token); model empty "
                         + "for the default")

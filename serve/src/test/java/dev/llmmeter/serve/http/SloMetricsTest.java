@@ -86,6 +86,21 @@ class SloMetricsTest {
     }
 
     @Test
+    @DisplayName("the attainment target is one sample from the global record, and none without objectives")
+    void theTargetIsExposedFromTheGlobalRecord() throws Exception {
+        offer(with(Insight.Group.MODEL, "fast", new Insight.Slo(200.0, 50.0, 0.9, MINUTE, NONE)));
+        assertFalse(scrape().keySet().stream().anyMatch(k -> k.startsWith("llm_metering_slo_target_ratio")),
+                "no global record yet: no target");
+        offer(with(Insight.Group.GLOBAL, null, new Insight.Slo(500.0, 50.0, 0.95, MINUTE, HOUR)));
+        Map<String, Double> m = scrape();
+        assertEquals(0.95, m.get("llm_metering_slo_target_ratio"));
+        assertEquals(1, m.keySet().stream().filter(k -> k.startsWith("llm_metering_slo_target_ratio")).count());
+
+        f.view.offerInsight("global", insight("global", "null", 1, "10.0", "10.0", "null", "null", T0 + 1000));
+        assertFalse(scrape().containsKey("llm_metering_slo_target_ratio"), "no objective set: the record carries no slo");
+    }
+
+    @Test
     @DisplayName("an unset objective has no attainment sample and no objective sample; with none set, no service level metric has one")
     void unsetObjectives() throws Exception {
         Insight.Attainment ttftOnly = new Insight.Attainment(2, 2, 2, 0, 0, 2, 1.0, null, 1.0, 2 / 60.0, 8 / 60.0);
