@@ -95,6 +95,7 @@ class DeadLetterTest {
             assertEquals("0", header(r, DeadLetterHeaders.SOURCE_PARTITION));
             assertEquals("1", header(r, DeadLetterHeaders.SOURCE_OFFSET));
             assertEquals(reason + ": " + detail, header(r, DeadLetterHeaders.MESSAGE));
+            assertEquals(1, d.droppedRecords(), "counted in Kafka Streams' dropped-records of its task (what the dead-letter alert rates)");
 
             // The valid events on either side were processed as if the bad one had never come.
             assertEquals(List.of(new Stats(null, false, false, null, null, 1, T0 + 1000)), d.stats());
@@ -120,6 +121,7 @@ class DeadLetterTest {
             d.sendRaw("s", "{\"v\":2,\"running\":1,\"type\":\"output\",\"stream_id\":\"s\",\"ts\":" + (T0 + 1000) + ",\"extra\":null}", T0 + 1000);
             d.tickTo(T0 + 1000);
             assertEquals(List.of(), d.deadLetters());
+            assertEquals(0, d.droppedRecords());
             assertEquals(List.of(new Stats(null, false, false, null, null, 1, T0 + 1000)), d.stats());
         }
     }

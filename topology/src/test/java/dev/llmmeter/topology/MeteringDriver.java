@@ -233,6 +233,13 @@ final class MeteringDriver implements AutoCloseable {
         return MeteringMetrics.total(driver.metrics(), name, tags);
     }
 
+    /** Kafka Streams' own {@code dropped-records-total} of the tasks, summed: records its exception handlers resumed past. */
+    long droppedRecords() {
+        return (long) driver.metrics().entrySet().stream()
+                .filter(e -> e.getKey().group().equals("stream-task-metrics") && e.getKey().name().equals("dropped-records-total"))
+                .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue()).sum();
+    }
+
     /** The driver's state directory; gone after {@link #close()}. */
     Path stateDir() {
         return stateDir;

@@ -43,6 +43,18 @@ public final class Promtool {
         return new Result(p.exitValue(), output);
     }
 
+    /** {@code promtool ARGS} run in {@code dir} (as {@code promtool check rules} and {@code test rules} take files): exit code and output. */
+    public static Result run(Path dir, String... args) throws IOException, InterruptedException {
+        requireInstalled(PROMTOOL);
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(PROMTOOL.toString()));
+        command.addAll(java.util.List.of(args));
+        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "promtool still running after 60 s");
+        return new Result(p.exitValue(), output);
+    }
+
     public record Result(int exit, String output) {
         /** Exit 0 and not a word: no problem found. */
         public boolean clean() {
