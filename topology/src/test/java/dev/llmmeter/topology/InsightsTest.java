@@ -18,6 +18,7 @@ import static dev.llmmeter.contract.Insight.Group.MODEL;
 import static dev.llmmeter.contract.Insight.Group.TENANT;
 import static dev.llmmeter.topology.MeteringDriver.T0;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -303,10 +304,14 @@ class InsightsTest {
         try (MeteringDriver d = new MeteringDriver()) {
             // one output delta: no TPOT when it goes stale (a TPOT, like an end, would hold the windows a minute longer)
             d.begin("s1", T0, "m", "t").output("s1", T0 + 900, 9).tickTo(T0 + 70_000);
-            List<Long> statsTicks = d.stats().stream().map(Stats::ts).toList();
+            List<Stats> emitted = d.stats();
+            List<Long> statsTicks = emitted.stream().map(Stats::ts).toList();
             List<Insight> all = d.insights();
             assertEquals(statsTicks, all.stream().filter(i -> i.group() == GLOBAL).map(Insight::ts).toList());
             assertEquals(T0 + 61_000, statsTicks.get(statsTicks.size() - 1), "the idle tick: s1 pruned as stale");
+            Stats idle = emitted.get(emitted.size() - 1);
+            assertNull(idle.tps(), "the idle tick has no reading");
+            assertFalse(idle.tpsAvailable());
             assertEquals(List.of(
                     new Insight(T0 + 61_000, GLOBAL, null, 0, null, 0.0, null, null, null, 0, 0),
                     new Insight(T0 + 61_000, MODEL, "m", 0, null, 0.0, null, null, null, 0, 0),

@@ -59,6 +59,16 @@ class MetricsTest {
     }
 
     @Test
+    @DisplayName("after the idle tick (no reading) the last tick's time stays, as old as it gets, and tokens per second is absent: what the stale-stats alert tells an idle fleet by")
+    void theIdleTickKeepsItsTimeAndDropsTokensPerSecond() throws Exception {
+        f.view.offerStats(stats("47.3", "52.1", "31.4", 4, T0));
+        f.view.offerStats(stats("null", "null", "null", 0, T0 + 1000));
+        Map<String, Double> m = scrape();
+        assertEquals(1790000001.0, m.get("llm_metering_last_tick_timestamp_seconds"));
+        assertFalse(m.containsKey("llm_metering_tokens_per_second"), m.toString());
+    }
+
+    @Test
     @DisplayName("no reading: tps, high and low have no sample rather than a made-up zero")
     void noReadingNoSample() throws Exception {
         f.view.offerStats(stats("null", "null", "null", 0, T0));
