@@ -58,8 +58,10 @@ class SettingsTest {
         env.put("METERING_TOPIC_MIN_INSYNC_REPLICAS", "2");
         env.put("METERING_NUM_STANDBY_REPLICAS", "1");
         env.put("METERING_TOPIC_DELTAS", "my.deltas");
+        env.put("METERING_SLO_MODELS", "llama-3.1-70b=ttft:500,tpot:50;gpt-x=ttft:800");
         Properties p = Settings.fromEnvironment(env);
-        assertEquals(13, p.size(), p.toString());
+        assertEquals(14, p.size(), p.toString());
+        assertEquals("llama-3.1-70b=ttft:500,tpot:50;gpt-x=ttft:800", p.getProperty("metering.slo.models"));
         assertEquals("5", p.getProperty("producer.linger.ms"));
         assertEquals("2", p.getProperty("topic.min.insync.replicas"));
         assertEquals("my.deltas", p.getProperty("metering.topic.deltas"));
@@ -163,7 +165,7 @@ class SettingsTest {
                 + "metering.topic.dlq, metering.topic.streams, metering.topic.insights, metering.topic.usage, metering.stale.ms, metering.hour.window.ms, "
                 + "metering.begin.expiry.ms, metering.partial.ttl.ms, metering.combiner.grace.ms, metering.max.future.ms, "
                 + "metering.max.sessions.per.task, metering.streams.retention.ms, metering.insights.max.labels, metering.insights.max.labels.per.task, "
-                + "metering.usage.grace.ms, metering.usage.dedupe.ms, metering.usage.dedupe.max.ids, metering.slo.ttft.ms, metering.slo.tpot.ms, metering.slo.target, "
+                + "metering.usage.grace.ms, metering.usage.dedupe.ms, metering.usage.dedupe.max.ids, metering.slo.ttft.ms, metering.slo.tpot.ms, metering.slo.target, metering.slo.models, "
                 + "metering.topic.deltas.partitions, metering.topic.replication.factor, metering.topic.create, "
                 + "metering.http.tokens.file, metering.http.tls.cert, metering.http.tls.key, metering.http.cors.origins, metering.http.sse.max.clients, metering.http.sse.max.clients.per.token", unknown);
     }

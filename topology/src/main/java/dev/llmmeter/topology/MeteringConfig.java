@@ -52,6 +52,8 @@ public final class MeteringConfig extends AbstractConfig {
     public static final String SLO_TTFT_MS = "metering.slo.ttft.ms";
     public static final String SLO_TPOT_MS = "metering.slo.tpot.ms";
     public static final String SLO_TARGET = "metering.slo.target";
+    /** Models' own objectives in one setting ({@link SloModelList}), for where a name cannot carry the model's. */
+    public static final String SLO_MODELS = "metering.slo.models";
     /** A model's own objective: {@code metering.slo.ttft.ms.model.NAME} (and likewise for TPOT). */
     public static final String SLO_MODEL_INFIX = ".model.";
 
@@ -126,7 +128,12 @@ public final class MeteringConfig extends AbstractConfig {
                     "time-per-output-token objective in ms; a model's own: `metering.slo.tpot.ms.model.NAME`; unset, streams "
                             + "are not judged on TPOT")
             .define(SLO_TARGET, Type.DOUBLE, 0.99, between(0.0, 1.0), Importance.LOW,
-                    "the SLO attainment aimed at, a share from 0 to 1, published with the figures (`slo.target`)");
+                    "the SLO attainment aimed at, a share from 0 to 1, published with the figures (`slo.target`)")
+            .define(SLO_MODELS, Type.STRING, "", (name, value) -> SloModelList.parse(name, (String) value), Importance.LOW,
+                    "models' own objectives in one setting, as `METERING_SLO_MODELS` can set them: `MODEL=ttft:MS,tpot:MS` "
+                            + "entries (either objective or both) separated by `;`, e.g. "
+                            + "`llama-3.1-70b=ttft:500,tpot:50;gpt-x=ttft:800`; a model's own "
+                            + "`metering.slo.ttft.ms.model.NAME` (or `tpot`) wins over its entry");
 
     /** Every setting with its default as text, in documentation order. */
     public static final Map<String, String> DEFAULTS = defaultsInOrder();
@@ -177,8 +184,18 @@ public final class MeteringConfig extends AbstractConfig {
         usageDedupeMaxIds = getInt(USAGE_DEDUPE_MAX_IDS);
         Double ttft = getDouble(SLO_TTFT_MS);
         Double tpot = getDouble(SLO_TPOT_MS);
-        sloObjectives = new SloObjectives(ttft == null ? Double.NaN : ttft, tpot == null ? Double.NaN : tpot, ttftByModel,
-                tpotByModel, getDouble(SLO_TARGET));
+        Map<String, Double> ttftOwn = new LinkedHashMap<>(ttftByModel);
+        Map<String, Double> tpotOwn = new LinkedHashMap<>(tpotByModel);
+        SloModelList.parse(SLO_MODELS, getString(SLO_MODELS)).forEach((model, o) -> {
+            if (!Double.isNaN(o.ttftMs())) {
+                ttftOwn.putIfAbsent(model, o.ttftMs());
+            }
+            if (!Double.isNaN(o.tpotMs())) {
+                tpotOwn.putIfAbsent(model, o.tpotMs());
+            }
+        });
+        sloObjectives = new SloObjectives(ttft == null ? Double.NaN : ttft, tpot == null ? Double.NaN : tpot, ttftOwn,
+                tpotOwn, getDouble(SLO_TARGET));
         requireConsistent();
     }
 

@@ -1,5 +1,6 @@
 package dev.llmmeter.topology;
 
+import dev.llmmeter.topology.insights.SloObjectives;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -49,7 +50,7 @@ class MeteringConfigTest {
                 + "metering.begin.expiry.ms, metering.partial.ttl.ms, metering.combiner.grace.ms, "
                 + "metering.max.future.ms, metering.max.sessions.per.task, metering.streams.retention.ms, "
                 + "metering.insights.max.labels, metering.insights.max.labels.per.task, metering.usage.grace.ms, metering.usage.dedupe.ms, "
-                + "metering.usage.dedupe.max.ids, metering.slo.ttft.ms, metering.slo.tpot.ms, metering.slo.target", e.getMessage());
+                + "metering.usage.dedupe.max.ids, metering.slo.ttft.ms, metering.slo.tpot.ms, metering.slo.target, metering.slo.models", e.getMessage());
     }
 
     @Test
@@ -121,5 +122,41 @@ class MeteringConfigTest {
         assertEquals("the deltas, stats, dead-letter, streams, insights and usage topics must be six different topics, got metering.deltas, "
                         + "metering.stats, metering.deltas.dlq, metering.stats, metering.insights, metering.usage",
                 assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of("metering.topic.streams", "metering.stats"))).getMessage());
+    }
+
+    @Test
+    void metering_slo_modelsSetsEachModelsOwnObjectivesWithNamesNoSettingNameCouldCarry() {
+        MeteringConfig c = MeteringConfig.fromMap(Map.of(MeteringConfig.SLO_TTFT_MS, "1000", MeteringConfig.SLO_TPOT_MS, "100",
+                MeteringConfig.SLO_MODELS, " llama-3.1-70b = ttft:500 , tpot:50 ;gpt-x=ttft:800; org/model:v2=tpot:7.5;"));
+        SloObjectives o = c.sloObjectives();
+        assertEquals(List.of(500.0, 50.0), List.of(o.ttftMs("llama-3.1-70b"), o.tpotMs("llama-3.1-70b")));
+        assertEquals(List.of(800.0, 100.0), List.of(o.ttftMs("gpt-x"), o.tpotMs("gpt-x")), "tpot: the default");
+        assertEquals(List.of(1000.0, 7.5), List.of(o.ttftMs("org/model:v2"), o.tpotMs("org/model:v2")));
+        assertEquals(List.of(1000.0, 100.0), List.of(o.ttftMs("other-model"), o.tpotMs("other-model")));
+    }
+
+    @Test
+    void aModelsOwnSettingWinsOverItsEntryInTheList() {
+        MeteringConfig c = MeteringConfig.fromMap(Map.of(MeteringConfig.SLO_MODELS, "m=ttft:500,tpot:50",
+                "metering.slo.ttft.ms.model.m", "300"));
+        assertEquals(List.of(300.0, 50.0), List.of(c.sloObjectives().ttftMs("m"), c.sloObjectives().tpotMs("m")));
+    }
+
+    @Test
+    void aMalformedListIsRefusedNamingTheSettingTheEntryAndTheForm() {
+        String form = "; the form is MODEL=ttft:MS,tpot:MS entries separated by ';', e.g. llama-3.1-70b=ttft:500,tpot:50;gpt-x=ttft:800";
+        Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put("llama-3.1-70b:ttft:500", "entry 'llama-3.1-70b:ttft:500' has no '='");
+        cases.put("=ttft:500", "entry '=ttft:500' names no model");
+        cases.put("m=ttft:500;m=tpot:50", "model 'm' is named twice");
+        cases.put("m=ttft=500", "entry 'm=ttft=500': '500' is not ttft:MS or tpot:MS");
+        cases.put("m=latency:500", "entry 'm=latency:500': 'latency:500' is not ttft:MS or tpot:MS");
+        cases.put("m=", "entry 'm=': '' is not ttft:MS or tpot:MS");
+        cases.put("m=ttft:0", "entry 'm=ttft:0': ttft must be a positive number of milliseconds, got '0'");
+        cases.put("m=tpot:fast", "entry 'm=tpot:fast': tpot must be a positive number of milliseconds, got 'fast'");
+        cases.put("m=ttft:500,ttft:400", "entry 'm=ttft:500,ttft:400' sets ttft twice");
+        cases.forEach((value, why) -> assertEquals("Invalid value " + value + " for configuration metering.slo.models: " + why + form,
+                assertThrows(IllegalArgumentException.class, () -> MeteringConfig.fromMap(Map.of(MeteringConfig.SLO_MODELS, value))).getMessage(),
+                value));
     }
 }

@@ -77,6 +77,28 @@ class BadSettingsIT {
         assertEquals(before, topics(), "no topic created");
     }
 
+    /**
+     * {@code METERING_SLO_MODELS} as a compose file sets it, malformed: a child process, as the image runs it, exits 2
+     * with one line naming the setting, the entry and the form (no stack trace), having written nothing.
+     */
+    @Test
+    void aMalformedPerModelObjectiveListFromTheEnvironmentIsExitTwoInOneLine() throws Exception {
+        Set<String> before = topics();
+        String form = "; the form is MODEL=ttft:MS,tpot:MS entries separated by ';', e.g. llama-3.1-70b=ttft:500,tpot:50;gpt-x=ttft:800";
+        Map<String, String> bad = new LinkedHashMap<>();
+        bad.put("llama-3.1-70b:ttft:500", "entry 'llama-3.1-70b:ttft:500' has no '='");
+        bad.put("llama-3.1-70b=ttft:500,tpot:-1", "entry 'llama-3.1-70b=ttft:500,tpot:-1': tpot must be a positive number of milliseconds, got '-1'");
+        int n = 0;
+        for (Map.Entry<String, String> e : bad.entrySet()) {
+            Path state = dir.resolve("state-env-" + n++);
+            ServiceProcess.Run run = ServiceProcess.start(dir, Map.of("METERING_SLO_MODELS", e.getKey()), "topology",
+                    "--bootstrap-servers", kafka.bootstrapServers(), "--state-dir", state.toString()).finish();
+            assertUsageError("topology", "Invalid value " + e.getKey() + " for configuration metering.slo.models: " + e.getValue() + form, run);
+            assertFalse(Files.exists(state.resolve(InstanceId.FILE_NAME)), "no instance id file: " + run);
+        }
+        assertEquals(before, topics(), "no topic created");
+    }
+
     /** Topic names of its own, so that a topic it created could not hide among those of another test. */
     private Path config(String name, String lines) throws Exception {
         Path f = dir.resolve(name + ".properties");
