@@ -3,8 +3,8 @@ package dev.llmmeter.topology;
 /**
  * The seed's global tps: the mean of the per-stream rates that are > 0 ({@code active_tps}), NaN (the seed's
  * None) when there are none. Taken in two stages so it stays global however the streams are spread: each session
- * task adds its streams' rates ({@link #addStream}) and reports the sum and the count, never a mean; the combiner
- * adds every task's part ({@link #addPart}) and divides once ({@link #value}).
+ * task reports the sum and the count of its streams' rates, never a mean (kept exactly as they change:
+ * {@code TaskInsights}); the combiner adds every task's part ({@link #addPart}) and divides once ({@link #value}).
  */
 public final class GlobalMean {
     private double sum;

@@ -1,6 +1,7 @@
 package dev.llmmeter.topology.insights;
 
 import dev.llmmeter.contract.Insight;
+import dev.llmmeter.topology.ExactSum;
 
 /**
  * A session task's running tally of one group (global, a model, a tenant) for the current second; drained into
@@ -17,9 +18,10 @@ public final class GroupTally {
     LatencySketch itl = new LatencySketch();
     LatencySketch tpot = new LatencySketch();
     SloCounts slo = new SloCounts();
-    // state, recomputed at each tick
+    // state, kept as sessions join, change rate and leave (never recomputed over all of them)
     long active;
-    double tpsSum;
+    /** The rates > 0 of its live sessions, summed exactly: the sum does not depend on the order they changed in. */
+    final ExactSum tpsSum = new ExactSum();
     int tpsCount;
 
     GroupTally(Insight.Group group, String name) {
@@ -36,10 +38,26 @@ public final class GroupTally {
         tpot.add(tpotMs);
     }
 
-    void addStream(double tps) {
+    /** A live session of the group, with its rate (NaN when none). */
+    void join(double tps) {
         active++;
-        if (tps > 0) { // the seed's `v is not None and v > 0` (NaN is not > 0)
-            tpsSum += tps;
+        rate(Double.NaN, tps);
+    }
+
+    /** A live session of the group whose rate it added ({@link #join}, {@link #rate}) left. */
+    void leave(double tps) {
+        active--;
+        rate(tps, Double.NaN);
+    }
+
+    /** A live session's rate changed from {@code before} to {@code after} (NaN: none). */
+    void rate(double before, double after) {
+        if (before > 0) { // the seed's `v is not None and v > 0` (NaN is not > 0)
+            tpsSum.subtract(before);
+            tpsCount--;
+        }
+        if (after > 0) {
+            tpsSum.add(after);
             tpsCount++;
         }
     }
@@ -55,7 +73,7 @@ public final class GroupTally {
         boolean second = tokens != 0 || started != 0 || ended != 0 || !ttft.isEmpty() || !itl.isEmpty() || !tpot.isEmpty()
                 || !slo.isEmpty();
         if (active > 0 || second) {
-            p = new GroupPart(active, tpsSum, tpsCount, tokens, started, ended, ttft, itl, tpot, slo);
+            p = new GroupPart(active, tpsSum.value(), tpsCount, tokens, started, ended, ttft, itl, tpot, slo);
         }
         if (!slo.isEmpty()) {
             slo = new SloCounts();
@@ -72,9 +90,6 @@ public final class GroupTally {
         tokens = 0;
         started = 0;
         ended = 0;
-        active = 0;
-        tpsSum = 0;
-        tpsCount = 0;
         return p;
     }
 }

@@ -172,20 +172,59 @@ public final class TaskInsights {
         return judged;
     }
 
-    /** At a tick, for each live session: counts it as active in its groups, with its rate (NaN when none). */
-    public void addLive(GroupTally model, GroupTally tenant, double tps) {
-        global.addStream(tps);
+    /**
+     * A session with these tallies became live (its begin, or its restore) with this rate (NaN when none): it counts
+     * as active in its groups, and its rate in their sums, until it {@link #leave}s. Kept as sessions come, change and
+     * go, so that a tick costs nothing per idle session.
+     */
+    public void join(GroupTally model, GroupTally tenant, double tps) {
+        global.join(tps);
         if (model != null) {
-            model.addStream(tps);
+            model.join(tps);
         }
         if (tenant != null) {
-            tenant.addStream(tps);
+            tenant.join(tps);
         }
     }
 
+    /** A live session with these tallies left (ended, replaced, stale, expired, evicted), with the rate it added last. */
+    public void leave(GroupTally model, GroupTally tenant, double tps) {
+        global.leave(tps);
+        if (model != null) {
+            model.leave(tps);
+        }
+        if (tenant != null) {
+            tenant.leave(tps);
+        }
+    }
+
+    /** A live session's rate changed from {@code before} to {@code after} (NaN: none). */
+    public void rate(GroupTally model, GroupTally tenant, double before, double after) {
+        if (before == after || (Double.isNaN(before) && Double.isNaN(after))) {
+            return;
+        }
+        global.rate(before, after);
+        if (model != null) {
+            model.rate(before, after);
+        }
+        if (tenant != null) {
+            tenant.rate(before, after);
+        }
+    }
+
+    /** The rates > 0 of the task's live sessions: their exact sum, rounded once ({@link dev.llmmeter.topology.ExactSum}). */
+    public double rateSum() {
+        return global.tpsSum.value();
+    }
+
+    /** How many of the task's live sessions have a rate > 0. */
+    public int rateCount() {
+        return global.tpsCount;
+    }
+
     /**
-     * At a tick, after {@link #addLive} for every live session: the groups' parts (global first, then models, then
-     * tenants), and a fresh second; tallies of labels with nothing left go away.
+     * At a tick: the groups' parts (global first, then models, then tenants), and a fresh second; tallies of labels
+     * with no live session and nothing applied in the second go away.
      */
     public Map<String, GroupPart> drain() {
         Map<String, GroupPart> parts = new LinkedHashMap<>();
@@ -204,7 +243,7 @@ public final class TaskInsights {
             GroupTally t = it.next();
             GroupPart p = t.drain();
             if (p == null) {
-                it.remove(); // no live session refers to it (each was counted by addLive)
+                it.remove(); // no live session refers to it (each is counted in active from its join to its leave)
             } else {
                 parts.put(t.key(), p);
             }

@@ -5,7 +5,6 @@ import dev.llmmeter.contract.DeltaEvent;
 import dev.llmmeter.contract.EventType;
 import dev.llmmeter.contract.InvalidDeltaException;
 import dev.llmmeter.contract.StreamStatus;
-import dev.llmmeter.topology.GlobalMean;
 import dev.llmmeter.topology.MeteringConfig;
 import dev.llmmeter.topology.MeteringTopology;
 import dev.llmmeter.topology.PythonRound;
@@ -37,13 +36,12 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Keeps the sessions of one task's streams and, at every whole second, reports a {@link Partial} of
@@ -57,12 +55,16 @@ import java.util.Set;
  * partial is forwarded first, then the streams' records.
  *
  * <p>The {@code sessions} store is the durable truth (changelogged); {@link #live} mirrors it in memory,
- * rebuilt from the store in {@link #init} (which Kafka Streams calls after restoring the store), so a tick
- * walks a map instead of a store iterator. Insertion order is kept like the seed's dict, so per-stream
- * values are summed in the seed's order; each session is stored with its begin's number and its place in that order
- * ({@link SessionsStore.Entry}), so that a restore, which reads the store in key order, rebuilds both orders
- * ({@link #restore}). The store is written behind ({@code SessionsStore}): a put marks
- * a session changed, and the changes are written just before each commit.
+ * rebuilt from the store in {@link #init} (which Kafka Streams calls after restoring the store). Insertion order is
+ * kept like the seed's dict (a tick's per-stream records go out in it, and the cap evicts the longest live first);
+ * each session is stored with its begin's number and its place in that order ({@link SessionsStore.Entry}), so that a
+ * restore, which reads the store in key order, rebuilds both orders ({@link #restore}). The store is written behind
+ * ({@code SessionsStore}): a put marks a session changed, and the changes are written just before each commit.
+ *
+ * <p>A tick costs nothing per idle session: the rates are kept summed as sessions come, change and go
+ * ({@link TaskInsights#join}, exactly: {@link dev.llmmeter.topology.ExactSum}), the stale and expired sessions are
+ * at the heads of two lists in the order of receipt ({@link #fed}, {@link #waiting}), and the sessions fed since the
+ * last tick are listed as they are fed ({@link #touched}).
  *
  * <p>Each live session is a {@link Live}, made once per session: the store's {@link SessionsStore.Entry} (the
  * {@link Session}, the seed's state, and its numbers), extended with this processor's own bookkeeping.
@@ -73,8 +75,23 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
     private final MeteringConfig config;
     private final int sessionTasks;
     private final Map<String, Live> live = new LinkedHashMap<>();
-    /** The live sessions still waiting for their first delta, oldest begin first: evicted first at the cap. */
-    private final Set<String> waiting = new LinkedHashSet<>();
+    /**
+     * The live sessions still waiting for their first delta, in the order the meter received their begins (oldest
+     * first): the ones due to expire are at its head, and at the cap they are evicted first.
+     */
+    private final Arrivals waiting = new Arrivals();
+    /** The live sessions with deltas, in the order the meter last received one (oldest first): the stale ones are at its head. */
+    private final Arrivals fed = new Arrivals();
+    /** The sessions a delta was applied to since the last tick, each once (their per-stream records are due). */
+    private final List<Live> touched = new ArrayList<>();
+    /** What the tick being run has to do: the stale and expired sessions and the touched ones, in the live order. */
+    private final List<Live> due = new ArrayList<>();
+    private long[] dueKeys = new long[0];
+    /**
+     * The meter's clock as this task reads it: never earlier than a reading before it (a wall clock stepped back
+     * counts as not moving), so that both {@link Arrivals} stay ordered by the receipt times they judge by.
+     */
+    private long clock = Long.MIN_VALUE;
     /**
      * Streams whose final record went out and whose tombstone is still to come: stream id -> the tick of its final
      * record, oldest first (the {@code stream-endings} store is the durable truth). Bounded like the sessions.
@@ -120,7 +137,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         this.taskId = context.taskId().toString();
         this.sensors = MeterSensors.register(context.metrics(), taskId);
         this.commitEachTick = MeteringTopology.exactlyOnce(context.appConfigs());
-        long now = context.currentSystemTimeMs();
+        long now = clock(context.currentSystemTimeMs());
         restore(now);
         for (long n = insights.takeOverflowed(); n > 0; n--) {
             sensors.overflowedSessions.record(); // restored beyond the task's label bound (in the live order)
@@ -137,13 +154,15 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
 
     /**
      * Rebuilds the live sessions from the store, which reads them in key order: {@link #live} in the order of their
-     * places (the seed's dict order: rates are summed in it, and the cap evicts the longest live first), and
-     * {@link #waiting} in the order of their begins. Sessions stored before they were numbered (by an older version)
+     * places (the seed's dict order), {@link #waiting} in the order of their begins, and {@link #fed} (all restored
+     * sessions count as received now), with their rates added to the insights' sums. Sessions stored before they were numbered (by an older version)
      * go first, in the order of their begin times, and are numbered and written again now.
      */
     private void restore(long now) {
         live.clear();
         waiting.clear();
+        fed.clear();
+        touched.clear();
         List<KeyValue<String, SessionsStore.Entry>> stored = new ArrayList<>();
         try (KeyValueIterator<String, SessionsStore.Entry> it = store.all()) {
             it.forEachRemaining(kv -> {
@@ -158,14 +177,27 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         for (KeyValue<String, SessionsStore.Entry> kv : stored) {
             Live l = new Live(kv.key, kv.value.session(), kv.value.seq(), kv.value.place(), insights);
             live.put(l.id, l);
-            restored.add(l);
+            l.counted = l.session().tps();
+            insights.join(l.modelTally, l.tenantTally, l.counted);
+            if (l.session().hasDelta()) {
+                fed.append(l); // all seen now: any order is the order of receipt
+            } else {
+                restored.add(l);
+            }
             nextSeq = Math.max(nextSeq, l.seq() + 1);
         }
-        restored.removeIf(l -> l.session().hasDelta());
         restored.sort(Comparator.comparingLong(Live::seq));
         for (Live l : restored) {
-            waiting.add(l.id);
+            waiting.append(l);
         }
+    }
+
+    /** The meter's clock at a reading of the wall clock: that reading, unless an earlier reading was later ({@link #clock}). */
+    private long clock(long wallClockMs) {
+        if (wallClockMs > clock) {
+            clock = wallClockMs;
+        }
+        return clock;
     }
 
     /** Numbers the sessions stored without numbers before all others, by begin time (then id), and stores them so. */
@@ -199,7 +231,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         DeltaEvent event = record.value();
         requireKeyIsStreamId(record.key(), event);
         long time = event.eventTime(record.timestamp());
-        long now = context.currentSystemTimeMs();
+        long now = clock(context.currentSystemTimeMs());
         requireNotFromTheFuture(event, time, now);
         String id = event.streamId();
         switch (event.type()) {
@@ -250,10 +282,14 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         if (current == null && live.size() >= config.maxSessionsPerTask()) {
             evictOne(now);
         }
+        if (current != null) {
+            drop(current); // replaced: it leaves the sums and the order of receipt, without an end
+        }
         long seq = nextSeq++;
         long place = current != null ? current.place() : seq; // a live id keeps its place, as in the seed's dict
         Live l = new Live(id, Session.begun(time, now, event.model(), event.tenant()), seq, place, insights);
         insights.onBegin(l.modelTally, l.tenantTally);
+        insights.join(l.modelTally, l.tenantTally, Double.NaN);
         for (long n = insights.takeOverflowed(); n > 0; n--) {
             sensors.overflowedSessions.record();
         }
@@ -261,8 +297,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             endingsStore.put(id, null); // the stream id is live again: its old final record must not be deleted
         }
         live.put(id, l);
-        waiting.remove(id);
-        waiting.add(id);
+        waiting.append(l);
         store.put(id, l);
     }
 
@@ -271,13 +306,11 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
      * producer that floods begins hurts itself, not the streams with output), else the oldest session.
      */
     private void evictOne(long now) {
-        Iterator<String> it = (waiting.isEmpty() ? live.keySet() : waiting).iterator();
-        String victim = it.next();
-        Live l = live.get(victim);
+        Live l = waiting.isEmpty() ? live.values().iterator().next() : waiting.oldest();
+        String victim = l.id;
         Session s = l.session();
-        it.remove();
         live.remove(victim);
-        waiting.remove(victim);
+        drop(l);
         forget(victim);
         sensors.evicted.record();
         double tpot = left(l, s, s.outputTokens());
@@ -289,7 +322,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         Live l = live.remove(id);
         if (l != null) {
             Session s = l.session();
-            waiting.remove(id);
+            drop(l);
             forget(id);
             insights.onEnd(l.modelTally, l.tenantTally);
             double tpot = left(l, s, event.finalOutputTokens());
@@ -317,9 +350,15 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             sensors.outOfOrder.record();
             return;
         }
-        l.touched = true;
         if (first) {
-            waiting.remove(id);
+            waiting.remove(l);
+            fed.append(l);
+        } else {
+            fed.toNewest(l); // received now
+        }
+        if (!l.touched) {
+            l.touched = true;
+            touched.add(l);
         }
         // A delta that repeats the session's last one (same time, same running count: a redelivery after a crash
         // under at-least-once) changes no figure of the seed's; it must not add a 0 ms gap to the insights either.
@@ -375,36 +414,30 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         });
     }
 
-    /** At each whole second: drop stale and expired sessions, then report this task's partial. */
+    /**
+     * At each whole second: drop stale and expired sessions, publish the records of the sessions that had deltas,
+     * then report this task's partial. Its cost grows with those sessions only, never with the idle ones: the sums are
+     * kept as sessions change ({@link TaskInsights#join}), and the sessions due are found at the heads of
+     * {@link #fed} and {@link #waiting} and in {@link #touched}.
+     */
     void tick(long wallClockMs) {
         long started = System.nanoTime();
         long tick = Ticks.tickFiredAt(wallClockMs);
-        GlobalMean mean = new GlobalMean();
-        boolean recent = false;
-        Iterator<Map.Entry<String, Live>> it = live.entrySet().iterator();
-        while (it.hasNext()) {
-            Map.Entry<String, Live> e = it.next();
-            Live l = e.getValue();
-            Session s = l.session();
-            if (enforceTtl(e.getKey(), l, tick)) {
-                it.remove();
+        for (Live l : dueAt(tick)) {
+            if (enforceTtl(l, tick)) {
                 continue;
             }
-            double tps = Double.NaN;
-            if (s.hasDelta()) {
-                recent = true;
-                tps = s.tps();
-                mean.addStream(tps);
-            }
-            insights.addLive(l.modelTally, l.tenantTally, tps);
-            if (l.touched) {
-                l.touched = false;
-                publish(e.getKey(), s, StreamStatus.State.ACTIVE, tick, tps, true, Double.NaN, null);
-            }
+            Session s = l.session();
+            l.touched = false;
+            double tps = s.tps();
+            insights.rate(l.modelTally, l.tenantTally, l.counted, tps);
+            l.counted = tps;
+            publish(l.id, s, StreamStatus.State.ACTIVE, tick, tps, true, Double.NaN, null);
         }
+        due.clear();
         expireEndings(tick);
-        context.forward(new Record<>(taskId, new MeterOutput.TaskPartial(new Partial(tick, mean.sum(), (int) mean.count(),
-                live.size(), recent, insights.drain())), tick));
+        context.forward(new Record<>(taskId, new MeterOutput.TaskPartial(new Partial(tick, insights.rateSum(),
+                insights.rateCount(), live.size(), !fed.isEmpty(), insights.drain())), tick));
         for (Record<String, MeterOutput> r : tickRecords) {
             context.forward(r);
         }
@@ -416,28 +449,106 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
     }
 
     /**
+     * The sessions the tick at {@code tick} has to do something for, each once, in the live order (that of
+     * {@link #live}: their places), the order their records have always gone out in: the stale ones (a prefix of
+     * {@link #fed}, which is in the order of receipt), the expired ones (a prefix of {@link #waiting}) and the
+     * touched ones still live.
+     */
+    private List<Live> dueAt(long tick) {
+        for (Live l = fed.oldest(); l != null && l.session().isStale(tick, config.staleMs()); l = l.newer) {
+            due.add(l);
+        }
+        for (Live l = waiting.oldest(); l != null && l.session().isBeginExpired(tick, config.beginExpiryMs()); l = l.newer) {
+            due.add(l);
+        }
+        for (Live l : touched) {
+            if (l.queue != null) { // still live (not ended, replaced or evicted since its delta)
+                due.add(l);
+            }
+        }
+        touched.clear();
+        inLiveOrder(due);
+        return due;
+    }
+
+    /**
+     * Sorts sessions by place, dropping repeats (a touched session can also be stale). Places are unique among live
+     * sessions and span far less than 2^40 in practice, so each is sorted as one long, its place above its index;
+     * already sorted input (sessions touched in their live order) is only checked.
+     */
+    private void inLiveOrder(List<Live> ls) {
+        int n = ls.size();
+        boolean sorted = true;
+        long min = Long.MAX_VALUE;
+        long max = Long.MIN_VALUE;
+        for (int i = 0; i < n; i++) {
+            long p = ls.get(i).place();
+            sorted &= i == 0 || p > ls.get(i - 1).place();
+            min = Math.min(min, p);
+            max = Math.max(max, p);
+        }
+        if (sorted) {
+            return;
+        }
+        int indexBits = 64 - Long.numberOfLeadingZeros(n);
+        long span = max - min;
+        if (span < 0 || span >= 1L << (63 - indexBits)) {
+            ls.sort(Comparator.comparingLong(Live::place));
+        } else {
+            if (dueKeys.length < n) {
+                dueKeys = new long[Math.max(n, 2 * dueKeys.length)];
+            }
+            for (int i = 0; i < n; i++) {
+                dueKeys[i] = (ls.get(i).place() - min) << indexBits | i;
+            }
+            Arrays.sort(dueKeys, 0, n);
+            Live[] byIndex = ls.toArray(new Live[0]);
+            long mask = (1L << indexBits) - 1;
+            for (int i = 0; i < n; i++) {
+                ls.set(i, byIndex[(int) (dueKeys[i] & mask)]);
+            }
+        }
+        int kept = 0;
+        for (int i = 0; i < n; i++) {
+            Live l = ls.get(i);
+            if (kept == 0 || ls.get(kept - 1) != l) {
+                ls.set(kept++, l);
+            }
+        }
+        ls.subList(kept, n).clear();
+    }
+
+    /**
      * Judged on the meter's clock (when each session was last received), never on the producers' clocks.
      *
      * @return true when the session is past its time (stale, or begun and never fed) and was deleted
      */
-    private boolean enforceTtl(String id, Live l, long tick) {
+    private boolean enforceTtl(Live l, long tick) {
         Session s = l.session();
+        String id = l.id;
         StreamStatus.State state;
         if (s.isStale(tick, config.staleMs())) {
             sensors.stale.record();
             state = StreamStatus.State.STALE;
         } else if (s.isBeginExpired(tick, config.beginExpiryMs())) {
             sensors.beginExpired.record();
-            waiting.remove(id);
             state = StreamStatus.State.EXPIRED;
         } else {
             return false;
         }
+        live.remove(id);
+        drop(l);
         forget(id);
         double tpot = left(l, s, s.outputTokens());
         publishFinal(id, s, state, tick, true, tpot, null);
         emit(billMetered(id, s), true);
         return true;
+    }
+
+    /** A live session leaves (ended, replaced, stale, expired, evicted): out of its order of receipt and the sums. */
+    private void drop(Live l) {
+        l.queue.remove(l);
+        insights.leave(l.modelTally, l.tenantTally, l.counted);
     }
 
     /**
@@ -543,6 +654,9 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         }
         live.clear();
         waiting.clear();
+        fed.clear();
+        touched.clear();
+        due.clear();
         endings.clear();
         tickRecords.clear();
     }
@@ -560,14 +674,86 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         /** The insights tallies of its model and tenant (null for none), asked for once: a delta costs no map lookup. */
         final GroupTally modelTally;
         final GroupTally tenantTally;
-        /** Whether a delta was applied since the last tick (its per-stream record is due). */
+        /** Whether a delta was applied since the last tick (its per-stream record is due; it is then in the processor's list of touched sessions). */
         boolean touched;
+        /** The rate it adds to the insights' sums (NaN: none), as of its last tick or its restore. */
+        double counted = Double.NaN;
+        /** The order of receipt it is in ({@link #waiting} or {@link #fed}), null once it left; its neighbours there. */
+        Arrivals queue;
+        Live older;
+        Live newer;
 
         Live(String id, Session session, long seq, long place, TaskInsights insights) {
             super(session, seq, place);
             this.id = id;
             this.modelTally = insights.modelTally(session.model());
             this.tenantTally = insights.tenantTally(session.tenant());
+        }
+    }
+
+    /**
+     * Live sessions in the order the meter received them, oldest first: a doubly linked list through the sessions
+     * themselves (no node, no map entry per session), so a delta moves its session to the end at the cost of a few
+     * pointers. Ordered by receipt time because the meter's clock never goes back ({@link #clock}).
+     */
+    private static final class Arrivals {
+        private Live oldest;
+        private Live newest;
+
+        Live oldest() {
+            return oldest;
+        }
+
+        boolean isEmpty() {
+            return oldest == null;
+        }
+
+        void append(Live l) {
+            l.queue = this;
+            l.older = newest;
+            l.newer = null;
+            if (newest == null) {
+                oldest = l;
+            } else {
+                newest.newer = l;
+            }
+            newest = l;
+        }
+
+        /** A session of this list received again: now the newest. */
+        void toNewest(Live l) {
+            if (newest != l) {
+                remove(l);
+                append(l);
+            }
+        }
+
+        void remove(Live l) {
+            if (l.older == null) {
+                oldest = l.newer;
+            } else {
+                l.older.newer = l.newer;
+            }
+            if (l.newer == null) {
+                newest = l.older;
+            } else {
+                l.newer.older = l.older;
+            }
+            l.older = null;
+            l.newer = null;
+            l.queue = null;
+        }
+
+        void clear() {
+            for (Live l = oldest; l != null; ) {
+                Live next = l.newer;
+                l.older = null;
+                l.newer = null;
+                l.queue = null;
+                l = next;
+            }
+            oldest = null;
+            newest = null;
         }
     }
 

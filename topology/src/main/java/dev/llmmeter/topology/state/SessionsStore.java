@@ -375,8 +375,8 @@ public final class SessionsStore implements KeyValueStore<String, SessionsStore.
      * <p>The numbers let a restore, which reads the store in key order, rebuild the task's orders: the number of the
      * session's begin among the task's begins ({@link #seq}: the oldest begin waiting for a delta is evicted first),
      * and its place in the order of the live sessions ({@link #place}: the seq of the begin that made its id live; a
-     * later begin of a live id keeps that place, as the seed's dict keeps a key's place; rates are summed in that
-     * order).
+     * later begin of a live id keeps that place, as the seed's dict keeps a key's place; a tick's per-stream records
+     * go out in that order).
      */
     public static class Entry {
         /** {@link #seq} and {@link #place} of a session not numbered by a session task (stored before they existed). */

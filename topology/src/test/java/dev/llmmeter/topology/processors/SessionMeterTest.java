@@ -330,11 +330,12 @@ class SessionMeterTest {
     }
 
     /**
-     * 1, 2 and 3 tokens over 10 s: 0.1, 0.2 and 0.3, which sum to 0.6000000000000001 in the seed's order (the order
-     * of the begins, c, b, a) and to 0.6 in key order.
+     * 1, 2 and 3 tokens over 10 s: 0.1, 0.2 and 0.3. The seed adds them left to right in the order of the begins
+     * (c, b, a) and gets 0.6000000000000001; the task keeps them summed exactly, as they come and go, and reports the
+     * exact sum rounded once, 0.6, the same in any order and after a restore.
      */
     @Test
-    void afterARestoreTheRatesAreSummedInTheOrderOfTheBeginsAsTheSeedSumsThem() {
+    void ratesAreSummedExactlyAndRoundedOnceInAnyOrderAndAfterARestore() {
         start(StreamsConfig.AT_LEAST_ONCE, MeteringConfig.defaults(), 0, true);
         String[] begun = {"c", "b", "a"};
         for (int i = 0; i < begun.length; i++) {
@@ -345,11 +346,82 @@ class SessionMeterTest {
         double seedsSum = 1 / 10.0 + 2 / 10.0 + 3 / 10.0;
         assertEquals(0.6000000000000001, seedsSum);
         tick(T + 12_000);
-        assertEquals(seedsSum, partials().get(0).tpsSum());
+        assertEquals(0.6, partials().get(0).tpsSum());
         store.flushCache();
         restartAt(T + 12_500);
         tick(T + 13_000);
-        assertEquals(seedsSum, partials().get(0).tpsSum());
+        assertEquals(0.6, partials().get(0).tpsSum());
+    }
+
+    /**
+     * The sum follows the rates as they change and leave, exactly: a has 0.1, then 0.3 (3 tokens over 10 s); b 0.2
+     * leaves (ended); c stays at 0.3. A running {@code sum += new - old} would keep the rounding errors of the
+     * changes.
+     */
+    @Test
+    void theRateSumFollowsRatesThatChangeAndLeaveExactly() {
+        start(StreamsConfig.AT_LEAST_ONCE, MeteringConfig.defaults(), 0, true);
+        String[] begun = {"a", "b", "c"};
+        for (int i = 0; i < begun.length; i++) {
+            deliver(DeltaEvent.begin(begun[i], T));
+            deliver(DeltaEvent.output(begun[i], T + 1_000, 0));
+            deliver(DeltaEvent.output(begun[i], T + 11_000, i + 1));
+        }
+        tick(T + 12_000);
+        assertEquals(0.6, partials().get(0).tpsSum());
+        assertEquals(3, partials().get(0).tpsCount());
+        deliver(DeltaEvent.output("a", T + 11_000, 3));
+        deliver(DeltaEvent.end("b", T + 11_500, 2, 0));
+        tick(T + 13_000);
+        Partial p = partials().get(partials().size() - 1);
+        assertEquals(0.6, p.tpsSum(), "0.3 + 0.3");
+        assertEquals(2, p.tpsCount());
+        assertEquals(2, p.active());
+    }
+
+    /**
+     * a, b, c begun in that order and fed at once; near the minute c and then b are fed again. At the tick where a
+     * goes stale, the tick's per-stream records go out in the order the sessions began (a's final record and bill,
+     * then b's and c's), not in the order they were fed: the tick finds a at the head of the order of receipt and b
+     * and c among the touched sessions, and sorts what it found.
+     */
+    @Test
+    void aTicksPerStreamRecordsGoOutInTheOrderOfTheBeginsWhateverTheOrderOfTheDeltas() {
+        start(StreamsConfig.AT_LEAST_ONCE);
+        for (String id : List.of("a", "b", "c")) {
+            deliver(DeltaEvent.begin(id, T));
+            deliver(DeltaEvent.output(id, T + 100, 1));
+        }
+        context.setCurrentSystemTimeMs(T + 60_500);
+        deliver(DeltaEvent.output("c", T + 60_500, 5));
+        deliver(DeltaEvent.output("b", T + 60_500, 7));
+        context.resetForwards();
+        tick(T + 61_000); // a was last received at T, 61 s before
+        List<String> out = context.forwarded().stream().map(f -> f.record().value())
+                .flatMap(v -> v instanceof MeterOutput.StreamRecord r ? Stream.of(r.status().streamId() + " " + r.status().state())
+                        : v instanceof MeterOutput.Bill b ? Stream.of(b.item().streamId() + " bill") : Stream.empty())
+                .toList();
+        assertEquals(List.of("a STALE", "a bill", "b ACTIVE", "c ACTIVE"), out);
+    }
+
+    /**
+     * Liveness is judged on receipt times that never go back: s is fed when the meter's clock reads T + 1 s, then the
+     * wall clock steps back half a second and r is fed; r counts as received at T + 1 s too, so both are live at the
+     * minute after T + 1 s and both stale a second later.
+     */
+    @Test
+    void aWallClockSteppedBackCountsAsNotMovingForLiveness() {
+        start(StreamsConfig.AT_LEAST_ONCE);
+        deliver(DeltaEvent.begin("s", T));
+        deliver(DeltaEvent.begin("r", T));
+        context.setCurrentSystemTimeMs(T + 1_000);
+        deliver(DeltaEvent.output("s", T + 1_000, 1));
+        context.setCurrentSystemTimeMs(T + 500);
+        deliver(DeltaEvent.output("r", T + 1_000, 1));
+        tick(T + 61_000);
+        assertEquals(2, partials().get(partials().size() - 1).active(), "60 s after T + 1 s: not stale yet");
+        tick(T + 62_000);
+        assertEquals(0, partials().get(partials().size() - 1).active());
     }
 
     private static int partitionOf(String key) {
