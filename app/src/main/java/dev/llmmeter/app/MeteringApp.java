@@ -143,6 +143,8 @@ public final class MeteringApp implements AutoCloseable {
             // One session task per input partition: the combiner waits for all of them on a cold start.
             sessionTasks = TopicSetup.partitionCount(admin, config.deltasTopic(), STARTUP_TIMEOUT.toMillis());
             warnings.forEach(LOG::warn); // after the permissions: a refusal stays the one line it promises
+            // group.protocol=streams: the standby count is the streams group's config, which Kafka Streams does not set.
+            StreamsGroupConfig.apply(admin, streamsProperties, STARTUP_TIMEOUT.toMillis()).ifPresent(LOG::warn);
         } catch (KafkaException e) {
             throw new StartupException("cannot set up the Kafka admin client: " + rootMessage(e), e);
         } catch (InterruptedException e) {

@@ -75,9 +75,10 @@ class InstanceIdTest {
     }
 
     @Test
-    void theStreamsGroupProtocolGetsNone(@TempDir Path state) throws Exception {
+    void theStreamsGroupProtocolIsAStaticMemberToo(@TempDir Path state) throws Exception {
         Properties p = app(state, "group.protocol", "streams");
-        assertNull(Settings.withInstanceId(p));
-        assertFalse(p.containsKey("group.instance.id"));
+        String id = Settings.withInstanceId(p);
+        assertEquals(Files.readString(state.resolve(InstanceId.FILE_NAME)).strip(), id);
+        assertEquals(id, p.get("group.instance.id"));
     }
 }
