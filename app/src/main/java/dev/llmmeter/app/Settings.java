@@ -439,7 +439,7 @@ public final class Settings {
      * Static membership: unless the user set a {@code group.instance.id} (plain, {@code consumer.} or
      * {@code main.consumer.}), the one kept in the state directory ({@link InstanceId}). An empty
      * {@code group.instance.id} turns static membership off (the consumer would reject it as it is).
-     * The same under {@code group.protocol=streams}: the broker's streams group keeps a static member's tasks for it.
+     * Under {@code group.protocol=streams} nothing is added.
      *
      * @param streams the app's Kafka Streams properties ({@link #streams()}); changed in place
      * @return the instance id in use, or null for none (dynamic membership)
@@ -457,7 +457,7 @@ public final class Settings {
                 return v.toString();
             }
         }
-        if (optedOut) {
+        if (optedOut || !classicGroupProtocol(streams)) {
             return null;
         }
         String id = InstanceId.of(Path.of(streams.getProperty(StreamsConfig.STATE_DIR_CONFIG)));

@@ -75,10 +75,9 @@ class InstanceIdTest {
     }
 
     @Test
-    void theStreamsGroupProtocolIsAStaticMemberToo(@TempDir Path state) throws Exception {
+    void theStreamsGroupProtocolGetsNone(@TempDir Path state) throws Exception {
         Properties p = app(state, "group.protocol", "streams");
-        String id = Settings.withInstanceId(p);
-        assertEquals(Files.readString(state.resolve(InstanceId.FILE_NAME)).strip(), id);
-        assertEquals(id, p.get("group.instance.id"));
+        assertNull(Settings.withInstanceId(p));
+        assertFalse(p.containsKey("group.instance.id"));
     }
 }

@@ -43,7 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * combiner is killed with SIGKILL and never comes back while the other takes over; then it is started again on its
  * state directory and rejoins. Asserted by content only: stats resume from the survivor with every stream; ticks
  * whole seconds, strictly increasing, none twice; one final record per finite stream on the streams topic; the
- * restarted process holds tasks again as the same Kafka Streams process. How long the stats stop is measured by
+ * restarted process holds tasks again as the same Kafka Streams process (a dynamic member: no group.instance.id). How long the stats stop is measured by
  * {@code bin/metering bench --failover --config} with the protocol, not here.
  */
 class StreamsProtocolFailoverIT {
@@ -127,9 +127,8 @@ class StreamsProtocolFailoverIT {
             awaitCombiner(admin, app, deltas, true, -1); // both processes with session tasks again
             assertEquals(processIds.subList(0, 1), CombinerHost.processIds(admin, app, host).stream().distinct().toList(),
                     "the restarted process rejoins with the process id kept in its state directory");
-            String instanceId = Files.readString(states[host].resolve("metering-instance-id")).strip();
-            assertEquals(List.of(instanceId + "-1"), CombinerHost.instanceIds(admin, app, host),
-                    "a static member of the streams group: the group.instance.id kept in its state directory");
+            assertEquals(List.of(""), CombinerHost.instanceIds(admin, app, host),
+                    "a dynamic member of the streams group: the app adds no group.instance.id under this protocol");
             long whole = System.currentTimeMillis();
             for (Stats s : collector.await(x -> x.ts() > whole && x.active() == STREAMS, 3, LOADED, "after the rejoin")) {
                 assertTrue(Math.abs(s.tps() - RATE) / RATE <= 0.02, "tps " + s.tps() + " within 2% of " + RATE + ": " + s);
