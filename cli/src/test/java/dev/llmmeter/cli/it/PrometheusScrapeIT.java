@@ -2,6 +2,8 @@ package dev.llmmeter.cli.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.llmmeter.cli.AlertRulesTest;
+import dev.llmmeter.cli.GrafanaDashboardTest;
 import dev.llmmeter.serve.metrics.Promtool;
 import dev.llmmeter.sim.ModelProfile;
 import org.junit.jupiter.api.Test;
@@ -35,13 +37,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A real Prometheus server (Debian's {@code prometheus} package) scrapes {@code metering run} (broker, topology, the
- * simulator's fleet, serve) once a second, and its query API answers the throughput and the TTFT quantiles per model
- * for exactly the models the simulator sent; the live {@code /metrics} passes {@code promtool check metrics}.
+ * simulator's fleet, serve, objectives set) once a second, and its query API answers the throughput, the TTFT
+ * quantiles, the SLO attainment and the gen_ai histograms' quantiles per model for exactly the models the simulator
+ * sent, and every query of the Grafana dashboard in docs/grafana; it loads the alerting rules of docs/alerts and
+ * evaluates them without error; the live {@code /metrics} passes {@code promtool check metrics}.
  */
 class PrometheusScrapeIT {
     private static final Duration LOADED = Duration.ofSeconds(90); // a bound for a loaded 2-core machine, not an expectation
     private static final Pattern DASHBOARD = Pattern.compile("dashboard: http://localhost:(\\d+)/");
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Path RULES = AlertRulesTest.ALERTS.resolve(AlertRulesTest.RULES);
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -49,25 +54,31 @@ class PrometheusScrapeIT {
     Path dir;
 
     @Test
-    void prometheusQueriesTheThroughputAndTtftOfEachModelRunSends() throws Exception {
+    void prometheusQueriesTheThroughputTtftAttainmentAndDashboardOfEachModelRunSends() throws Exception {
         Promtool.requireInstalled(Promtool.PROMTOOL, Promtool.PROMETHEUS);
         Process run = null;
         Process prometheus = null;
         try {
-            run = metering("run", "--duration", "300", "--json", "--http-port", "0");
+            // objectives the simulated fleet meets in part: TTFTs run from 80 ms to 2.5 s
+            Path settings = Files.writeString(dir.resolve("run.properties"), "metering.slo.ttft.ms=1000\nmetering.slo.tpot.ms=100\n");
+            run = metering("run", "--duration", "300", "--json", "--http-port", "0", "--config", settings.toString());
             Path runErr = dir.resolve("run.err");
-            int servePort = await("metering run serving").atMost(LOADED).until(() -> dashboardPort(runErr), p -> p > 0);
+            // a broker, the topology and serve start first: twice the bound
+            int servePort = await("metering run serving").atMost(LOADED.multipliedBy(2)).until(() -> dashboardPort(runErr), p -> p > 0);
 
             int promPort = freePort();
             Path config = Files.writeString(dir.resolve("prometheus.yml"), """
                     global:
                       scrape_interval: 1s
                       scrape_timeout: 1s
+                      evaluation_interval: 1s
+                    rule_files:
+                      - %s
                     scrape_configs:
                       - job_name: llm-metering
                         static_configs:
                           - targets: ["127.0.0.1:%d"]
-                    """.formatted(servePort));
+                    """.formatted(RULES, servePort));
             prometheus = new ProcessBuilder(Promtool.PROMETHEUS.toString(), "--config.file=" + config,
                     "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + promPort)
                     .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();
@@ -88,6 +99,36 @@ class PrometheusScrapeIT {
                         model.name() + " TTFT p99 " + p99 + " s, simulated " + model.minTtftMs() + "-" + model.maxTtftMs() + " ms");
             }
             assertEquals(Map.of("", 1.0), byModel(api, "up{job=\"llm-metering\"}"));
+
+            // the share of each model's streams that left in the last minute and met both objectives
+            Map<String, Double> attainment = await("Prometheus has the SLO attainment of every model sent").atMost(LOADED)
+                    .until(() -> byModel(api, "llm_metering_slo_attainment_ratio{model!=\"\",objective=\"all\",window=\"1m\"}"),
+                            m -> m.keySet().equals(sent));
+            attainment.forEach((model, v) -> assertTrue(v >= 0 && v <= 1, model + " attainment " + v));
+            // the TTFT p90 of each model from the gen_ai histogram's buckets, in seconds
+            Map<String, Double> histogramP90 = await("Prometheus has a finite TTFT p90 from the histogram of every model sent").atMost(LOADED)
+                    .until(() -> byLabel(api, "histogram_quantile(0.9, sum by (le, gen_ai_request_model) "
+                                    + "(rate(gen_ai_server_time_to_first_token_seconds_bucket[1m])))", "gen_ai_request_model"),
+                            m -> m.keySet().equals(sent) && m.values().stream().allMatch(Double::isFinite));
+            histogramP90.forEach((model, v) -> assertTrue(v > 0 && v <= 10, model + " TTFT p90 " + v + " s"));
+
+            // every query of the Grafana dashboard, its $__rate_interval as 1m, answers series
+            for (Map.Entry<String, List<String>> panel : GrafanaDashboardTest.panelExprs().entrySet()) {
+                for (String expr : panel.getValue()) {
+                    String query = expr.replace("$__rate_interval", "1m");
+                    JsonNode answer = await(panel.getKey() + ": " + query).atMost(LOADED)
+                            .until(() -> JSON.readTree(get(api + URLEncoder.encode(query, StandardCharsets.UTF_8))),
+                                    a -> "success".equals(a.path("status").asText()) && !a.path("data").path("result").isEmpty());
+                    assertEquals("vector", answer.path("data").path("resultType").asText(), query);
+                }
+            }
+
+            // the alerting rules of docs/alerts loaded, each evaluated without error
+            String rulesApi = "http://127.0.0.1:" + promPort + "/api/v1/rules";
+            Map<String, String> health = await("Prometheus evaluated the alerting rules").atMost(LOADED)
+                    .until(() -> ruleHealth(get(rulesApi)), m -> m.size() == 4 && !m.containsValue("unknown"));
+            assertEquals(Map.of("LlmMeteringSloAttainmentBelowTarget", "ok", "LlmMeteringStatsStale", "ok",
+                    "LlmMeteringDeadLettersRising", "ok", "LlmMeteringMisroutedRecords", "ok"), health);
 
             String live = get("http://127.0.0.1:" + servePort + "/metrics");
             assertTrue(live.contains("\n# TYPE kafka_stream_thread_process_rate gauge\n"), "the topology's Kafka Streams metrics are there");
@@ -116,13 +157,29 @@ class PrometheusScrapeIT {
 
     /** An instant query's series, by their {@code model} label ("" when absent), to their value. */
     private Map<String, Double> byModel(String api, String query) throws Exception {
+        return byLabel(api, query, "model");
+    }
+
+    /** An instant query's series, by their {@code label} ("" when absent), to their value ({@code NaN} as such). */
+    private Map<String, Double> byLabel(String api, String query, String label) throws Exception {
         JsonNode body = JSON.readTree(get(api + URLEncoder.encode(query, StandardCharsets.UTF_8)));
         Map<String, Double> out = new TreeMap<>();
         if (!"success".equals(body.path("status").asText())) {
             return out;
         }
         for (JsonNode series : body.path("data").path("result")) {
-            out.put(series.path("metric").path("model").asText(""), Double.parseDouble(series.path("value").get(1).asText()));
+            out.put(series.path("metric").path(label).asText(""), Double.parseDouble(series.path("value").get(1).asText()));
+        }
+        return out;
+    }
+
+    /** {@code /api/v1/rules}: each alerting rule's name to its health ({@code ok}, {@code err}, {@code unknown}). */
+    private static Map<String, String> ruleHealth(String body) throws IOException {
+        Map<String, String> out = new TreeMap<>();
+        for (JsonNode group : JSON.readTree(body).path("data").path("groups")) {
+            for (JsonNode rule : group.path("rules")) {
+                out.put(rule.path("name").asText(), rule.path("health").asText());
+            }
         }
         return out;
     }
