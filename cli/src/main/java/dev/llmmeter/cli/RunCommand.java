@@ -51,6 +51,11 @@ import java.util.concurrent.atomic.AtomicReference;
             "",
             "With --json, stdout carries the stats records as JSON lines and nothing else; progress goes to stderr."
         },
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:--duration ran out and everything stopped",
+            "2:bad usage or settings",
+            "130:stopped by Ctrl-C (SIGINT): everything closed and its files deleted, no stack trace",
+            "143:stopped by SIGTERM, likewise"},
         footer = {"", "Examples:", "  metering run", "  metering run --streams 100 --rate 40 --duration 30 --json > stats.jsonl"})
 final class RunCommand implements Callable<Integer> {
     /** After the simulation ends, time for the last ticks to be emitted, committed and read. */
