@@ -70,8 +70,9 @@ import java.util.stream.Stream;
  * {@link #close()} stops it and deletes the data directory when it was a temporary one.
  *
  * <p>Listeners: {@code CLIENT} on the client port (PLAINTEXT, or SASL_PLAINTEXT with PLAIN and SCRAM-SHA-512
- * when users are given), advertised as {@code localhost:PORT}, also used broker-to-broker; {@code CONTROLLER}
- * (PLAINTEXT, loopback only) on a free port picked at each start.
+ * when users are given), bound to 127.0.0.1 and advertised as {@code localhost:PORT} unless {@link Builder#host}
+ * names another local address, also used broker-to-broker; {@code CONTROLLER} (PLAINTEXT, loopback only) on a free
+ * port picked at each start.
  */
 public final class EmbeddedKafka implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
@@ -97,6 +98,9 @@ public final class EmbeddedKafka implements AutoCloseable {
     /** Every voter's controller port, by node id; empty for a single node (its controller port is picked at each start). */
     private final Map<Integer, Integer> voters;
     private final String newClusterId;
+    /** The client listener's address and the host it is advertised as. */
+    private final String clientBindHost;
+    private final String clientAdvertisedHost;
 
     private int port = -1;
     private Path dataDir;
@@ -117,6 +121,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         this.nodeId = b.nodeId;
         this.voters = Collections.unmodifiableMap(new java.util.TreeMap<>(b.voters));
         this.newClusterId = b.clusterId;
+        this.clientBindHost = b.host == null ? BIND_HOST : b.host;
+        this.clientAdvertisedHost = b.host == null ? ADVERTISED_HOST : b.host;
     }
 
     public static Builder builder() {
@@ -134,8 +140,19 @@ public final class EmbeddedKafka implements AutoCloseable {
         private int nodeId = DEFAULT_NODE_ID;
         private final Map<Integer, Integer> voters = new LinkedHashMap<>();
         private String clusterId;
+        private String host;
 
         private Builder() {
+        }
+
+        /**
+         * The local address the client listener binds to and is advertised as (e.g. the host side of a veth pair, so
+         * that a client in another network namespace reaches the broker there too); null (the default) is 127.0.0.1,
+         * advertised as {@code localhost}. The controller listener stays on 127.0.0.1.
+         */
+        public Builder host(String host) {
+            this.host = host;
+            return this;
         }
 
         /**
@@ -242,7 +259,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         if (port < 0) {
             port = requestedPort == 0 ? freePort() : requestedPort;
         }
-        checkPortFree(port);
+        checkPortFree(clientBindHost, port);
         prepareDataDir();
         int controllerPort = voters.isEmpty() ? freePort() : voters.get(nodeId);
         internalPassword = randomSecret();
@@ -301,12 +318,12 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    /** {@code localhost:PORT}; the port is known once the broker has started. */
+    /** {@code localhost:PORT} (or {@link Builder#host}'s); the port is known once the broker has started. */
     public synchronized String bootstrapServers() {
         if (port < 0) {
             throw new IllegalStateException("not started yet: the port is picked at the first start");
         }
-        return ADVERTISED_HOST + ":" + port;
+        return clientAdvertisedHost + ":" + port;
     }
 
     /** This node's id (1 for a single node). */
@@ -535,9 +552,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         c.put("controller.quorum.voters", voters.isEmpty() ? nodeId + "@" + BIND_HOST + ":" + controllerPort
                 : String.join(",", voters.entrySet().stream().map(v -> v.getKey() + "@" + BIND_HOST + ":" + v.getValue()).toList()));
         c.put("controller.listener.names", CONTROLLER_LISTENER);
-        c.put("listeners", CLIENT_LISTENER + "://" + BIND_HOST + ":" + port + ","
+        c.put("listeners", CLIENT_LISTENER + "://" + clientBindHost + ":" + port + ","
                 + CONTROLLER_LISTENER + "://" + BIND_HOST + ":" + controllerPort);
-        c.put("advertised.listeners", CLIENT_LISTENER + "://" + ADVERTISED_HOST + ":" + port);
+        c.put("advertised.listeners", CLIENT_LISTENER + "://" + clientAdvertisedHost + ":" + port);
         c.put("inter.broker.listener.name", CLIENT_LISTENER);
         c.put("listener.security.protocol.map", CLIENT_LISTENER + ":" + (saslEnabled() ? "SASL_PLAINTEXT" : "PLAINTEXT")
                 + "," + CONTROLLER_LISTENER + ":PLAINTEXT");
@@ -616,11 +633,11 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    private static void checkPortFree(int port) {
+    private static void checkPortFree(String host, int port) {
         try (ServerSocket probe = new ServerSocket()) {
-            probe.bind(new InetSocketAddress(InetAddress.getByName(BIND_HOST), port));
+            probe.bind(new InetSocketAddress(InetAddress.getByName(host), port));
         } catch (IOException e) {
-            throw new BrokerStartException("port " + port + " on " + BIND_HOST + " is already in use", e);
+            throw new BrokerStartException("port " + port + " on " + host + " is already in use", e);
         }
     }
 

@@ -14,7 +14,9 @@ import java.util.stream.Collectors;
  * A Kafka cluster of N nodes, each an {@link EmbeddedKafka} in a child JVM of its own (this JVM's class path), so that
  * a test can kill one with SIGKILL ({@link #kill}) and start it again on its port and data ({@link #start}). Each node
  * is broker and controller; ports and the cluster id are fixed for the life of this object. Logs go to
- * {@code DIR/kafka-ID.log}.
+ * {@code DIR/kafka-ID.log}. The client listeners are on 127.0.0.1 (advertised as {@code localhost}) unless a host is
+ * given: a local address such as the host side of a veth pair, so that a client in another network namespace
+ * reaches the cluster as well as clients on the host.
  */
 public final class KafkaClusterProcesses implements AutoCloseable {
     private final Path dir;
@@ -22,9 +24,17 @@ public final class KafkaClusterProcesses implements AutoCloseable {
     private final Map<Integer, Integer> voters = new LinkedHashMap<>();
     private final String clusterId = Uuid.randomUuid().toString();
     private final Map<Integer, Process> processes = new LinkedHashMap<>();
+    /** The client listeners' address, or null for 127.0.0.1 advertised as localhost. */
+    private final String host;
 
     public KafkaClusterProcesses(int size, Path dir) {
+        this(size, dir, null);
+    }
+
+    /** {@code host}: the local address every node's client listener binds to and advertises (null: the default). */
+    public KafkaClusterProcesses(int size, Path dir, String host) {
         this.dir = dir;
+        this.host = host;
         for (int id = 1; id <= size; id++) {
             ports.put(id, EmbeddedKafkaCluster.freePort());
             voters.put(id, EmbeddedKafkaCluster.freePort());
@@ -71,7 +81,8 @@ public final class KafkaClusterProcesses implements AutoCloseable {
     }
 
     public String bootstrapServers() {
-        return ports.values().stream().map(p -> "localhost:" + p).collect(Collectors.joining(","));
+        String advertised = host == null ? "localhost" : host;
+        return ports.values().stream().map(p -> advertised + ":" + p).collect(Collectors.joining(","));
     }
 
     public Map<String, Object> clientConfig() {
@@ -107,7 +118,7 @@ public final class KafkaClusterProcesses implements AutoCloseable {
                 "-Dlog4j2.configurationFile=" + logConfig().toUri(),
                 "-cp", System.getProperty("java.class.path"), KafkaNodeMain.class.getName(),
                 String.valueOf(id), String.valueOf(ports.get(id)), dir.resolve("node-" + id).toString(), clusterId, votersArg,
-                readyFile(id).toString())
+                readyFile(id).toString(), host == null ? "" : host)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
@@ -158,7 +169,7 @@ public final class KafkaClusterProcesses implements AutoCloseable {
         return f;
     }
 
-    /** One node, in a child JVM: args NODE_ID PORT DATA_DIR CLUSTER_ID VOTERS(id:port,...) READY_FILE. */
+    /** One node, in a child JVM: args NODE_ID PORT DATA_DIR CLUSTER_ID VOTERS(id:port,...) READY_FILE [HOST]. */
     public static final class KafkaNodeMain {
         private KafkaNodeMain() {
         }
@@ -170,7 +181,8 @@ public final class KafkaClusterProcesses implements AutoCloseable {
                 voters.put(Integer.parseInt(kv[0]), Integer.parseInt(kv[1]));
             }
             EmbeddedKafka node = EmbeddedKafka.builder().port(Integer.parseInt(args[1])).dataDir(Path.of(args[2]))
-                    .cluster(Integer.parseInt(args[0]), voters, args[3]).startTimeout(java.time.Duration.ofSeconds(120)).build();
+                    .cluster(Integer.parseInt(args[0]), voters, args[3]).startTimeout(java.time.Duration.ofSeconds(120))
+                    .host(args.length > 6 && !args[6].isEmpty() ? args[6] : null).build();
             Runtime.getRuntime().addShutdownHook(new Thread(node::stop, "kafka-node-stop"));
             node.start();
             Files.writeString(Path.of(args[5]), node.bootstrapServers());

@@ -22,6 +22,15 @@ public final class TopologyProcess {
     }
 
     public static Process start(String bootstrap, String applicationId, Path stateDir, Path config, Path log) throws IOException {
+        return start(List.of(), bootstrap, applicationId, stateDir, config, log);
+    }
+
+    /**
+     * The same, its command line after {@code launcher}: {@code ip netns exec NS} runs it in a network namespace
+     * ({@code ip} execs the JVM, so the process is the JVM itself).
+     */
+    public static Process start(List<String> launcher, String bootstrap, String applicationId, Path stateDir, Path config, Path log)
+            throws IOException {
         Path logConfig = log.resolveSibling("log4j2-child.xml");
         if (!Files.exists(logConfig)) {
             Files.writeString(logConfig, """
@@ -43,10 +52,12 @@ public final class TopologyProcess {
                     """);
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(java, "-Xmx512m", "-Dlog4j2.configurationFile=" + logConfig.toUri(),
+        List<String> command = new java.util.ArrayList<>(launcher);
+        command.addAll(List.of(java, "-Xmx512m", "-Dlog4j2.configurationFile=" + logConfig.toUri(),
                 "-cp", System.getProperty("java.class.path"), "dev.llmmeter.app.ServiceMain",
                 "topology", "--bootstrap-servers", bootstrap, "--application-id", applicationId,
-                "--state-dir", stateDir.toString(), "--config", config.toString())
+                "--state-dir", stateDir.toString(), "--config", config.toString()));
+        return new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();

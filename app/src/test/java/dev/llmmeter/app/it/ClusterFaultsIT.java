@@ -165,22 +165,7 @@ class ClusterFaultsIT {
                 StatsCollector.assertWholeSecondsStrictlyIncreasing(stats.stats());
                 System.out.println("cluster faults: stats " + StatsCollector.spacings(stats.stats()));
 
-                Map<String, String> finals = new TreeMap<>();
-                Map<String, String> expectedFinals = new TreeMap<>();
-                Set<String> traceIds = trace.streams().stream().map(UsageTrace.Stream::id).collect(Collectors.toSet());
-                for (UsageTrace.Stream s : trace.streams()) {
-                    expectedFinals.put(s.id(), s.end() != null ? "ended" : "stale");
-                }
-                for (ConsumerRecord<byte[], byte[]> r : readCommitted(cluster, Topics.STREAMS.name())) {
-                    if (r.value() == null) {
-                        continue; // the tombstone after a final record
-                    }
-                    StreamStatus st = Topics.STREAMS.deserializeValue(r.value());
-                    if (st.state() != StreamStatus.State.ACTIVE && traceIds.contains(st.streamId())) {
-                        finals.merge(st.streamId(), st.state().wireName(), (a, b) -> a + " then " + b);
-                    }
-                }
-                assertEquals(expectedFinals, finals, "one final record per trace stream");
+                assertOneFinalRecordPerTraceStream(cluster, trace);
 
                 List<String> dead = readCommitted(cluster, Topics.DEAD_LETTERS.name()).stream()
                         .map(r -> new String(r.value(), StandardCharsets.UTF_8)).sorted().toList();
@@ -191,6 +176,26 @@ class ClusterFaultsIT {
                 TopologyProcess.keepLogs(work, APP);
             }
         }
+    }
+
+    /** One final record (ended, or stale for a stream never ended) per trace stream on metering.streams, read_committed. */
+    static void assertOneFinalRecordPerTraceStream(KafkaClusterProcesses cluster, UsageTrace trace) {
+        Map<String, String> finals = new TreeMap<>();
+        Map<String, String> expectedFinals = new TreeMap<>();
+        Set<String> traceIds = trace.streams().stream().map(UsageTrace.Stream::id).collect(Collectors.toSet());
+        for (UsageTrace.Stream s : trace.streams()) {
+            expectedFinals.put(s.id(), s.end() != null ? "ended" : "stale");
+        }
+        for (ConsumerRecord<byte[], byte[]> r : readCommitted(cluster, Topics.STREAMS.name())) {
+            if (r.value() == null) {
+                continue; // the tombstone after a final record
+            }
+            StreamStatus st = Topics.STREAMS.deserializeValue(r.value());
+            if (st.state() != StreamStatus.State.ACTIVE && traceIds.contains(st.streamId())) {
+                finals.merge(st.streamId(), st.state().wireName(), (a, b) -> a + " then " + b);
+            }
+        }
+        assertEquals(expectedFinals, finals, "one final record per trace stream");
     }
 
     /**
@@ -209,7 +214,7 @@ class ClusterFaultsIT {
     }
 
     /** The largest spacing of consecutive ticks among those from {@code from} on (and the one before it). */
-    private static long largestGap(List<Stats> stats, long from) {
+    static long largestGap(List<Stats> stats, long from) {
         long gap = 0;
         for (int i = 1; i < stats.size(); i++) {
             if (stats.get(i).ts() >= from) {
@@ -259,7 +264,7 @@ class ClusterFaultsIT {
         producer.send(new ProducerRecord<>(Topics.DELTAS.name(), "bad-" + bad.size(), value.getBytes(StandardCharsets.UTF_8)));
     }
 
-    private static void sendTrace(KafkaProducer<String, byte[]> producer, UsageTrace trace, long start, AtomicReference<Throwable> failure) {
+    static void sendTrace(KafkaProducer<String, byte[]> producer, UsageTrace trace, long start, AtomicReference<Throwable> failure) {
         try {
             for (UsageTrace.Event e : trace.events()) {
                 LockSupport.parkUntil(start + e.at()); // real-time pacing of the trace, not a wait for an outcome
@@ -275,7 +280,7 @@ class ClusterFaultsIT {
         }
     }
 
-    private static KafkaProducer<String, byte[]> producer(String bootstrap) {
+    static KafkaProducer<String, byte[]> producer(String bootstrap) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true"); // a broker's death must not duplicate or drop a send
@@ -286,7 +291,7 @@ class ClusterFaultsIT {
     }
 
     /** Every committed record of the topic, from the beginning to its last stable offset. */
-    private static List<ConsumerRecord<byte[], byte[]>> readCommitted(KafkaClusterProcesses cluster, String topic) {
+    static List<ConsumerRecord<byte[], byte[]>> readCommitted(KafkaClusterProcesses cluster, String topic) {
         Properties p = new Properties();
         p.putAll(cluster.clientConfig());
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
