@@ -38,20 +38,16 @@ public final class GroupTally {
         tpot.add(tpotMs);
     }
 
-    /** A live session of the group, with its rate (NaN when none). */
-    void join(double tps) {
-        active++;
-        rate(Double.NaN, tps);
+    /**
+     * A live session of the group joined ({@code active} 1), left (-1) or changed its rate (0), its rate going from
+     * {@code before} to {@code after} (NaN: none).
+     */
+    void change(int active, double before, double after) {
+        this.active += active;
+        rate(before, after);
     }
 
-    /** A live session of the group whose rate it added ({@link #join}, {@link #rate}) left. */
-    void leave(double tps) {
-        active--;
-        rate(tps, Double.NaN);
-    }
-
-    /** A live session's rate changed from {@code before} to {@code after} (NaN: none). */
-    void rate(double before, double after) {
+    private void rate(double before, double after) {
         if (before > 0) { // the seed's `v is not None and v > 0` (NaN is not > 0)
             tpsSum.subtract(before);
             tpsCount--;

@@ -8,6 +8,7 @@ import dev.llmmeter.topology.state.Partial;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -68,9 +69,8 @@ public final class InsightsWindow {
     /** minute start -> that minute's judged streams per partial key. */
     private final TreeMap<Long, Minute> minutes = new TreeMap<>();
     private final int maxLabels;
-    /** Labels folded out of a minute of the hour since the last {@link #takeFoldedFromHour}: models, tenants. */
-    private long hourFoldedModels;
-    private long hourFoldedTenants;
+    /** Labels folded out of a minute of the hour since the last {@link #takeFoldedFromHour}, by breakdown. */
+    private final Map<Insight.Group, Long> hourFolded = new EnumMap<>(Insight.Group.class);
 
     /** @param maxLabels the most models (and, apart, tenants) with a group of their own */
     public InsightsWindow(int maxLabels) {
@@ -134,10 +134,8 @@ public final class InsightsWindow {
                     minute = minutes.computeIfAbsent(start, t -> new Minute());
                 }
                 Insight.Group folded = minute.add(e.getKey(), slo, maxLabels);
-                if (folded == Insight.Group.MODEL) {
-                    hourFoldedModels++;
-                } else if (folded == Insight.Group.TENANT) {
-                    hourFoldedTenants++;
+                if (folded != null) {
+                    hourFolded.merge(folded, 1L, Long::sum);
                 }
             }
         }
@@ -299,15 +297,8 @@ public final class InsightsWindow {
      * per minute, when the minute first meets it with {@code maxLabels} others of its breakdown apart.
      */
     public long takeFoldedFromHour(Insight.Group breakdown) {
-        long n;
-        if (breakdown == Insight.Group.MODEL) {
-            n = hourFoldedModels;
-            hourFoldedModels = 0;
-        } else {
-            n = hourFoldedTenants;
-            hourFoldedTenants = 0;
-        }
-        return n;
+        Long n = hourFolded.remove(breakdown);
+        return n == null ? 0 : n;
     }
 
     /** A published group: global, a label's own group (by its published name), or the fold of a breakdown. */

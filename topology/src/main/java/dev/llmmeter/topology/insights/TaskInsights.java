@@ -178,37 +178,29 @@ public final class TaskInsights {
      * go, so that a tick costs nothing per idle session.
      */
     public void join(GroupTally model, GroupTally tenant, double tps) {
-        global.join(tps);
-        if (model != null) {
-            model.join(tps);
-        }
-        if (tenant != null) {
-            tenant.join(tps);
-        }
+        change(model, tenant, 1, Double.NaN, tps);
     }
 
     /** A live session with these tallies left (ended, replaced, stale, expired, evicted), with the rate it added last. */
     public void leave(GroupTally model, GroupTally tenant, double tps) {
-        global.leave(tps);
-        if (model != null) {
-            model.leave(tps);
-        }
-        if (tenant != null) {
-            tenant.leave(tps);
-        }
+        change(model, tenant, -1, tps, Double.NaN);
     }
 
     /** A live session's rate changed from {@code before} to {@code after} (NaN: none). */
     public void rate(GroupTally model, GroupTally tenant, double before, double after) {
-        if (before == after || (Double.isNaN(before) && Double.isNaN(after))) {
-            return;
+        if (Double.compare(before, after) != 0) { // NaN to NaN is no change; a rate is never -0.0
+            change(model, tenant, 0, before, after);
         }
-        global.rate(before, after);
+    }
+
+    /** The session's groups: global always, its model's and tenant's where it has them. */
+    private void change(GroupTally model, GroupTally tenant, int active, double before, double after) {
+        global.change(active, before, after);
         if (model != null) {
-            model.rate(before, after);
+            model.change(active, before, after);
         }
         if (tenant != null) {
-            tenant.rate(before, after);
+            tenant.change(active, before, after);
         }
     }
 

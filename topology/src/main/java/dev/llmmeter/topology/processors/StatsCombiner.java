@@ -100,7 +100,7 @@ public final class StatsCombiner implements Processor<String, Partial, String, C
         this.context = context;
         this.insights = new InsightsWindow(config.insightsMaxLabels(), config.sloObjectives());
         for (Insight.Group breakdown : List.of(Insight.Group.MODEL, Insight.Group.TENANT)) {
-            String label = breakdown == Insight.Group.MODEL ? "model" : "tenant";
+            String label = breakdown.wireName();
             foldedFromGroups.put(breakdown, MeteringMetrics.taggedRateTotalSensor(context.metrics(), context.taskId().toString(),
                     MeteringMetrics.FOLDED_LABELS, MeteringMetrics.FOLDED_LABELS_DESCRIPTION,
                     MeteringMetrics.BREAKDOWN_TAG, label, MeteringMetrics.WINDOW_TAG, "minute"));
