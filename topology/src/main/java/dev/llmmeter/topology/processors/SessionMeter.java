@@ -87,6 +87,8 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
     /** What the tick being run has to do: the stale and expired sessions and the touched ones, in the live order. */
     private final List<Live> due = new ArrayList<>();
     private long[] dueKeys = new long[0];
+    /** How many sessions the last tick visited (its due ones): what its cost grows with. */
+    private int lastTickVisited;
     /**
      * The meter's clock as this task reads it: never earlier than a reading before it (a wall clock stepped back
      * counts as not moving), so that both {@link Arrivals} stay ordered by the receipt times they judge by.
@@ -434,6 +436,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             l.counted = tps;
             publish(l.id, s, StreamStatus.State.ACTIVE, tick, tps, true, Double.NaN, null);
         }
+        lastTickVisited = due.size();
         due.clear();
         expireEndings(tick);
         context.forward(new Record<>(taskId, new MeterOutput.TaskPartial(new Partial(tick, insights.rateSum(),
@@ -446,6 +449,11 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             context.commit(); // exactly-once: the combiner reads committed partials only; let it have this one now
         }
         sensors.tick.record((System.nanoTime() - started) / 1e6);
+    }
+
+    /** How many sessions the last tick visited: the stale, the expired and the fed since the tick before, never the idle. */
+    int lastTickVisited() {
+        return lastTickVisited;
     }
 
     /**

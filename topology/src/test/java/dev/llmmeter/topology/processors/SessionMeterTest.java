@@ -380,6 +380,32 @@ class SessionMeterTest {
     }
 
     /**
+     * 1,000 live sessions, all fed before the first tick: that tick visits all of them (each has a record due). The
+     * next, with only s7 fed, visits s7 alone, and a tick with nothing fed visits none: the idle sessions cost a tick
+     * nothing, while its partial still counts all 1,000 and their rates.
+     */
+    @Test
+    void aTickVisitsOnlyTheSessionsFedSinceTheLastOneNeverTheIdle() {
+        start(StreamsConfig.AT_LEAST_ONCE);
+        for (int i = 0; i < 1_000; i++) {
+            deliver(DeltaEvent.begin("s" + i, T));
+            deliver(DeltaEvent.output("s" + i, T + 100, 0));
+            deliver(DeltaEvent.output("s" + i, T + 1_100, 10));
+        }
+        tick(T + 2_000);
+        assertEquals(1_000, meter.lastTickVisited());
+        deliver(DeltaEvent.output("s7", T + 2_100, 40));
+        tick(T + 3_000);
+        assertEquals(1, meter.lastTickVisited());
+        tick(T + 4_000);
+        assertEquals(0, meter.lastTickVisited());
+        Partial p = partials().get(partials().size() - 1);
+        assertEquals(1_000, p.active());
+        assertEquals(1_000, p.tpsCount());
+        assertEquals(10_010.0, p.tpsSum(), "999 streams at 10 tokens over 1 s, s7 at 40 over 2 s");
+    }
+
+    /**
      * a, b, c begun in that order and fed at once; near the minute c and then b are fed again. At the tick where a
      * goes stale, the tick's per-stream records go out in the order the sessions began (a's final record and bill,
      * then b's and c's), not in the order they were fed: the tick finds a at the head of the order of receipt and b
