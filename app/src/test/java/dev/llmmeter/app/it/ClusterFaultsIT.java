@@ -3,7 +3,6 @@ package dev.llmmeter.app.it;
 import dev.llmmeter.app.it.ExpectedUsage.Key;
 import dev.llmmeter.app.it.ExpectedUsage.Totals;
 import dev.llmmeter.contract.Stats;
-import dev.llmmeter.contract.StreamStatus;
 import dev.llmmeter.contract.Topics;
 import dev.llmmeter.contract.Usage;
 import dev.llmmeter.devkit.ConstantRateStreams;
@@ -13,14 +12,9 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.admin.TransactionListing;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -167,7 +161,7 @@ class ClusterFaultsIT {
 
                 assertOneFinalRecordPerTraceStream(cluster, trace);
 
-                List<String> dead = readCommitted(cluster, Topics.DEAD_LETTERS.name()).stream()
+                List<String> dead = CommittedRecords.read(cluster.clientConfig(), Topics.DEAD_LETTERS.name(), LOADED).stream()
                         .map(r -> new String(r.value(), StandardCharsets.UTF_8)).sorted().toList();
                 assertEquals(bad.stream().sorted().toList(), dead, "the dead letters: the bad records sent, each once");
                 gaps.forEach((fault, gap) -> assertTrue(gap < GAP_BOUND_MS, fault + ": " + gap + " ms without a tick"));
@@ -180,21 +174,12 @@ class ClusterFaultsIT {
 
     /** One final record (ended, or stale for a stream never ended) per trace stream on metering.streams, read_committed. */
     static void assertOneFinalRecordPerTraceStream(KafkaClusterProcesses cluster, UsageTrace trace) {
-        Map<String, String> finals = new TreeMap<>();
         Map<String, String> expectedFinals = new TreeMap<>();
         Set<String> traceIds = trace.streams().stream().map(UsageTrace.Stream::id).collect(Collectors.toSet());
         for (UsageTrace.Stream s : trace.streams()) {
             expectedFinals.put(s.id(), s.end() != null ? "ended" : "stale");
         }
-        for (ConsumerRecord<byte[], byte[]> r : readCommitted(cluster, Topics.STREAMS.name())) {
-            if (r.value() == null) {
-                continue; // the tombstone after a final record
-            }
-            StreamStatus st = Topics.STREAMS.deserializeValue(r.value());
-            if (st.state() != StreamStatus.State.ACTIVE && traceIds.contains(st.streamId())) {
-                finals.merge(st.streamId(), st.state().wireName(), (a, b) -> a + " then " + b);
-            }
-        }
+        Map<String, String> finals = CommittedRecords.finals(cluster.clientConfig(), Topics.STREAMS.name(), traceIds::contains, LOADED);
         assertEquals(expectedFinals, finals, "one final record per trace stream");
     }
 
@@ -288,27 +273,5 @@ class ClusterFaultsIT {
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "180000");
         return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
-    }
-
-    /** Every committed record of the topic, from the beginning to its last stable offset. */
-    static List<ConsumerRecord<byte[], byte[]>> readCommitted(KafkaClusterProcesses cluster, String topic) {
-        Properties p = new Properties();
-        p.putAll(cluster.clientConfig());
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(topic).stream().map(i -> new TopicPartition(topic, i.partition())).toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = c.endOffsets(parts);
-            long deadline = System.currentTimeMillis() + LOADED.toMillis();
-            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-                assertTrue(System.currentTimeMillis() < deadline, "reading " + topic + " to " + end);
-                c.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
-        }
-        return out;
     }
 }

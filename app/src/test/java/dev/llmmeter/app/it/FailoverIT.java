@@ -113,8 +113,13 @@ class FailoverIT {
 
     /** Waits for a stable group with a combiner (on process {@code on}, unless -1) and returns its host. */
     private static int awaitCombiner(Admin admin, String app, String deltas, boolean bothWorking, int on) {
+        return awaitCombiner(admin, app, deltas, bothWorking, on, Duration.ofSeconds(120));
+    }
+
+    /** The same, waiting at most {@code bound}. */
+    static int awaitCombiner(Admin admin, String app, String deltas, boolean bothWorking, int on, Duration bound) {
         return await("the combiner's host" + (on >= 0 ? " p" + on : "") + (bothWorking ? ", both instances with session tasks" : ""))
-                .atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250))
+                .atMost(bound).pollInterval(Duration.ofMillis(250))
                 .until(() -> CombinerHost.find(admin, app, deltas, bothWorking), h -> h.isPresent() && (on < 0 || h.get() == on))
                 .orElseThrow();
     }

@@ -3,19 +3,13 @@ package dev.llmmeter.app.it;
 import dev.llmmeter.contract.DeltaEvent;
 import dev.llmmeter.contract.Stats;
 import dev.llmmeter.contract.StreamStatus;
-import dev.llmmeter.contract.Topics;
 import dev.llmmeter.devkit.CombinerHost;
 import dev.llmmeter.devkit.ConstantRateStreams;
 import dev.llmmeter.devkit.KafkaBrokerExtension;
 import dev.llmmeter.devkit.TopologyProcess;
 import dev.llmmeter.sim.KafkaSink;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,7 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -83,7 +76,7 @@ class StreamsProtocolFailoverIT {
              StatsCollector collector = new StatsCollector(kafka.bootstrapServers(), kafka.clientConfig(), statsTopic);
              KafkaSink finite = new KafkaSink(kafka.bootstrapServers(), deltas, client);
              ConstantRateStreams load = new ConstantRateStreams(kafka.bootstrapServers(), client, deltas, app, rates)) {
-            int host = awaitCombiner(admin, app, deltas, true, -1);
+            int host = FailoverIT.awaitCombiner(admin, app, deltas, true, -1, LOADED);
             ConfigResource group = new ConfigResource(ConfigResource.Type.GROUP, app);
             assertEquals("1", admin.describeConfigs(List.of(group)).all().get().get(group).get("streams.num.standby.replicas").value(),
                     "num.standby.replicas carried over to the streams group's config");
@@ -111,7 +104,7 @@ class StreamsProtocolFailoverIT {
             procs[host].waitFor();
             long killedAt = System.currentTimeMillis();
             // Its tasks move to the survivor once the broker's streams session timeout fences it.
-            awaitCombiner(admin, app, deltas, false, 1 - host);
+            FailoverIT.awaitCombiner(admin, app, deltas, false, 1 - host, LOADED);
             collector.await(s -> s.ts() > killedAt && s.active() == STREAMS + FINITE / 2, LOADED, "from the survivor");
 
             long end = System.currentTimeMillis();
@@ -124,7 +117,7 @@ class StreamsProtocolFailoverIT {
 
             procs[host] = TopologyProcess.start(kafka.bootstrapServers(), app, states[host], configs[host],
                     work.resolve("p" + host + "-restarted.log"));
-            awaitCombiner(admin, app, deltas, true, -1); // both processes with session tasks again
+            FailoverIT.awaitCombiner(admin, app, deltas, true, -1, LOADED); // both processes with session tasks again
             assertEquals(processIds.subList(0, 1), CombinerHost.processIds(admin, app, host).stream().distinct().toList(),
                     "the restarted process rejoins with the process id kept in its state directory");
             assertEquals(List.of(""), CombinerHost.instanceIds(admin, app, host),
@@ -140,52 +133,12 @@ class StreamsProtocolFailoverIT {
             for (int i = 0; i < FINITE; i++) {
                 expected.put("fin-" + i, StreamStatus.State.ENDED.wireName());
             }
-            assertEquals(expected, finals(streamsTopic), "one final record per finite stream");
+            assertEquals(expected, CommittedRecords.finals(kafka.clientConfig(), streamsTopic, id -> id.startsWith("fin-"), LOADED), "one final record per finite stream");
         } finally {
             for (Process p : procs) {
                 p.destroyForcibly().waitFor();
             }
             TopologyProcess.keepLogs(work, app);
         }
-    }
-
-    /** The final (not active) records of the finite streams on the streams topic, read committed; "a then b" if twice. */
-    private static Map<String, String> finals(String topic) {
-        Properties p = new Properties();
-        p.putAll(kafka.clientConfig());
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = c.partitionsFor(topic).stream().map(i -> new TopicPartition(topic, i.partition())).toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = c.endOffsets(parts);
-            await("reading " + topic + " to its end").atMost(LOADED).pollInterval(Duration.ZERO)
-                    .until(() -> {
-                        c.poll(Duration.ofMillis(200)).forEach(records::add);
-                        return parts.stream().allMatch(tp -> c.position(tp) >= end.get(tp));
-                    });
-        }
-        Map<String, String> finals = new TreeMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : records) {
-            if (r.value() == null) {
-                continue; // the tombstone after a final record
-            }
-            StreamStatus st = Topics.STREAMS.deserializeValue(r.value());
-            if (st.state() != StreamStatus.State.ACTIVE && st.streamId().startsWith("fin-")) {
-                finals.merge(st.streamId(), st.state().wireName(), (a, b) -> a + " then " + b);
-            }
-        }
-        return finals;
-    }
-
-    /** Waits for a stable group with a combiner (on process {@code on}, unless -1) and returns its host. */
-    private static int awaitCombiner(Admin admin, String app, String deltas, boolean bothWorking, int on) {
-        return await("the combiner's host" + (on >= 0 ? " p" + on : "") + (bothWorking ? ", both instances with session tasks" : ""))
-                .atMost(LOADED).pollInterval(Duration.ofMillis(250))
-                .until(() -> CombinerHost.find(admin, app, deltas, bothWorking), h -> h.isPresent() && (on < 0 || h.get() == on))
-                .orElseThrow();
     }
 }
