@@ -67,8 +67,8 @@
   function attainment(row, slo, window) {
     var w = slo ? slo[window] : null;
     var all = w ? w.all : null;
-    var td = cell(row, all === null || all === undefined ? '–' : pct(all));
-    if (all !== null && all !== undefined && all < slo.target) { td.className = 'under'; }
+    var td = cell(row, all == null ? '–' : pct(all)); // == null: null or undefined
+    if (all != null && all < slo.target) { td.className = 'under'; }
     return td;
   }
 
