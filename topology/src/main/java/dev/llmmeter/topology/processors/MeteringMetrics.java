@@ -4,8 +4,10 @@ import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.metrics.stats.CumulativeCount;
+import org.apache.kafka.common.metrics.stats.CumulativeSum;
 import org.apache.kafka.common.metrics.stats.Rate;
 import org.apache.kafka.common.metrics.stats.WindowedCount;
+import org.apache.kafka.common.metrics.stats.WindowedSum;
 import org.apache.kafka.streams.StreamsMetrics;
 
 import java.util.LinkedHashMap;
@@ -55,6 +57,11 @@ public final class MeteringMetrics {
     public static final String OVERFLOWED_SESSIONS = "overflowed-sessions";
     /** Partials dated more than a second ahead of the combiner's clock (their tick is taken as the combiner's own). */
     public static final String FUTURE_PARTIALS = "future-partials";
+    /**
+     * On the combiner: ticks never published because a catch-up after a stall or a restart publishes at most the
+     * last {@code StatsCombiner.MAX_MISSED_TICKS} missed ones (a minute); counted by ticks, in one record per catch-up.
+     */
+    public static final String SKIPPED_TICKS = "skipped-ticks";
     /** On a ledger task: requests billed after their window closed (in an amendment). */
     public static final String LATE_USAGE = "late-usage";
     /** On a ledger task: bills of a stream already billed (a redelivered end), dropped. */
@@ -99,6 +106,23 @@ public final class MeteringMetrics {
         sensor.add(new MetricName(counter + "-total", GROUP, "The total number of " + description, tagMap), new CumulativeCount());
         sensor.add(new MetricName(counter + "-rate", GROUP, "The average per-second number of " + description, tagMap),
                 new Rate(TimeUnit.SECONDS, new WindowedCount()));
+        return sensor;
+    }
+
+    /**
+     * A counter of a task that records amounts, not occurrences: {@code <counter>-total} the sum of the values recorded,
+     * {@code <counter>-rate} their per-second sum, tagged as {@link StreamsMetrics#addRateTotalSensor}'s. Removed with
+     * {@link StreamsMetrics#removeSensor}.
+     */
+    public static Sensor rateSumSensor(StreamsMetrics metrics, String taskId, String counter, String description) {
+        String thread = Thread.currentThread().getName();
+        Map<String, String> tagMap = new LinkedHashMap<>();
+        tagMap.put("thread-id", thread);
+        tagMap.put(SCOPE + "-id", taskId);
+        Sensor sensor = metrics.addSensor(thread + ".task." + taskId + '.' + SCOPE + '.' + counter, Sensor.RecordingLevel.INFO);
+        sensor.add(new MetricName(counter + "-total", GROUP, "The total number of " + description, tagMap), new CumulativeSum());
+        sensor.add(new MetricName(counter + "-rate", GROUP, "The average per-second number of " + description, tagMap),
+                new Rate(TimeUnit.SECONDS, new WindowedSum()));
         return sensor;
     }
 

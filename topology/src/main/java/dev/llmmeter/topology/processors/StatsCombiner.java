@@ -37,7 +37,12 @@ import java.util.Map;
  *
  * <p>A tick is emitted as soon as every known task has reported it, or at {@code grace} ms past the
  * tick's fire time with what has arrived by then (a slow task counts with its previous partial). The
- * last emitted tick is stored, so no tick is ever emitted twice, restarts included.
+ * last emitted tick is stored, so no tick is ever emitted twice, restarts included. No tick is skipped either: when
+ * the tick to emit is more than a second past the last emitted one (the stream thread stalled, say while a broker
+ * restarted, and Kafka runs a late wall-clock punctuation once, not once per second missed; or the combiner was
+ * down), the ticks in between are emitted first, oldest first, with the figures it has when it catches up (each
+ * task's latest partial, as for a late tick); at most {@link #MAX_MISSED_TICKS} of them, older ones skipped and
+ * counted in {@code skipped-ticks}.
  *
  * <p>The combiner trusts its own clock, not the ticks the partials carry: it never emits a tick ahead of its
  * own clock; a partial dated more than a second ahead (an instance with a bad clock) is taken as the current
@@ -57,6 +62,12 @@ public final class StatsCombiner implements Processor<String, Partial, String, C
      * than the ~10 s in which a dead instance's tasks move.
      */
     static final long FRESH_MS = 5 * INTERVAL_MS;
+    /**
+     * How many missed ticks a catch-up emits before the tick due, at most (a minute): enough for any stall of the
+     * stream thread or move of the combiner's task; after a longer outage the older ones are skipped (and counted),
+     * rather than publishing a flood of ticks that all carry the same late figures.
+     */
+    static final int MAX_MISSED_TICKS = 60;
 
     private final MeteringConfig config;
     private final int sessionTasks;
@@ -72,6 +83,7 @@ public final class StatsCombiner implements Processor<String, Partial, String, C
     private HourOfReadings readings;
     private Cancellable fallback;
     private Sensor futurePartials;
+    private Sensor skippedTicks;
     private long lastEmittedTick;
     private long coldStartTick = Long.MIN_VALUE;
     private boolean wasRecent;
@@ -113,6 +125,8 @@ public final class StatsCombiner implements Processor<String, Partial, String, C
         this.commitEachTick = MeteringTopology.exactlyOnce(context.appConfigs());
         this.futurePartials = context.metrics().addRateTotalSensor(MeteringMetrics.SCOPE, context.taskId().toString(),
                 MeteringMetrics.FUTURE_PARTIALS, Sensor.RecordingLevel.INFO);
+        this.skippedTicks = MeteringMetrics.rateSumSensor(context.metrics(), context.taskId().toString(),
+                MeteringMetrics.SKIPPED_TICKS, "ticks skipped by a catch-up longer than " + MAX_MISSED_TICKS + " ticks");
         long now = context.currentSystemTimeMs();
         long nowTick = Ticks.tickOf(now);
         KeyValueStore<Long, Double> readingStore = context.getStateStore(StoreNames.READINGS);
@@ -153,7 +167,7 @@ public final class StatsCombiner implements Processor<String, Partial, String, C
         partials.put(task, p);
         insights.add(task, p);
         if (isCurrent(p.tick(), nowTick) && p.tick() > lastEmittedTick && allTasksReported(p.tick(), now)) {
-            emit(p.tick(), now);
+            emitCatchingUp(p.tick(), now);
         }
     }
 
@@ -182,12 +196,35 @@ public final class StatsCombiner implements Processor<String, Partial, String, C
         return true;
     }
 
-    /** Wall-clock fallback, {@code grace} ms after each tick fires: emits the tick just passed if it is still due. */
+    /**
+     * Wall-clock fallback, {@code grace} ms after each tick fires: emits the tick just passed if it is still due, and
+     * any missed before it (after a stall this punctuation runs once, late, for all the seconds it missed).
+     */
     void emitLateTick(long wallClockMs) {
         long tick = Ticks.tickFiredAt(wallClockMs - config.combinerGraceMs());
         if (tick > lastEmittedTick && !warmingUp(tick)) {
-            emit(tick, context.currentSystemTimeMs());
+            emitCatchingUp(tick, context.currentSystemTimeMs());
         }
+    }
+
+    /**
+     * Emits the ticks missed since the last emitted one, oldest first (the last {@link #MAX_MISSED_TICKS}, the older
+     * ones counted in {@code skipped-ticks}), then {@code tick}. Each carries what the combiner has now: every task's
+     * latest partial, a reading only where each share is fresh for that tick. Nothing to catch up on a cold start.
+     */
+    private void emitCatchingUp(long tick, long now) {
+        if (lastEmittedTick != Long.MIN_VALUE) {
+            long first = lastEmittedTick + INTERVAL_MS;
+            long oldestKept = tick - MAX_MISSED_TICKS * INTERVAL_MS;
+            if (first < oldestKept) {
+                skippedTicks.record((oldestKept - first) / INTERVAL_MS);
+                first = oldestKept;
+            }
+            for (long missed = first; missed < tick; missed += INTERVAL_MS) {
+                emit(missed, now);
+            }
+        }
+        emit(tick, now);
     }
 
     /**
@@ -312,6 +349,9 @@ public final class StatsCombiner implements Processor<String, Partial, String, C
         }
         if (futurePartials != null) {
             context.metrics().removeSensor(futurePartials);
+        }
+        if (skippedTicks != null) {
+            context.metrics().removeSensor(skippedTicks);
         }
         foldedFromGroups.values().forEach(context.metrics()::removeSensor);
         foldedFromHour.values().forEach(context.metrics()::removeSensor);

@@ -2,6 +2,7 @@ package dev.llmmeter.topology.processors;
 
 import dev.llmmeter.contract.Stats;
 import dev.llmmeter.topology.MeteringConfig;
+import dev.llmmeter.topology.MeteringTopology;
 import dev.llmmeter.contract.Insight;
 import dev.llmmeter.contract.Topics;
 import dev.llmmeter.topology.insights.GroupPart;
@@ -12,7 +13,15 @@ import dev.llmmeter.topology.Ticks;
 import dev.llmmeter.topology.state.Partial;
 import dev.llmmeter.topology.state.PartialSerde;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -21,6 +30,9 @@ import org.apache.kafka.streams.state.Stores;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import java.util.List;
 import java.util.Map;
@@ -434,5 +446,148 @@ class StatsCombinerTest {
         report("0_0", T + 3000, 50.0, 1, 1, true);
         report("0_1", T + 3000, 20.0, 1, 1, true);
         assertEquals(List.of(new Stats(35.0, true, false, 35.0, 15.0, 2, T + 3000)), emitted());
+    }
+
+    @Test
+    void afterAStallTheFastPathEmitsTheMissedTicksBeforeTheTickItCompletes() {
+        report("0_0", T + 1000, 10.0, 1, 1, true);
+        report("0_1", T + 1000, 20.0, 1, 1, true);
+        assertEquals(1, emitted().size());
+        // The stream thread stalled 3.5 s; the first records it processes complete T+4000, ahead of any fallback.
+        arriveAt(T + 4500);
+        deliver("0_0", T + 4000, 40.0, 1, 1, true);
+        deliver("0_1", T + 4000, 20.0, 1, 1, true);
+        assertEquals(List.of(
+                new Stats(30.0, true, false, 30.0, 15.0, 2, T + 2000),
+                new Stats(30.0, true, false, 30.0, 15.0, 2, T + 3000),
+                new Stats(30.0, true, false, 30.0, 15.0, 2, T + 4000)), emitted());
+        punctuate(T + 4500);
+        assertEquals(List.of(), emitted(), "T+4000 and those before it are done");
+    }
+
+    @Test
+    void aCombinerRestartedFromItsStoresEmitsTheTicksItMissedWhileDownAndNoneItHadEmitted() {
+        report("0_0", T + 1000, 10.0, 1, 1, true);
+        report("0_1", T + 1000, 20.0, 1, 1, true);
+        report("0_0", T + 2000, 10.0, 1, 1, true);
+        report("0_1", T + 2000, 20.0, 1, 1, true);
+        assertEquals(2, emitted().size());
+        combiner.close(); // its instance died; the task starts again over the same stores 4 s later
+        context.setCurrentSystemTimeMs(T + 6200);
+        startCombiner();
+        report("0_0", T + 7000, 40.0, 1, 1, true);
+        report("0_1", T + 7000, 20.0, 1, 1, true);
+        assertEquals(LongStream.rangeClosed(3, 7).mapToObj(s -> new Stats(30.0, true, false, 30.0, 15.0, 2, T + s * 1000)).toList(),
+                emitted());
+        punctuate(T + 7500);
+        assertEquals(List.of(), emitted());
+    }
+
+    /** The combiner alone in a TopologyTestDriver: partials in, keyed by session task; stats out; the wall clock its own. */
+    private static final class CombinerDriver implements AutoCloseable {
+        final TopologyTestDriver driver;
+        final TestInputTopic<String, Partial> partials;
+        final TestOutputTopic<String, Stats> stats;
+
+        CombinerDriver(MeteringConfig config) {
+            Topology topology = new Topology();
+            topology.addSource("partials", new StringDeserializer(), new PartialSerde().deserializer(), "partials");
+            topology.addProcessor("combiner", () -> new StatsCombiner(config, 2), "partials");
+            topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.PARTIALS),
+                    Serdes.String(), new PartialSerde()), "combiner");
+            topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.READINGS),
+                    Serdes.Long(), Serdes.Double()), "combiner");
+            topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(StoreNames.COMBINER_STATE),
+                    Serdes.String(), Serdes.Long()), "combiner");
+            topology.addProcessor("stats", StatsOnly::new, "combiner");
+            topology.addSink("out", "stats", new StringSerializer(), Topics.STATS.valueSerde().serializer(), "stats");
+            Properties props = MeteringTopology.streamsProperties(config);
+            props.put(StreamsConfig.APPLICATION_ID_CONFIG, "stats-combiner-test");
+            props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+            driver = new TopologyTestDriver(topology, props, Instant.ofEpochMilli(T));
+            partials = driver.createInputTopic("partials", new StringSerializer(), new PartialSerde().serializer());
+            stats = driver.createOutputTopic("stats", new StringDeserializer(), Topics.STATS.valueSerde().deserializer());
+        }
+
+        /** Both session tasks' partials for {@code tick}, processed at the current wall clock. */
+        void report(long tick, double sum0, double sum1) {
+            partials.pipeInput("0_0", new Partial(tick, sum0, 1, 1, true), tick);
+            partials.pipeInput("0_1", new Partial(tick, sum1, 1, 1, true), tick);
+        }
+
+        /** The wall clock moves on by {@code ms} in one step: a due wall-clock punctuation runs once, however many it missed. */
+        void stall(long ms) {
+            driver.advanceWallClockTime(Duration.ofMillis(ms));
+        }
+
+        long total(String counter) {
+            return MeteringMetrics.total(driver.metrics(), counter);
+        }
+
+        @Override
+        public void close() {
+            driver.close();
+        }
+    }
+
+    private static final class StatsOnly implements Processor<String, CombinerOutput, String, Stats> {
+        private ProcessorContext<String, Stats> context;
+
+        @Override
+        public void init(ProcessorContext<String, Stats> context) {
+            this.context = context;
+        }
+
+        @Override
+        public void process(Record<String, CombinerOutput> record) {
+            if (record.value() instanceof CombinerOutput.StatsRecord r) {
+                context.forward(record.withValue(r.stats()));
+            }
+        }
+    }
+
+    @Test
+    void aStallOfThreeAndAHalfSecondsEmitsEachMissedTickOnceInOrderWithTheFiguresTheCombinerHas() {
+        try (CombinerDriver d = new CombinerDriver(MeteringConfig.defaults())) {
+            d.stall(1001); // T+1000 fires
+            d.report(T + 1000, 10.0, 20.0);
+            d.stall(1000); // T+2000 fires
+            d.report(T + 2000, 30.0, 20.0);
+            assertEquals(List.of(
+                    new Stats(15.0, true, false, 15.0, 15.0, 2, T + 1000),
+                    new Stats(25.0, true, false, 25.0, 15.0, 2, T + 2000)), d.stats.readValuesToList());
+            d.stall(3500); // the stream thread stalls from T+2001 to T+5501: one late fallback, for T+5000
+            assertEquals(List.of(
+                    new Stats(25.0, true, false, 25.0, 15.0, 2, T + 3000),
+                    new Stats(25.0, true, false, 25.0, 15.0, 2, T + 4000),
+                    new Stats(25.0, true, false, 25.0, 15.0, 2, T + 5000)), d.stats.readValuesToList());
+            d.report(T + 3000, 50.0, 50.0); // the partials held up by the stall arrive after the fallback emitted their ticks
+            d.report(T + 4000, 50.0, 50.0);
+            d.report(T + 5000, 50.0, 50.0);
+            assertEquals(List.of(), d.stats.readValuesToList(), "no tick twice");
+            d.stall(500); // T+6001
+            d.report(T + 6000, 60.0, 20.0);
+            assertEquals(List.of(new Stats(40.0, true, false, 40.0, 15.0, 2, T + 6000)), d.stats.readValuesToList());
+            assertEquals(0, d.total(MeteringMetrics.SKIPPED_TICKS));
+        }
+    }
+
+    @Test
+    void aStallLongerThanTheBoundEmitsTheLastSixtyMissedTicksAndCountsTheOlderOnesAsSkipped() {
+        MeteringConfig longTtl = MeteringConfig.fromMap(Map.of(MeteringConfig.PARTIAL_TTL_MS, "600000"));
+        try (CombinerDriver d = new CombinerDriver(longTtl)) {
+            d.stall(1001);
+            d.report(T + 1000, 10.0, 20.0);
+            d.stall(1000);
+            d.report(T + 2000, 30.0, 20.0);
+            assertEquals(2, d.stats.readValuesToList().size());
+            d.stall(100_000); // T+2001 to T+102001: T+3000 .. T+100000 missed, T+101000 due
+            List<Stats> out = d.stats.readValuesToList();
+            // no reading for the missed ticks: the shares are more than 5 s old and not for them
+            assertEquals(LongStream.rangeClosed(41, 101).mapToObj(s -> new Stats(25.0, true, false, 25.0, 15.0, 2, T + s * 1000)).toList(),
+                    out);
+            assertEquals(StatsCombiner.MAX_MISSED_TICKS + 1, out.size(), "the bound's missed ticks, then the tick due");
+            assertEquals(38, d.total(MeteringMetrics.SKIPPED_TICKS), "T+3000 .. T+40000");
+        }
     }
 }
