@@ -45,7 +45,8 @@ public final class StatsCollector extends StatsRecorder {
 
     /**
      * What a consumer may rely on, however loaded the machine: each record's tick is a whole second, and ticks only
-     * go up, none twice. Not that they are 1000 ms apart: a starved punctuator skips a tick (see {@link #spacings}).
+     * go up, none twice. Not that they are 1000 ms apart: past the combiner's catch-up bound, or under at-least-once,
+     * a tick can be missing (see {@link #spacings}).
      */
     static void assertWholeSecondsStrictlyIncreasing(List<Stats> stats) {
         for (int i = 0; i < stats.size(); i++) {
