@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The live stack on a real broker: known constant-rate streams in, stats records out, one per tick, on whole seconds,
- * in order, none twice, at the streams' rate. Their spacing is printed, not asserted: a starved punctuator skips a tick.
+ * in order, none twice, at the streams' rate. Their spacing is printed, not asserted.
  */
 class EndToEndIT {
     @RegisterExtension
