@@ -7,6 +7,8 @@ import dev.llmmeter.devkit.KafkaBrokerExtension;
 import dev.llmmeter.serve.MeteringService;
 import dev.llmmeter.topology.StoreNames;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -20,6 +22,7 @@ import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -305,6 +308,37 @@ class AclMatrixIT {
             assertEquals(List.of("metering: running (application id cut-alo); Ctrl-C to stop", "metering: stopped cleanly on SIGTERM"),
                     operatorLines(run), run.toString());
         });
+    }
+
+    /**
+     * Under {@code group.protocol=streams} with {@code num.standby.replicas} set, the app sets its streams group's
+     * {@code streams.num.standby.replicas} at start: the ALTER_CONFIGS row on its group is what lets it; without the row
+     * the broker refuses the change.
+     */
+    @Test
+    void theAlterConfigsRowOnItsGroupIsWhatLetsTheAppSetItsStreamsGroupsStandbyCount() throws Exception {
+        String applicationId = "cut-alter-configs";
+        List<Row> all = AclTables.APP_ACLS.stream().map(r -> r.forApp(applicationId)).toList();
+        List<Row> without = all.stream().filter(r -> !r.operations().equals(List.of(AclOperation.ALTER_CONFIGS))).toList();
+        assertEquals(all.size() - 1, without.size());
+        ConfigResource group = new ConfigResource(ConfigResource.Type.GROUP, applicationId);
+        Map<ConfigResource, java.util.Collection<AlterConfigOp>> standby = Map.of(group,
+                List.of(new AlterConfigOp(new ConfigEntry("streams.num.standby.replicas", "1"), AlterConfigOp.OpType.SET)));
+        withAcls(AclTables.bindings(CUT, without), () -> {
+            try (Admin cut = Admin.create(client(CUT))) {
+                ExecutionException e = assertThrows(ExecutionException.class, () -> cut.incrementalAlterConfigs(standby).all().get(30, TimeUnit.SECONDS));
+                assertInstanceOf(AuthorizationException.class, e.getCause(), e.toString());
+            }
+        });
+        withAcls(AclTables.bindings(CUT, all), () -> {
+            try (Admin cut = Admin.create(client(CUT))) {
+                cut.incrementalAlterConfigs(standby).all().get(30, TimeUnit.SECONDS);
+            }
+        });
+        try (Admin admin = Admin.create(kafka.clientConfig())) {
+            assertEquals("1", admin.describeConfigs(List.of(group)).all().get(30, TimeUnit.SECONDS).get(group)
+                    .get("streams.num.standby.replicas").value());
+        }
     }
 
     private static ServiceProcess.Run topologyAsCut(Path work, String applicationId) throws Exception {

@@ -51,6 +51,7 @@ final class AclTables {
                     AclOperation.CREATE, AclOperation.DELETE),
             Row.of(ResourceType.GROUP, APP_ID, PatternType.LITERAL, AclOperation.READ),
             Row.of(ResourceType.TRANSACTIONAL_ID, APP_ID + "-", PatternType.PREFIXED, AclOperation.WRITE),
+            Row.of(ResourceType.GROUP, APP_ID, PatternType.LITERAL, AclOperation.ALTER_CONFIGS),
             Row.of(ResourceType.TOPIC, "metering.deltas, metering.stats, metering.deltas.dlq, metering.streams", PatternType.LITERAL,
                     AclOperation.DESCRIBE_CONFIGS));
 
