@@ -406,6 +406,44 @@ class SessionMeterTest {
     }
 
     /**
+     * The meter's own part of the per-event path allocates nothing for a delta to a live session: 100 sessions, each
+     * fed once, then 20,000 more deltas (records built beforehand) cost the thread 0 bytes of heap, counted by the
+     * JVM ({@code com.sun.management.ThreadMXBean#getCurrentThreadAllocatedBytes}), durable store included. What a
+     * delta allocates before it reaches the meter (its key and value decoded, Kafka Streams' record) is in
+     * docs/performance.md.
+     */
+    @Test
+    void aDeltaToALiveSessionAllocatesNothingInTheMeter() {
+        start(StreamsConfig.AT_LEAST_ONCE, MeteringConfig.defaults(), 0, true);
+        int sessions = 100;
+        int rounds = 200;
+        List<Record<String, DeltaEvent>> deltas = new java.util.ArrayList<>();
+        for (int i = 0; i < sessions; i++) {
+            deliver(DeltaEvent.begin("s" + i, T));
+            deliver(DeltaEvent.output("s" + i, T + 100, 1));
+        }
+        for (int r = 0; r < 2 * rounds; r++) {
+            for (int i = 0; i < sessions; i++) {
+                DeltaEvent e = r % 2 == 0 ? DeltaEvent.output("s" + i, T + 200 + r, 2L + r)
+                        : DeltaEvent.reasoning("s" + i, T + 200 + r, 2L + r);
+                deltas.add(new Record<>(e.streamId(), e, e.ts()));
+            }
+        }
+        deltas.subList(0, rounds * sessions).forEach(meter::process); // warm
+        @SuppressWarnings("unchecked")
+        Record<String, DeltaEvent>[] measured = deltas.subList(rounds * sessions, deltas.size()).toArray(new Record[0]);
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = threads.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < measured.length; i++) { // indexed: an iterator would be an allocation of the test's
+            meter.process(measured[i]);
+        }
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertEquals(20_000, measured.length);
+        assertEquals(0L, allocated, "bytes allocated by 20,000 deltas");
+    }
+
+    /**
      * a, b, c begun in that order and fed at once; near the minute c and then b are fed again. At the tick where a
      * goes stale, the tick's per-stream records go out in the order the sessions began (a's final record and bill,
      * then b's and c's), not in the order they were fed: the tick finds a at the head of the order of receipt and b
