@@ -1,9 +1,12 @@
 package dev.llmmeter.topology;
 
 import dev.llmmeter.contract.DeadLetterHeaders;
+import dev.llmmeter.contract.DeadLetterReason;
 import dev.llmmeter.contract.Stats;
 import dev.llmmeter.contract.Topics;
+import dev.llmmeter.topology.processors.MeteringMetrics;
 import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -11,6 +14,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 import static dev.llmmeter.topology.MeteringDriver.T0;
@@ -95,7 +100,9 @@ class DeadLetterTest {
             assertEquals("0", header(r, DeadLetterHeaders.SOURCE_PARTITION));
             assertEquals("1", header(r, DeadLetterHeaders.SOURCE_OFFSET));
             assertEquals(reason + ": " + detail, header(r, DeadLetterHeaders.MESSAGE));
-            assertEquals(1, d.droppedRecords(), "counted in Kafka Streams' dropped-records of its task (what the dead-letter alert rates)");
+            assertEquals(1, d.droppedRecords(), "counted in Kafka Streams' dropped-records of its task");
+            assertEquals(1, d.counter(MeteringMetrics.DEAD_LETTERS, Map.of(MeteringMetrics.REASON_TAG, reason)), "counted under its reason");
+            assertEquals(1, d.counter(MeteringMetrics.DEAD_LETTERS), "under its reason only");
 
             // The valid events on either side were processed as if the bad one had never come.
             assertEquals(List.of(new Stats(null, false, false, null, null, 1, T0 + 1000)), d.stats());
@@ -122,8 +129,50 @@ class DeadLetterTest {
             d.tickTo(T0 + 1000);
             assertEquals(List.of(), d.deadLetters());
             assertEquals(0, d.droppedRecords());
+            assertEquals(0, d.counter(MeteringMetrics.DEAD_LETTERS));
             assertEquals(List.of(new Stats(null, false, false, null, null, 1, T0 + 1000)), d.stats());
         }
+    }
+
+    @Test
+    @DisplayName("two invalid JSON values and one keyless event: dead-letters-total is 2 for malformed_json, 1 for missing_key, 0 for every other reason; valid events move none")
+    void deadLettersAreCountedByTheirReason() {
+        try (MeteringDriver d = new MeteringDriver()) {
+            d.sendRaw("ok", "{\"type\":\"begin\",\"stream_id\":\"ok\",\"ts\":" + T0 + "}", T0);
+            assertEquals(reasons(0, 0), deadLettersByReason(d), "valid input counts nothing");
+
+            d.sendRaw("s", "{\"type\":\"begin\"", T0 + 10);
+            d.sendRaw("s", "nope", T0 + 20);
+            d.sendRaw(null, "{\"type\":\"begin\",\"stream_id\":\"s\",\"ts\":" + T0 + "}", T0 + 30);
+            d.sendRaw("ok", "{\"type\":\"output\",\"stream_id\":\"ok\",\"ts\":" + (T0 + 1000) + ",\"running\":1}", T0 + 1000);
+            d.tickTo(T0 + 1000);
+
+            assertEquals(reasons(2, 1), deadLettersByReason(d));
+            assertEquals(3, d.droppedRecords());
+            assertEquals(List.of("malformed_json", "malformed_json", "missing_key"),
+                    d.deadLetters().stream().map(r -> header(r, DeadLetterHeaders.REASON)).toList(), "the reasons the headers carry");
+        }
+    }
+
+    /** Every reason's wire name to its count: {@code malformedJson} and {@code missingKey} for those two, 0 for the rest. */
+    private static Map<String, Long> reasons(long malformedJson, long missingKey) {
+        Map<String, Long> out = new TreeMap<>();
+        for (DeadLetterReason r : DeadLetterReason.values()) {
+            out.put(r.wireName(), r == DeadLetterReason.MALFORMED_JSON ? malformedJson : r == DeadLetterReason.MISSING_KEY ? missingKey : 0L);
+        }
+        return out;
+    }
+
+    /** The driver's dead-letters-total series by their reason tag (one task: one series per reason). */
+    private static Map<String, Long> deadLettersByReason(MeteringDriver d) {
+        Map<String, Long> out = new TreeMap<>();
+        d.metrics().forEach((name, metric) -> {
+            if (name.group().equals(MeteringMetrics.GROUP) && name.name().equals(MeteringMetrics.DEAD_LETTERS + "-total")) {
+                Long before = out.put(name.tags().get(MeteringMetrics.REASON_TAG), (long) ((Number) metric.metricValue()).doubleValue());
+                assertEquals(null, before, "one series per reason: " + name);
+            }
+        });
+        return out;
     }
 
     private static byte[] bytes(String s) {

@@ -233,6 +233,11 @@ final class MeteringDriver implements AutoCloseable {
         return MeteringMetrics.total(driver.metrics(), name, tags);
     }
 
+    /** The driver's metrics: Kafka Streams' own and the topology's. */
+    Map<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric> metrics() {
+        return driver.metrics();
+    }
+
     /** Kafka Streams' own {@code dropped-records-total} of the tasks, summed: records its exception handlers resumed past. */
     long droppedRecords() {
         return (long) driver.metrics().entrySet().stream()

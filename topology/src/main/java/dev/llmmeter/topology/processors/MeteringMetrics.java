@@ -37,6 +37,14 @@ public final class MeteringMetrics {
     /** Records whose key the Java client's default partitioner would put in another partition (processed all the same). */
     public static final String MISROUTED_RECORDS = "misrouted-records";
     /**
+     * On a session task: input records dead-lettered, tagged {@value #REASON_TAG} = the reason's wire name, the one
+     * the dead letter carries in its {@code metering.dlq.reason} header; every reason of
+     * {@link dev.llmmeter.contract.DeadLetterReason} is there from the task's start, at 0 until one comes.
+     */
+    public static final String DEAD_LETTERS = "dead-letters";
+    static final String DEAD_LETTERS_DESCRIPTION = "input records dead-lettered, by reason (their metering.dlq.reason header)";
+    public static final String REASON_TAG = "reason";
+    /**
      * On the combiner: insights labels folded into their breakdown's {@code other} by {@code metering.insights.max.labels},
      * tagged {@value #BREAKDOWN_TAG} ({@code model}, {@code tenant}) and {@value #WINDOW_TAG}: {@code minute}, a label
      * refused a group of its own because as many others had one, once per refusal, not at every tick it stays folded;

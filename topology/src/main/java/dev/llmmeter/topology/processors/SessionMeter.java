@@ -10,6 +10,7 @@ import dev.llmmeter.topology.MeteringTopology;
 import dev.llmmeter.topology.PythonRound;
 import dev.llmmeter.topology.StoreNames;
 import dev.llmmeter.topology.Ticks;
+import dev.llmmeter.topology.errors.DeadLetterCounts;
 import dev.llmmeter.topology.insights.GroupTally;
 import dev.llmmeter.topology.insights.TaskInsights;
 import dev.llmmeter.topology.state.Partial;
@@ -38,6 +39,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.LinkedHashMap;
@@ -138,6 +140,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         this.insights = new TaskInsights(config.insightsMaxLabelsPerTask(), config.sloObjectives());
         this.taskId = context.taskId().toString();
         this.sensors = MeterSensors.register(context.metrics(), taskId);
+        DeadLetterCounts.register(context.taskId(), sensors.deadLetters);
         this.commitEachTick = MeteringTopology.exactlyOnce(context.appConfigs());
         long now = clock(context.currentSystemTimeMs());
         restore(now);
@@ -671,6 +674,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             ticker.cancel();
         }
         if (sensors != null) {
+            DeadLetterCounts.unregister(context.taskId(), sensors.deadLetters);
             sensors.remove(context.metrics());
         }
         live.clear();
@@ -788,11 +792,14 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         final Sensor evicted;
         final Sensor misrouted;
         final Sensor overflowedSessions;
+        /** Dead letters of this task by reason, recorded by the exception handlers ({@link DeadLetterCounts}). */
+        final Map<DeadLetterReason, Sensor> deadLetters;
         /** Tick duration in ms: avg, max, p50, p99 (once a second: costs nothing on the per-event path). */
         final Sensor tick;
 
         private MeterSensors(Sensor outOfOrder, Sensor unknownStream, Sensor stale, Sensor beginExpired,
-                             Sensor duplicateBegin, Sensor evicted, Sensor misrouted, Sensor overflowedSessions, Sensor tick) {
+                             Sensor duplicateBegin, Sensor evicted, Sensor misrouted, Sensor overflowedSessions,
+                             Map<DeadLetterReason, Sensor> deadLetters, Sensor tick) {
             this.outOfOrder = outOfOrder;
             this.unknownStream = unknownStream;
             this.stale = stale;
@@ -801,6 +808,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             this.evicted = evicted;
             this.misrouted = misrouted;
             this.overflowedSessions = overflowedSessions;
+            this.deadLetters = deadLetters;
             this.tick = tick;
         }
 
@@ -814,7 +822,18 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
                     sensor(metrics, taskId, MeteringMetrics.EVICTED_SESSIONS),
                     sensor(metrics, taskId, MeteringMetrics.MISROUTED_RECORDS),
                     sensor(metrics, taskId, MeteringMetrics.OVERFLOWED_SESSIONS),
+                    deadLetterSensors(metrics, taskId),
                     tickSensor(metrics, taskId));
+        }
+
+        /** One per reason, all from the start: a counter that first shows up at 1 is an increase Prometheus cannot see. */
+        private static Map<DeadLetterReason, Sensor> deadLetterSensors(StreamsMetrics metrics, String taskId) {
+            Map<DeadLetterReason, Sensor> sensors = new EnumMap<>(DeadLetterReason.class);
+            for (DeadLetterReason reason : DeadLetterReason.values()) {
+                sensors.put(reason, MeteringMetrics.taggedRateTotalSensor(metrics, taskId, MeteringMetrics.DEAD_LETTERS,
+                        MeteringMetrics.DEAD_LETTERS_DESCRIPTION, MeteringMetrics.REASON_TAG, reason.wireName()));
+            }
+            return sensors;
         }
 
         private static Sensor sensor(StreamsMetrics metrics, String taskId, String op) {
@@ -855,6 +874,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
             metrics.removeSensor(evicted);
             metrics.removeSensor(misrouted);
             metrics.removeSensor(overflowedSessions);
+            deadLetters.values().forEach(metrics::removeSensor);
             metrics.removeSensor(tick);
         }
     }
