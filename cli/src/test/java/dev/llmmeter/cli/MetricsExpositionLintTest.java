@@ -30,6 +30,7 @@ class MetricsExpositionLintTest {
                 "\nkafka_consumer_connections{", "\nkafka_producer_io_time_seconds_total{", "\nkafka_admin_client_io_wait_time_avg_seconds{",
                 "\nkafka_stream_thread_blocked_time_seconds_total{", "\nkafka_stream_task_active_buffers{", "\nkafka_stream_state_",
                 "\nkafka_stream_processor_node_", "\nkafka_stream_metering_tick_latency_avg{", "\nkafka_stream_metering_misrouted_records_total{",
+                "\nkafka_stream_metering_dead_letters_total{",
                 "\nkafka_metrics{"}) {
             assertTrue(body.contains(family), family + " missing from\n" + body);
         }
