@@ -63,7 +63,7 @@ public class AlertRulesTest {
         for (JsonNode rule : rules()) {
             used.addAll(PromQl.metricNames(rule.path("expr").asText()));
         }
-        assertEquals(Set.of("kafka_stream_metering_misrouted_records_total", "kafka_stream_task_dropped_records_total",
+        assertEquals(Set.of("kafka_stream_metering_misrouted_records_total", "kafka_stream_metering_dead_letters_total",
                 "llm_metering_last_tick_timestamp_seconds", "llm_metering_slo_attainment_ratio", "llm_metering_slo_target_ratio",
                 "llm_metering_tokens_per_second"), used);
         Set<String> emitted = RunExposition.sampleNames(RunExposition.render(state));

@@ -73,7 +73,7 @@ public class GrafanaDashboardTest {
         });
         assertEquals(Set.of("gen_ai_client_token_usage_sum", "gen_ai_server_time_per_output_token_seconds_bucket",
                 "gen_ai_server_time_to_first_token_seconds_bucket", "kafka_stream_metering_misrouted_records_total",
-                "kafka_stream_task_dropped_records_total", "llm_metering_goodput_tokens_per_second", "llm_metering_slo_attainment_ratio",
+                "kafka_stream_metering_dead_letters_total", "llm_metering_goodput_tokens_per_second", "llm_metering_slo_attainment_ratio",
                 "llm_metering_system_tokens_per_second", "llm_metering_tokens_per_second", "llm_metering_tokens_per_second_high",
                 "llm_metering_tokens_per_second_low"), used);
         Set<String> missing = new TreeSet<>(used);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmmeter.cli.AlertRulesTest;
 import dev.llmmeter.cli.GrafanaDashboardTest;
+import dev.llmmeter.contract.DeadLetterReason;
 import dev.llmmeter.serve.metrics.Promtool;
 import dev.llmmeter.sim.ModelProfile;
 import org.junit.jupiter.api.Test;
@@ -132,6 +133,16 @@ class PrometheusScrapeIT {
 
             String live = get("http://127.0.0.1:" + servePort + "/metrics");
             assertTrue(live.contains("\n# TYPE kafka_stream_thread_process_rate gauge\n"), "the topology's Kafka Streams metrics are there");
+            // the dead letters of each session task by reason: every reason there, at 0 (the simulator sends valid events)
+            Map<String, Double> deadLetters = new TreeMap<>();
+            Pattern deadLetter = Pattern.compile("^kafka_stream_metering_dead_letters_total\\{.*reason=\"([a-z_]+)\".*} (\\S+)$");
+            live.lines().map(deadLetter::matcher).filter(Matcher::matches)
+                    .forEach(m -> deadLetters.merge(m.group(1), Double.parseDouble(m.group(2)), Double::sum));
+            Map<String, Double> none = new TreeMap<>();
+            for (DeadLetterReason reason : DeadLetterReason.values()) {
+                none.put(reason.wireName(), 0.0);
+            }
+            assertEquals(none, deadLetters, live);
             Promtool.Result lint = Promtool.check(live);
             assertTrue(lint.clean(), lint.toString());
         } finally {
