@@ -11,8 +11,8 @@ import java.util.Map;
 
 /**
  * Values that break the wire contract are dead-lettered, counted by reason ({@link DeadLetterCounts}), and processing
- * goes on. Any other failure to
- * deserialize is not a bad event but a fault (a wrong serde, say): it fails the task, loudly.
+ * goes on. Any other failure to deserialize is not a bad event but a fault (a wrong serde, say): it fails the task,
+ * loudly.
  */
 public final class InvalidDeltaDeserializationHandler implements DeserializationExceptionHandler {
     private static final Logger LOG = LoggerFactory.getLogger(InvalidDeltaDeserializationHandler.class);

@@ -11,7 +11,8 @@ import java.util.Map;
 
 /**
  * Events that decode but break a rule the processor checks (the key must be the stream id) are
- * dead-lettered from their source bytes and counted by reason ({@link DeadLetterCounts}). Any other exception is a bug: the task fails, loudly.
+ * dead-lettered from their source bytes and counted by reason ({@link DeadLetterCounts}). Any other exception is a
+ * bug: the task fails, loudly.
  */
 public final class InvalidDeltaProcessingHandler implements ProcessingExceptionHandler {
     private static final Logger LOG = LoggerFactory.getLogger(InvalidDeltaProcessingHandler.class);
