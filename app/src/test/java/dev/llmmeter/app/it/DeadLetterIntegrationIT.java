@@ -6,6 +6,7 @@ import dev.llmmeter.contract.DeadLetterHeaders;
 import dev.llmmeter.contract.DeadLetterReason;
 import dev.llmmeter.contract.Stats;
 import dev.llmmeter.contract.Topics;
+import dev.llmmeter.topology.processors.MeteringMetrics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -29,12 +30,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** Bad input on the real topic: each reason reaches the DLQ topic with its headers; the stats do not notice. */
+/**
+ * Bad input on the real topic: each reason reaches the DLQ topic with its headers and is counted once under its reason;
+ * the stats do not notice.
+ */
 class DeadLetterIntegrationIT {
     @RegisterExtension
     static KafkaBrokerExtension kafka = new KafkaBrokerExtension();
@@ -80,6 +85,15 @@ class DeadLetterIntegrationIT {
                 assertEquals(String.valueOf(sentAt.get(reason).offset()), header(r, DeadLetterHeaders.SOURCE_OFFSET));
                 assertEquals(false, header(r, DeadLetterHeaders.DETAIL).isBlank());
             }
+            // each counted under its reason on the live app's stream thread (what /metrics bridges); the reasons not sent at 0
+            Map<String, Long> counted = new TreeMap<>();
+            Map<String, Long> expected = new TreeMap<>();
+            for (DeadLetterReason reason : DeadLetterReason.values()) {
+                counted.put(reason.wireName(), MeteringMetrics.total(app.streams().metrics(), MeteringMetrics.DEAD_LETTERS,
+                        Map.of(MeteringMetrics.REASON_TAG, reason.wireName())));
+                expected.put(reason.wireName(), bad.containsKey(reason) ? 1L : 0L);
+            }
+            assertEquals(expected, counted);
             // 41 tokens over 2 s; active 1: the bad records changed nothing.
             Stats s = collector.await(x -> x.tps() != null && x.tps() == 20.5, Duration.ofSeconds(30), "with tps 20.5");
             assertEquals(1, s.active());
