@@ -180,7 +180,8 @@ public final class RestoreBench {
 
     /**
      * N sessions as the live app would have them: begun a few seconds ago, two output deltas each (so each
-     * has a reading), keyed {@code bench-stream-<i>}.
+     * has a reading), keyed {@code bench-stream-<i>}, numbered in the order of their begins (the i-th is the task's
+     * i-th begin and live in that place).
      */
     private double fill(String bootstrap) {
         Map<String, Object> p = Map.of(
@@ -199,7 +200,10 @@ public final class RestoreBench {
                 s.applyDelta(EventType.OUTPUT, 1, begin + 200, begin + 200);
                 s.applyDelta(EventType.OUTPUT, 2, begin + 230, begin + 230);
                 byte[] key = ("bench-stream-" + i).getBytes(StandardCharsets.UTF_8);
-                producer.send(new ProducerRecord<>(CHANGELOG_TOPIC, 0, now, key, serde.serialize(CHANGELOG_TOPIC, new SessionsStore.Entry(s))),
+                // Numbered by the task, as the live app stores every session: an unnumbered one is a session stored
+                // before numbers existed, which a restore numbers and writes again (a million of them in the first commit)
+                SessionsStore.Entry entry = new SessionsStore.Entry(s, i, i);
+                producer.send(new ProducerRecord<>(CHANGELOG_TOPIC, 0, now, key, serde.serialize(CHANGELOG_TOPIC, entry)),
                         (md, e) -> {
                             if (e != null) {
                                 failed.compareAndSet(null, e);
