@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.stream.Stream;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -479,6 +480,32 @@ class SessionMeterTest {
                         : v instanceof MeterOutput.Bill b ? Stream.of(b.item().streamId() + " bill") : Stream.empty())
                 .toList();
         assertEquals(List.of("a STALE", "a bill", "b ACTIVE", "c ACTIVE"), out);
+    }
+
+    /**
+     * A restore reads the store in key order and rebuilds the live order from the sessions' places: 2,000 streams
+     * begun and fed in an order unlike their ids' key order, at a cap of 2,000, restarted; each new stream then evicts
+     * the one live the longest, in the order of the begins.
+     */
+    @Test
+    void aRestoreRebuildsTheOrderOfTheBeginsWhateverTheKeyOrder() {
+        MeteringConfig capOf2000 = MeteringConfig.fromMap(Map.of(MeteringConfig.MAX_SESSIONS_PER_TASK, "2000"));
+        start(StreamsConfig.AT_LEAST_ONCE, capOf2000, 0, true);
+        List<String> begun = new ArrayList<>();
+        for (int i = 0; i < 2_000; i++) {
+            begun.add("s" + (i * 7_919 % 2_000)); // a permutation of s0..s1999 (7,919 is prime to 2,000)
+        }
+        for (String id : begun) {
+            deliver(DeltaEvent.begin(id, T));
+            deliver(DeltaEvent.output(id, T + 1, 1));
+        }
+        store.flushCache();
+        restartAt(T + 10, capOf2000);
+        for (int i = 0; i < 5; i++) {
+            deliver(DeltaEvent.begin("new" + i, T + 11));
+            deliver(DeltaEvent.output("new" + i, T + 12, 1)); // fed: the next begin evicts the one live the longest
+        }
+        assertEquals(begun.subList(0, 5), expired());
     }
 
     /**
