@@ -1,29 +1,19 @@
 package dev.llmmeter.cli;
 
 import dev.llmmeter.contract.DeadLetterReason;
-import dev.llmmeter.serve.MeteringView;
-import dev.llmmeter.serve.http.MeteringServer;
 import dev.llmmeter.serve.metrics.Promtool;
 import dev.llmmeter.topology.MeteringConfig;
-import dev.llmmeter.topology.MeteringTopology;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -42,12 +32,7 @@ class DeadLettersMetricTest {
     @DisplayName("two invalid JSON values and one keyless event: kafka_stream_metering_dead_letters_total is 2 for malformed_json, 1 for missing_key, 0 for every other reason; promtool passes")
     void deadLettersShowOnMetricsByReason() throws Exception {
         MeteringConfig config = MeteringConfig.fromMap(Map.of());
-        Properties props = MeteringTopology.streamsProperties(config);
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "dead-letters");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:1");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
-        try (TopologyTestDriver driver = new TopologyTestDriver(MeteringTopology.build(config, 1), props, Instant.ofEpochMilli(T0));
-             MeteringServer server = new MeteringServer(new MeteringView(), () -> null)) {
+        try (TopologyTestDriver driver = DriverMetrics.driver(config, "dead-letters", state, T0)) {
             String thread = Thread.currentThread().getName();
             TestInputTopic<String, String> deltas = driver.createInputTopic(config.deltasTopic(), new StringSerializer(), new StringSerializer());
             deltas.pipeInput("ok", "{\"type\":\"begin\",\"stream_id\":\"ok\",\"ts\":" + T0 + "}", T0);
@@ -55,10 +40,7 @@ class DeadLettersMetricTest {
             deltas.pipeInput("s", "nope", T0 + 20);
             deltas.pipeInput(null, "{\"type\":\"begin\",\"stream_id\":\"s\",\"ts\":" + T0 + "}", T0 + 30);
             deltas.pipeInput("ok", "{\"type\":\"output\",\"stream_id\":\"ok\",\"ts\":" + (T0 + 100) + ",\"running\":3}", T0 + 100);
-            server.metrics().registerKafkaMetrics(driver::metrics);
-            int port = server.start(0);
-            String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            String body = DriverMetrics.scrape(driver);
 
             List<String> deadLetters = body.lines().filter(l -> l.startsWith("kafka_stream_metering_dead_letters_total{")).sorted().toList();
             String task = "0_0"; // the session task

@@ -1,28 +1,18 @@
 package dev.llmmeter.cli;
 
-import dev.llmmeter.serve.MeteringView;
-import dev.llmmeter.serve.http.MeteringServer;
 import dev.llmmeter.serve.metrics.Promtool;
 import dev.llmmeter.topology.MeteringConfig;
-import dev.llmmeter.topology.MeteringTopology;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -41,12 +31,7 @@ class FoldedLabelsMetricTest {
     @DisplayName("three models under metering.insights.max.labels=2: kafka_stream_metering_folded_labels_total is 1 for models, minute and hour, 0 for tenants; promtool passes")
     void oneModelBeyondTheBoundShowsOnMetricsAsOneFoldedLabel() throws Exception {
         MeteringConfig config = MeteringConfig.fromMap(Map.of(MeteringConfig.INSIGHTS_MAX_LABELS, "2", MeteringConfig.SLO_TTFT_MS, "500"));
-        Properties props = MeteringTopology.streamsProperties(config);
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "folded");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:1");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
-        try (TopologyTestDriver driver = new TopologyTestDriver(MeteringTopology.build(config, 1), props, Instant.ofEpochMilli(T0));
-             MeteringServer server = new MeteringServer(new MeteringView(), () -> null)) {
+        try (TopologyTestDriver driver = DriverMetrics.driver(config, "folded", state, T0)) {
             String thread = Thread.currentThread().getName();
             TestInputTopic<String, String> deltas = driver.createInputTopic(config.deltasTopic(), new StringSerializer(), new StringSerializer());
             for (String model : List.of("a", "b", "c")) {
@@ -58,10 +43,7 @@ class FoldedLabelsMetricTest {
             for (int i = 0; i < 3; i++) {
                 driver.advanceWallClockTime(Duration.ofMillis(1000));
             }
-            server.metrics().registerKafkaMetrics(driver::metrics);
-            int port = server.start(0);
-            String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            String body = DriverMetrics.scrape(driver);
 
             List<String> folded = body.lines().filter(l -> l.startsWith("kafka_stream_metering_folded_labels_total{")).sorted().toList();
             String task = "0_0"; // the combiner's task
