@@ -322,16 +322,24 @@ class StatsCombinerTest {
         }
     }
 
-    @Test
-    void aCombinerMovedToAnInstanceWhoseClockIsALittleBehindPublishesNoTickTwice() {
+    /**
+     * Both tasks report T+1000 and T+2000, which are emitted; then the combiner closes and its task starts again over
+     * the same stores with its clock at {@code clock}.
+     */
+    private void emitTwoTicksThenRestartAt(long clock) {
         report("0_0", T + 1000, 10.0, 1, 1, true);
         report("0_1", T + 1000, 20.0, 1, 1, true);
         report("0_0", T + 2000, 10.0, 1, 1, true);
         report("0_1", T + 2000, 20.0, 1, 1, true);
         assertEquals(2, emitted().size());
         combiner.close();
-        context.setCurrentSystemTimeMs(T + 1200); // the new host's clock is 0.8 s behind the old one's
+        context.setCurrentSystemTimeMs(clock);
         startCombiner();
+    }
+
+    @Test
+    void aCombinerMovedToAnInstanceWhoseClockIsALittleBehindPublishesNoTickTwice() {
+        emitTwoTicksThenRestartAt(T + 1200); // on a new host whose clock is 0.8 s behind the old one's
         punctuate(T + 1500);
         punctuate(T + 2500);
         assertEquals(List.of(), emitted()); // T+1000 and T+2000 are done, whichever clock says so
@@ -467,14 +475,7 @@ class StatsCombinerTest {
 
     @Test
     void aCombinerRestartedFromItsStoresEmitsTheTicksItMissedWhileDownAndNoneItHadEmitted() {
-        report("0_0", T + 1000, 10.0, 1, 1, true);
-        report("0_1", T + 1000, 20.0, 1, 1, true);
-        report("0_0", T + 2000, 10.0, 1, 1, true);
-        report("0_1", T + 2000, 20.0, 1, 1, true);
-        assertEquals(2, emitted().size());
-        combiner.close(); // its instance died; the task starts again over the same stores 4 s later
-        context.setCurrentSystemTimeMs(T + 6200);
-        startCombiner();
+        emitTwoTicksThenRestartAt(T + 6200); // its instance died; the task starts again over the same stores 4 s later
         report("0_0", T + 7000, 40.0, 1, 1, true);
         report("0_1", T + 7000, 20.0, 1, 1, true);
         assertEquals(LongStream.rangeClosed(3, 7).mapToObj(s -> new Stats(30.0, true, false, 30.0, 15.0, 2, T + s * 1000)).toList(),
