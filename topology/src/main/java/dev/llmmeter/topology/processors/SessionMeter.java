@@ -42,6 +42,7 @@ import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.function.ToLongFunction;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -204,38 +205,48 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
     }
 
     /**
-     * Sorts restored sessions by place. Places are unique among live sessions and span far less than 2^40 in
-     * practice, so each is sorted as one long, its place above its index (a million sessions in a fraction of what
-     * comparing their entries would cost, as they come in key order: random places); a wider span falls back to a
-     * comparator.
+     * Sorts restored sessions by place ({@link #sortByPlace}); they come in key order, so their places are random.
      */
     private static void byPlace(List<KeyValue<String, SessionsStore.Entry>> stored) {
         int n = stored.size();
-        if (n < 2) {
-            return;
-        }
+        long[] places = new long[n];
         long min = Long.MAX_VALUE;
         long max = Long.MIN_VALUE;
-        for (KeyValue<String, SessionsStore.Entry> kv : stored) {
-            min = Math.min(min, kv.value.place());
-            max = Math.max(max, kv.value.place());
+        for (int i = 0; i < n; i++) {
+            places[i] = stored.get(i).value.place();
+            min = Math.min(min, places[i]);
+            max = Math.max(max, places[i]);
+        }
+        sortByPlace(stored, places, min, max, kv -> kv.value.place());
+    }
+
+    /**
+     * Sorts {@code items} by place, {@code places[i]} being the place of {@code items.get(i)} (overwritten), all
+     * within {@code [min, max]}. When the span leaves room for an index beside it, each is sorted as one long, its
+     * place above its index (a primitive sort: a fraction of comparing the items); a wider span falls back to a
+     * comparator on {@code place}.
+     */
+    private static <T> void sortByPlace(List<T> items, long[] places, long min, long max, ToLongFunction<T> place) {
+        int n = items.size();
+        if (n < 2) {
+            return;
         }
         int indexBits = 64 - Long.numberOfLeadingZeros(n);
         long span = max - min;
         if (span < 0 || span >= 1L << (63 - indexBits)) {
-            stored.sort(Comparator.comparingLong(kv -> kv.value.place()));
+            items.sort(Comparator.comparingLong(place));
             return;
         }
-        long[] keys = new long[n];
         for (int i = 0; i < n; i++) {
-            keys[i] = (stored.get(i).value.place() - min) << indexBits | i;
+            places[i] = (places[i] - min) << indexBits | i;
         }
-        Arrays.sort(keys);
-        @SuppressWarnings("unchecked")
-        KeyValue<String, SessionsStore.Entry>[] byIndex = stored.toArray(new KeyValue[0]);
+        Arrays.sort(places, 0, n);
+        Object[] byIndex = items.toArray();
         long mask = (1L << indexBits) - 1;
         for (int i = 0; i < n; i++) {
-            stored.set(i, byIndex[(int) (keys[i] & mask)]);
+            @SuppressWarnings("unchecked")
+            T item = (T) byIndex[(int) (places[i] & mask)];
+            items.set(i, item);
         }
     }
 
@@ -559,21 +570,7 @@ public final class SessionMeter implements Processor<String, DeltaEvent, String,
         if (sorted) {
             return;
         }
-        int indexBits = 64 - Long.numberOfLeadingZeros(n);
-        long span = max - min;
-        if (span < 0 || span >= 1L << (63 - indexBits)) {
-            ls.sort(Comparator.comparingLong(Live::place));
-        } else {
-            for (int i = 0; i < n; i++) {
-                dueKeys[i] = (dueKeys[i] - min) << indexBits | i;
-            }
-            Arrays.sort(dueKeys, 0, n);
-            Live[] byIndex = ls.toArray(new Live[0]);
-            long mask = (1L << indexBits) - 1;
-            for (int i = 0; i < n; i++) {
-                ls.set(i, byIndex[(int) (dueKeys[i] & mask)]);
-            }
-        }
+        sortByPlace(ls, dueKeys, min, max, Live::place);
         int kept = 0;
         for (int i = 0; i < n; i++) {
             Live l = ls.get(i);
