@@ -591,4 +591,25 @@ class StatsCombinerTest {
             assertEquals(38, d.total(MeteringMetrics.SKIPPED_TICKS), "T+3000 .. T+40000");
         }
     }
+
+    @Test
+    void aStallOfExactlyTheBoundSkipsNoTickAndOnePastItSkipsOne() {
+        MeteringConfig longTtl = MeteringConfig.fromMap(Map.of(MeteringConfig.PARTIAL_TTL_MS, "600000"));
+        for (int missed : new int[] {StatsCombiner.MAX_MISSED_TICKS, StatsCombiner.MAX_MISSED_TICKS + 1}) {
+            try (CombinerDriver d = new CombinerDriver(longTtl)) {
+                d.stall(1001);
+                d.report(T + 1000, 10.0, 20.0);
+                d.stall(1000);
+                d.report(T + 2000, 30.0, 20.0);
+                assertEquals(2, d.stats.readValuesToList().size());
+                d.stall((missed + 2) * 1000L); // T+3000 .. T+(missed+2)*1000 missed, the one after due
+                long due = missed + 3;
+                long firstEmitted = due - StatsCombiner.MAX_MISSED_TICKS;
+                assertEquals(LongStream.rangeClosed(Math.max(3, firstEmitted), due)
+                                .mapToObj(s -> new Stats(25.0, true, false, 25.0, 15.0, 2, T + s * 1000)).toList(),
+                        d.stats.readValuesToList(), missed + " missed");
+                assertEquals(missed - StatsCombiner.MAX_MISSED_TICKS, d.total(MeteringMetrics.SKIPPED_TICKS), missed + " missed");
+            }
+        }
+    }
 }
